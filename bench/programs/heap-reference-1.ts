@@ -1,0 +1,5 @@
+import { fillHeap } from "./heap-fill"
+import { buildReferenceTables } from "./reference-aes"
+// The benchmark's reference layout with 1 T-table(s) and a number-array S-box, nothing else.
+buildReferenceTables(1)
+await fillHeap()

@@ -1,0 +1,143 @@
+// Builds DeviceScript programs with the real compiler and runs their bytecode in the real VM,
+// both through the `devs` command of @devicescript/cli.
+
+import { spawn } from "node:child_process"
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { basename, dirname, join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..")
+const CLI = join(ROOT, "node_modules/@devicescript/cli/devicescript")
+/** `devs build` always writes here (its --out-dir flag takes no value), so builds are serialised by a lock. */
+const DEVS_BIN = join(ROOT, ".devicescript/bin")
+export const BUILD_DIR = join(ROOT, "build/devs")
+
+export interface ProcessResult {
+    code: number
+    stdout: string
+    stderr: string
+}
+
+export function runCli(args: string[], cwd = ROOT, timeoutMs = 120_000): Promise<ProcessResult> {
+    return new Promise((resolvePromise, reject) => {
+        const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: "1" } })
+        let stdout = ""
+        let stderr = ""
+        child.stdout.on("data", (d) => (stdout += d))
+        child.stderr.on("data", (d) => (stderr += d))
+        const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs)
+        child.on("error", reject)
+        child.on("close", (code) => {
+            clearTimeout(timer)
+            resolvePromise({ code: code ?? -1, stdout, stderr })
+        })
+    })
+}
+
+const ANSI = /\x1b\[[0-9;]*m/g
+
+/** Console lines printed by the program inside the VM (the CLI prefixes them with "WASM> "). */
+export function vmLines(output: string): string[] {
+    return output
+        .replace(ANSI, "")
+        .split("\n")
+        .filter((l) => l.startsWith("WASM> "))
+        .map((l) => l.slice(6))
+}
+
+async function withBuildLock<T>(fn: () => Promise<T>): Promise<T> {
+    const lock = join(ROOT, ".devicescript/build.lock")
+    mkdirSync(dirname(lock), { recursive: true })
+    for (let waited = 0; ; waited += 100) {
+        try {
+            mkdirSync(lock)
+            break
+        } catch {
+            // A lock older than two minutes belongs to a build that died.
+            try {
+                if (Date.now() - statSync(lock).mtimeMs > 120_000) rmSync(lock, { recursive: true, force: true })
+            } catch {}
+            if (waited > 300_000) throw new Error("timed out waiting for the DeviceScript build lock")
+            await new Promise((r) => setTimeout(r, 100))
+        }
+    }
+    try {
+        return await fn()
+    } finally {
+        rmSync(lock, { recursive: true, force: true })
+    }
+}
+
+export interface BuiltProgram {
+    /** Debug JSON (bytecode plus source map): what `devs run` loads, with readable stack traces. */
+    dbgFile: string
+    /** Raw bytecode image, the file that is deployed to a board. */
+    devsFile: string
+    imageBytes: number
+}
+
+/** Compiles `entry` (relative to the project root) with `devs build`; fails with the compiler's diagnostics. */
+export async function buildProgram(entry: string, name = basename(dirname(entry)) + "-" + basename(entry, ".ts")): Promise<BuiltProgram> {
+    return withBuildLock(async () => {
+        const r = await runCli(["build", entry])
+        if (r.code !== 0 || /error/i.test(r.stderr.replace(ANSI, ""))) {
+            throw new Error(`devs build ${entry} failed:\n${(r.stdout + r.stderr).replace(ANSI, "")}`)
+        }
+        mkdirSync(BUILD_DIR, { recursive: true })
+        const dbgFile = join(BUILD_DIR, name + ".dbg.json")
+        const devsFile = join(BUILD_DIR, name + ".devs")
+        copyFileSync(join(DEVS_BIN, "bytecode-dbg.json"), dbgFile)
+        copyFileSync(join(DEVS_BIN, "bytecode.devs"), devsFile)
+        return { dbgFile, devsFile, imageBytes: readFileSync(devsFile).length }
+    })
+}
+
+export interface VmRun {
+    code: number
+    lines: string[]
+    output: string
+}
+
+/**
+ * Runs a built program in the VM's test mode (no bus, GC stress on, exits when the program
+ * calls ds.restart() or panics). Exit code 0 means the program ended without a panic.
+ */
+export async function runTestMode(program: BuiltProgram, timeoutMs: number): Promise<VmRun> {
+    const r = await runCli(["run", "--test", "--test-self-exit", "-T", String(timeoutMs), program.dbgFile], ROOT, timeoutMs + 30_000)
+    const output = r.stdout + r.stderr
+    return { code: r.code, lines: vmLines(output), output: output.replace(ANSI, "") }
+}
+
+/**
+ * Runs a built program as a device on a Jacdac bus (`devs run --tcp`, no GC stress: timings are
+ * representative) until it prints a line starting with `untilPrefix`, then stops the VM.
+ * Needs a JacdacHub listening; each run gets a fresh working folder (its own flash).
+ */
+export async function runOnBus(program: BuiltProgram, untilPrefix: string, timeoutMs: number, deviceId?: string): Promise<VmRun> {
+    const cwd = mkdtempSync(join(tmpdir(), "activecard-vm-"))
+    const args = [CLI, "run", "--tcp", program.dbgFile]
+    if (deviceId) args.push("--device-id", deviceId)
+    const child = spawn(process.execPath, args, { cwd, env: { ...process.env, NO_COLOR: "1" } })
+    let output = ""
+    return await new Promise<VmRun>((resolvePromise) => {
+        let finished = false
+        const finish = (code: number) => {
+            if (finished) return
+            finished = true
+            clearTimeout(timer)
+            child.kill("SIGKILL")
+            rmSync(cwd, { recursive: true, force: true })
+            resolvePromise({ code, lines: vmLines(output), output: output.replace(ANSI, "") })
+        }
+        const onData = (d: Buffer) => {
+            output += d
+            if (vmLines(output).some((l) => l.startsWith(untilPrefix))) finish(0)
+            else if (/PANIC|Exception:/.test(output.replace(ANSI, ""))) setTimeout(() => finish(1), 200)
+        }
+        child.stdout.on("data", onData)
+        child.stderr.on("data", onData)
+        child.on("close", (code) => finish(code ?? -1))
+        const timer = setTimeout(() => finish(-2), timeoutMs)
+    })
+}

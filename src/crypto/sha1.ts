@@ -1,0 +1,180 @@
+// SHA-1 (FIPS 180-4) in bytecode: DeviceScript has no native SHA-1, and EAP-AKA needs it for
+// MK, the FIPS 186-2 PRF and HMAC-SHA1 (AT_MAC).
+//
+// The compression function works in place on a caller-owned five-word state with one reused
+// 16-word schedule, so hashing allocates nothing per block (the ESP32 heap is small).
+// One compression is about 7,000 VM steps, so one 128K-step VM slice holds about 17 of them:
+// sha1() and hmacSha1() refuse inputs over MAX_SYNC_BYTES, and longer messages go through
+// Sha1.updateAsync, which yields between chunks of SLICE_BYTES.
+
+import { copyOf, writeU32BE } from "../bytes"
+
+/** Largest input sha1()/hmacSha1() accept in one synchronous call (about 11 compressions with HMAC's). */
+export const MAX_SYNC_BYTES = 512
+
+/** Bytes hashed between two yields by updateAsync. */
+export const SLICE_BYTES = 512
+
+/** The 80-word message schedule, reused by every compression (no allocation per block). */
+const W: number[] = []
+for (let i = 0; i < 80; i++) W.push(0)
+
+export function sha1InitialState(): number[] {
+    return [0x67452301, 0xefcdab89 | 0, 0x98badcfe | 0, 0x10325476, 0xc3d2e1f0 | 0]
+}
+
+/**
+ * The SHA-1 compression function on block[off..off+64), updating h in place (FIPS 186-2's G uses
+ * it raw). Rounds are unrolled by five so the five working variables rotate roles instead of
+ * being shuffled: this halves the VM steps of the straightforward loop.
+ */
+export function sha1Compress(h: number[], block: Buffer, off: number): void {
+    const w = W
+    for (let i = 0; i < 16; i++) {
+        const o = off + 4 * i
+        w[i] = (block[o] << 24) | (block[o + 1] << 16) | (block[o + 2] << 8) | block[o + 3]
+    }
+    for (let i = 16; i < 80; i++) {
+        const x = w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]
+        w[i] = (x << 1) | (x >>> 31)
+    }
+    let a = h[0]
+    let b = h[1]
+    let c = h[2]
+    let d = h[3]
+    let e = h[4]
+    let i = 0
+    let k = 0
+    k = 0x5a827999
+    for (let j = 0; j < 4; j++) {
+        e = ((((a << 5) | (a >>> 27)) + ((b & c) | (~b & d)) + e + w[i++] + k) | 0)
+        b = (b << 30) | (b >>> 2)
+        d = ((((e << 5) | (e >>> 27)) + ((a & b) | (~a & c)) + d + w[i++] + k) | 0)
+        a = (a << 30) | (a >>> 2)
+        c = ((((d << 5) | (d >>> 27)) + ((e & a) | (~e & b)) + c + w[i++] + k) | 0)
+        e = (e << 30) | (e >>> 2)
+        b = ((((c << 5) | (c >>> 27)) + ((d & e) | (~d & a)) + b + w[i++] + k) | 0)
+        d = (d << 30) | (d >>> 2)
+        a = ((((b << 5) | (b >>> 27)) + ((c & d) | (~c & e)) + a + w[i++] + k) | 0)
+        c = (c << 30) | (c >>> 2)
+    }
+    k = 0x6ed9eba1
+    for (let j = 0; j < 4; j++) {
+        e = ((((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + w[i++] + k) | 0)
+        b = (b << 30) | (b >>> 2)
+        d = ((((e << 5) | (e >>> 27)) + (a ^ b ^ c) + d + w[i++] + k) | 0)
+        a = (a << 30) | (a >>> 2)
+        c = ((((d << 5) | (d >>> 27)) + (e ^ a ^ b) + c + w[i++] + k) | 0)
+        e = (e << 30) | (e >>> 2)
+        b = ((((c << 5) | (c >>> 27)) + (d ^ e ^ a) + b + w[i++] + k) | 0)
+        d = (d << 30) | (d >>> 2)
+        a = ((((b << 5) | (b >>> 27)) + (c ^ d ^ e) + a + w[i++] + k) | 0)
+        c = (c << 30) | (c >>> 2)
+    }
+    k = -0x70e44324
+    for (let j = 0; j < 4; j++) {
+        e = ((((a << 5) | (a >>> 27)) + ((b & c) | (b & d) | (c & d)) + e + w[i++] + k) | 0)
+        b = (b << 30) | (b >>> 2)
+        d = ((((e << 5) | (e >>> 27)) + ((a & b) | (a & c) | (b & c)) + d + w[i++] + k) | 0)
+        a = (a << 30) | (a >>> 2)
+        c = ((((d << 5) | (d >>> 27)) + ((e & a) | (e & b) | (a & b)) + c + w[i++] + k) | 0)
+        e = (e << 30) | (e >>> 2)
+        b = ((((c << 5) | (c >>> 27)) + ((d & e) | (d & a) | (e & a)) + b + w[i++] + k) | 0)
+        d = (d << 30) | (d >>> 2)
+        a = ((((b << 5) | (b >>> 27)) + ((c & d) | (c & e) | (d & e)) + a + w[i++] + k) | 0)
+        c = (c << 30) | (c >>> 2)
+    }
+    k = -0x359d3e2a
+    for (let j = 0; j < 4; j++) {
+        e = ((((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + w[i++] + k) | 0)
+        b = (b << 30) | (b >>> 2)
+        d = ((((e << 5) | (e >>> 27)) + (a ^ b ^ c) + d + w[i++] + k) | 0)
+        a = (a << 30) | (a >>> 2)
+        c = ((((d << 5) | (d >>> 27)) + (e ^ a ^ b) + c + w[i++] + k) | 0)
+        e = (e << 30) | (e >>> 2)
+        b = ((((c << 5) | (c >>> 27)) + (d ^ e ^ a) + b + w[i++] + k) | 0)
+        d = (d << 30) | (d >>> 2)
+        a = ((((b << 5) | (b >>> 27)) + (c ^ d ^ e) + a + w[i++] + k) | 0)
+        c = (c << 30) | (c >>> 2)
+    }
+    h[0] = (h[0] + a) | 0
+    h[1] = (h[1] + b) | 0
+    h[2] = (h[2] + c) | 0
+    h[3] = (h[3] + d) | 0
+    h[4] = (h[4] + e) | 0
+}
+
+/** Incremental SHA-1; `prefixBytes` lets HMAC resume from a precomputed key-pad state. */
+export class Sha1 {
+    private h: number[]
+    private buf = Buffer.alloc(64)
+    private used = 0
+    private total: number
+
+    constructor(state?: number[], prefixBytes?: number) {
+        this.h = state ? state.slice(0) : sha1InitialState()
+        this.total = prefixBytes || 0
+    }
+
+    update(data: Buffer): Sha1 {
+        let i = 0
+        const n = data.length
+        this.total += n
+        if (this.used > 0) {
+            while (i < n && this.used < 64) this.buf[this.used++] = data[i++]
+            if (this.used < 64) return this
+            sha1Compress(this.h, this.buf, 0)
+            this.used = 0
+        }
+        while (n - i >= 64) {
+            sha1Compress(this.h, data, i)
+            i += 64
+        }
+        while (i < n) this.buf[this.used++] = data[i++]
+        return this
+    }
+
+    /** update() in chunks of SLICE_BYTES with a yield after each, for inputs of any length. */
+    async updateAsync(data: Buffer, yieldSlice: () => Promise<void>): Promise<Sha1> {
+        for (let o = 0; o < data.length; o += SLICE_BYTES) {
+            this.update(o === 0 && data.length <= SLICE_BYTES ? data : copyOf(data, o, Math.min(o + SLICE_BYTES, data.length)))
+            await yieldSlice()
+        }
+        return this
+    }
+
+    digest(): Buffer {
+        const buf = this.buf
+        const bits = this.total * 8
+        buf[this.used++] = 0x80
+        if (this.used > 56) {
+            while (this.used < 64) buf[this.used++] = 0
+            sha1Compress(this.h, buf, 0)
+            this.used = 0
+        }
+        while (this.used < 56) buf[this.used++] = 0
+        writeU32BE(buf, 56, Math.floor(bits / 0x100000000))
+        writeU32BE(buf, 60, bits >>> 0)
+        sha1Compress(this.h, buf, 0)
+        const out = Buffer.alloc(20)
+        for (let i = 0; i < 5; i++) writeU32BE(out, 4 * i, this.h[i])
+        return out
+    }
+}
+
+export function sha1(data: Buffer): Buffer {
+    if (data.length > MAX_SYNC_BYTES) throw new RangeError("sha1: input over " + MAX_SYNC_BYTES + " bytes; use Sha1.update in slices")
+    return new Sha1().update(data).digest()
+}
+
+/** SHA-1 of the concatenation of parts (no intermediate copy). */
+export function sha1Parts(parts: Buffer[]): Buffer {
+    const h = new Sha1()
+    let n = 0
+    for (let i = 0; i < parts.length; i++) {
+        n += parts[i].length
+        if (n > MAX_SYNC_BYTES) throw new RangeError("sha1: input over " + MAX_SYNC_BYTES + " bytes")
+        h.update(parts[i])
+    }
+    return h.digest()
+}
