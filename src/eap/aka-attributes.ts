@@ -1,0 +1,330 @@
+// EAP-AKA / EAP-AKA' messages and attributes (RFC 4187 sections 8-11, RFC 9048 sections 3-4),
+// plus the payment extension's skippable attributes. Decoding is strict, in the manner of
+// hostapd's eap_sim_parse_attr: every length checked, no duplicates (AT_KDF excepted), only the
+// attributes a message may carry, unknown non-skippable attributes rejected, unknown skippable
+// attributes (128-255) ignored.
+
+export const SUBTYPE_CHALLENGE = 1
+export const SUBTYPE_AUTHENTICATION_REJECT = 2
+export const SUBTYPE_SYNCHRONIZATION_FAILURE = 4
+export const SUBTYPE_IDENTITY = 5
+export const SUBTYPE_NOTIFICATION = 12
+export const SUBTYPE_REAUTHENTICATION = 13
+export const SUBTYPE_CLIENT_ERROR = 14
+
+export const AT_RAND = 1
+export const AT_AUTN = 2
+export const AT_RES = 3
+export const AT_AUTS = 4
+export const AT_PADDING = 6
+export const AT_PERMANENT_ID_REQ = 10
+export const AT_MAC = 11
+export const AT_NOTIFICATION = 12
+export const AT_ANY_ID_REQ = 13
+export const AT_IDENTITY = 14
+export const AT_FULLAUTH_ID_REQ = 17
+export const AT_COUNTER = 19
+export const AT_COUNTER_TOO_SMALL = 20
+export const AT_NONCE_S = 21
+export const AT_CLIENT_ERROR_CODE = 22
+export const AT_KDF_INPUT = 23
+export const AT_KDF = 24
+export const AT_IV = 129
+export const AT_ENCR_DATA = 130
+export const AT_NEXT_PSEUDONYM = 132
+export const AT_NEXT_REAUTH_ID = 133
+export const AT_CHECKCODE = 134
+export const AT_RESULT_IND = 135
+export const AT_BIDDING = 136
+/** Payment extension (skippable, so standard peers and servers ignore them): the payment as the sender sees it. */
+export const AT_PAYMENT = 241
+/** Payment extension: the server's decision (response code, approval number or reason). */
+export const AT_PAYMENT_RESULT = 242
+
+/** AT_NOTIFICATION codes (RFC 4187 10.19): S bit 0x8000 success, P bit 0x4000 before authentication. */
+export const NOTIFICATION_GENERAL_FAILURE_AFTER_AUTH = 0
+export const NOTIFICATION_GENERAL_FAILURE = 16384
+export const NOTIFICATION_SUCCESS = 32768
+export const NOTIFICATION_TEMPORARILY_DENIED = 1026
+export const NOTIFICATION_NOT_SUBSCRIBED = 1031
+
+/** AT_CLIENT_ERROR_CODE values (RFC 4187 10.20). */
+export const CLIENT_ERROR_UNABLE_TO_PROCESS = 0
+export const CLIENT_ERROR_UNSUPPORTED_VERSION = 1
+export const CLIENT_ERROR_INSUFFICIENT_CHALLENGES = 2
+export const CLIENT_ERROR_RANDS_NOT_FRESH = 3
+
+/** The only key derivation function defined for EAP-AKA' (RFC 9048 3.1). */
+export const KDF_AKA_PRIME = 1
+
+export class AkaFormatError extends Error {
+    constructor(message: string) {
+        super(message)
+        this.name = "AkaFormatError"
+    }
+}
+
+export interface AkaAttribute {
+    type: number
+    /** The attribute's bytes after its Type and Length octets. */
+    value: Buffer
+}
+
+export interface AkaMessage {
+    subtype: number
+    attributes: AkaAttribute[]
+    /** Offset of AT_MAC's 16-byte MAC within the type-data, or -1 when there is no AT_MAC. */
+    macOffset: number
+}
+
+/** Where a list of attributes comes from: decides which attributes are allowed. */
+export const CONTEXT_REQUEST = 1
+export const CONTEXT_RESPONSE = 2
+export const CONTEXT_ENCRYPTED = 3
+
+const REQ_ALLOWED: number[][] = []
+const RESP_ALLOWED: number[][] = []
+REQ_ALLOWED[SUBTYPE_IDENTITY] = [AT_PERMANENT_ID_REQ, AT_ANY_ID_REQ, AT_FULLAUTH_ID_REQ]
+REQ_ALLOWED[SUBTYPE_CHALLENGE] = [AT_RAND, AT_AUTN, AT_MAC, AT_RESULT_IND, AT_CHECKCODE, AT_IV, AT_ENCR_DATA, AT_BIDDING, AT_KDF, AT_KDF_INPUT, AT_PAYMENT]
+REQ_ALLOWED[SUBTYPE_REAUTHENTICATION] = [AT_IV, AT_ENCR_DATA, AT_MAC, AT_RESULT_IND, AT_CHECKCODE, AT_PAYMENT]
+REQ_ALLOWED[SUBTYPE_NOTIFICATION] = [AT_NOTIFICATION, AT_MAC, AT_IV, AT_ENCR_DATA, AT_PAYMENT_RESULT]
+RESP_ALLOWED[SUBTYPE_IDENTITY] = [AT_IDENTITY]
+RESP_ALLOWED[SUBTYPE_CHALLENGE] = [AT_RES, AT_MAC, AT_RESULT_IND, AT_CHECKCODE, AT_KDF, AT_PAYMENT]
+RESP_ALLOWED[SUBTYPE_AUTHENTICATION_REJECT] = []
+RESP_ALLOWED[SUBTYPE_SYNCHRONIZATION_FAILURE] = [AT_AUTS, AT_KDF]
+RESP_ALLOWED[SUBTYPE_REAUTHENTICATION] = [AT_IV, AT_ENCR_DATA, AT_MAC, AT_RESULT_IND, AT_CHECKCODE, AT_PAYMENT]
+RESP_ALLOWED[SUBTYPE_NOTIFICATION] = [AT_MAC, AT_IV, AT_ENCR_DATA]
+RESP_ALLOWED[SUBTYPE_CLIENT_ERROR] = [AT_CLIENT_ERROR_CODE]
+const ENCRYPTED_ALLOWED = [AT_PADDING, AT_NEXT_PSEUDONYM, AT_NEXT_REAUTH_ID, AT_COUNTER, AT_NONCE_S, AT_COUNTER_TOO_SMALL]
+const KNOWN = [
+    AT_RAND, AT_AUTN, AT_RES, AT_AUTS, AT_PADDING, AT_PERMANENT_ID_REQ, AT_MAC, AT_NOTIFICATION, AT_ANY_ID_REQ, AT_IDENTITY,
+    AT_FULLAUTH_ID_REQ, AT_COUNTER, AT_COUNTER_TOO_SMALL, AT_NONCE_S, AT_CLIENT_ERROR_CODE, AT_KDF_INPUT, AT_KDF, AT_IV,
+    AT_ENCR_DATA, AT_NEXT_PSEUDONYM, AT_NEXT_REAUTH_ID, AT_CHECKCODE, AT_RESULT_IND, AT_BIDDING, AT_PAYMENT, AT_PAYMENT_RESULT,
+]
+
+function contains(list: number[], x: number): boolean {
+    for (let i = 0; i < list.length; i++) if (list[i] === x) return true
+    return false
+}
+
+function actualLength(v: Buffer): number {
+    return (v[0] << 8) | v[1]
+}
+
+/** Checks the value length rules of RFC 4187 section 10 / RFC 9048 for one attribute. */
+function checkValue(type: number, v: Buffer, prime: boolean): void {
+    const n = v.length
+    let ok = true
+    if (type === AT_RAND || type === AT_AUTN || type === AT_MAC || type === AT_IV || type === AT_NONCE_S) ok = n === 18
+    else if (type === AT_AUTS) ok = n === 14
+    else if (type === AT_RES) {
+        const bits = actualLength(v)
+        ok = bits >= 32 && bits <= 128 && bits % 8 === 0 && n >= 2 + bits / 8 && n - 2 - bits / 8 < 4
+    } else if (type === AT_CHECKCODE) ok = n === 2 || n === 2 + (prime ? 32 : 20)
+    else if (type === AT_ENCR_DATA) ok = n >= 18 && (n - 2) % 16 === 0
+    else if (type === AT_PADDING) {
+        for (let i = 0; i < n; i++) if (v[i] !== 0) ok = false
+    } else if (
+        type === AT_IDENTITY ||
+        type === AT_KDF_INPUT ||
+        type === AT_NEXT_PSEUDONYM ||
+        type === AT_NEXT_REAUTH_ID ||
+        type === AT_PAYMENT ||
+        type === AT_PAYMENT_RESULT
+    ) {
+        const len = n >= 2 ? actualLength(v) : -1
+        ok = len >= 0 && 2 + len <= n && n - 2 - len < 4
+        if (ok && len === 0 && (type === AT_IDENTITY || type === AT_KDF_INPUT)) ok = false
+    } else ok = n === 2 // the 2-byte fields and flags
+    if (!ok) throw new AkaFormatError("attribute " + type + " has an invalid length (" + (n + 2) + " bytes)")
+}
+
+/**
+ * Decodes attributes from data[offset..]. Unknown skippable attributes are dropped; everything
+ * else must be allowed in `allowed` (or, when `allowed` is null, be any known attribute).
+ */
+export function decodeAttributes(data: Buffer, offset: number, allowed: number[] | null, prime: boolean): AkaMessage {
+    const attributes: AkaAttribute[] = []
+    let macOffset = -1
+    let o = offset
+    while (o < data.length) {
+        if (data.length - o < 4) throw new AkaFormatError("truncated attribute at offset " + o)
+        const type = data[o]
+        const len = data[o + 1] * 4
+        if (len === 0) throw new AkaFormatError("attribute " + type + " with length 0")
+        if (o + len > data.length) throw new AkaFormatError("attribute " + type + " overruns the message")
+        const known = contains(KNOWN, type)
+        if (!known || (allowed !== null && !contains(allowed, type))) {
+            if (type < 128) throw new AkaFormatError((known ? "attribute " + type + " not allowed here" : "unknown non-skippable attribute " + type))
+            if (!known) {
+                o += len
+                continue
+            }
+            throw new AkaFormatError("attribute " + type + " not allowed here")
+        }
+        const value = Buffer.alloc(len - 2)
+        for (let i = 0; i < len - 2; i++) value[i] = data[o + 2 + i]
+        checkValue(type, value, prime)
+        if (type !== AT_KDF) {
+            for (let i = 0; i < attributes.length; i++) {
+                if (attributes[i].type === type) throw new AkaFormatError("duplicate attribute " + type)
+            }
+        }
+        if (type === AT_MAC) macOffset = o + 4
+        attributes.push({ type: type, value: value })
+        o += len
+    }
+    return { subtype: 0, attributes: attributes, macOffset: macOffset }
+}
+
+/** Decodes the Type-Data of an EAP-AKA (type 23) or EAP-AKA' (type 50) packet. */
+export function decodeAkaMessage(typeData: Buffer, context: number, prime: boolean): AkaMessage {
+    if (typeData.length < 3) throw new AkaFormatError("EAP-AKA message shorter than subtype and reserved fields")
+    const subtype = typeData[0]
+    const table = context === CONTEXT_REQUEST ? REQ_ALLOWED : RESP_ALLOWED
+    const allowed = subtype < table.length ? table[subtype] : undefined
+    if (allowed === undefined || allowed === null) {
+        throw new AkaFormatError("subtype " + subtype + " is not a valid " + (context === CONTEXT_REQUEST ? "request" : "response"))
+    }
+    const m = decodeAttributes(typeData, 3, allowed, prime)
+    m.subtype = subtype
+    return m
+}
+
+/** Decodes the plaintext of AT_ENCR_DATA. */
+export function decodeEncryptedAttributes(plaintext: Buffer, prime: boolean): AkaAttribute[] {
+    return decodeAttributes(plaintext, 0, ENCRYPTED_ALLOWED, prime).attributes
+}
+
+export function findAttribute(attrs: AkaAttribute[], type: number): AkaAttribute | null {
+    for (let i = 0; i < attrs.length; i++) if (attrs[i].type === type) return attrs[i]
+    return null
+}
+
+export function findAll(attrs: AkaAttribute[], type: number): AkaAttribute[] {
+    const out: AkaAttribute[] = []
+    for (let i = 0; i < attrs.length; i++) if (attrs[i].type === type) out.push(attrs[i])
+    return out
+}
+
+/** Encodes attributes (values already laid out); returns the bytes and the MAC offset within them. */
+export function encodeAttributes(attrs: AkaAttribute[], startOffset: number): { bytes: Buffer; macOffset: number } {
+    let n = 0
+    for (let i = 0; i < attrs.length; i++) {
+        const len = attrs[i].value.length + 2
+        if (len % 4 !== 0 || len > 1020) throw new AkaFormatError("attribute " + attrs[i].type + " value not padded to 4 bytes")
+        n += len
+    }
+    const out = Buffer.alloc(n)
+    let o = 0
+    let macOffset = -1
+    for (let i = 0; i < attrs.length; i++) {
+        const a = attrs[i]
+        out[o] = a.type
+        out[o + 1] = (a.value.length + 2) / 4
+        out.set(a.value, o + 2)
+        if (a.type === AT_MAC) macOffset = startOffset + o + 4
+        o += a.value.length + 2
+    }
+    return { bytes: out, macOffset: macOffset }
+}
+
+/** Type-Data of an EAP-AKA/AKA' message: subtype, 2 reserved bytes, attributes. */
+export function encodeAkaMessage(subtype: number, attrs: AkaAttribute[]): { data: Buffer; macOffset: number } {
+    const body = encodeAttributes(attrs, 3)
+    const data = Buffer.alloc(3 + body.bytes.length)
+    data[0] = subtype
+    data.set(body.bytes, 3)
+    return { data: data, macOffset: body.macOffset }
+}
+
+// ---- value layouts ----
+
+/** 2 reserved bytes then 16 bytes: AT_RAND, AT_AUTN, AT_MAC, AT_IV, AT_NONCE_S. */
+export function attrReserved16(type: number, data16: Buffer): AkaAttribute {
+    if (data16.length !== 16) throw new AkaFormatError("attribute " + type + " needs 16 bytes")
+    const v = Buffer.alloc(18)
+    v.set(data16, 2)
+    return { type: type, value: v }
+}
+
+/** The 16 bytes after the reserved field. */
+export function valueReserved16(a: AkaAttribute): Buffer {
+    const out = Buffer.alloc(16)
+    for (let i = 0; i < 16; i++) out[i] = a.value[2 + i]
+    return out
+}
+
+/** A 16-bit field: AT_NOTIFICATION, AT_COUNTER, AT_CLIENT_ERROR_CODE, AT_KDF, AT_BIDDING; or a flag with 0. */
+export function attrU16(type: number, v: number): AkaAttribute {
+    const value = Buffer.alloc(2)
+    value[0] = (v >> 8) & 0xff
+    value[1] = v & 0xff
+    return { type: type, value: value }
+}
+
+export function valueU16(a: AkaAttribute): number {
+    return (a.value[0] << 8) | a.value[1]
+}
+
+/** An actual-length field, the bytes, zero padding: AT_IDENTITY, AT_KDF_INPUT, AT_NEXT_*, payment attributes. */
+export function attrLengthPrefixed(type: number, bytes: Buffer): AkaAttribute {
+    const len = 2 + bytes.length
+    const v = Buffer.alloc(len + ((4 - ((len + 2) % 4)) % 4))
+    v[0] = (bytes.length >> 8) & 0xff
+    v[1] = bytes.length & 0xff
+    v.set(bytes, 2)
+    return { type: type, value: v }
+}
+
+export function valueLengthPrefixed(a: AkaAttribute): Buffer {
+    const n = actualLength(a.value)
+    const out = Buffer.alloc(n)
+    for (let i = 0; i < n; i++) out[i] = a.value[2 + i]
+    return out
+}
+
+/** AT_RES: RES length in bits, RES, padding. */
+export function attrRes(res: Buffer): AkaAttribute {
+    const v = Buffer.alloc(2 + res.length + ((4 - ((res.length + 4) % 4)) % 4))
+    v[0] = ((res.length * 8) >> 8) & 0xff
+    v[1] = (res.length * 8) & 0xff
+    v.set(res, 2)
+    return { type: AT_RES, value: v }
+}
+
+export function valueRes(a: AkaAttribute): Buffer {
+    const n = actualLength(a.value) / 8
+    const out = Buffer.alloc(n)
+    for (let i = 0; i < n; i++) out[i] = a.value[2 + i]
+    return out
+}
+
+/** 2 reserved bytes then data: AT_CHECKCODE, AT_ENCR_DATA. */
+export function attrReservedData(type: number, data: Buffer): AkaAttribute {
+    const v = Buffer.alloc(2 + data.length)
+    v.set(data, 2)
+    return { type: type, value: v }
+}
+
+export function valueReservedData(a: AkaAttribute): Buffer {
+    const out = Buffer.alloc(a.value.length - 2)
+    for (let i = 2; i < a.value.length; i++) out[i - 2] = a.value[i]
+    return out
+}
+
+export function attrAuts(auts: Buffer): AkaAttribute {
+    if (auts.length !== 14) throw new AkaFormatError("AUTS must be 14 bytes")
+    return { type: AT_AUTS, value: Buffer.from(auts) }
+}
+
+export function attrFlag(type: number): AkaAttribute {
+    return { type: type, value: Buffer.alloc(2) }
+}
+
+/** AT_PADDING that brings `contentLength` bytes of plaintext up to a multiple of 16 (RFC 4187 10.12). */
+export function paddingFor(contentLength: number): AkaAttribute | null {
+    const rest = contentLength % 16
+    if (rest === 0) return null
+    return { type: AT_PADDING, value: Buffer.alloc(16 - rest - 2) }
+}

@@ -1,0 +1,60 @@
+// What the EAP-AKA/AKA' state machines need from the platform, and the per-method primitives
+// (RFC 4187 for EAP-AKA with SHA-1, RFC 9048 for EAP-AKA' with SHA-256) behind one interface.
+
+import { HmacSha256 } from "../crypto/hmac-sha256"
+import { Sha256 } from "../crypto/sha256"
+import { hmacSha1Key, hmacSha1WithKey } from "../crypto/hmac-sha1"
+import { Sha1 } from "../crypto/sha1"
+import { constantTimeEqual, copyOf } from "../bytes"
+import { EAP_TYPE_AKA_PRIME } from "./eap-packet"
+
+export interface AkaPlatform {
+    hmacSha256: HmacSha256
+    sha256: Sha256
+    randomBytes: (n: number) => Buffer
+    /** Ends a VM slice between heavy steps (a resolved promise in Node). */
+    yieldSlice: () => Promise<void>
+}
+
+/** The keys an authentication (full or fast) leaves behind. */
+export interface SessionKeys {
+    kEncr: Buffer
+    kAut: Buffer
+    /** K_re (EAP-AKA') or MK (EAP-AKA): what fast re-authentication derives from. */
+    reauthKey: Buffer
+    msk: Buffer
+    emsk: Buffer
+}
+
+export function isPrime(method: number): boolean {
+    return method === EAP_TYPE_AKA_PRIME
+}
+
+/** AT_MAC value: HMAC-SHA1-128 (AKA) or HMAC-SHA-256-128 (AKA') over the packet (MAC zeroed) and `extra`. */
+export function computeMac(platform: AkaPlatform, method: number, kAut: Buffer, packet: Buffer, macOffset: number, extra: Buffer | null): Buffer {
+    const zeroed = copyOf(packet)
+    for (let i = 0; i < 16; i++) zeroed[macOffset + i] = 0
+    const parts: Buffer[] = extra === null ? [zeroed] : [zeroed, extra]
+    const full = isPrime(method) ? platform.hmacSha256(kAut, parts) : hmacSha1WithKey(hmacSha1Key(kAut), parts)
+    return copyOf(full, 0, 16)
+}
+
+export function verifyMac(platform: AkaPlatform, method: number, kAut: Buffer, packet: Buffer, macOffset: number, extra: Buffer | null): boolean {
+    if (macOffset < 0 || macOffset + 16 > packet.length) return false
+    return constantTimeEqual(computeMac(platform, method, kAut, packet, macOffset, extra), copyOf(packet, macOffset, macOffset + 16))
+}
+
+/** Writes the MAC into a packet encoded with a zero AT_MAC at `macOffset`. */
+export function signPacket(platform: AkaPlatform, method: number, kAut: Buffer, packet: Buffer, macOffset: number, extra: Buffer | null): Buffer {
+    packet.set(computeMac(platform, method, kAut, packet, macOffset, extra), macOffset)
+    return packet
+}
+
+/** AT_CHECKCODE value (RFC 4187 10.13, RFC 9048 3.3): hash of the AKA-Identity packets exchanged, empty when none. */
+export function checkcode(platform: AkaPlatform, method: number, identityPackets: Buffer[]): Buffer {
+    if (identityPackets.length === 0) return Buffer.alloc(0)
+    if (isPrime(method)) return platform.sha256(identityPackets)
+    const h = new Sha1()
+    for (let i = 0; i < identityPackets.length; i++) h.update(identityPackets[i])
+    return h.digest()
+}

@@ -1,0 +1,43 @@
+// AT_IV / AT_ENCR_DATA (RFC 4187 10.12): attributes encrypted with AES-128-CBC under K_encr,
+// padded with AT_PADDING to a whole number of blocks.
+
+import { aes128ExpandKey } from "../crypto/aes128"
+import { aes128CbcDecrypt, aes128CbcEncrypt, MAX_CBC_BYTES } from "../crypto/aes128-cbc"
+import {
+    AkaAttribute,
+    AkaFormatError,
+    AT_ENCR_DATA,
+    AT_IV,
+    attrReserved16,
+    attrReservedData,
+    decodeEncryptedAttributes,
+    encodeAttributes,
+    findAttribute,
+    paddingFor,
+    valueReserved16,
+    valueReservedData,
+} from "./aka-attributes"
+
+/** AT_IV and AT_ENCR_DATA carrying `inner` (a fresh random IV from the caller). */
+export function encryptAttributes(kEncr: Buffer, iv: Buffer, inner: AkaAttribute[]): AkaAttribute[] {
+    const list: AkaAttribute[] = []
+    for (let i = 0; i < inner.length; i++) list.push(inner[i])
+    const plain0 = encodeAttributes(list, 0).bytes
+    const pad = paddingFor(plain0.length)
+    if (pad !== null) list.push(pad)
+    const plain = encodeAttributes(list, 0).bytes
+    if (plain.length > MAX_CBC_BYTES) throw new AkaFormatError("encrypted attributes too long")
+    const cipher = aes128CbcEncrypt(aes128ExpandKey(kEncr), iv, plain)
+    return [attrReserved16(AT_IV, iv), attrReservedData(AT_ENCR_DATA, cipher)]
+}
+
+/** The attributes inside AT_ENCR_DATA, or an empty list when the message has none. */
+export function decryptAttributes(kEncr: Buffer, attrs: AkaAttribute[], prime: boolean): AkaAttribute[] {
+    const encr = findAttribute(attrs, AT_ENCR_DATA)
+    const iv = findAttribute(attrs, AT_IV)
+    if (encr === null && iv === null) return []
+    if (encr === null || iv === null) throw new AkaFormatError("AT_ENCR_DATA and AT_IV must come together")
+    const data = valueReservedData(encr)
+    if (data.length > MAX_CBC_BYTES) throw new AkaFormatError("AT_ENCR_DATA too long")
+    return decodeEncryptedAttributes(aes128CbcDecrypt(aes128ExpandKey(kEncr), valueReserved16(iv), data), prime)
+}

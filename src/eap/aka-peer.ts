@@ -1,0 +1,503 @@
+// The EAP-AKA / EAP-AKA' peer: the card's side (RFC 4187, RFC 9048), extended with payment
+// binding. It authenticates the server through AUTN before it reveals anything beyond its
+// identity, answers only requests that verify, and reports a clear outcome.
+//
+// States: IDLE -> IDENTITY (AKA-Identity rounds) -> CHALLENGED (response sent, server proven)
+//         -> NOTIFIED (protected result received) -> SUCCESS | FAILURE.
+
+import { MilenageKey } from "../crypto/milenage"
+import { SqnWindow } from "../crypto/sqn"
+import { cardVerifyAutn } from "../crypto/aka"
+import { eapAkaKeys, eapAkaReauthKeys } from "../crypto/eap-aka-keys"
+import { deriveCkIkPrime, eapAkaPrimeKeys, eapAkaPrimeReauthKeys } from "../crypto/eap-aka-prime-keys"
+import { constantTimeEqual, fromUtf8 } from "../bytes"
+import {
+    decodeEap,
+    EAP_FAILURE,
+    EAP_REQUEST,
+    EAP_RESPONSE,
+    EAP_SUCCESS,
+    EAP_TYPE_AKA,
+    EAP_TYPE_AKA_PRIME,
+    EAP_TYPE_IDENTITY,
+    EAP_TYPE_NAK,
+    EAP_TYPE_NOTIFICATION,
+    EapPacket,
+    encodeEap,
+} from "./eap-packet"
+import {
+    AkaAttribute,
+    AkaMessage,
+    AT_ANY_ID_REQ,
+    AT_AUTN,
+    AT_BIDDING,
+    AT_CHECKCODE,
+    AT_CLIENT_ERROR_CODE,
+    AT_COUNTER,
+    AT_COUNTER_TOO_SMALL,
+    AT_FULLAUTH_ID_REQ,
+    AT_IDENTITY,
+    AT_KDF,
+    AT_KDF_INPUT,
+    AT_MAC,
+    AT_NEXT_PSEUDONYM,
+    AT_NEXT_REAUTH_ID,
+    AT_NONCE_S,
+    AT_NOTIFICATION,
+    AT_PAYMENT,
+    AT_PAYMENT_RESULT,
+    AT_PERMANENT_ID_REQ,
+    AT_RAND,
+    AT_RESULT_IND,
+    attrAuts,
+    attrFlag,
+    attrLengthPrefixed,
+    attrReserved16,
+    attrReservedData,
+    attrRes,
+    attrU16,
+    CLIENT_ERROR_UNABLE_TO_PROCESS,
+    CONTEXT_REQUEST,
+    decodeAkaMessage,
+    encodeAkaMessage,
+    findAll,
+    findAttribute,
+    KDF_AKA_PRIME,
+    SUBTYPE_AUTHENTICATION_REJECT,
+    SUBTYPE_CHALLENGE,
+    SUBTYPE_CLIENT_ERROR,
+    SUBTYPE_IDENTITY,
+    SUBTYPE_NOTIFICATION,
+    SUBTYPE_REAUTHENTICATION,
+    SUBTYPE_SYNCHRONIZATION_FAILURE,
+    valueLengthPrefixed,
+    valueReserved16,
+    valueReservedData,
+    valueU16,
+} from "./aka-attributes"
+import { AkaPlatform, checkcode, isPrime, SessionKeys, signPacket, verifyMac } from "./aka-crypto"
+import { decryptAttributes, encryptAttributes } from "./aka-encr"
+import { permanentIdentity, pseudonymIdentity, reauthIdentity } from "./aka-identity"
+import { decodePayment, encodePayment, Payment, samePayment } from "../payment/payment"
+import { decodeResult, PaymentResult } from "../payment/result"
+
+export const PEER_IDLE = 0
+export const PEER_IDENTITY = 1
+export const PEER_CHALLENGED = 2
+export const PEER_NOTIFIED = 3
+export const PEER_SUCCESS = 4
+export const PEER_FAILURE = 5
+
+/** What the card keeps between transactions (persisted by the card application). */
+export interface PeerState {
+    cardId: string
+    realm: string
+    key: MilenageKey
+    sqn: SqnWindow
+    /** Pseudonym from the last full authentication ("" when none). */
+    pseudonym: string
+    /** Fast re-authentication identity and keys ("" / null when none). */
+    reauthId: string
+    reauth: ReauthContext | null
+}
+
+export interface ReauthContext {
+    method: number
+    counter: number
+    kEncr: Buffer
+    kAut: Buffer
+    /** EAP-AKA: MK; EAP-AKA': K_re. */
+    reauthKey: Buffer
+}
+
+export interface PeerOptions {
+    /** EAP-AKA' first; EAP-AKA is accepted when the server insists (and no bidding-down is signalled). */
+    preferPrime: boolean
+    allowAka: boolean
+    /** Expected EAP-AKA' network name, or "" to accept any non-empty one. */
+    networkName: string
+    /** Use pseudonyms and re-authentication identities so terminals cannot link the card. */
+    usePseudonyms: boolean
+}
+
+export interface PeerOutcome {
+    /** The server proved knowledge of K (AUTN and AT_MAC verified). */
+    serverAuthenticated: boolean
+    /** EAP-Success received after a verified exchange. */
+    success: boolean
+    result: PaymentResult | null
+    /** Why the exchange failed, for the display and the log (never secret). */
+    failure: string
+    msk: Buffer | null
+}
+
+export class AkaPeer {
+    state = PEER_IDLE
+    readonly outcome: PeerOutcome = { serverAuthenticated: false, success: false, result: null, failure: "", msk: null }
+    private method = 0
+    private identity: Buffer = Buffer.alloc(0)
+    private identityPackets: Buffer[] = []
+    private identityRounds = 0
+    private permanentAsked = false
+    private keys: SessionKeys | null = null
+    private resultInd = false
+    private kdfOffer: number[] = []
+    private lastRequest: Buffer = Buffer.alloc(0)
+    private lastResponse: Buffer | null = null
+    private reauthNonceS: Buffer | null = null
+
+    constructor(
+        private readonly profile: PeerState,
+        private readonly options: PeerOptions,
+        private readonly platform: AkaPlatform,
+        /** The payment the holder confirmed, or null for a zero-amount authentication. */
+        private readonly payment: Payment | null,
+    ) {}
+
+    /** Handles one EAP request from the server; returns the response to send, or null for none. */
+    async handle(bytes: Buffer): Promise<Buffer | null> {
+        let req: EapPacket
+        try {
+            req = decodeEap(bytes)
+        } catch (e) {
+            return null // not an EAP packet: discard, the authenticator will retransmit or time out
+        }
+        if (req.code === EAP_SUCCESS || req.code === EAP_FAILURE) {
+            this.finish(req.code === EAP_SUCCESS)
+            return null
+        }
+        if (req.code !== EAP_REQUEST) return null
+        // A retransmitted request gets the same response again (RFC 3748 4.1).
+        if (this.lastResponse !== null && constantTimeEqual(bytes, this.lastRequest)) return this.lastResponse
+        if (this.state === PEER_SUCCESS || this.state === PEER_FAILURE) return null
+        const resp = await this.respond(req, bytes)
+        this.lastRequest = Buffer.from(bytes)
+        this.lastResponse = resp
+        return resp
+    }
+
+    private async respond(req: EapPacket, raw: Buffer): Promise<Buffer | null> {
+        if (req.type === EAP_TYPE_IDENTITY) return this.identityResponse(req)
+        if (req.type === EAP_TYPE_NOTIFICATION) return encodeEap({ code: EAP_RESPONSE, id: req.id, type: EAP_TYPE_NOTIFICATION, data: Buffer.alloc(0) })
+        if (req.type !== EAP_TYPE_AKA && req.type !== EAP_TYPE_AKA_PRIME) return this.nak(req)
+        if (req.type === EAP_TYPE_AKA && !this.options.allowAka) return this.nak(req)
+        if (this.method !== 0 && req.type !== this.method) return this.clientError(req, "the server switched EAP method mid-exchange")
+        this.method = req.type
+        let m: AkaMessage
+        try {
+            m = decodeAkaMessage(req.data, CONTEXT_REQUEST, isPrime(req.type))
+        } catch (e: any) {
+            return this.clientError(req, "malformed EAP-AKA request: " + e.message)
+        }
+        if (m.subtype === SUBTYPE_IDENTITY) return this.akaIdentity(req, raw, m)
+        if (m.subtype === SUBTYPE_CHALLENGE) return await this.challenge(req, raw, m)
+        if (m.subtype === SUBTYPE_NOTIFICATION) return this.notification(req, raw, m)
+        if (m.subtype === SUBTYPE_REAUTHENTICATION) return await this.reauthentication(req, raw, m)
+        return this.clientError(req, "unexpected EAP-AKA subtype " + m.subtype)
+    }
+
+    private preferredMethod(): number {
+        return this.options.preferPrime || !this.options.allowAka ? EAP_TYPE_AKA_PRIME : EAP_TYPE_AKA
+    }
+
+    private permanent(method: number): string {
+        return permanentIdentity(method, this.profile.cardId, this.profile.realm)
+    }
+
+    /** The identity to offer: re-auth ID, else pseudonym, else the permanent identity (card ID). */
+    private identityFor(level: number, method: number): string {
+        const p = this.profile
+        if (this.options.usePseudonyms) {
+            if (level === AT_ANY_ID_REQ && p.reauthId !== "" && p.reauth !== null && p.reauth.method === method) {
+                return reauthIdentity(method, p.reauthId, p.realm)
+            }
+            if (level !== AT_PERMANENT_ID_REQ && p.pseudonym !== "") return pseudonymIdentity(method, p.pseudonym, p.realm)
+        }
+        return this.permanent(method)
+    }
+
+    private identityResponse(req: EapPacket): Buffer {
+        // Figure 7 piggyback: the payment offer rides after a NUL in the Identity request's displayable
+        // data; the card application reads it before the exchange, the peer just answers.
+        const id = this.identityFor(AT_ANY_ID_REQ, this.preferredMethod())
+        this.identity = fromUtf8(id)
+        this.state = PEER_IDENTITY
+        return encodeEap({ code: EAP_RESPONSE, id: req.id, type: EAP_TYPE_IDENTITY, data: this.identity })
+    }
+
+    private nak(req: EapPacket): Buffer {
+        const types = this.options.allowAka ? [EAP_TYPE_AKA_PRIME, EAP_TYPE_AKA] : [EAP_TYPE_AKA_PRIME]
+        return encodeEap({ code: EAP_RESPONSE, id: req.id, type: EAP_TYPE_NAK, data: Buffer.from(types) })
+    }
+
+    private akaResponse(req: EapPacket, subtype: number, attrs: AkaAttribute[], macKey: Buffer | null, extra: Buffer | null): Buffer {
+        const msg = encodeAkaMessage(subtype, attrs)
+        const packet = encodeEap({ code: EAP_RESPONSE, id: req.id, type: this.method, data: msg.data })
+        if (macKey !== null) signPacket(this.platform, this.method, macKey, packet, 5 + msg.macOffset, extra)
+        return packet
+    }
+
+    private clientError(req: EapPacket, why: string): Buffer {
+        this.fail(why)
+        const type = req.type === EAP_TYPE_AKA || req.type === EAP_TYPE_AKA_PRIME ? req.type : this.preferredMethod()
+        const msg = encodeAkaMessage(SUBTYPE_CLIENT_ERROR, [attrU16(AT_CLIENT_ERROR_CODE, CLIENT_ERROR_UNABLE_TO_PROCESS)])
+        return encodeEap({ code: EAP_RESPONSE, id: req.id, type: type, data: msg.data })
+    }
+
+    private reject(req: EapPacket, why: string): Buffer {
+        this.fail(why)
+        return this.akaResponse(req, SUBTYPE_AUTHENTICATION_REJECT, [], null, null)
+    }
+
+    private fail(why: string): void {
+        if (this.outcome.failure === "") this.outcome.failure = why
+        this.state = PEER_FAILURE
+    }
+
+    private finish(success: boolean): void {
+        if (success) {
+            // EAP-Success counts only after the server proved itself, and after the protected result
+            // when result indications were agreed (RFC 4187 6.2).
+            const ready = this.state === PEER_NOTIFIED || (this.state === PEER_CHALLENGED && !this.resultInd)
+            if (ready) {
+                this.state = PEER_SUCCESS
+                this.outcome.success = true
+                if (this.keys !== null) this.outcome.msk = this.keys.msk
+                return
+            }
+            this.fail("EAP-Success before the exchange completed")
+            return
+        }
+        this.fail(this.outcome.failure !== "" ? this.outcome.failure : "the server ended the exchange with EAP-Failure")
+    }
+
+    /** AKA-Identity rounds (RFC 4187 4.1.6): ANY, then FULLAUTH, then PERMANENT, each at most once, in that order. */
+    private akaIdentity(req: EapPacket, raw: Buffer, m: AkaMessage): Buffer {
+        if (this.state !== PEER_IDLE && this.state !== PEER_IDENTITY) return this.clientError(req, "AKA-Identity after the challenge")
+        const any = findAttribute(m.attributes, AT_ANY_ID_REQ) !== null
+        const full = findAttribute(m.attributes, AT_FULLAUTH_ID_REQ) !== null
+        const perm = findAttribute(m.attributes, AT_PERMANENT_ID_REQ) !== null
+        const count = (any ? 1 : 0) + (full ? 1 : 0) + (perm ? 1 : 0)
+        if (count !== 1) return this.clientError(req, "AKA-Identity must request exactly one identity type")
+        this.identityRounds++
+        if (this.identityRounds > 3 || (any && this.identityRounds > 1) || (full && this.permanentAsked) || this.permanentAsked) {
+            return this.clientError(req, "AKA-Identity rounds out of order")
+        }
+        if (perm) this.permanentAsked = true
+        const level = any ? AT_ANY_ID_REQ : full ? AT_FULLAUTH_ID_REQ : AT_PERMANENT_ID_REQ
+        const id = this.identityFor(level, this.method)
+        this.identity = fromUtf8(id)
+        this.state = PEER_IDENTITY
+        const resp = this.akaResponse(req, SUBTYPE_IDENTITY, [attrLengthPrefixed(AT_IDENTITY, this.identity)], null, null)
+        this.identityPackets.push(Buffer.from(raw))
+        this.identityPackets.push(resp)
+        return resp
+    }
+
+    private async challenge(req: EapPacket, raw: Buffer, m: AkaMessage): Promise<Buffer> {
+        if (this.state !== PEER_IDLE && this.state !== PEER_IDENTITY) return this.clientError(req, "a second challenge in one exchange")
+        const prime = isPrime(this.method)
+        const rand = findAttribute(m.attributes, AT_RAND)
+        const autn = findAttribute(m.attributes, AT_AUTN)
+        if (rand === null || autn === null || m.macOffset < 0) return this.clientError(req, "challenge without AT_RAND, AT_AUTN or AT_MAC")
+        let networkName: Buffer = Buffer.alloc(0)
+        if (prime) {
+            const kdfs = findAll(m.attributes, AT_KDF)
+            const input = findAttribute(m.attributes, AT_KDF_INPUT)
+            if (kdfs.length === 0 || input === null) return this.clientError(req, "EAP-AKA' challenge without AT_KDF or AT_KDF_INPUT")
+            const offered: number[] = []
+            for (let i = 0; i < kdfs.length; i++) offered.push(valueU16(kdfs[i]))
+            if (this.kdfOffer.length > 0) {
+                // After our selection the server must put it first and repeat its original list (RFC 9048 3.2).
+                let consistent = offered[0] === KDF_AKA_PRIME && offered.length === this.kdfOffer.length + 1
+                for (let i = 0; consistent && i < this.kdfOffer.length; i++) consistent = offered[i + 1] === this.kdfOffer[i]
+                if (!consistent) return this.reject(req, "the server changed its KDF list after negotiation")
+            } else if (offered[0] !== KDF_AKA_PRIME) {
+                let supported = false
+                for (let i = 0; i < offered.length; i++) if (offered[i] === KDF_AKA_PRIME) supported = true
+                if (!supported) return this.reject(req, "no supported EAP-AKA' key derivation function offered")
+                this.kdfOffer = offered
+                return this.akaResponse(req, SUBTYPE_CHALLENGE, [attrU16(AT_KDF, KDF_AKA_PRIME)], null, null)
+            }
+            networkName = valueLengthPrefixed(input)
+            if (this.options.networkName !== "" && networkName.toString("utf8") !== this.options.networkName) {
+                return this.reject(req, "unexpected access network name")
+            }
+        } else {
+            const bidding = findAttribute(m.attributes, AT_BIDDING)
+            if (bidding !== null && (valueU16(bidding) & 0x8000) !== 0 && this.options.preferPrime) {
+                return this.reject(req, "bidding-down: the server supports EAP-AKA' but offered EAP-AKA")
+            }
+        }
+        const aka = cardVerifyAutn(this.profile.key, this.profile.sqn, valueReserved16(rand), valueReserved16(autn), prime)
+        if (aka.kind === "mac-failure") return this.reject(req, "server authentication failed (AUTN)")
+        if (aka.kind === "amf-failure") return this.reject(req, "server authentication failed (AMF separation bit)")
+        if (aka.kind === "sync-failure") {
+            const attrs: AkaAttribute[] = [attrAuts(aka.auts)]
+            if (prime) attrs.push(attrU16(AT_KDF, KDF_AKA_PRIME))
+            return this.akaResponse(req, SUBTYPE_SYNCHRONIZATION_FAILURE, attrs, null, null)
+        }
+        await this.platform.yieldSlice()
+        let keys: SessionKeys
+        if (prime) {
+            const p = deriveCkIkPrime(this.platform.hmacSha256, aka.ck, aka.ik, networkName, aka.sqnXorAk)
+            const k = eapAkaPrimeKeys(this.platform.hmacSha256, this.identity, p.ckPrime, p.ikPrime)
+            keys = { kEncr: k.kEncr, kAut: k.kAut, reauthKey: k.kRe, msk: k.msk, emsk: k.emsk }
+        } else {
+            const k = eapAkaKeys(this.identity, aka.ik, aka.ck)
+            keys = { kEncr: k.kEncr, kAut: k.kAut, reauthKey: k.mk, msk: k.msk, emsk: k.emsk }
+        }
+        await this.platform.yieldSlice()
+        if (!verifyMac(this.platform, this.method, keys.kAut, raw, 5 + m.macOffset, null)) {
+            return this.clientError(req, "the challenge's AT_MAC does not verify")
+        }
+        const cc = findAttribute(m.attributes, AT_CHECKCODE)
+        const myCheckcode = checkcode(this.platform, this.method, this.identityPackets)
+        if (cc !== null && !constantTimeEqual(valueReservedData(cc), myCheckcode)) {
+            return this.clientError(req, "AT_CHECKCODE mismatch: the identity exchange was altered")
+        }
+        // From here the server is authenticated: AUTN and AT_MAC verified under K.
+        this.keys = keys
+        this.outcome.serverAuthenticated = true
+        let inner: AkaAttribute[]
+        try {
+            inner = decryptAttributes(keys.kEncr, m.attributes, prime)
+        } catch (e: any) {
+            return this.clientError(req, "AT_ENCR_DATA: " + e.message)
+        }
+        const offeredPayment = findAttribute(m.attributes, AT_PAYMENT)
+        if (this.payment !== null || offeredPayment !== null) {
+            if (this.payment === null || offeredPayment === null) return this.clientError(req, "payment missing on one side: nothing to confirm")
+            let theirs: Payment
+            try {
+                theirs = decodePayment(valueLengthPrefixed(offeredPayment))
+            } catch (e: any) {
+                return this.clientError(req, "malformed AT_PAYMENT: " + e.message)
+            }
+            if (!samePayment(theirs, this.payment)) return this.clientError(req, "the server's payment differs from the one confirmed on the card")
+        }
+        this.rememberNextIdentities(inner, keys)
+        this.resultInd = findAttribute(m.attributes, AT_RESULT_IND) !== null
+        const attrs: AkaAttribute[] = [attrRes(aka.res)]
+        if (cc !== null) attrs.push(attrReservedData(AT_CHECKCODE, myCheckcode))
+        if (this.resultInd) attrs.push(attrFlag(AT_RESULT_IND))
+        if (this.payment !== null) attrs.push(attrLengthPrefixed(AT_PAYMENT, encodePayment(this.payment)))
+        attrs.push(attrReserved16(AT_MAC, Buffer.alloc(16)))
+        this.state = PEER_CHALLENGED
+        return this.akaResponse(req, SUBTYPE_CHALLENGE, attrs, keys.kAut, null)
+    }
+
+    private rememberNextIdentities(inner: AkaAttribute[], keys: SessionKeys): void {
+        const p = this.profile
+        const nextPseudonym = findAttribute(inner, AT_NEXT_PSEUDONYM)
+        const nextReauth = findAttribute(inner, AT_NEXT_REAUTH_ID)
+        if (nextPseudonym !== null) p.pseudonym = valueLengthPrefixed(nextPseudonym).toString("utf8")
+        if (nextReauth !== null) {
+            p.reauthId = valueLengthPrefixed(nextReauth).toString("utf8")
+            p.reauth = { method: this.method, counter: 0, kEncr: keys.kEncr, kAut: keys.kAut, reauthKey: keys.reauthKey }
+        } else if (this.state !== PEER_IDLE) {
+            p.reauthId = ""
+            p.reauth = null
+        }
+    }
+
+    /** AKA-Notification: a protected result (P bit clear, AT_MAC) after authentication, or a plain failure before it. */
+    private notification(req: EapPacket, raw: Buffer, m: AkaMessage): Buffer {
+        const n = findAttribute(m.attributes, AT_NOTIFICATION)
+        if (n === null) return this.clientError(req, "AKA-Notification without AT_NOTIFICATION")
+        const code = valueU16(n)
+        const beforeAuth = (code & 0x4000) !== 0
+        const success = (code & 0x8000) !== 0
+        if (beforeAuth) {
+            if (success || findAttribute(m.attributes, AT_MAC) !== null) return this.clientError(req, "invalid pre-authentication notification")
+            this.fail("the server refused before authentication (notification " + code + ")")
+            return this.akaResponse(req, SUBTYPE_NOTIFICATION, [], null, null)
+        }
+        if (this.state !== PEER_CHALLENGED || this.keys === null) return this.clientError(req, "protected notification before authentication")
+        if (m.macOffset < 0 || !verifyMac(this.platform, this.method, this.keys.kAut, raw, 5 + m.macOffset, null)) {
+            return this.clientError(req, "the notification's AT_MAC does not verify")
+        }
+        const r = findAttribute(m.attributes, AT_PAYMENT_RESULT)
+        if (r !== null) {
+            try {
+                this.outcome.result = decodeResult(valueLengthPrefixed(r))
+            } catch (e: any) {
+                return this.clientError(req, "malformed AT_PAYMENT_RESULT: " + e.message)
+            }
+        }
+        if (success) this.state = PEER_NOTIFIED
+        else this.fail(this.outcome.result !== null ? "declined: " + this.outcome.result.reason : "the server reported a failure after authentication")
+        const resp = this.akaResponse(req, SUBTYPE_NOTIFICATION, [attrReserved16(AT_MAC, Buffer.alloc(16))], this.keys.kAut, null)
+        if (!success) this.lastResponse = resp
+        return resp
+    }
+
+    /** Fast re-authentication (RFC 4187 5, RFC 9048 3.5): counter and NONCE_S under the stored keys. */
+    private async reauthentication(req: EapPacket, raw: Buffer, m: AkaMessage): Promise<Buffer> {
+        const ctx = this.profile.reauth
+        if (ctx === null || ctx.method !== this.method || this.state !== PEER_IDENTITY) return this.clientError(req, "no re-authentication context")
+        if (m.macOffset < 0 || !verifyMac(this.platform, this.method, ctx.kAut, raw, 5 + m.macOffset, null)) {
+            return this.clientError(req, "the re-authentication request's AT_MAC does not verify")
+        }
+        const prime = isPrime(this.method)
+        let inner: AkaAttribute[]
+        try {
+            inner = decryptAttributes(ctx.kEncr, m.attributes, prime)
+        } catch (e: any) {
+            return this.clientError(req, "AT_ENCR_DATA: " + e.message)
+        }
+        const counterAttr = findAttribute(inner, AT_COUNTER)
+        const nonceAttr = findAttribute(inner, AT_NONCE_S)
+        if (counterAttr === null || nonceAttr === null) return this.clientError(req, "re-authentication without AT_COUNTER or AT_NONCE_S")
+        const counter = valueU16(counterAttr)
+        const nonceS = valueReserved16(nonceAttr)
+        this.outcome.serverAuthenticated = true
+        const iv = this.platform.randomBytes(16)
+        if (counter <= ctx.counter) {
+            // A replayed or stale counter: say so, keep the old keys (RFC 4187 5.4).
+            const inside = encryptAttributes(ctx.kEncr, iv, [attrU16(AT_COUNTER, counter), attrFlag(AT_COUNTER_TOO_SMALL)])
+            inside.push(attrReserved16(AT_MAC, Buffer.alloc(16)))
+            this.fail("re-authentication counter too small")
+            return this.akaResponse(req, SUBTYPE_REAUTHENTICATION, inside, ctx.kAut, nonceS)
+        }
+        const offeredPayment = findAttribute(m.attributes, AT_PAYMENT)
+        if (this.payment !== null || offeredPayment !== null) {
+            if (this.payment === null || offeredPayment === null) return this.clientError(req, "payment missing on one side: nothing to confirm")
+            let theirs: Payment
+            try {
+                theirs = decodePayment(valueLengthPrefixed(offeredPayment))
+            } catch (e: any) {
+                return this.clientError(req, "malformed AT_PAYMENT: " + e.message)
+            }
+            if (!samePayment(theirs, this.payment)) return this.clientError(req, "the server's payment differs from the one confirmed on the card")
+        }
+        await this.platform.yieldSlice()
+        let msk: Buffer
+        let emsk: Buffer
+        if (prime) {
+            const k = eapAkaPrimeReauthKeys(this.platform.hmacSha256, ctx.reauthKey, this.identity, counter, nonceS)
+            msk = k.msk
+            emsk = k.emsk
+        } else {
+            const k = eapAkaReauthKeys(this.identity, counter, nonceS, ctx.reauthKey)
+            msk = k.msk
+            emsk = k.emsk
+        }
+        ctx.counter = counter
+        this.keys = { kEncr: ctx.kEncr, kAut: ctx.kAut, reauthKey: ctx.reauthKey, msk: msk, emsk: emsk }
+        const nextReauth = findAttribute(inner, AT_NEXT_REAUTH_ID)
+        if (nextReauth !== null) this.profile.reauthId = valueLengthPrefixed(nextReauth).toString("utf8")
+        else {
+            this.profile.reauthId = ""
+            this.profile.reauth = null
+        }
+        this.resultInd = findAttribute(m.attributes, AT_RESULT_IND) !== null
+        const attrs = encryptAttributes(ctx.kEncr, iv, [attrU16(AT_COUNTER, counter)])
+        if (this.resultInd) attrs.push(attrFlag(AT_RESULT_IND))
+        if (this.payment !== null) attrs.push(attrLengthPrefixed(AT_PAYMENT, encodePayment(this.payment)))
+        attrs.push(attrReserved16(AT_MAC, Buffer.alloc(16)))
+        this.reauthNonceS = nonceS
+        this.state = PEER_CHALLENGED
+        return this.akaResponse(req, SUBTYPE_REAUTHENTICATION, attrs, ctx.kAut, nonceS)
+    }
+}

@@ -1,0 +1,465 @@
+// The EAP-AKA / EAP-AKA' server (RFC 4187, RFC 9048) for one authentication, with payment
+// binding: the challenge carries the server's view of the payment (AT_PAYMENT), the card's
+// MAC-protected response must confirm the same bytes, and the decision goes back MAC-protected
+// in an AKA-Notification (protected result indication) before EAP-Success or EAP-Failure.
+//
+// States: IDENTITY (identity rounds) -> CHALLENGE or REAUTH (request sent) -> RESULT (protected
+//         notification sent) -> DONE.
+
+import { AuthVector } from "../crypto/aka"
+import { eapAkaKeys, eapAkaReauthKeys } from "../crypto/eap-aka-keys"
+import { deriveCkIkPrime, eapAkaPrimeKeys, eapAkaPrimeReauthKeys } from "../crypto/eap-aka-prime-keys"
+import { constantTimeEqual, fromUtf8 } from "../bytes"
+import {
+    decodeEap,
+    EAP_FAILURE,
+    EAP_REQUEST,
+    EAP_RESPONSE,
+    EAP_SUCCESS,
+    EAP_TYPE_AKA,
+    EAP_TYPE_AKA_PRIME,
+    EAP_TYPE_IDENTITY,
+    EAP_TYPE_NAK,
+    EapPacket,
+    encodeEap,
+} from "./eap-packet"
+import {
+    AkaAttribute,
+    AkaMessage,
+    AT_ANY_ID_REQ,
+    AT_AUTN,
+    AT_AUTS,
+    AT_BIDDING,
+    AT_CHECKCODE,
+    AT_CLIENT_ERROR_CODE,
+    AT_COUNTER,
+    AT_COUNTER_TOO_SMALL,
+    AT_FULLAUTH_ID_REQ,
+    AT_IDENTITY,
+    AT_KDF,
+    AT_KDF_INPUT,
+    AT_MAC,
+    AT_NEXT_PSEUDONYM,
+    AT_NEXT_REAUTH_ID,
+    AT_NONCE_S,
+    AT_NOTIFICATION,
+    AT_PAYMENT,
+    AT_PAYMENT_RESULT,
+    AT_PERMANENT_ID_REQ,
+    AT_RAND,
+    AT_RES,
+    AT_RESULT_IND,
+    attrFlag,
+    attrLengthPrefixed,
+    attrReserved16,
+    attrReservedData,
+    attrU16,
+    CONTEXT_RESPONSE,
+    decodeAkaMessage,
+    encodeAkaMessage,
+    findAttribute,
+    KDF_AKA_PRIME,
+    NOTIFICATION_GENERAL_FAILURE_AFTER_AUTH,
+    NOTIFICATION_SUCCESS,
+    SUBTYPE_AUTHENTICATION_REJECT,
+    SUBTYPE_CHALLENGE,
+    SUBTYPE_CLIENT_ERROR,
+    SUBTYPE_IDENTITY,
+    SUBTYPE_NOTIFICATION,
+    SUBTYPE_REAUTHENTICATION,
+    SUBTYPE_SYNCHRONIZATION_FAILURE,
+    valueLengthPrefixed,
+    valueReservedData,
+    valueRes,
+    valueU16,
+} from "./aka-attributes"
+import { AkaPlatform, checkcode, isPrime, SessionKeys, signPacket, verifyMac } from "./aka-crypto"
+import { decryptAttributes, encryptAttributes } from "./aka-encr"
+import { ID_PERMANENT, ID_PSEUDONYM, ID_REAUTH, parseIdentity } from "./aka-identity"
+import { decodePayment, encodePayment, Payment, samePayment } from "../payment/payment"
+import { approved, encodeResult, PaymentResult, RC_INVALID_CARD, RC_INVALID_TRANSACTION, RC_SYSTEM_MALFUNCTION } from "../payment/result"
+
+export const SERVER_IDENTITY = 0
+export const SERVER_CHALLENGE = 1
+export const SERVER_REAUTH = 2
+export const SERVER_RESULT = 3
+export const SERVER_DONE = 4
+
+export interface ServerReauthContext {
+    cardId: string
+    method: number
+    counter: number
+    kEncr: Buffer
+    kAut: Buffer
+    reauthKey: Buffer
+}
+
+/** What the session needs from the payment server (AuC, identity registry, ledger). */
+export interface AkaServerPorts {
+    /** A fresh vector for the card (AMF separation bit set for EAP-AKA'), or null for an unknown or blocked card. */
+    vector(cardId: string, method: number): Promise<AuthVector | null>
+    /** Resynchronises the AuC's SQN from AUTS; false when AUTS does not verify. */
+    resync(cardId: string, rand: Buffer, auts: Buffer): Promise<boolean>
+    resolvePseudonym(pseudonym: string): Promise<string | null>
+    /** A new pseudonym for the card ("" to issue none). */
+    newPseudonym(cardId: string): Promise<string>
+    resolveReauth(reauthId: string): Promise<ServerReauthContext | null>
+    /** Stores a context under a new re-auth ID and returns the ID ("" to issue none). */
+    newReauth(ctx: ServerReauthContext): Promise<string>
+    /** Approves or declines the payment the card confirmed (idempotent per transaction ID). */
+    decide(cardId: string, payment: Payment): Promise<PaymentResult>
+    /**
+     * Makes an approval final once the card has acknowledged the MAC-protected result, or reverses
+     * it when the acknowledgement does not verify or never comes: the terminal never sees an
+     * approval the card did not receive.
+     */
+    finalize(cardId: string, payment: Payment, acknowledged: boolean): Promise<void>
+}
+
+export interface ServerOptions {
+    /** EAP methods in order of preference (EAP_TYPE_AKA_PRIME, EAP_TYPE_AKA). */
+    methods: number[]
+    /** The access network name for EAP-AKA' (AT_KDF_INPUT). */
+    networkName: string
+    realm: string
+    /** Ask for AKA-Identity rounds even when EAP-Response/Identity named a usable identity. */
+    alwaysAskIdentity: boolean
+}
+
+export interface ServerOutcome {
+    done: boolean
+    success: boolean
+    /** The authenticated card ID (never the card number), "" until known. */
+    cardId: string
+    result: PaymentResult | null
+    failure: string
+    msk: Buffer | null
+}
+
+export class AkaServerSession {
+    state = SERVER_IDENTITY
+    readonly outcome: ServerOutcome = { done: false, success: false, cardId: "", result: null, failure: "", msk: null }
+    private id = 0
+    private method = 0
+    private identity: Buffer = Buffer.alloc(0)
+    private identityPackets: Buffer[] = []
+    private lastIdReq = 0
+    private lastRequest: Buffer = Buffer.alloc(0)
+    private vector: AuthVector | null = null
+    private keys: SessionKeys | null = null
+    private resynced = false
+    private kdfRestarted = false
+    private reauth: ServerReauthContext | null = null
+    private nonceS: Buffer = Buffer.alloc(0)
+    private resultInd = false
+
+    constructor(
+        private readonly ports: AkaServerPorts,
+        private readonly platform: AkaPlatform,
+        private readonly options: ServerOptions,
+        /** The pending payment the terminal announced (figure 7), or null for a zero-amount authentication. */
+        private readonly payment: Payment | null,
+        firstId: number,
+    ) {
+        this.id = firstId & 0xff
+    }
+
+    /** The EAP-Request/Identity that opens the exchange (when the server, not the terminal, starts it). */
+    identityRequest(): Buffer {
+        this.lastRequest = encodeEap({ code: EAP_REQUEST, id: this.id, type: EAP_TYPE_IDENTITY, data: Buffer.alloc(0) })
+        return this.lastRequest
+    }
+
+    /** Handles one EAP response; returns the next request, or EAP-Success / EAP-Failure. */
+    async handle(bytes: Buffer): Promise<Buffer> {
+        if (this.state === SERVER_DONE) return this.lastRequest
+        let resp: EapPacket
+        try {
+            resp = decodeEap(bytes)
+        } catch (e: any) {
+            return this.failure("malformed EAP response: " + e.message)
+        }
+        if (resp.code !== EAP_RESPONSE) return this.failure("expected an EAP-Response")
+        // A response to an older request is a retransmission or a replay: repeat the current request.
+        if (this.lastRequest.length > 0 && resp.id !== this.id) return this.lastRequest
+        if (resp.type === EAP_TYPE_IDENTITY) return await this.onIdentity(resp)
+        if (resp.type === EAP_TYPE_NAK) return this.failure("the peer refused the EAP method")
+        if (resp.type !== this.method) return this.failure("response of an unexpected EAP type " + resp.type)
+        let m: AkaMessage
+        try {
+            m = decodeAkaMessage(resp.data, CONTEXT_RESPONSE, isPrime(this.method))
+        } catch (e: any) {
+            return this.failure("malformed EAP-AKA response: " + e.message)
+        }
+        if (this.state === SERVER_RESULT && m.subtype !== SUBTYPE_NOTIFICATION) {
+            await this.abandon()
+            return this.lastRequest
+        }
+        if (m.subtype === SUBTYPE_CLIENT_ERROR) {
+            const c = findAttribute(m.attributes, AT_CLIENT_ERROR_CODE)
+            return this.failure("the card refused (client error " + (c === null ? "?" : valueU16(c)) + ")", this.payment !== null ? RC_INVALID_TRANSACTION : "")
+        }
+        if (m.subtype === SUBTYPE_AUTHENTICATION_REJECT) return this.failure("the card rejected the server's authentication")
+        if (this.state === SERVER_IDENTITY && m.subtype === SUBTYPE_IDENTITY) return await this.onAkaIdentity(resp, bytes, m)
+        if (this.state === SERVER_CHALLENGE && m.subtype === SUBTYPE_SYNCHRONIZATION_FAILURE) return await this.onSyncFailure(m)
+        if (this.state === SERVER_CHALLENGE && m.subtype === SUBTYPE_CHALLENGE) return await this.onChallengeResponse(bytes, m)
+        if (this.state === SERVER_REAUTH && m.subtype === SUBTYPE_REAUTHENTICATION) return await this.onReauthResponse(bytes, m)
+        if (this.state === SERVER_RESULT && m.subtype === SUBTYPE_NOTIFICATION) return await this.onNotificationResponse(bytes, m)
+        return this.failure("unexpected EAP-AKA subtype " + m.subtype + " in state " + this.state)
+    }
+
+    private request(subtype: number, attrs: AkaAttribute[], macKey: Buffer | null, extra: Buffer | null): Buffer {
+        this.id = (this.id + 1) & 0xff
+        const msg = encodeAkaMessage(subtype, attrs)
+        const packet = encodeEap({ code: EAP_REQUEST, id: this.id, type: this.method, data: msg.data })
+        if (macKey !== null) signPacket(this.platform, this.method, macKey, packet, 5 + msg.macOffset, extra)
+        this.lastRequest = packet
+        return packet
+    }
+
+    private end(success: boolean): Buffer {
+        this.state = SERVER_DONE
+        this.outcome.done = true
+        this.outcome.success = success
+        if (success && this.keys !== null) this.outcome.msk = this.keys.msk
+        this.id = (this.id + 1) & 0xff
+        this.lastRequest = encodeEap({ code: success ? EAP_SUCCESS : EAP_FAILURE, id: this.id, type: 0, data: Buffer.alloc(0) })
+        return this.lastRequest
+    }
+
+    private failure(why: string, responseCode?: string): Buffer {
+        if (this.outcome.failure === "") this.outcome.failure = why
+        if (this.outcome.result === null && responseCode !== undefined && responseCode !== "") {
+            this.outcome.result = { responseCode: responseCode, approvalNumber: "", reason: why }
+        }
+        return this.end(false)
+    }
+
+    private chooseMethod(hint: number): number {
+        const m = this.options.methods
+        for (let i = 0; i < m.length; i++) if (m[i] === hint) return hint
+        return m[0]
+    }
+
+    private async onIdentity(resp: EapPacket): Promise<Buffer> {
+        if (this.state !== SERVER_IDENTITY || this.method !== 0) return this.failure("EAP-Response/Identity out of sequence")
+        this.identity = resp.data
+        const parsed = parseIdentity(resp.data.toString("utf8"))
+        this.method = this.chooseMethod(parsed === null ? this.options.methods[0] : parsed.method)
+        if (parsed === null || this.options.alwaysAskIdentity || parsed.method !== this.method) {
+            return this.identityRound(AT_ANY_ID_REQ)
+        }
+        return await this.useIdentity(resp.data, AT_ANY_ID_REQ)
+    }
+
+    private identityRound(level: number): Buffer {
+        this.lastIdReq = level
+        const req = this.request(SUBTYPE_IDENTITY, [attrFlag(level)], null, null)
+        this.identityPackets.push(req)
+        return req
+    }
+
+    private async onAkaIdentity(resp: EapPacket, raw: Buffer, m: AkaMessage): Promise<Buffer> {
+        const a = findAttribute(m.attributes, AT_IDENTITY)
+        if (a === null) return this.failure("AKA-Identity response without AT_IDENTITY")
+        this.identityPackets.push(Buffer.from(raw))
+        return await this.useIdentity(valueLengthPrefixed(a), this.lastIdReq)
+    }
+
+    /** Resolves an identity to a card, asking for a more permanent one when it cannot (RFC 4187 4.1.6). */
+    private async useIdentity(idBytes: Buffer, level: number): Promise<Buffer> {
+        this.identity = idBytes
+        const parsed = parseIdentity(idBytes.toString("utf8"))
+        if (parsed === null || parsed.method !== this.method) {
+            if (level === AT_ANY_ID_REQ) return this.identityRound(AT_FULLAUTH_ID_REQ)
+            if (level === AT_FULLAUTH_ID_REQ) return this.identityRound(AT_PERMANENT_ID_REQ)
+            return this.failure("no usable identity", RC_INVALID_CARD)
+        }
+        if (parsed.kind === ID_REAUTH) {
+            const ctx = level === AT_ANY_ID_REQ ? await this.ports.resolveReauth(parsed.user) : null
+            if (ctx !== null && ctx.method === this.method) return await this.startReauth(ctx)
+            return this.identityRound(level === AT_ANY_ID_REQ ? AT_FULLAUTH_ID_REQ : AT_PERMANENT_ID_REQ)
+        }
+        if (parsed.kind === ID_PSEUDONYM) {
+            const cardId = level === AT_PERMANENT_ID_REQ ? null : await this.ports.resolvePseudonym(parsed.user)
+            if (cardId === null) return this.identityRound(AT_PERMANENT_ID_REQ)
+            return await this.challenge(cardId)
+        }
+        return await this.challenge(parsed.user)
+    }
+
+    private async challenge(cardId: string): Promise<Buffer> {
+        const v = await this.ports.vector(cardId, this.method)
+        if (v === null) return this.failure("unknown or blocked card", RC_INVALID_CARD)
+        this.outcome.cardId = cardId
+        this.vector = v
+        const prime = isPrime(this.method)
+        let keys: SessionKeys
+        if (prime) {
+            const p = deriveCkIkPrime(this.platform.hmacSha256, v.ck, v.ik, fromUtf8(this.options.networkName), v.sqnXorAk)
+            const k = eapAkaPrimeKeys(this.platform.hmacSha256, this.identity, p.ckPrime, p.ikPrime)
+            keys = { kEncr: k.kEncr, kAut: k.kAut, reauthKey: k.kRe, msk: k.msk, emsk: k.emsk }
+        } else {
+            const k = eapAkaKeys(this.identity, v.ik, v.ck)
+            keys = { kEncr: k.kEncr, kAut: k.kAut, reauthKey: k.mk, msk: k.msk, emsk: k.emsk }
+        }
+        this.keys = keys
+        const attrs: AkaAttribute[] = [attrReserved16(AT_RAND, v.rand), attrReserved16(AT_AUTN, v.autn)]
+        if (prime) {
+            attrs.push(attrLengthPrefixed(AT_KDF_INPUT, fromUtf8(this.options.networkName)))
+            attrs.push(attrU16(AT_KDF, KDF_AKA_PRIME))
+        } else {
+            for (let i = 0; i < this.options.methods.length; i++) {
+                if (this.options.methods[i] === EAP_TYPE_AKA_PRIME) attrs.push(attrU16(AT_BIDDING, 0x8000))
+            }
+        }
+        attrs.push(attrReservedData(AT_CHECKCODE, checkcode(this.platform, this.method, this.identityPackets)))
+        attrs.push(attrFlag(AT_RESULT_IND))
+        const inner: AkaAttribute[] = []
+        const pseudonym = await this.ports.newPseudonym(cardId)
+        if (pseudonym !== "") inner.push(attrLengthPrefixed(AT_NEXT_PSEUDONYM, fromUtf8(pseudonym)))
+        const reauthId = await this.ports.newReauth({ cardId: cardId, method: this.method, counter: 0, kEncr: keys.kEncr, kAut: keys.kAut, reauthKey: keys.reauthKey })
+        if (reauthId !== "") inner.push(attrLengthPrefixed(AT_NEXT_REAUTH_ID, fromUtf8(reauthId)))
+        if (inner.length > 0) {
+            const encr = encryptAttributes(keys.kEncr, this.platform.randomBytes(16), inner)
+            attrs.push(encr[0], encr[1])
+        }
+        if (this.payment !== null) attrs.push(attrLengthPrefixed(AT_PAYMENT, encodePayment(this.payment)))
+        attrs.push(attrReserved16(AT_MAC, Buffer.alloc(16)))
+        this.state = SERVER_CHALLENGE
+        return this.request(SUBTYPE_CHALLENGE, attrs, keys.kAut, null)
+    }
+
+    private async onSyncFailure(m: AkaMessage): Promise<Buffer> {
+        const auts = findAttribute(m.attributes, AT_AUTS)
+        if (auts === null || this.vector === null) return this.failure("synchronization failure without AT_AUTS")
+        if (this.resynced) return this.failure("second synchronization failure in one exchange")
+        this.resynced = true
+        if (!(await this.ports.resync(this.outcome.cardId, this.vector.rand, auts.value))) return this.failure("AUTS does not verify")
+        return await this.challenge(this.outcome.cardId)
+    }
+
+    private async onChallengeResponse(raw: Buffer, m: AkaMessage): Promise<Buffer> {
+        const keys = this.keys
+        const v = this.vector
+        if (keys === null || v === null) return this.failure("challenge response without a challenge")
+        const res = findAttribute(m.attributes, AT_RES)
+        if (res === null && isPrime(this.method) && findAttribute(m.attributes, AT_KDF) !== null && !this.kdfRestarted) {
+            // The peer selected a KDF: only KDF 1 exists, which was first already; anything else is refused.
+            this.kdfRestarted = true
+            return this.failure("the peer selected an unsupported key derivation function")
+        }
+        if (res === null || m.macOffset < 0) return this.failure("challenge response without AT_RES or AT_MAC")
+        if (!verifyMac(this.platform, this.method, keys.kAut, raw, 5 + m.macOffset, null)) return this.failure("the card's AT_MAC does not verify")
+        if (!constantTimeEqual(valueRes(res), v.xres)) return this.failure("RES does not match XRES: the card failed authentication")
+        const cc = findAttribute(m.attributes, AT_CHECKCODE)
+        if (cc !== null && !constantTimeEqual(valueReservedData(cc), checkcode(this.platform, this.method, this.identityPackets))) {
+            return this.failure("AT_CHECKCODE mismatch")
+        }
+        this.resultInd = findAttribute(m.attributes, AT_RESULT_IND) !== null
+        return await this.settle(m)
+    }
+
+    /** The card is authenticated: bind and decide the payment, then report the result. */
+    private async settle(m: AkaMessage): Promise<Buffer> {
+        let result: PaymentResult | null = null
+        if (this.payment !== null) {
+            const confirmed = findAttribute(m.attributes, AT_PAYMENT)
+            let theirs: Payment | null = null
+            if (confirmed !== null) {
+                try {
+                    theirs = decodePayment(valueLengthPrefixed(confirmed))
+                } catch (e) {
+                    theirs = null
+                }
+            }
+            if (theirs === null || !samePayment(theirs, this.payment)) {
+                result = { responseCode: RC_INVALID_TRANSACTION, approvalNumber: "", reason: "the card did not confirm this payment" }
+            } else {
+                result = await this.ports.decide(this.outcome.cardId, this.payment)
+            }
+        }
+        this.outcome.result = result
+        const ok = result === null || approved(result)
+        if (!ok && result !== null) this.outcome.failure = "declined " + result.responseCode + ": " + result.reason
+        if (!this.resultInd) {
+            // No protected result channel: the approval is final now (a standard peer cannot acknowledge it).
+            if (ok && result !== null && this.payment !== null) await this.ports.finalize(this.outcome.cardId, this.payment, true)
+            return this.end(ok)
+        }
+        const keys = this.keys!
+        const attrs: AkaAttribute[] = [attrU16(AT_NOTIFICATION, ok ? NOTIFICATION_SUCCESS : NOTIFICATION_GENERAL_FAILURE_AFTER_AUTH)]
+        if (result !== null) attrs.push(attrLengthPrefixed(AT_PAYMENT_RESULT, encodeResult(result)))
+        attrs.push(attrReserved16(AT_MAC, Buffer.alloc(16)))
+        this.state = SERVER_RESULT
+        return this.request(SUBTYPE_NOTIFICATION, attrs, keys.kAut, null)
+    }
+
+    private async onNotificationResponse(raw: Buffer, m: AkaMessage): Promise<Buffer> {
+        const keys = this.keys!
+        const acknowledged = m.macOffset >= 0 && verifyMac(this.platform, this.method, keys.kAut, raw, 5 + m.macOffset, null)
+        const r = this.outcome.result
+        const wasApproved = r !== null && approved(r)
+        if (wasApproved && this.payment !== null) await this.ports.finalize(this.outcome.cardId, this.payment, acknowledged)
+        if (!acknowledged) {
+            if (wasApproved) this.outcome.result = { responseCode: RC_SYSTEM_MALFUNCTION, approvalNumber: "", reason: "approval reversed: the card did not acknowledge it" }
+            return this.failure("the notification response's AT_MAC does not verify")
+        }
+        return this.end(r === null || approved(r))
+    }
+
+    /** Called when the exchange is abandoned (timeout, card removed): reverses an unacknowledged approval. */
+    async abandon(): Promise<void> {
+        if (this.state === SERVER_RESULT && this.payment !== null && this.outcome.result !== null && approved(this.outcome.result)) {
+            await this.ports.finalize(this.outcome.cardId, this.payment, false)
+            this.outcome.result = { responseCode: RC_SYSTEM_MALFUNCTION, approvalNumber: "", reason: "approval reversed: the exchange was abandoned" }
+        }
+        if (this.state !== SERVER_DONE) this.failure("the exchange was abandoned")
+    }
+
+    private async startReauth(ctx: ServerReauthContext): Promise<Buffer> {
+        this.reauth = ctx
+        this.outcome.cardId = ctx.cardId
+        this.nonceS = this.platform.randomBytes(16)
+        const counter = ctx.counter + 1
+        const inner: AkaAttribute[] = [attrU16(AT_COUNTER, counter), attrReserved16(AT_NONCE_S, this.nonceS)]
+        const next = await this.ports.newReauth({ cardId: ctx.cardId, method: ctx.method, counter: counter, kEncr: ctx.kEncr, kAut: ctx.kAut, reauthKey: ctx.reauthKey })
+        if (next !== "") inner.push(attrLengthPrefixed(AT_NEXT_REAUTH_ID, fromUtf8(next)))
+        const attrs = encryptAttributes(ctx.kEncr, this.platform.randomBytes(16), inner)
+        attrs.push(attrFlag(AT_RESULT_IND))
+        if (this.payment !== null) attrs.push(attrLengthPrefixed(AT_PAYMENT, encodePayment(this.payment)))
+        attrs.push(attrReserved16(AT_MAC, Buffer.alloc(16)))
+        let msk: Buffer
+        let emsk: Buffer
+        if (isPrime(ctx.method)) {
+            const k = eapAkaPrimeReauthKeys(this.platform.hmacSha256, ctx.reauthKey, this.identity, counter, this.nonceS)
+            msk = k.msk
+            emsk = k.emsk
+        } else {
+            const k = eapAkaReauthKeys(this.identity, counter, this.nonceS, ctx.reauthKey)
+            msk = k.msk
+            emsk = k.emsk
+        }
+        this.keys = { kEncr: ctx.kEncr, kAut: ctx.kAut, reauthKey: ctx.reauthKey, msk: msk, emsk: emsk }
+        this.state = SERVER_REAUTH
+        return this.request(SUBTYPE_REAUTHENTICATION, attrs, ctx.kAut, null)
+    }
+
+    private async onReauthResponse(raw: Buffer, m: AkaMessage): Promise<Buffer> {
+        const ctx = this.reauth!
+        if (m.macOffset < 0 || !verifyMac(this.platform, this.method, ctx.kAut, raw, 5 + m.macOffset, this.nonceS)) {
+            return this.failure("the re-authentication response's AT_MAC does not verify")
+        }
+        let inner: AkaAttribute[]
+        try {
+            inner = decryptAttributes(ctx.kEncr, m.attributes, isPrime(this.method))
+        } catch (e: any) {
+            return this.failure("AT_ENCR_DATA: " + e.message)
+        }
+        if (findAttribute(inner, AT_COUNTER_TOO_SMALL) !== null) return this.failure("the card reported its re-authentication counter too small")
+        const c = findAttribute(inner, AT_COUNTER)
+        if (c === null || valueU16(c) !== ctx.counter + 1) return this.failure("re-authentication counter mismatch")
+        this.resultInd = findAttribute(m.attributes, AT_RESULT_IND) !== null
+        return await this.settle(m)
+    }
+}

@@ -1,0 +1,100 @@
+// The payment a card is asked to confirm and the server approves, in one canonical binary form so
+// that "the same payment" means "the same bytes" on the card, in the server, and in AT_PAYMENT:
+//   amount (6 bytes, minor units) | currency (2, ISO 4217 numeric) | installments (1)
+//   | merchant ID length (1) | merchant ID (ASCII) | terminal ID length (1) | terminal ID (ASCII)
+//   | transaction ID (8)
+
+import { constantTimeEqual, fromUtf8, readUIntBE, writeUIntBE } from "../bytes"
+
+export const MAX_AMOUNT = 281474976710655 // 2^48 - 1 minor units
+export const MAX_MERCHANT_ID = 15 // ISO 8583 field 42
+export const MAX_TERMINAL_ID = 8 // ISO 8583 field 41
+export const MAX_INSTALLMENTS = 99
+
+export class PaymentFormatError extends Error {
+    constructor(message: string) {
+        super(message)
+        this.name = "PaymentFormatError"
+    }
+}
+
+export interface Payment {
+    /** Minor units of `currency` (cents for USD, won for KRW). */
+    amount: number
+    /** ISO 4217 numeric code, e.g. 410 (KRW), 840 (USD), 978 (EUR). */
+    currency: number
+    /** 0 or 1 for a single payment, 2..99 monthly installments. */
+    installments: number
+    merchantId: string
+    terminalId: string
+    /** 8 bytes chosen by the terminal, unique per transaction attempt. */
+    transactionId: Buffer
+}
+
+function printable(s: string, max: number, what: string): Buffer {
+    const b = fromUtf8(s)
+    if (b.length < 1 || b.length > max) throw new PaymentFormatError(what + " must be 1.." + max + " characters")
+    for (let i = 0; i < b.length; i++) {
+        if (b[i] < 0x20 || b[i] > 0x7e) throw new PaymentFormatError(what + " must be printable ASCII")
+    }
+    return b
+}
+
+export function validatePayment(p: Payment): void {
+    if (!(p.amount >= 0 && p.amount <= MAX_AMOUNT && Math.floor(p.amount) === p.amount)) throw new PaymentFormatError("amount must be a whole number of minor units")
+    if (!(p.currency >= 1 && p.currency <= 999 && Math.floor(p.currency) === p.currency)) throw new PaymentFormatError("currency must be an ISO 4217 numeric code")
+    if (!(p.installments >= 0 && p.installments <= MAX_INSTALLMENTS && Math.floor(p.installments) === p.installments)) throw new PaymentFormatError("installments must be 0..99")
+    printable(p.merchantId, MAX_MERCHANT_ID, "merchant ID")
+    printable(p.terminalId, MAX_TERMINAL_ID, "terminal ID")
+    if (p.transactionId.length !== 8) throw new PaymentFormatError("transaction ID must be 8 bytes")
+}
+
+export function encodePayment(p: Payment): Buffer {
+    validatePayment(p)
+    const mid = printable(p.merchantId, MAX_MERCHANT_ID, "merchant ID")
+    const tid = printable(p.terminalId, MAX_TERMINAL_ID, "terminal ID")
+    const out = Buffer.alloc(6 + 2 + 1 + 1 + mid.length + 1 + tid.length + 8)
+    writeUIntBE(out, 0, 6, p.amount)
+    writeUIntBE(out, 6, 2, p.currency)
+    out[8] = p.installments
+    out[9] = mid.length
+    out.set(mid, 10)
+    let o = 10 + mid.length
+    out[o] = tid.length
+    out.set(tid, o + 1)
+    o += 1 + tid.length
+    out.set(p.transactionId, o)
+    return out
+}
+
+function ascii(b: Buffer, from: number, len: number): string {
+    const part = Buffer.alloc(len)
+    for (let i = 0; i < len; i++) part[i] = b[from + i]
+    return part.toString("utf8")
+}
+
+export function decodePayment(b: Buffer): Payment {
+    if (b.length < 10) throw new PaymentFormatError("payment too short")
+    const midLen = b[9]
+    if (b.length < 10 + midLen + 1) throw new PaymentFormatError("payment truncated in merchant ID")
+    const tidLen = b[10 + midLen]
+    const txOff = 11 + midLen + tidLen
+    if (b.length !== txOff + 8) throw new PaymentFormatError("payment length does not match its fields")
+    const txid = Buffer.alloc(8)
+    for (let i = 0; i < 8; i++) txid[i] = b[txOff + i]
+    const p: Payment = {
+        amount: readUIntBE(b, 0, 6),
+        currency: readUIntBE(b, 6, 2),
+        installments: b[8],
+        merchantId: ascii(b, 10, midLen),
+        terminalId: ascii(b, 11 + midLen, tidLen),
+        transactionId: txid,
+    }
+    validatePayment(p)
+    return p
+}
+
+/** Same payment, field for field (compared on the canonical bytes). */
+export function samePayment(a: Payment, b: Payment): boolean {
+    return constantTimeEqual(encodePayment(a), encodePayment(b))
+}

@@ -1,0 +1,60 @@
+// The server's decision on a payment, carried MAC-protected to the card (AT_PAYMENT_RESULT) and
+// to the terminal in RADIUS. Response codes follow ISO 8583 field 39.
+//   response code (2 ASCII) | approval number length (1) | approval number | reason length (1) | reason (UTF-8)
+
+import { fromUtf8 } from "../bytes"
+import { PaymentFormatError } from "./payment"
+
+export const RC_APPROVED = "00"
+export const RC_DO_NOT_HONOR = "05"
+export const RC_INVALID_TRANSACTION = "12"
+export const RC_INVALID_CARD = "14"
+export const RC_INSUFFICIENT_FUNDS = "51"
+export const RC_INCORRECT_PIN = "55"
+export const RC_EXCEEDS_LIMIT = "61"
+export const RC_CARD_RESTRICTED = "62"
+export const RC_PIN_TRIES_EXCEEDED = "75"
+export const RC_ISSUER_UNAVAILABLE = "91"
+export const RC_DUPLICATE = "94"
+export const RC_SYSTEM_MALFUNCTION = "96"
+
+export interface PaymentResult {
+    responseCode: string
+    /** Six characters when approved, empty otherwise. */
+    approvalNumber: string
+    reason: string
+}
+
+export function approved(r: PaymentResult): boolean {
+    return r.responseCode === RC_APPROVED && r.approvalNumber.length === 6
+}
+
+export function encodeResult(r: PaymentResult): Buffer {
+    const code = fromUtf8(r.responseCode)
+    const approval = fromUtf8(r.approvalNumber)
+    const reason = fromUtf8(r.reason)
+    if (code.length !== 2) throw new PaymentFormatError("response code must be 2 characters")
+    if (approval.length > 12 || reason.length > 200) throw new PaymentFormatError("approval number or reason too long")
+    const out = Buffer.alloc(2 + 1 + approval.length + 1 + reason.length)
+    out.set(code, 0)
+    out[2] = approval.length
+    out.set(approval, 3)
+    out[3 + approval.length] = reason.length
+    out.set(reason, 4 + approval.length)
+    return out
+}
+
+function text(b: Buffer, from: number, len: number): string {
+    const part = Buffer.alloc(len)
+    for (let i = 0; i < len; i++) part[i] = b[from + i]
+    return part.toString("utf8")
+}
+
+export function decodeResult(b: Buffer): PaymentResult {
+    if (b.length < 4) throw new PaymentFormatError("payment result too short")
+    const aLen = b[2]
+    if (b.length < 4 + aLen) throw new PaymentFormatError("payment result truncated")
+    const rLen = b[3 + aLen]
+    if (b.length !== 4 + aLen + rLen) throw new PaymentFormatError("payment result length does not match its fields")
+    return { responseCode: text(b, 0, 2), approvalNumber: text(b, 3, aLen), reason: text(b, 4 + aLen, rLen) }
+}
