@@ -191,7 +191,7 @@ export class AkaPeer {
         }
         if (m.subtype === SUBTYPE_IDENTITY) return this.akaIdentity(req, raw, m)
         if (m.subtype === SUBTYPE_CHALLENGE) return await this.challenge(req, raw, m)
-        if (m.subtype === SUBTYPE_NOTIFICATION) return this.notification(req, raw, m)
+        if (m.subtype === SUBTYPE_NOTIFICATION) return await this.notification(req, raw, m)
         if (m.subtype === SUBTYPE_REAUTHENTICATION) return await this.reauthentication(req, raw, m)
         return this.clientError(req, "unexpected EAP-AKA subtype " + m.subtype)
     }
@@ -351,6 +351,7 @@ export class AkaPeer {
         if (!verifyMac(this.platform, this.method, keys.kAut, raw, 5 + m.macOffset, null)) {
             return this.clientError(req, "the challenge's AT_MAC does not verify")
         }
+        await this.platform.yieldSlice()
         const cc = findAttribute(m.attributes, AT_CHECKCODE)
         const myCheckcode = checkcode(this.platform, this.method, this.identityPackets)
         if (cc !== null && !constantTimeEqual(valueReservedData(cc), myCheckcode)) {
@@ -384,6 +385,7 @@ export class AkaPeer {
         if (this.payment !== null) attrs.push(attrLengthPrefixed(AT_PAYMENT, encodePayment(this.payment)))
         attrs.push(attrReserved16(AT_MAC, Buffer.alloc(16)))
         this.state = PEER_CHALLENGED
+        await this.platform.yieldSlice()
         return this.akaResponse(req, SUBTYPE_CHALLENGE, attrs, keys.kAut, null)
     }
 
@@ -402,7 +404,7 @@ export class AkaPeer {
     }
 
     /** AKA-Notification: a protected result (P bit clear, AT_MAC) after authentication, or a plain failure before it. */
-    private notification(req: EapPacket, raw: Buffer, m: AkaMessage): Buffer {
+    private async notification(req: EapPacket, raw: Buffer, m: AkaMessage): Promise<Buffer> {
         const n = findAttribute(m.attributes, AT_NOTIFICATION)
         if (n === null) return this.clientError(req, "AKA-Notification without AT_NOTIFICATION")
         const code = valueU16(n)
@@ -425,6 +427,7 @@ export class AkaPeer {
                 return this.clientError(req, "malformed AT_PAYMENT_RESULT: " + e.message)
             }
         }
+        await this.platform.yieldSlice()
         if (success) this.state = PEER_NOTIFIED
         else this.fail(this.outcome.result !== null ? "declined: " + this.outcome.result.reason : "the server reported a failure after authentication")
         const resp = this.akaResponse(req, SUBTYPE_NOTIFICATION, [attrReserved16(AT_MAC, Buffer.alloc(16))], this.keys.kAut, null)

@@ -293,6 +293,7 @@ export class AkaServerSession {
         if (v === null) return this.failure("unknown or blocked card", RC_INVALID_CARD)
         this.outcome.cardId = cardId
         this.vector = v
+        await this.platform.yieldSlice()
         const prime = isPrime(this.method)
         let keys: SessionKeys
         if (prime) {
@@ -304,6 +305,7 @@ export class AkaServerSession {
             keys = { kEncr: k.kEncr, kAut: k.kAut, reauthKey: k.mk, msk: k.msk, emsk: k.emsk }
         }
         this.keys = keys
+        await this.platform.yieldSlice()
         const attrs: AkaAttribute[] = [attrReserved16(AT_RAND, v.rand), attrReserved16(AT_AUTN, v.autn)]
         if (prime) {
             attrs.push(attrLengthPrefixed(AT_KDF_INPUT, fromUtf8(this.options.networkName)))
@@ -327,6 +329,7 @@ export class AkaServerSession {
         if (this.payment !== null) attrs.push(attrLengthPrefixed(AT_PAYMENT, encodePayment(this.payment)))
         attrs.push(attrReserved16(AT_MAC, Buffer.alloc(16)))
         this.state = SERVER_CHALLENGE
+        await this.platform.yieldSlice()
         return this.request(SUBTYPE_CHALLENGE, attrs, keys.kAut, null)
     }
 
@@ -351,6 +354,7 @@ export class AkaServerSession {
         }
         if (res === null || m.macOffset < 0) return this.failure("challenge response without AT_RES or AT_MAC")
         if (!verifyMac(this.platform, this.method, keys.kAut, raw, 5 + m.macOffset, null)) return this.failure("the card's AT_MAC does not verify")
+        await this.platform.yieldSlice()
         if (!constantTimeEqual(valueRes(res), v.xres)) return this.failure("RES does not match XRES: the card failed authentication")
         const cc = findAttribute(m.attributes, AT_CHECKCODE)
         if (cc !== null && !constantTimeEqual(valueReservedData(cc), checkcode(this.platform, this.method, this.identityPackets))) {
@@ -387,7 +391,8 @@ export class AkaServerSession {
             if (ok && result !== null && this.payment !== null) await this.ports.finalize(this.outcome.cardId, this.payment, true)
             return this.end(ok)
         }
-        const keys = this.keys!
+        const keys = this.keys
+        if (keys === null) return this.failure("no session keys")
         const attrs: AkaAttribute[] = [attrU16(AT_NOTIFICATION, ok ? NOTIFICATION_SUCCESS : NOTIFICATION_GENERAL_FAILURE_AFTER_AUTH)]
         if (result !== null) attrs.push(attrLengthPrefixed(AT_PAYMENT_RESULT, encodeResult(result)))
         attrs.push(attrReserved16(AT_MAC, Buffer.alloc(16)))
@@ -396,7 +401,8 @@ export class AkaServerSession {
     }
 
     private async onNotificationResponse(raw: Buffer, m: AkaMessage): Promise<Buffer> {
-        const keys = this.keys!
+        const keys = this.keys
+        if (keys === null) return this.failure("no session keys")
         const acknowledged = m.macOffset >= 0 && verifyMac(this.platform, this.method, keys.kAut, raw, 5 + m.macOffset, null)
         const r = this.outcome.result
         const wasApproved = r !== null && approved(r)
@@ -446,7 +452,8 @@ export class AkaServerSession {
     }
 
     private async onReauthResponse(raw: Buffer, m: AkaMessage): Promise<Buffer> {
-        const ctx = this.reauth!
+        const ctx = this.reauth
+        if (ctx === null) return this.failure("no re-authentication context")
         if (m.macOffset < 0 || !verifyMac(this.platform, this.method, ctx.kAut, raw, 5 + m.macOffset, this.nonceS)) {
             return this.failure("the re-authentication response's AT_MAC does not verify")
         }

@@ -10,8 +10,8 @@ import { milenageKey } from "../../src/crypto/milenage"
 import { SqnWindow } from "../../src/crypto/sqn"
 import { Payment } from "../../src/payment/payment"
 import { nodeAkaPlatform } from "../../sim/node-platform"
-import { MemoryServerPorts } from "../support/memory-server-ports"
-import { relay } from "../support/eap-relay"
+import { MemoryServerPorts } from "../shared/memory-server-ports"
+import { relay } from "../shared/eap-relay"
 
 const K = Buffer.from("465b5ce8b199b49faa5f0a2ee238a6bc", "hex")
 const OPC = Buffer.from("cd63cb71954a9f4e48a5994e37a02baf", "hex")
@@ -34,7 +34,7 @@ function payment(amount = 12500): Payment {
 }
 
 function setup(methods = [EAP_TYPE_AKA_PRIME, EAP_TYPE_AKA], balance = 1_000_000) {
-    const ports = new MemoryServerPorts()
+    const ports = new MemoryServerPorts(randomBytes)
     ports.addCard("c0ffee01", K, OPC, balance)
     return ports
 }
@@ -120,7 +120,7 @@ describe.each([
     })
 
     test("a server without the card's K fails authentication: the card aborts with a clear reason", async () => {
-        const ports = new MemoryServerPorts()
+        const ports = new MemoryServerPorts(randomBytes)
         ports.addCard("c0ffee01", randomBytes(16), OPC, 1000)
         const peer = new AkaPeer(card(), opts, nodeAkaPlatform, payment())
         const server = new AkaServerSession(ports, nodeAkaPlatform, serverOptions(methods), payment(), 1)
@@ -139,11 +139,11 @@ describe.each([
         const server = new AkaServerSession(ports, nodeAkaPlatform, serverOptions(methods), null, 1)
         await relay(peer, server)
         expect(server.outcome.success).toBe(true)
-        expect(ports.cards.get("c0ffee01")!.seq).toBe(1001)
+        expect(ports.card("c0ffee01")!.seq).toBe(1001)
     })
 
     test("unknown card: EAP-Failure with response code 14, no authentication", async () => {
-        const ports = new MemoryServerPorts()
+        const ports = new MemoryServerPorts(randomBytes)
         const peer = new AkaPeer(card(), opts, nodeAkaPlatform, payment())
         const server = new AkaServerSession(ports, nodeAkaPlatform, serverOptions(methods), payment(), 1)
         const trace = await relay(peer, server)

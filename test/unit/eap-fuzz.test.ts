@@ -13,8 +13,8 @@ import { EAP_TYPE_AKA, EAP_TYPE_AKA_PRIME } from "../../src/eap/eap-packet"
 import { milenageKey } from "../../src/crypto/milenage"
 import { SqnWindow } from "../../src/crypto/sqn"
 import { nodeAkaPlatform } from "../../sim/node-platform"
-import { MemoryServerPorts } from "../support/memory-server-ports"
-import { relay } from "../support/eap-relay"
+import { MemoryServerPorts } from "../shared/memory-server-ports"
+import { relay } from "../shared/eap-relay"
 
 const seed = Number(process.env.SEED ?? Date.now() % 0x7fffffff)
 let x = seed || 1
@@ -58,7 +58,7 @@ function forged(original: Buffer, mutated: Buffer): boolean {
 
 /** Valid messages of a real exchange, to mutate. */
 async function corpus(method: number): Promise<Buffer[]> {
-    const ports = new MemoryServerPorts()
+    const ports = new MemoryServerPorts(randomBytes)
     ports.addCard("card1", K, OPC, 10_000)
     const card = { cardId: "card1", realm: "r", key: milenageKey(K, OPC), sqn: new SqnWindow(), pseudonym: "", reauthId: "", reauth: null }
     const peer = new AkaPeer(card, { preferPrime: method === EAP_TYPE_AKA_PRIME, allowAka: true, networkName: "", usePseudonyms: true }, nodeAkaPlatform, payment)
@@ -120,7 +120,7 @@ describe(`decoders and state machines under fuzzing (seed ${seed})`, () => {
     test("peer and server state machines: 3,000 mutated exchanges never throw and never approve a forged message", async () => {
         for (const method of [EAP_TYPE_AKA, EAP_TYPE_AKA_PRIME]) {
             for (let i = 0; i < 1500; i++) {
-                const ports = new MemoryServerPorts()
+                const ports = new MemoryServerPorts(randomBytes)
                 ports.addCard("card1", K, OPC, 10_000)
                 const card = { cardId: "card1", realm: "r", key: milenageKey(K, OPC), sqn: new SqnWindow(), pseudonym: "", reauthId: "", reauth: null }
                 const peer = new AkaPeer(card, { preferPrime: method === EAP_TYPE_AKA_PRIME, allowAka: true, networkName: "", usePseudonyms: true }, nodeAkaPlatform, payment)

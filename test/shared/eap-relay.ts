@@ -6,6 +6,8 @@ import { AkaServerSession } from "../../src/eap/aka-server"
 import { EAP_FAILURE, EAP_SUCCESS } from "../../src/eap/eap-packet"
 
 export interface RelayHooks {
+    /** Called between hops: in the VM, ends the slice (card and server are separate devices in reality). */
+    pause?: () => Promise<void>
     toCard?: (eap: Buffer, round: number) => Buffer
     toServer?: (eap: Buffer, round: number) => Buffer
 }
@@ -15,16 +17,21 @@ export interface RelayTrace {
     toServer: Buffer[]
 }
 
-export async function relay(peer: AkaPeer, server: AkaServerSession, hooks: RelayHooks = {}): Promise<RelayTrace> {
+export async function relay(peer: AkaPeer, server: AkaServerSession, hooks?: RelayHooks): Promise<RelayTrace> {
     const trace: RelayTrace = { toCard: [], toServer: [] }
+    const toCardHook = hooks && hooks.toCard ? hooks.toCard : null
+    const toServerHook = hooks && hooks.toServer ? hooks.toServer : null
+    const pause = hooks && hooks.pause ? hooks.pause : null
     let request: Buffer = server.identityRequest()
     for (let round = 0; round < 20; round++) {
-        const toCard = hooks.toCard ? hooks.toCard(request, round) : request
+        const toCard = toCardHook !== null ? toCardHook(request, round) : request
         trace.toCard.push(toCard)
+        if (pause !== null) await pause()
         const response = await peer.handle(toCard)
+        if (pause !== null) await pause()
         if (request[0] === EAP_SUCCESS || request[0] === EAP_FAILURE) return trace
         if (response === null) throw new Error("the card did not answer round " + round)
-        const toServer = hooks.toServer ? hooks.toServer(response, round) : response
+        const toServer = toServerHook !== null ? toServerHook(response, round) : response
         trace.toServer.push(toServer)
         request = await server.handle(toServer)
     }

@@ -1,0 +1,14 @@
+// The EAP-AKA / EAP-AKA' peer and server compiled to bytecode and run in the DeviceScript VM.
+
+import { describe } from "vitest"
+import { buildProgram, runTestMode } from "../../sim/vm/devs-cli"
+import { protocolCases } from "../shared/protocol-cases"
+import { nodeAkaPlatform } from "../../sim/node-platform"
+import { declareVmCases } from "../support/vm-cases"
+
+const program = await buildProgram("test/vm/programs/protocol.ts", "protocol")
+const run = await runTestMode(program, 240_000)
+
+describe(`EAP-AKA protocol inside the DeviceScript VM (image ${program.imageBytes} bytes)`, () => {
+    declareVmCases(run, protocolCases(nodeAkaPlatform).length)
+})
