@@ -1,0 +1,106 @@
+// One transaction on the card, as a state machine over the terminal's commands:
+//   OFFERED (payment shown to the holder) -> PIN_OK (holder verified) -> EAP (peer running) -> DONE
+// The card answers the terminal's EAP only after the PIN check when a PIN is required, and reveals
+// nothing but its identity (pseudonym, re-auth ID or card ID) before the server proved itself.
+
+import { AkaPeer, PeerOptions, PeerState, PEER_FAILURE, PEER_SUCCESS } from "../eap/aka-peer"
+import { AkaPlatform } from "../eap/aka-crypto"
+import { Payment } from "../payment/payment"
+import { PaymentResult } from "../payment/result"
+import { checkPin, PIN_LOCKED, PIN_OK, PinRecord } from "./pin"
+
+export const CARD_IDLE = 0
+export const CARD_OFFERED = 1
+export const CARD_VERIFIED = 2
+export const CARD_AUTHENTICATING = 3
+export const CARD_DONE = 4
+
+/** What the card shows its holder (display, LED); the card application renders it. */
+export interface CardUi {
+    showPayment(p: Payment): void
+    showStatus(text: string): void
+}
+
+export interface CardStorage {
+    /** Durably stores the PIN record (try counter) before resolving. */
+    savePin(r: PinRecord): Promise<void>
+    /** Durably stores SQN window, pseudonym and re-auth context after an exchange. */
+    saveAkaState(s: PeerState): Promise<void>
+}
+
+export class CardSession {
+    state = CARD_IDLE
+    private payment: Payment | null = null
+    private peer: AkaPeer | null = null
+
+    constructor(
+        private readonly aka: PeerState,
+        private readonly pin: PinRecord,
+        private readonly options: PeerOptions,
+        private readonly platform: AkaPlatform,
+        private readonly storage: CardStorage,
+        private readonly ui: CardUi,
+        /** Payments at or under this amount need no PIN (0: always ask). */
+        private readonly noPinLimit: number,
+    ) {}
+
+    /** The terminal presents the payment to confirm (or null for a zero-amount authentication). */
+    offer(p: Payment | null): void {
+        this.payment = p
+        this.peer = null
+        this.state = CARD_OFFERED
+        if (p !== null) this.ui.showPayment(p)
+    }
+
+    pinRequired(): boolean {
+        return this.payment !== null && this.payment.amount > this.noPinLimit
+    }
+
+    get pinLocked(): boolean {
+        return this.pin.triesLeft <= 0
+    }
+
+    get triesLeft(): number {
+        return this.pin.triesLeft
+    }
+
+    async verifyPin(pin: string): Promise<number> {
+        if (this.state !== CARD_OFFERED && this.state !== CARD_VERIFIED) return PIN_LOCKED
+        const r = await checkPin(this.pin, pin, this.platform.sha256, (rec) => this.storage.savePin(rec))
+        if (r === PIN_OK) this.state = CARD_VERIFIED
+        this.ui.showStatus(r === PIN_OK ? "PIN OK" : r === PIN_LOCKED ? "CARD LOCKED" : "WRONG PIN")
+        return r
+    }
+
+    /** An EAP request relayed by the terminal; null when the card does not answer (yet). */
+    async eap(request: Buffer): Promise<Buffer | null> {
+        if (this.pin.triesLeft <= 0) return null
+        if (this.state === CARD_OFFERED && this.pinRequired()) return null
+        if (this.state === CARD_OFFERED || this.state === CARD_VERIFIED) {
+            this.peer = new AkaPeer(this.aka, this.options, this.platform, this.payment)
+            this.state = CARD_AUTHENTICATING
+        }
+        const peer = this.peer
+        if (this.state !== CARD_AUTHENTICATING || peer === null) return null
+        const response = await peer.handle(request)
+        if (peer.state === PEER_SUCCESS || peer.state === PEER_FAILURE) {
+            this.state = CARD_DONE
+            await this.storage.saveAkaState(this.aka)
+            const r = peer.outcome.result
+            this.ui.showStatus(peer.state === PEER_SUCCESS ? (r !== null ? "APPROVED " + r.approvalNumber : "AUTHENTICATED") : "DECLINED " + (r !== null ? r.responseCode : ""))
+        } else if (peer.outcome.serverAuthenticated) {
+            // SQN window, pseudonym and re-auth ID change as soon as the server is authenticated.
+            await this.storage.saveAkaState(this.aka)
+        }
+        return response
+    }
+
+    /** The receipt the card verified (MAC-protected), once the exchange is over. */
+    get result(): PaymentResult | null {
+        return this.peer !== null ? this.peer.outcome.result : null
+    }
+
+    get failure(): string {
+        return this.peer !== null ? this.peer.outcome.failure : ""
+    }
+}
