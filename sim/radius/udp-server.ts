@@ -1,0 +1,92 @@
+// RADIUS server over UDP (RFC 2865): one datagram, one request. Clients are known by source
+// address (their shared secret comes from `secretFor`); everything else is in process.ts.
+// Datagrams from unknown clients, malformed or unauthenticated ones are silently discarded and
+// counted; no input makes the server throw or stop.
+
+import { createSocket, RemoteInfo, Socket } from "node:dgram"
+import { DuplicateCache, newServerStats, normalizeAddress, processRequest, RadiusServerOptions, RadiusServerStats, SecretTable } from "./process"
+
+export class RadiusUdpServer {
+    readonly stats: RadiusServerStats = newServerStats()
+    private readonly secrets: SecretTable
+    private readonly cache: DuplicateCache
+    private closed = false
+
+    private constructor(
+        private readonly socket: Socket,
+        private readonly options: RadiusServerOptions,
+    ) {
+        this.secrets = new SecretTable(options.secretFor)
+        this.cache = new DuplicateCache(options.duplicateWindowMs ?? 30_000, options.now ?? Date.now)
+        socket.on("message", (msg, rinfo) => this.onMessage(msg, rinfo))
+        socket.on("error", () => {
+            this.stats.socketErrors++
+        })
+    }
+
+    /** Binds a server (127.0.0.1 and an ephemeral port unless told otherwise). */
+    static start(options: RadiusServerOptions): Promise<RadiusUdpServer> {
+        const host = options.host ?? "127.0.0.1"
+        const socket = createSocket(host.includes(":") ? "udp6" : "udp4")
+        return new Promise((resolve, reject) => {
+            const onError = (e: Error) => {
+                socket.close()
+                reject(e)
+            }
+            socket.once("error", onError)
+            socket.bind(options.port ?? 0, host, () => {
+                socket.off("error", onError)
+                resolve(new RadiusUdpServer(socket, options))
+            })
+        })
+    }
+
+    get port(): number {
+        return this.socket.address().port
+    }
+
+    get address(): string {
+        return this.socket.address().address
+    }
+
+    private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
+        this.stats.received++
+        const address = normalizeAddress(rinfo.address)
+        const secret = this.secrets.get(address)
+        if (!secret) {
+            this.stats.unknownClient++
+            return
+        }
+        const peer = { address, port: rinfo.port, transport: "udp" as const }
+        const ctx = {
+            secret,
+            handler: this.options.handler,
+            stats: this.stats,
+            cache: this.cache,
+            requireMessageAuthenticator: this.options.requireMessageAuthenticator ?? false,
+        }
+        processRequest(msg, peer, ctx).then(
+            (out) => {
+                if (!out.reply || this.closed) return
+                this.stats.responses++
+                try {
+                    this.socket.send(out.reply, rinfo.port, rinfo.address, (err) => {
+                        if (err) this.stats.socketErrors++
+                    })
+                } catch (e) {
+                    this.stats.socketErrors++
+                }
+            },
+            () => {
+                this.stats.handlerErrors++
+            },
+        )
+    }
+
+    close(): Promise<void> {
+        if (this.closed) return Promise.resolve()
+        this.closed = true
+        this.cache.clear()
+        return new Promise((resolve) => this.socket.close(() => resolve()))
+    }
+}

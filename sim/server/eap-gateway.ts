@@ -1,0 +1,105 @@
+// Between RADIUS and the EAP-AKA server sessions: one session per authentication, found again
+// through the RADIUS State attribute, with the terminal's payment stored before authentication
+// starts (figure 7) and abandoned sessions reversed after a timeout.
+
+import { randomBytes } from "node:crypto"
+import { AkaServerSession, ServerOptions } from "../../src/eap/aka-server"
+import { EAP_FAILURE, EAP_REQUEST, EAP_RESPONSE, EAP_SUCCESS, EAP_TYPE_IDENTITY } from "../../src/eap/eap-packet"
+import { Payment } from "../../src/payment/payment"
+import { PaymentResult } from "../../src/payment/result"
+import type { AkaPlatform } from "../../src/eap/aka-crypto"
+import type { LedgerPorts } from "./ledger-ports"
+
+export interface GatewayRequest {
+    /** The EAP packet from the card, or null for an EAP-Start (an empty EAP-Message, RFC 3579 3.1). */
+    eap: Buffer | null
+    /** The State of the previous Access-Challenge, or null on the first request. */
+    state: Buffer | null
+    /** The payment the terminal announces (Vendor-Specific attributes), first request only. */
+    payment: Payment | null
+    terminalId: string
+}
+
+export interface GatewayReply {
+    kind: "challenge" | "accept" | "reject"
+    eap: Buffer
+    state: Buffer | null
+    result: PaymentResult | null
+    /** Why, for the terminal's display and the log (never secret). */
+    reason: string
+}
+
+interface Session {
+    aka: AkaServerSession
+    expires: number
+}
+
+export class EapGateway {
+    private readonly sessions = new Map<string, Session>()
+    private readonly timer: NodeJS.Timeout
+
+    constructor(
+        private readonly ports: LedgerPorts,
+        private readonly platform: AkaPlatform,
+        private readonly options: ServerOptions,
+        private readonly sessionTimeoutMs = 30_000,
+    ) {
+        this.timer = setInterval(() => void this.sweep(), Math.min(5_000, sessionTimeoutMs)).unref()
+    }
+
+    get activeSessions(): number {
+        return this.sessions.size
+    }
+
+    async handle(req: GatewayRequest): Promise<GatewayReply> {
+        if (req.state === null) return await this.begin(req)
+        const key = req.state.toString("hex")
+        const s = this.sessions.get(key)
+        if (!s) return this.reject(null, "unknown or expired session")
+        if (req.eap === null) return this.reject(null, "EAP-Start inside a session")
+        s.expires = Date.now() + this.sessionTimeoutMs
+        const out = await s.aka.handle(req.eap)
+        return this.reply(key, s.aka, out)
+    }
+
+    private async begin(req: GatewayRequest): Promise<GatewayReply> {
+        if (req.payment !== null) await this.ports.storePending(req.payment, req.terminalId)
+        const isIdentity = req.eap !== null && req.eap.length >= 5 && req.eap[0] === EAP_RESPONSE && req.eap[4] === EAP_TYPE_IDENTITY
+        if (req.eap !== null && !isIdentity) return this.reject(null, "the first EAP message must be EAP-Start or EAP-Response/Identity")
+        const firstId = req.eap === null ? randomBytes(1)[0] : req.eap[1]
+        const aka = new AkaServerSession(this.ports, this.platform, this.options, req.payment, firstId)
+        const key = randomBytes(16).toString("hex")
+        this.sessions.set(key, { aka, expires: Date.now() + this.sessionTimeoutMs })
+        const out = req.eap === null ? aka.identityRequest() : await aka.handle(req.eap)
+        return this.reply(key, aka, out)
+    }
+
+    private reply(key: string, aka: AkaServerSession, eap: Buffer): GatewayReply {
+        const o = aka.outcome
+        if (eap[0] === EAP_REQUEST) return { kind: "challenge", eap, state: Buffer.from(key, "hex"), result: null, reason: "" }
+        this.sessions.delete(key)
+        if (eap[0] === EAP_SUCCESS) return { kind: "accept", eap, state: null, result: o.result, reason: o.result ? o.result.reason : "authenticated" }
+        return { kind: "reject", eap, state: null, result: o.result, reason: o.failure }
+    }
+
+    private reject(result: PaymentResult | null, reason: string): GatewayReply {
+        return { kind: "reject", eap: Buffer.from([EAP_FAILURE, 0, 0, 4]), state: null, result, reason }
+    }
+
+    /** Abandons sessions past their timeout: an approval the card never acknowledged is reversed. */
+    async sweep(now = Date.now()): Promise<number> {
+        let n = 0
+        for (const [key, s] of this.sessions) {
+            if (s.expires > now) continue
+            this.sessions.delete(key)
+            await s.aka.abandon()
+            n++
+        }
+        return n
+    }
+
+    async close(): Promise<void> {
+        clearInterval(this.timer)
+        await this.sweep(Infinity)
+    }
+}

@@ -1,0 +1,186 @@
+// The payment server's AkaServerPorts over the durable store: the AuC (K, OPc, SQN with SEQ/IND),
+// the card registry (card ID -> card number, holder, status, balance), pseudonyms, re-authentication
+// contexts, pending payments and the ledger. Every decision is on disk before it is answered, and
+// the ledger, keyed by transaction ID, makes decide() idempotent: a retransmission never
+// double-approves.
+
+import { randomBytes } from "node:crypto"
+import { AuthVector, generateVector, resyncFromAuts } from "../../src/crypto/aka"
+import { milenageKey } from "../../src/crypto/milenage"
+import { seqOf, sqnOf } from "../../src/crypto/sqn"
+import { AkaServerPorts, ServerReauthContext } from "../../src/eap/aka-server"
+import { EAP_TYPE_AKA_PRIME } from "../../src/eap/eap-packet"
+import { encodePayment, Payment } from "../../src/payment/payment"
+import {
+    PaymentResult,
+    RC_APPROVED,
+    RC_CARD_RESTRICTED,
+    RC_DUPLICATE,
+    RC_EXCEEDS_LIMIT,
+    RC_INSUFFICIENT_FUNDS,
+    RC_INVALID_CARD,
+} from "../../src/payment/result"
+import type { JournalStore } from "../store/journal-store"
+
+export const T_CARDS = "cards"
+export const T_AUC = "auc"
+export const T_PSEUDONYMS = "pseudonyms"
+export const T_REAUTH = "reauth"
+export const T_PENDING = "pending"
+export const T_LEDGER = "ledger"
+export const T_COUNTERS = "counters"
+
+export interface CardRecord {
+    cardId: string
+    /** The card number: only the server knows it; terminals and logs never see it. */
+    pan: string
+    holder: string
+    status: "active" | "blocked"
+    currency: number
+    balance: number
+    /** Largest single payment. */
+    limit: number
+}
+
+export interface AucRecord {
+    k: string
+    opc: string
+    /** SEQ_HE of TS 33.102 annex C: the next vector uses SEQ_HE + 1. */
+    seq: number
+    /** IND value this server node uses (annex C.3.2: one IND per issuing node). */
+    ind: number
+}
+
+export interface LedgerRecord {
+    txid: string
+    cardId: string
+    payment: string
+    result: PaymentResult
+    /** provisional until the card acknowledges the MAC-protected result; then final, or reversed. */
+    state: "provisional" | "final" | "reversed"
+    at: number
+}
+
+export interface PendingRecord {
+    payment: string
+    terminalId: string
+    at: number
+}
+
+interface ReauthRecord {
+    cardId: string
+    method: number
+    counter: number
+    kEncr: string
+    kAut: string
+    reauthKey: string
+}
+
+const hex = (b: Buffer) => b.toString("hex")
+const unhex = (s: string) => Buffer.from(s, "hex")
+
+export class LedgerPorts implements AkaServerPorts {
+    constructor(private readonly store: JournalStore) {}
+
+    async vector(cardId: string, method: number): Promise<AuthVector | null> {
+        const card = this.store.get<CardRecord>(T_CARDS, cardId)
+        const auc = this.store.get<AucRecord>(T_AUC, cardId)
+        if (!card || !auc || card.status !== "active") return null
+        // The SEQ increment is durable before the vector leaves: a crash never reissues an SQN.
+        const seq = await this.store.transaction((tx) => {
+            const a = tx.get<AucRecord>(T_AUC, cardId)!
+            tx.put(T_AUC, cardId, { ...a, seq: a.seq + 1 })
+            return a.seq + 1
+        })
+        const amf = Buffer.from(method === EAP_TYPE_AKA_PRIME ? "8000" : "0000", "hex")
+        return generateVector(milenageKey(unhex(auc.k), unhex(auc.opc)), randomBytes(16), sqnOf(seq, auc.ind), amf)
+    }
+
+    async resync(cardId: string, rand: Buffer, auts: Buffer): Promise<boolean> {
+        const auc = this.store.get<AucRecord>(T_AUC, cardId)
+        if (!auc) return false
+        const sqnMs = resyncFromAuts(milenageKey(unhex(auc.k), unhex(auc.opc)), rand, auts)
+        if (sqnMs < 0) return false
+        await this.store.transaction((tx) => {
+            const a = tx.get<AucRecord>(T_AUC, cardId)!
+            tx.put(T_AUC, cardId, { ...a, seq: Math.max(a.seq, seqOf(sqnMs)) })
+        })
+        return true
+    }
+
+    async resolvePseudonym(pseudonym: string): Promise<string | null> {
+        return this.store.get<string>(T_PSEUDONYMS, pseudonym) ?? null
+    }
+
+    async newPseudonym(cardId: string): Promise<string> {
+        const p = randomBytes(12).toString("base64url")
+        await this.store.transaction((tx) => tx.put(T_PSEUDONYMS, p, cardId))
+        return p
+    }
+
+    async resolveReauth(reauthId: string): Promise<ServerReauthContext | null> {
+        const r = this.store.get<ReauthRecord>(T_REAUTH, reauthId)
+        if (!r) return null
+        // One use per re-authentication identity.
+        await this.store.transaction((tx) => tx.delete(T_REAUTH, reauthId))
+        return { cardId: r.cardId, method: r.method, counter: r.counter, kEncr: unhex(r.kEncr), kAut: unhex(r.kAut), reauthKey: unhex(r.reauthKey) }
+    }
+
+    async newReauth(ctx: ServerReauthContext): Promise<string> {
+        const id = randomBytes(12).toString("base64url")
+        const rec: ReauthRecord = { cardId: ctx.cardId, method: ctx.method, counter: ctx.counter, kEncr: hex(ctx.kEncr), kAut: hex(ctx.kAut), reauthKey: hex(ctx.reauthKey) }
+        await this.store.transaction((tx) => tx.put(T_REAUTH, id, rec))
+        return id
+    }
+
+    /** Figure 7: the terminal's payment, stored before authentication starts. */
+    async storePending(payment: Payment, terminalId: string): Promise<void> {
+        const rec: PendingRecord = { payment: hex(encodePayment(payment)), terminalId, at: Date.now() }
+        await this.store.transaction((tx) => tx.put(T_PENDING, hex(payment.transactionId), rec))
+    }
+
+    async decide(cardId: string, payment: Payment): Promise<PaymentResult> {
+        const txid = hex(payment.transactionId)
+        const encoded = hex(encodePayment(payment))
+        return await this.store.transaction((tx) => {
+            const previous = tx.get<LedgerRecord>(T_LEDGER, txid)
+            if (previous) {
+                // The same transaction again (a retransmission, a retry after a lost answer): same answer.
+                if (previous.cardId === cardId && previous.payment === encoded && previous.state !== "reversed") return previous.result
+                return { responseCode: RC_DUPLICATE, approvalNumber: "", reason: "duplicate transaction ID" }
+            }
+            const card = tx.get<CardRecord>(T_CARDS, cardId)
+            let result: PaymentResult
+            if (!card) result = { responseCode: RC_INVALID_CARD, approvalNumber: "", reason: "unknown card" }
+            else if (card.status !== "active") result = { responseCode: RC_CARD_RESTRICTED, approvalNumber: "", reason: "card blocked" }
+            else if (payment.currency !== card.currency) result = { responseCode: RC_CARD_RESTRICTED, approvalNumber: "", reason: "currency not accepted on this card" }
+            else if (payment.amount > card.limit) result = { responseCode: RC_EXCEEDS_LIMIT, approvalNumber: "", reason: "over the card's limit" }
+            else if (payment.amount > card.balance) result = { responseCode: RC_INSUFFICIENT_FUNDS, approvalNumber: "", reason: "insufficient funds" }
+            else {
+                const n = (tx.get<number>(T_COUNTERS, "approval") ?? 0) + 1
+                tx.put(T_COUNTERS, "approval", n)
+                tx.put(T_CARDS, cardId, { ...card, balance: card.balance - payment.amount })
+                result = { responseCode: RC_APPROVED, approvalNumber: String(n % 1_000_000).padStart(6, "0"), reason: "approved" }
+            }
+            const rec: LedgerRecord = { txid, cardId, payment: encoded, result, state: result.responseCode === RC_APPROVED ? "provisional" : "final", at: Date.now() }
+            tx.put(T_LEDGER, txid, rec)
+            tx.delete(T_PENDING, txid)
+            return result
+        })
+    }
+
+    async finalize(cardId: string, payment: Payment, acknowledged: boolean): Promise<void> {
+        const txid = hex(payment.transactionId)
+        await this.store.transaction((tx) => {
+            const rec = tx.get<LedgerRecord>(T_LEDGER, txid)
+            if (!rec || rec.cardId !== cardId || rec.state !== "provisional") return
+            if (acknowledged) {
+                tx.put(T_LEDGER, txid, { ...rec, state: "final" })
+                return
+            }
+            const card = tx.get<CardRecord>(T_CARDS, cardId)
+            if (card) tx.put(T_CARDS, cardId, { ...card, balance: card.balance + payment.amount })
+            tx.put(T_LEDGER, txid, { ...rec, state: "reversed", result: { responseCode: "96", approvalNumber: "", reason: "approval reversed: not acknowledged by the card" } })
+        })
+    }
+}

@@ -1,0 +1,124 @@
+// `npm run server` and `npm run provision`: the payment server on embedded defaults, and the
+// issuing of cards and terminals into its store.
+//
+//   npm run server -- [--data DIR] [--host 127.0.0.1] [--udp-port 1812] [--tcp-port 1812]
+//                     [--network-name ACTIVECARD] [--realm pay.activecard.example]
+//   npm run provision -- card --card-id ID --pan DIGITS [--holder NAME] [--currency 410]
+//                     [--balance N] [--limit N] [--pin DIGITS] [--no-pin-limit N] [--out FILE] [--data DIR]
+//   npm run provision -- terminal --terminal-id ID --merchant-id ID [--address 127.0.0.1] [--out FILE] [--data DIR]
+//
+// Secrets (K, OPc, PIN, RADIUS shared secrets) go only into the files written with mode 0600.
+
+import { parseArgs } from "node:util"
+import { join } from "node:path"
+import { DEFAULT_CONFIG, PaymentServer } from "./payment-server"
+import { JournalStore } from "../store/journal-store"
+import { openServerStore } from "./open-store"
+import { provisionCard, provisionTerminal, writeCardFiles, writeTerminalConfig } from "./provision"
+
+function fail(message: string): never {
+    console.error(`error: ${message}`)
+    process.exit(2)
+}
+
+function int(v: string | undefined, fallback: number, what: string): number {
+    if (v === undefined) return fallback
+    if (!/^\d+$/.test(v)) fail(`${what} must be a whole number`)
+    return Number(v)
+}
+
+async function serve(argv: string[]): Promise<void> {
+    const { values } = parseArgs({
+        args: argv,
+        options: {
+            data: { type: "string" },
+            host: { type: "string" },
+            "udp-port": { type: "string" },
+            "tcp-port": { type: "string" },
+            "network-name": { type: "string" },
+            realm: { type: "string" },
+        },
+    })
+    const server = await PaymentServer.start({
+        dataDir: values.data ?? DEFAULT_CONFIG.dataDir,
+        host: values.host ?? DEFAULT_CONFIG.host,
+        udpPort: int(values["udp-port"], DEFAULT_CONFIG.udpPort, "--udp-port"),
+        tcpPort: int(values["tcp-port"], DEFAULT_CONFIG.tcpPort, "--tcp-port"),
+        networkName: values["network-name"] ?? DEFAULT_CONFIG.networkName,
+        realm: values.realm ?? DEFAULT_CONFIG.realm,
+    })
+    console.log(`payment server: RADIUS/UDP ${server.udp.address}:${server.udp.port}, RADIUS/TCP ${server.tcp.port}, data ${values.data ?? DEFAULT_CONFIG.dataDir}`)
+    console.log(`cards: ${server.store.size("cards")}, terminals: ${server.store.size("clients")}, ledger entries: ${server.store.size("ledger")}`)
+    const stop = async () => {
+        await server.stop()
+        process.exit(0)
+    }
+    process.on("SIGINT", stop)
+    process.on("SIGTERM", stop)
+}
+
+async function provision(argv: string[]): Promise<void> {
+    const [kind, ...rest] = argv
+    const { values } = parseArgs({
+        args: rest,
+        options: {
+            data: { type: "string" },
+            "card-id": { type: "string" },
+            pan: { type: "string" },
+            holder: { type: "string" },
+            currency: { type: "string" },
+            balance: { type: "string" },
+            limit: { type: "string" },
+            pin: { type: "string" },
+            "no-pin-limit": { type: "string" },
+            "terminal-id": { type: "string" },
+            "merchant-id": { type: "string" },
+            address: { type: "string" },
+            "server-port": { type: "string" },
+            out: { type: "string" },
+        },
+    })
+    const dataDir = values.data ?? DEFAULT_CONFIG.dataDir
+    let store: JournalStore
+    try {
+        store = await openServerStore(dataDir)
+    } catch (e) {
+        fail(`cannot open ${dataDir}: ${(e as Error).message} (stop the server first)`)
+    }
+    try {
+        if (kind === "card") {
+            const cardId = values["card-id"] ?? fail("--card-id is required")
+            const { profile, pin } = await provisionCard(store, {
+                cardId,
+                pan: values.pan ?? fail("--pan is required"),
+                holder: values.holder ?? "CARD HOLDER",
+                currency: int(values.currency, 410, "--currency"),
+                balance: int(values.balance, 1_000_000, "--balance"),
+                limit: int(values.limit, 5_000_000, "--limit"),
+                pin: values.pin,
+                realm: DEFAULT_CONFIG.realm,
+                networkName: "",
+                noPinLimit: int(values["no-pin-limit"], 0, "--no-pin-limit"),
+            })
+            const out = values.out ?? join(dataDir, "..", "cards", `${cardId}.json`)
+            const mailer = writeCardFiles(out, profile, pin)
+            console.log(`card ${cardId} issued: profile ${out}, PIN mailer ${mailer} (both mode 0600)`)
+        } else if (kind === "terminal") {
+            const terminalId = values["terminal-id"] ?? fail("--terminal-id is required")
+            const address = values.address ?? "127.0.0.1"
+            const config = await provisionTerminal(store, address, terminalId, values["merchant-id"] ?? fail("--merchant-id is required"), DEFAULT_CONFIG.host, int(values["server-port"], DEFAULT_CONFIG.tcpPort, "--server-port"))
+            const out = values.out ?? join(dataDir, "..", "terminals", `${terminalId}.json`)
+            writeTerminalConfig(out, config)
+            console.log(`terminal ${terminalId} at ${address} registered: configuration ${out} (mode 0600)`)
+        } else fail("usage: provision card|terminal [options] (see sim/server/main.ts)")
+    } catch (e) {
+        fail((e as Error).message)
+    } finally {
+        await store.close()
+    }
+}
+
+const [command, ...args] = process.argv.slice(2)
+if (command === "serve") await serve(args)
+else if (command === "provision") await provision(args)
+else fail("usage: main.ts serve|provision ...")

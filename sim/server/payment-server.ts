@@ -1,0 +1,86 @@
+// The payment server: RADIUS over UDP (standard NAS equipment) and TCP (RFC 6613, the
+// DeviceScript terminal), EAP-AKA / EAP-AKA' sessions, and the durable store holding the AuC,
+// the card registry, pending payments and the ledger.
+
+import { join } from "node:path"
+import { EAP_TYPE_AKA, EAP_TYPE_AKA_PRIME } from "../../src/eap/eap-packet"
+import { JournalStore } from "../store/journal-store"
+import { openServerStore } from "./open-store"
+import { RadiusUdpServer } from "../radius/udp-server"
+import { RadiusTcpServer } from "../radius/tcp-server"
+import { nodeAkaPlatform } from "../node-platform"
+import { EapGateway } from "./eap-gateway"
+import { LedgerPorts } from "./ledger-ports"
+import { radiusHandler } from "./radius-handler"
+import { ClientRecord, T_CLIENTS } from "./provision"
+
+export interface PaymentServerConfig {
+    dataDir: string
+    host: string
+    /** 0 picks a free port. */
+    udpPort: number
+    tcpPort: number
+    networkName: string
+    realm: string
+    /** EAP methods in order of preference. */
+    methods: number[]
+    sessionTimeoutMs: number
+    log: (line: string) => void
+}
+
+export const DEFAULT_CONFIG: PaymentServerConfig = {
+    dataDir: join("data", "server"),
+    host: "127.0.0.1",
+    udpPort: 1812,
+    tcpPort: 1812,
+    networkName: "ACTIVECARD",
+    realm: "pay.activecard.example",
+    methods: [EAP_TYPE_AKA_PRIME, EAP_TYPE_AKA],
+    sessionTimeoutMs: 30_000,
+    log: (line) => console.log(`[server] ${line}`),
+}
+
+export class PaymentServer {
+    private constructor(
+        readonly store: JournalStore,
+        readonly ports: LedgerPorts,
+        readonly gateway: EapGateway,
+        readonly udp: RadiusUdpServer,
+        readonly tcp: RadiusTcpServer,
+    ) {}
+
+    static async start(partial: Partial<PaymentServerConfig> = {}): Promise<PaymentServer> {
+        const config = { ...DEFAULT_CONFIG, ...partial }
+        const store = await openServerStore(config.dataDir)
+        try {
+            const ports = new LedgerPorts(store)
+            const gateway = new EapGateway(ports, nodeAkaPlatform, { methods: config.methods, networkName: config.networkName, realm: config.realm, alwaysAskIdentity: false }, config.sessionTimeoutMs)
+            const handler = radiusHandler(gateway, config.log)
+            // Terminals are RADIUS clients known by source address, each with its own secret.
+            const secretFor = (address: string) => {
+                const c = store.get<ClientRecord>(T_CLIENTS, address)
+                return c ? Buffer.from(c.secret, "utf8") : null
+            }
+            const udp = await RadiusUdpServer.start({ host: config.host, port: config.udpPort, secretFor, handler })
+            let tcp: RadiusTcpServer
+            try {
+                tcp = await RadiusTcpServer.start({ host: config.host, port: config.tcpPort, secretFor, handler })
+            } catch (e) {
+                await udp.close()
+                throw e
+            }
+            return new PaymentServer(store, ports, gateway, udp, tcp)
+        } catch (e) {
+            await store.close()
+            throw e
+        }
+    }
+
+    async stop(): Promise<void> {
+        await this.udp.close()
+        await this.tcp.close()
+        await this.gateway.close()
+        await this.store.close()
+    }
+}
+

@@ -1,0 +1,64 @@
+// RADIUS Access-Requests (RFC 2865 / RFC 3579) to EAP sessions and back: EAP-Message and State in,
+// Access-Challenge / Access-Accept / Access-Reject out, payment data in Vendor-Specific attributes
+// (enterprise 32473). No MS-MPPE keys are sent: the terminal must never learn the MSK.
+
+import { decodePayment, encodePayment, Payment, PaymentFormatError } from "../../src/payment/payment"
+import { RadiusAttribute, RadiusFormatError, RadiusPacket, CODE_ACCESS_ACCEPT, CODE_ACCESS_CHALLENGE, CODE_ACCESS_REJECT, CODE_ACCESS_REQUEST } from "../../src/radius/packet"
+import { ATTR_EAP_MESSAGE, ATTR_NAS_IDENTIFIER, ATTR_REPLY_MESSAGE, ATTR_STATE, bytesAttribute, getAttribute, getAttributes, readText, textAttribute } from "../../src/radius/attributes"
+import { eapMessageAttributes, joinEapMessage } from "../../src/radius/eap-message"
+import { paymentAttributes, PaymentAttributes, readPaymentAttributes } from "../../src/radius/vendor"
+import type { RadiusPeer, RadiusReply } from "../radius/process"
+import type { EapGateway, GatewayReply } from "./eap-gateway"
+
+/** The payment announced in the request's VSAs, null when there is none; throws when it is partial or invalid. */
+export function paymentFromAttributes(a: PaymentAttributes): Payment | null {
+    if (a.amount === undefined && a.transactionId === undefined) return null
+    if (a.amount === undefined || a.currency === undefined || a.merchantId === undefined || a.terminalId === undefined || a.transactionId === undefined) {
+        throw new PaymentFormatError("incomplete payment attributes")
+    }
+    const p: Payment = { amount: a.amount, currency: a.currency, installments: a.installments ?? 0, merchantId: a.merchantId, terminalId: a.terminalId, transactionId: a.transactionId }
+    return decodePayment(encodePayment(p)) // validates every field
+}
+
+export function replyAttributes(r: GatewayReply): RadiusAttribute[] {
+    const attrs: RadiusAttribute[] = eapMessageAttributes(r.eap)
+    if (r.state !== null) attrs.push(bytesAttribute(ATTR_STATE, r.state))
+    if (r.kind === "challenge") return attrs
+    const res = r.result
+    if (res !== null) {
+        attrs.push(...paymentAttributes({ responseCode: res.responseCode, approvalNumber: res.approvalNumber !== "" ? res.approvalNumber : undefined, responseReason: res.reason !== "" ? res.reason.slice(0, 200) : undefined }))
+        attrs.push(textAttribute(ATTR_REPLY_MESSAGE, res.approvalNumber !== "" ? "APPROVED " + res.approvalNumber : "DECLINED " + res.responseCode + " " + res.reason))
+    } else if (r.kind === "reject" && r.reason !== "") {
+        attrs.push(textAttribute(ATTR_REPLY_MESSAGE, r.reason.slice(0, 200)))
+    }
+    return attrs
+}
+
+export function radiusHandler(gateway: EapGateway, log: (line: string) => void) {
+    return async (request: RadiusPacket, client: RadiusPeer): Promise<RadiusReply | null> => {
+        if (request.code !== CODE_ACCESS_REQUEST) return null
+        const parts = getAttributes(request.attributes, ATTR_EAP_MESSAGE)
+        if (parts.length === 0) {
+            return { code: CODE_ACCESS_REJECT, attributes: [textAttribute(ATTR_REPLY_MESSAGE, "EAP required")] }
+        }
+        let payment: Payment | null
+        try {
+            payment = paymentFromAttributes(readPaymentAttributes(request.attributes))
+        } catch (e) {
+            if (!(e instanceof RadiusFormatError) && !(e instanceof PaymentFormatError)) throw e
+            log(`reject ${client.address}: invalid payment attributes (${(e as Error).message})`)
+            return { code: CODE_ACCESS_REJECT, attributes: paymentAttributes({ responseCode: "12", responseReason: "invalid payment data" }) }
+        }
+        // An EAP-Message of zero length is EAP-Start (RFC 3579 3.1).
+        const joined = joinEapMessage(request.attributes)
+        const eap = joined !== null && joined.length > 0 ? joined : null
+        const nas = getAttribute(request.attributes, ATTR_NAS_IDENTIFIER)
+        const reply = await gateway.handle({ eap, state: getAttribute(request.attributes, ATTR_STATE), payment, terminalId: nas ? readText(nas) : client.address })
+        if (reply.kind !== "challenge") {
+            const r = reply.result
+            log(`${reply.kind} ${client.address}${nas ? " " + readText(nas) : ""}: ${r ? r.responseCode + " " + (r.approvalNumber || r.reason) : reply.reason}`)
+        }
+        const code = reply.kind === "challenge" ? CODE_ACCESS_CHALLENGE : reply.kind === "accept" ? CODE_ACCESS_ACCEPT : CODE_ACCESS_REJECT
+        return { code, attributes: replyAttributes(reply) }
+    }
+}

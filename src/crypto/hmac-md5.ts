@@ -1,0 +1,46 @@
+// HMAC-MD5 (RFC 2104): the RADIUS Message-Authenticator (RFC 3579 section 3.2). The inner and
+// outer pad states are computed once per key, which saves two compressions per MAC: a RADIUS
+// peer signs and verifies every packet under the same shared secret.
+
+import { MAX_SYNC_BYTES, Md5, md5, md5Compress, md5InitialState } from "./md5"
+
+export interface HmacMd5Key {
+    readonly inner: number[]
+    readonly outer: number[]
+}
+
+export function hmacMd5Key(key: Buffer): HmacMd5Key {
+    // A key longer than the 64-byte block is hashed first; md5() bounds it (RADIUS secrets are short).
+    const k = key.length > 64 ? md5(key) : key
+    const pad = Buffer.alloc(64)
+    for (let i = 0; i < 64; i++) pad[i] = (i < k.length ? k[i] : 0) ^ 0x36
+    const inner = md5InitialState()
+    md5Compress(inner, pad, 0)
+    for (let i = 0; i < 64; i++) pad[i] ^= 0x36 ^ 0x5c
+    const outer = md5InitialState()
+    md5Compress(outer, pad, 0)
+    return { inner: inner, outer: outer }
+}
+
+/** HMAC-MD5 over the concatenation of parts with a precomputed key (at most MAX_SYNC_BYTES in total). */
+export function hmacMd5WithKey(key: HmacMd5Key, parts: Buffer[]): Buffer {
+    const h = new Md5(key.inner, 64)
+    let n = 0
+    for (let i = 0; i < parts.length; i++) {
+        n += parts[i].length
+        if (n > MAX_SYNC_BYTES) throw new RangeError("hmacMd5: input over " + MAX_SYNC_BYTES + " bytes")
+        h.update(parts[i])
+    }
+    return new Md5(key.outer, 64).update(h.digest()).digest()
+}
+
+export function hmacMd5(key: Buffer, data: Buffer): Buffer {
+    return hmacMd5WithKey(hmacMd5Key(key), [data])
+}
+
+/** HMAC-MD5 over parts of any total length, yielding between slices (see Md5.updateAsync). */
+export async function hmacMd5Async(key: HmacMd5Key, parts: Buffer[], yieldSlice: () => Promise<void>): Promise<Buffer> {
+    const h = new Md5(key.inner, 64)
+    for (let i = 0; i < parts.length; i++) await h.updateAsync(parts[i], yieldSlice)
+    return new Md5(key.outer, 64).update(h.digest()).digest()
+}

@@ -1,0 +1,273 @@
+// Card logic <-> terminal relay logic <-> payment server over real RADIUS sockets on loopback.
+
+import { afterEach, beforeEach, describe, expect, test } from "vitest"
+import { LedgerRecord, T_LEDGER, CardRecord, T_CARDS } from "../../sim/server/ledger-ports"
+import { UplinkPort, UplinkReply } from "../../src/terminal/terminal-relay"
+import { Payment } from "../../src/payment/payment"
+import { newCard, newPayment, pay, startWorld, uplinkFor, World } from "../support/payment-world"
+
+let world: World
+beforeEach(async () => {
+    world = await startWorld()
+})
+afterEach(async () => {
+    await world.close()
+})
+
+function ledger(): LedgerRecord[] {
+    return world.server.store.values<LedgerRecord>(T_LEDGER)
+}
+
+function standingApprovals(): LedgerRecord[] {
+    return ledger().filter((r) => r.result.responseCode === "00" && r.state === "final")
+}
+
+describe.each([
+    ["EAP-AKA' over RADIUS/UDP", true, "udp"],
+    ["EAP-AKA over RADIUS/UDP", false, "udp"],
+    ["EAP-AKA' over RADIUS/TCP", true, "tcp"],
+    ["EAP-AKA over RADIUS/TCP", false, "tcp"],
+] as const)("%s", (_name, prime, transport) => {
+    test("approved: the terminal shows the approval number, the card holds the same receipt", async () => {
+        const { uplink, client } = await uplinkFor(world, transport)
+        const card = newCard(world, prime)
+        const { outcome, relay } = await pay(card, uplink, newPayment(15000, { installments: 3 }), world.pin)
+        await client.close()
+        expect(outcome.approved).toBe(true)
+        expect(outcome.approvalNumber).toMatch(/^\d{6}$/)
+        expect(card.lastResult!.approvalNumber).toBe(outcome.approvalNumber)
+        expect(standingApprovals()).toHaveLength(1)
+        expect(world.server.store.get<CardRecord>(T_CARDS, "CARD0001")!.balance).toBe(1_000_000 - 15000)
+        // The terminal saw the card's identity but never the card number, K or OPc.
+        const seen = Buffer.concat(relay.observed.map((o) => o.eap)).toString("latin1")
+        expect(seen).not.toContain("9400123456789012")
+        expect(Buffer.concat(relay.observed.map((o) => o.eap)).includes(Buffer.from(world.profile.k, "hex"))).toBe(false)
+    })
+})
+
+describe("declines and failures", () => {
+    test("unknown card: declined 14", async () => {
+        const { uplink, client } = await uplinkFor(world, "udp")
+        const card = newCard(world)
+        card.flash.profile.cardId = "NOSUCHCARD"
+        const stranger = card.reboot()
+        const { outcome } = await pay(stranger, uplink, newPayment(1000), world.pin)
+        await client.close()
+        expect(outcome.approved).toBe(false)
+        expect(outcome.responseCode).toBe("14")
+    })
+
+    test("wrong PIN: refused by the card, nothing reaches the server", async () => {
+        const { uplink, client } = await uplinkFor(world, "udp")
+        const card = newCard(world)
+        const { outcome } = await pay(card, uplink, newPayment(1000), "0000")
+        await client.close()
+        expect(outcome.responseCode).toBe("55")
+        expect(outcome.message).toMatch(/WRONG PIN - 2 TRIES LEFT/)
+        expect(ledger()).toHaveLength(0)
+    })
+
+    test("PIN locked after three wrong PINs, still locked with the right PIN and after a reboot", async () => {
+        const { uplink, client } = await uplinkFor(world, "udp")
+        let card = newCard(world)
+        for (let i = 0; i < 2; i++) expect((await pay(card, uplink, newPayment(1000), "1111")).outcome.responseCode).toBe("55")
+        expect((await pay(card, uplink, newPayment(1000), "1111")).outcome.responseCode).toBe("75")
+        expect((await pay(card, uplink, newPayment(1000), world.pin)).outcome.responseCode).toBe("75")
+        card = card.reboot()
+        expect((await pay(card, uplink, newPayment(1000), world.pin)).outcome.responseCode).toBe("75")
+        await client.close()
+        expect(ledger()).toHaveLength(0)
+    })
+
+    test("insufficient funds: declined 51 on the terminal and on the card's receipt", async () => {
+        const { uplink, client } = await uplinkFor(world, "udp")
+        const card = newCard(world)
+        const { outcome } = await pay(card, uplink, newPayment(2_000_000), world.pin)
+        await client.close()
+        expect(outcome.responseCode).toBe("51")
+        expect(card.lastResult!.responseCode).toBe("51")
+    })
+
+    test("the server fails authentication (wrong K): the card aborts, nothing is approved", async () => {
+        const { uplink, client } = await uplinkFor(world, "udp")
+        const card = newCard(world)
+        card.flash.profile.k = "00".repeat(16)
+        const impostorServerCard = card.reboot()
+        const { outcome } = await pay(impostorServerCard, uplink, newPayment(1000), world.pin)
+        await client.close()
+        expect(outcome.approved).toBe(false)
+        expect(ledger()).toHaveLength(0)
+    })
+
+    test("SQN out of sync: the card's AUTS resynchronises the AuC and the payment is approved", async () => {
+        const { uplink, client } = await uplinkFor(world, "udp")
+        const card = newCard(world)
+        card.flash.profile.seqMs[0] = 5000
+        const ahead = card.reboot()
+        const { outcome } = await pay(ahead, uplink, newPayment(1000), world.pin)
+        await client.close()
+        expect(outcome.approved).toBe(true)
+    })
+
+    test("card pulled away mid-transaction: clear message, no standing approval", async () => {
+        const { uplink, client } = await uplinkFor(world, "udp")
+        const card = newCard(world)
+        let calls = 0
+        const original = card.eap.bind(card)
+        card.eap = async (req: Buffer) => {
+            if (++calls === 3) card.removed = true // after the challenge, before the protected result is acknowledged
+            return original(req)
+        }
+        const { outcome } = await pay(card, uplink, newPayment(1000), world.pin)
+        await client.close()
+        expect(outcome.message).toMatch(/CARD REMOVED/)
+        await world.server.gateway.sweep(Infinity)
+        expect(standingApprovals()).toHaveLength(0)
+    })
+
+    test("server down: clear message, no approval", async () => {
+        const { uplink, client } = await uplinkFor(world, "udp")
+        await world.server.udp.close()
+        const { outcome } = await pay(newCard(world), uplink, newPayment(1000), world.pin)
+        await client.close()
+        expect(outcome.message).toMatch(/SERVER UNREACHABLE/)
+        expect(outcome.responseCode).toBe("91")
+    })
+})
+
+/** An uplink a dishonest terminal controls: it can rewrite what it announces and relays. */
+function tampering(inner: UplinkPort, change: { payment?: (p: Payment) => Payment; eap?: (eap: Buffer, n: number) => Buffer }): UplinkPort {
+    let n = 0
+    return {
+        send: async (eap, state, payment): Promise<UplinkReply> => {
+            const e = change.eap ? change.eap(eap, n++) : eap
+            return inner.send(e, state, payment && change.payment ? change.payment(payment) : payment)
+        },
+    }
+}
+
+describe("a tampering terminal is declined, never approved", () => {
+    test.each([
+        ["amount", (p: Payment) => ({ ...p, amount: p.amount * 10 })],
+        ["merchant", (p: Payment) => ({ ...p, merchantId: "EVILSHOP" })],
+        ["currency", (p: Payment) => ({ ...p, currency: 840 })],
+        ["installments", (p: Payment) => ({ ...p, installments: 12 })],
+    ])("altered %s announced to the server", async (_what, alter) => {
+        const { uplink, client } = await uplinkFor(world, "udp")
+        const card = newCard(world)
+        const { outcome } = await pay(card, tampering(uplink, { payment: alter }), newPayment(1000), world.pin)
+        await client.close()
+        expect(outcome.approved).toBe(false)
+        expect(standingApprovals()).toHaveLength(0)
+    })
+
+    test("altered payment confirmation from the card (AT_PAYMENT under AT_MAC)", async () => {
+        const { uplink, client } = await uplinkFor(world, "udp")
+        const flipInChallengeResponse = (eap: Buffer, n: number) => {
+            if (n !== 1) return eap
+            const b = Buffer.from(eap)
+            b[b.length - 30] ^= 0x01
+            return b
+        }
+        const { outcome } = await pay(newCard(world), tampering(uplink, { eap: flipInChallengeResponse }), newPayment(1000), world.pin)
+        await client.close()
+        expect(outcome.approved).toBe(false)
+        expect(standingApprovals()).toHaveLength(0)
+    })
+})
+
+describe("replays, retransmissions and restarts", () => {
+    test("replay of an old card response to a new challenge: rejected (the card fails authentication)", async () => {
+        const { uplink, client } = await uplinkFor(world, "udp")
+        const card = newCard(world)
+        const first = await pay(card, uplink, newPayment(1000), world.pin)
+        expect(first.outcome.approved).toBe(true)
+        const recorded = first.relay.observed.filter((o) => o.from === "card").map((o) => o.eap)
+        // An attacker's "card" answers every request with the recorded responses.
+        let i = 0
+        const replayer = {
+            offer: async () => {},
+            pinRequired: async () => false,
+            verifyPin: async () => ({ answer: 0, triesLeft: 3 }),
+            eap: async () => recorded[Math.min(i++, recorded.length - 1)],
+        }
+        const { outcome } = await pay(replayer, uplink, newPayment(1000), world.pin)
+        await client.close()
+        expect(outcome.approved).toBe(false)
+        expect(standingApprovals()).toHaveLength(1)
+    })
+
+    test("replay of an old challenge to the card: the card refuses (SQN), no RES leaves it", async () => {
+        const { uplink, client } = await uplinkFor(world, "udp")
+        const card = newCard(world, true)
+        card.flash.pseudonym = ""
+        const first = await pay(card, uplink, newPayment(1000), world.pin)
+        await client.close()
+        const challenge = first.relay.observed.find((o) => o.from === "server" && o.eap[0] === 1 && o.eap[5] === 1)!.eap
+        const fresh = card.reboot()
+        await fresh.offer(newPayment(1000))
+        await fresh.verifyPin(world.pin)
+        await fresh.eap(Buffer.from([1, 9, 0, 5, 1]))
+        const resp = (await fresh.eap(challenge))!
+        expect(resp[5]).not.toBe(1) // not a Challenge response carrying RES
+    })
+
+    test("retransmitted requests: exactly one approval", async () => {
+        const { uplink, client } = await uplinkFor(world, "udp")
+        const twice: UplinkPort = {
+            send: async (eap, state, payment) => {
+                const a = await uplink.send(eap, state, payment)
+                await uplink.send(eap, state, payment).catch(() => undefined)
+                return a
+            },
+        }
+        const { outcome } = await pay(newCard(world), twice, newPayment(1000), world.pin)
+        await client.close()
+        expect(outcome.approved).toBe(true)
+        expect(ledger()).toHaveLength(1)
+        expect(standingApprovals()).toHaveLength(1)
+    })
+
+    test("server restart between two transactions: cards, SQN, pseudonyms and ledger are kept", async () => {
+        let { uplink, client } = await uplinkFor(world, "udp")
+        const card = newCard(world)
+        expect((await pay(card, uplink, newPayment(1000), world.pin)).outcome.approved).toBe(true)
+        await client.close()
+        await world.restart()
+        ;({ uplink, client } = await uplinkFor(world, "udp"))
+        expect((await pay(card, uplink, newPayment(2000), world.pin)).outcome.approved).toBe(true)
+        await client.close()
+        expect(standingApprovals()).toHaveLength(2)
+        expect(world.server.store.get<CardRecord>(T_CARDS, "CARD0001")!.balance).toBe(1_000_000 - 3000)
+    })
+})
+
+describe("card-payment proxy (the agency between terminals and the server)", () => {
+    test("a payment through the proxy is approved; the proxy holds no key and relays opaque EAP", async () => {
+        const { PaymentProxy } = await import("../../sim/server/proxy")
+        const { provisionTerminal } = await import("../../sim/server/provision")
+        const { RadiusClient } = await import("../../sim/radius/client")
+        const { RadiusUplink } = await import("../../sim/terminal/radius-uplink")
+        // The proxy is the server's RADIUS client (on 127.0.0.2); terminals talk to the proxy with their own secret.
+        const upstream = await provisionTerminal(world.server.store, "127.0.0.2", "AGENCY01", "MERCHANT0001", "127.0.0.1", world.server.udp.port)
+        const terminalSecret = Buffer.from("7465726d696e616c2d746f2d70726f7879", "hex")
+        const proxy = await PaymentProxy.start({
+            host: "127.0.0.1",
+            udpPort: 0,
+            tcpPort: 0,
+            secretFor: (a) => (a === "127.0.0.1" ? terminalSecret : null),
+            upstream: { transport: "tcp", host: "127.0.0.1", port: world.server.tcp.port, secret: Buffer.from(upstream.secret, "utf8"), localAddress: "127.0.0.2" },
+            log: () => {},
+        })
+        try {
+            const client = await RadiusClient.connect({ transport: "udp", host: "127.0.0.1", port: proxy.udp.port, secret: terminalSecret, timeoutMs: 2000, retries: 1 })
+            const { outcome } = await pay(newCard(world), new RadiusUplink(client, "TERM0001"), newPayment(4200), world.pin)
+            await client.close()
+            expect(outcome.approved).toBe(true)
+            expect(proxy.forwarded).toBeGreaterThanOrEqual(3)
+            expect(standingApprovals()).toHaveLength(1)
+        } finally {
+            await proxy.stop()
+        }
+    })
+})
