@@ -22,6 +22,8 @@ export interface LoadJob {
 }
 
 export interface LoadResult {
+    /** Event-loop utilisation of this load thread during the run (1 = saturated). */
+    utilization: number
     approved: number
     failures: string[]
     latencies: number[]
@@ -31,6 +33,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
     const latencies: number[] = []
     const failures: string[] = []
     let approved = 0
+    const elu0 = performance.eventLoopUtilization()
     await Promise.all(
         job.fleets.map(async (profiles) => {
             const cards = profiles.map((p) => InProcessCard.fromProfile(p, { preferPrime: job.prime, allowAka: true, networkName: "", usePseudonyms: false }))
@@ -47,7 +50,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
             await client.close()
         }),
     )
-    return { approved, failures, latencies }
+    return { utilization: performance.eventLoopUtilization(elu0).utilization, approved, failures, latencies }
 }
 
 // "ready" once loaded, then run on "go": start-up time stays out of the measurement.

@@ -98,6 +98,7 @@ export async function benchServer(method: number, terminals: number, cardsPerTer
             ),
         )
         const cpu0 = process.cpuUsage()
+        const elu0 = performance.eventLoopUtilization()
         const t0 = performance.now()
         const results = await Promise.all(
             started.map(
@@ -119,6 +120,7 @@ export async function benchServer(method: number, terminals: number, cardsPerTer
             if (r.failures.length > 0) throw new Error("payments not approved: " + r.failures.join("; "))
         }
         const seconds = (performance.now() - t0) / 1000
+        const serverUtilization = performance.eventLoopUtilization(elu0).utilization
         const cpu = process.cpuUsage(cpu0)
         loop.disable()
         await server.store.flush()
@@ -135,6 +137,7 @@ export async function benchServer(method: number, terminals: number, cardsPerTer
             `  AuC vector + durable SEQ increment: ${per(vector)}`,
             `  decision + durable ledger entry: ${per(decide)}`,
             `  finalize after the card's acknowledgement (durable): ${per(finalize)}`,
+            `event-loop utilisation: server thread ${(serverUtilization * 100).toFixed(0)}%, load thread(s) ${results.map((r) => (r.utilization * 100).toFixed(0) + "%").join(", ")}`,
             `fsyncs: ${fsyncs} (${(fsyncs / payments).toFixed(2)} per payment, group commit)`,
             `event loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms`,
         ]

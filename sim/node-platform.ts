@@ -2,16 +2,25 @@
 // runtime; the tests check them against RFC 4231 and @noble/hashes), randomness from node:crypto,
 // and a yield that is just a resolved promise.
 
-import { createHash, createHmac, randomBytes } from "node:crypto"
+import { createHash, randomFillSync } from "node:crypto"
+import { PrecomputedHmac, pooledRandom } from "./node-hmac"
 import type { HmacSha256 } from "../src/crypto/hmac-sha256"
 import type { Sha256 } from "../src/crypto/sha256"
 import type { AkaPlatform } from "../src/eap/aka-crypto"
 
+// The last key's pad states: PRF' and AT_MAC use one key many times in a row.
+let lastKey: Buffer | null = null
+let lastHmac: PrecomputedHmac | null = null
+
 export const nodeHmacSha256: HmacSha256 = (key: Buffer, data: Buffer[]) => {
-    const h = createHmac("sha256", key)
-    for (const d of data) h.update(d)
-    return h.digest()
+    if (lastHmac === null || lastKey === null || !lastKey.equals(key)) {
+        lastHmac = new PrecomputedHmac("sha256", key)
+        lastKey = Buffer.from(key)
+    }
+    return lastHmac.digest(data)
 }
+
+export const nodeRandomBytes = pooledRandom((b) => randomFillSync(b))
 
 export const nodeSha256: Sha256 = (data: Buffer[]) => {
     const h = createHash("sha256")
@@ -22,6 +31,6 @@ export const nodeSha256: Sha256 = (data: Buffer[]) => {
 export const nodeAkaPlatform: AkaPlatform = {
     hmacSha256: nodeHmacSha256,
     sha256: nodeSha256,
-    randomBytes: (n: number) => randomBytes(n),
+    randomBytes: nodeRandomBytes,
     yieldSlice: async () => {},
 }

@@ -15,9 +15,10 @@
 //   else is ignored and counted; over TCP a malformed frame or a response failing verification
 //   closes the connection (RFC 6613 section 2.6.4) and fails the requests in flight.
 
+import { nodeRadiusDigests } from "./node-digests"
 import { createSocket, Socket as UdpSocket } from "node:dgram"
 import { connect as tcpConnect, isIP, Socket as TcpSocket } from "node:net"
-import { randomBytes } from "node:crypto"
+import { nodeRandomBytes } from "../node-platform"
 import {
     AUTHENTICATOR_LENGTH,
     checkPacket,
@@ -123,8 +124,8 @@ export class RadiusClient {
     private tcp: TcpSocket | null = null
 
     private constructor(private readonly options: RadiusClientOptions) {
-        this.secret = radiusSecret(options.secret)
-        this.random = options.random ?? ((n: number) => randomBytes(n))
+        this.secret = radiusSecret(options.secret, nodeRadiusDigests)
+        this.random = options.random ?? nodeRandomBytes
         for (let i = 0; i < 256; i++) {
             this.inFlight.push(null)
             this.busy.push(false)

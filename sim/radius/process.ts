@@ -14,6 +14,7 @@
 //      Response Authenticator (RFC 2865 section 3, RFC 3579 section 3.2)
 // Every drop is counted in the stats by reason; nothing here throws for any input.
 
+import { nodeRadiusDigests } from "./node-digests"
 import { constantTimeEqual } from "../../src/bytes"
 import {
     CODE_ACCESS_REQUEST,
@@ -281,7 +282,7 @@ export class SecretTable {
             const hex = raw.toString("hex")
             let s = this.cache.get(hex)
             if (!s) {
-                s = radiusSecret(raw)
+                s = radiusSecret(raw, nodeRadiusDigests)
                 this.cache.set(hex, s)
             }
             return s

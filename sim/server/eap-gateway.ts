@@ -2,7 +2,7 @@
 // through the RADIUS State attribute, with the terminal's payment stored before authentication
 // starts (figure 7) and abandoned sessions reversed after a timeout.
 
-import { randomBytes } from "node:crypto"
+import { nodeRandomBytes as randomBytes } from "../node-platform"
 import { AkaServerSession, ServerOptions } from "../../src/eap/aka-server"
 import { EAP_FAILURE, EAP_REQUEST, EAP_RESPONSE, EAP_SUCCESS, EAP_TYPE_IDENTITY } from "../../src/eap/eap-packet"
 import { Payment } from "../../src/payment/payment"
@@ -63,7 +63,7 @@ export class EapGateway {
     }
 
     private async begin(req: GatewayRequest): Promise<GatewayReply> {
-        if (req.payment !== null) await this.ports.storePending(req.payment, req.terminalId)
+        if (req.payment !== null) this.ports.storePending(req.payment, req.terminalId)
         const isIdentity = req.eap !== null && req.eap.length >= 5 && req.eap[0] === EAP_RESPONSE && req.eap[4] === EAP_TYPE_IDENTITY
         if (req.eap !== null && !isIdentity) return this.reject(null, "the first EAP message must be EAP-Start or EAP-Response/Identity")
         const firstId = req.eap === null ? randomBytes(1)[0] : req.eap[1]

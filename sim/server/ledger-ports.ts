@@ -4,7 +4,7 @@
 // the ledger, keyed by transaction ID, makes decide() idempotent: a retransmission never
 // double-approves.
 
-import { randomBytes } from "node:crypto"
+import { nodeRandomBytes as randomBytes } from "../node-platform"
 import { AuthVector, generateVector, resyncFromAuts } from "../../src/crypto/aka"
 import { milenageKey } from "../../src/crypto/milenage"
 import { seqOf, sqnOf } from "../../src/crypto/sqn"
@@ -20,7 +20,7 @@ import {
     RC_INSUFFICIENT_FUNDS,
     RC_INVALID_CARD,
 } from "../../src/payment/result"
-import type { JournalStore } from "../store/journal-store"
+import type { JournalStore, Tx } from "../store/journal-store"
 
 export const T_CARDS = "cards"
 export const T_AUC = "auc"
@@ -45,7 +45,11 @@ export interface CardRecord {
 export interface AucRecord {
     k: string
     opc: string
-    /** SEQ_HE of TS 33.102 annex C: the next vector uses SEQ_HE + 1. */
+    /**
+     * The highest SEQ_HE (TS 33.102 annex C) this server has reserved. Vectors use SEQ values from
+     * a block reserved durably ahead (SEQ_BLOCK at a time), so an SQN is never issued twice, even
+     * across a crash, without a disk write per vector.
+     */
     seq: number
     /** IND value this server node uses (annex C.3.2: one IND per issuing node). */
     ind: number
@@ -76,22 +80,47 @@ interface ReauthRecord {
     reauthKey: string
 }
 
+/** SEQ values reserved per durable write; after a crash the unused rest of a block is skipped. */
+export const SEQ_BLOCK = 32
+
 const hex = (b: Buffer) => b.toString("hex")
 const unhex = (s: string) => Buffer.from(s, "hex")
 
 export class LedgerPorts implements AkaServerPorts {
-    constructor(private readonly store: JournalStore) {}
+    /** SEQ values reserved on disk and not yet used, per card. */
+    private readonly reserved = new Map<string, { next: number; limit: number }>()
+
+    constructor(
+        private readonly store: JournalStore,
+        private readonly log: (line: string) => void = () => {},
+    ) {}
+
+    private async nextSeq(cardId: string): Promise<number> {
+        let r = this.reserved.get(cardId)
+        if (!r || r.next > r.limit) {
+            // Reserve the next block durably before any SQN from it leaves the server.
+            const block = await this.store.transaction((tx) => {
+                const a = tx.get<AucRecord>(T_AUC, cardId)!
+                tx.put(T_AUC, cardId, { ...a, seq: a.seq + SEQ_BLOCK })
+                return { next: a.seq + 1, limit: a.seq + SEQ_BLOCK }
+            })
+            r = this.reserved.get(cardId) ?? block
+            if (r.next > r.limit) r = block
+            this.reserved.set(cardId, r)
+        }
+        return r.next++
+    }
+
+    /** Writes that must reach the journal but that nothing waits for (ordered before any later awaited one). */
+    private background(body: (tx: Tx) => void): void {
+        this.store.transaction(body).catch((e) => this.log(`store write failed: ${(e as Error).message}`))
+    }
 
     async vector(cardId: string, method: number): Promise<AuthVector | null> {
         const card = this.store.get<CardRecord>(T_CARDS, cardId)
         const auc = this.store.get<AucRecord>(T_AUC, cardId)
         if (!card || !auc || card.status !== "active") return null
-        // The SEQ increment is durable before the vector leaves: a crash never reissues an SQN.
-        const seq = await this.store.transaction((tx) => {
-            const a = tx.get<AucRecord>(T_AUC, cardId)!
-            tx.put(T_AUC, cardId, { ...a, seq: a.seq + 1 })
-            return a.seq + 1
-        })
+        const seq = await this.nextSeq(cardId)
         const amf = Buffer.from(method === EAP_TYPE_AKA_PRIME ? "8000" : "0000", "hex")
         return generateVector(milenageKey(unhex(auc.k), unhex(auc.opc)), randomBytes(16), sqnOf(seq, auc.ind), amf)
     }
@@ -101,6 +130,8 @@ export class LedgerPorts implements AkaServerPorts {
         if (!auc) return false
         const sqnMs = resyncFromAuts(milenageKey(unhex(auc.k), unhex(auc.opc)), rand, auts)
         if (sqnMs < 0) return false
+        // Continue after the card's SQN: drop the reservation, the next vector reserves from there.
+        this.reserved.delete(cardId)
         await this.store.transaction((tx) => {
             const a = tx.get<AucRecord>(T_AUC, cardId)!
             tx.put(T_AUC, cardId, { ...a, seq: Math.max(a.seq, seqOf(sqnMs)) })
@@ -113,8 +144,10 @@ export class LedgerPorts implements AkaServerPorts {
     }
 
     async newPseudonym(cardId: string): Promise<string> {
+        // Not awaited: the journal is ordered, so it is on disk before the decision that ends this
+        // exchange is; a crash before that only makes the card fall back to its permanent identity.
         const p = randomBytes(12).toString("base64url")
-        await this.store.transaction((tx) => tx.put(T_PSEUDONYMS, p, cardId))
+        this.background((tx) => tx.put(T_PSEUDONYMS, p, cardId))
         return p
     }
 
@@ -122,21 +155,23 @@ export class LedgerPorts implements AkaServerPorts {
         const r = this.store.get<ReauthRecord>(T_REAUTH, reauthId)
         if (!r) return null
         // One use per re-authentication identity.
-        await this.store.transaction((tx) => tx.delete(T_REAUTH, reauthId))
+        this.background((tx) => {
+            tx.delete(T_REAUTH, reauthId)
+        })
         return { cardId: r.cardId, method: r.method, counter: r.counter, kEncr: unhex(r.kEncr), kAut: unhex(r.kAut), reauthKey: unhex(r.reauthKey) }
     }
 
     async newReauth(ctx: ServerReauthContext): Promise<string> {
         const id = randomBytes(12).toString("base64url")
         const rec: ReauthRecord = { cardId: ctx.cardId, method: ctx.method, counter: ctx.counter, kEncr: hex(ctx.kEncr), kAut: hex(ctx.kAut), reauthKey: hex(ctx.reauthKey) }
-        await this.store.transaction((tx) => tx.put(T_REAUTH, id, rec))
+        this.background((tx) => tx.put(T_REAUTH, id, rec))
         return id
     }
 
-    /** Figure 7: the terminal's payment, stored before authentication starts. */
-    async storePending(payment: Payment, terminalId: string): Promise<void> {
+    /** Figure 7: the terminal's payment, stored before authentication starts (durable with the next commit). */
+    storePending(payment: Payment, terminalId: string): void {
         const rec: PendingRecord = { payment: hex(encodePayment(payment)), terminalId, at: Date.now() }
-        await this.store.transaction((tx) => tx.put(T_PENDING, hex(payment.transactionId), rec))
+        this.background((tx) => tx.put(T_PENDING, hex(payment.transactionId), rec))
     }
 
     async decide(cardId: string, payment: Payment): Promise<PaymentResult> {

@@ -53,7 +53,7 @@ export class PaymentServer {
         const config = { ...DEFAULT_CONFIG, ...partial }
         const store = await openServerStore(config.dataDir)
         try {
-            const ports = new LedgerPorts(store)
+            const ports = new LedgerPorts(store, config.log)
             const gateway = new EapGateway(ports, nodeAkaPlatform, { methods: config.methods, networkName: config.networkName, realm: config.realm, alwaysAskIdentity: false }, config.sessionTimeoutMs)
             const handler = radiusHandler(gateway, config.log)
             // Terminals are RADIUS clients known by source address, each with its own secret.
