@@ -106,6 +106,6 @@ export class InProcessCard implements CardPort {
     }
 
     get lastResult() {
-        return this.session ? this.session.result : null
+        return this.session ? this.session.result() : null
     }
 }

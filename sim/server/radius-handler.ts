@@ -50,7 +50,14 @@ export function radiusHandler(gateway: EapGateway, log: (line: string) => void) 
             return { code: CODE_ACCESS_REJECT, attributes: paymentAttributes({ responseCode: "12", responseReason: "invalid payment data" }) }
         }
         // An EAP-Message of zero length is EAP-Start (RFC 3579 3.1).
-        const joined = joinEapMessage(request.attributes)
+        let joined: Buffer | null
+        try {
+            joined = joinEapMessage(request.attributes)
+        } catch (e) {
+            if (!(e instanceof RadiusFormatError)) throw e
+            log(`reject ${client.address}: malformed EAP-Message (${e.message})`)
+            return { code: CODE_ACCESS_REJECT, attributes: [textAttribute(ATTR_REPLY_MESSAGE, "malformed EAP-Message")] }
+        }
         const eap = joined !== null && joined.length > 0 ? joined : null
         const nas = getAttribute(request.attributes, ATTR_NAS_IDENTIFIER)
         const reply = await gateway.handle({ eap, state: getAttribute(request.attributes, ATTR_STATE), payment, terminalId: nas ? readText(nas) : client.address })

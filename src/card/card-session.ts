@@ -5,7 +5,8 @@
 
 import { AkaPeer, PeerOptions, PeerState, PEER_FAILURE, PEER_SUCCESS } from "../eap/aka-peer"
 import { AkaPlatform } from "../eap/aka-crypto"
-import { Payment } from "../payment/payment"
+import { decodePayment, Payment, samePayment } from "../payment/payment"
+import { EAP_REQUEST, EAP_TYPE_IDENTITY } from "../eap/eap-packet"
 import { PaymentResult } from "../payment/result"
 import { checkPin, PIN_LOCKED, PIN_OK, PinRecord } from "./pin"
 
@@ -56,25 +57,56 @@ export class CardSession {
         return this.payment !== null && this.payment.amount > this.noPinLimit
     }
 
-    get pinLocked(): boolean {
+    pinLocked(): boolean {
         return this.pin.triesLeft <= 0
     }
 
-    get triesLeft(): number {
+    triesLeft(): number {
         return this.pin.triesLeft
     }
 
     async verifyPin(pin: string): Promise<number> {
         if (this.state !== CARD_OFFERED && this.state !== CARD_VERIFIED) return PIN_LOCKED
-        const r = await checkPin(this.pin, pin, this.platform.sha256, (rec) => this.storage.savePin(rec))
+        const storage = this.storage // DeviceScript arrow functions cannot capture `this`
+        const r = await checkPin(this.pin, pin, this.platform.sha256, async (rec: PinRecord) => {
+            await storage.savePin(rec)
+        })
         if (r === PIN_OK) this.state = CARD_VERIFIED
         this.ui.showStatus(r === PIN_OK ? "PIN OK" : r === PIN_LOCKED ? "CARD LOCKED" : "WRONG PIN")
         return r
     }
 
+    /** The payment piggybacked on an EAP-Request/Identity after a NUL (figure 7), or null. */
+    private piggybackedOffer(request: Buffer): Payment | null {
+        if (request.length < 6 || request[0] !== EAP_REQUEST || request[4] !== EAP_TYPE_IDENTITY) return null
+        const nul = request.indexOf(0, 5)
+        if (nul < 0) return null
+        const len = ((request[2] << 8) | request[3]) - nul - 1
+        if (len <= 0) return null
+        const data = Buffer.alloc(len)
+        for (let i = 0; i < len; i++) data[i] = request[nul + 1 + i]
+        try {
+            return decodePayment(data)
+        } catch (e) {
+            return null
+        }
+    }
+
     /** An EAP request relayed by the terminal; null when the card does not answer (yet). */
     async eap(request: Buffer): Promise<Buffer | null> {
         if (this.pin.triesLeft <= 0) return null
+        const offer = this.state === CARD_OFFERED || this.state === CARD_VERIFIED ? this.piggybackedOffer(request) : null
+        if (offer !== null) {
+            if (this.payment === null) {
+                this.payment = offer
+                this.ui.showPayment(offer)
+            } else if (!samePayment(offer, this.payment)) {
+                // The terminal shows the holder one payment and piggybacks another: refuse outright.
+                this.ui.showStatus("PAYMENT MISMATCH")
+                this.state = CARD_DONE
+                return null
+            }
+        }
         if (this.state === CARD_OFFERED && this.pinRequired()) return null
         if (this.state === CARD_OFFERED || this.state === CARD_VERIFIED) {
             this.peer = new AkaPeer(this.aka, this.options, this.platform, this.payment)
@@ -96,11 +128,11 @@ export class CardSession {
     }
 
     /** The receipt the card verified (MAC-protected), once the exchange is over. */
-    get result(): PaymentResult | null {
+    result(): PaymentResult | null {
         return this.peer !== null ? this.peer.outcome.result : null
     }
 
-    get failure(): string {
+    failure(): string {
         return this.peer !== null ? this.peer.outcome.failure : ""
     }
 }

@@ -5,7 +5,8 @@
 // it. States: OFFER -> PIN -> IDENTITY -> RELAY -> DONE.
 
 import { EAP_REQUEST, EAP_TYPE_IDENTITY, encodeEap } from "../eap/eap-packet"
-import { Payment } from "../payment/payment"
+import { encodePayment, Payment } from "../payment/payment"
+import { concat, fromUtf8 } from "../bytes"
 import { RC_APPROVED, RC_INCORRECT_PIN, RC_ISSUER_UNAVAILABLE, RC_PIN_TRIES_EXCEEDED, RC_SYSTEM_MALFUNCTION } from "../payment/result"
 
 export const PIN_ANSWER_OK = 0
@@ -59,6 +60,16 @@ export interface TerminalOutcome {
     message: string
 }
 
+/**
+ * Figure 7 piggyback: the EAP-Request/Identity the terminal sends carries the payment after a NUL
+ * (RFC 3748 5.1 lets the displayable message end at a NUL, RFC 4284 uses the rest for data).
+ */
+export const IDENTITY_PROMPT = "ACTIVECARD PAYMENT"
+
+export function identityRequestWithOffer(id: number, p: Payment): Buffer {
+    return encodeEap({ code: EAP_REQUEST, id: id, type: EAP_TYPE_IDENTITY, data: concat([fromUtf8(IDENTITY_PROMPT), Buffer.alloc(1), encodePayment(p)]) })
+}
+
 export const TERMINAL_OFFER = 0
 export const TERMINAL_PIN = 1
 export const TERMINAL_IDENTITY = 2
@@ -74,6 +85,8 @@ export class TerminalRelay {
         private readonly card: CardPort,
         private readonly uplink: UplinkPort,
         private readonly randomBytes: (n: number) => Buffer,
+        /** Open with EAP-Start (figure 6) so the server sends the EAP-Request/Identity itself. */
+        private readonly eapStart = false,
     ) {}
 
     async pay(payment: Payment, pin: string): Promise<TerminalOutcome> {
@@ -102,9 +115,18 @@ export class TerminalRelay {
             if (r.answer === PIN_ANSWER_WRONG) return this.done(false, RC_INCORRECT_PIN, "", "WRONG PIN - " + r.triesLeft + " TRIES LEFT")
         }
         this.state = TERMINAL_IDENTITY
-        let request = encodeEap({ code: EAP_REQUEST, id: this.randomBytes(1)[0], type: EAP_TYPE_IDENTITY, data: Buffer.alloc(0) })
+        let request = identityRequestWithOffer(this.randomBytes(1)[0], payment)
         let state: Buffer | null = null
         let first = true
+        if (this.eapStart) {
+            // EAP-Start (an empty EAP-Message, RFC 3579 3.1) carries the payment; the server answers with the Identity request.
+            const reply = await this.uplink.send(Buffer.alloc(0), null, payment)
+            first = false
+            if (reply.kind !== "challenge" || reply.eap === null) return this.done(false, reply.responseCode !== "" ? reply.responseCode : RC_SYSTEM_MALFUNCTION, "", "SERVER REFUSED EAP-START")
+            this.observed.push({ from: "server", eap: reply.eap })
+            request = reply.eap
+            state = reply.state
+        }
         for (let round = 0; round < 16; round++) {
             const response = await this.card.eap(request)
             if (response === null) return this.done(false, RC_SYSTEM_MALFUNCTION, "", "CARD DID NOT ANSWER - NOT APPROVED")

@@ -271,3 +271,32 @@ describe("card-payment proxy (the agency between terminals and the server)", () 
         }
     })
 })
+
+describe("figures 6 and 7", () => {
+    test("EAP-Start (figure 6): the server opens with EAP-Request/Identity; the payment rides on the first request", async () => {
+        const { uplink, client } = await uplinkFor(world, "tcp")
+        const { TerminalRelay } = await import("../../src/terminal/terminal-relay")
+        const { randomBytes } = await import("node:crypto")
+        const relay = new TerminalRelay(newCard(world), uplink, (n) => randomBytes(n), true)
+        const outcome = await relay.pay(newPayment(3300), world.pin)
+        await client.close()
+        expect(outcome.approved).toBe(true)
+        expect(relay.observed[0]).toMatchObject({ from: "server" })
+        expect(relay.observed[0].eap[4]).toBe(1) // EAP-Request/Identity from the server
+    })
+
+    test("the payment piggybacked on EAP-Request/Identity (figure 7) must match what the card was offered", async () => {
+        const card = newCard(world)
+        const offered = newPayment(1000)
+        await card.offer(offered)
+        await card.verifyPin(world.pin)
+        const { identityRequestWithOffer } = await import("../../src/terminal/terminal-relay")
+        expect(await card.eap(identityRequestWithOffer(5, { ...offered, amount: 999_000 }))).toBeNull()
+        expect(card.display).toContain("PAYMENT MISMATCH")
+        const again = newCard(world)
+        await again.offer(offered)
+        await again.verifyPin(world.pin)
+        const identity = (await again.eap(identityRequestWithOffer(6, offered)))!
+        expect(identity[4]).toBe(1) // the card answers with its identity
+    })
+})
