@@ -2,22 +2,16 @@
 // runtime; the tests check them against RFC 4231 and @noble/hashes), randomness from node:crypto,
 // and a yield that is just a resolved promise.
 
-import { createHash, randomFillSync } from "node:crypto"
-import { PrecomputedHmac, pooledRandom } from "./node-hmac"
+import { createHash, createHmac, randomFillSync } from "node:crypto"
+import { pooledRandom } from "./node-random"
 import type { HmacSha256 } from "../src/crypto/hmac-sha256"
 import type { Sha256 } from "../src/crypto/sha256"
 import type { AkaPlatform } from "../src/eap/aka-crypto"
 
-// The last key's pad states: PRF' and AT_MAC use one key many times in a row.
-let lastKey: Buffer | null = null
-let lastHmac: PrecomputedHmac | null = null
-
 export const nodeHmacSha256: HmacSha256 = (key: Buffer, data: Buffer[]) => {
-    if (lastHmac === null || lastKey === null || !lastKey.equals(key)) {
-        lastHmac = new PrecomputedHmac("sha256", key)
-        lastKey = Buffer.from(key)
-    }
-    return lastHmac.digest(data)
+    const h = createHmac("sha256", key)
+    for (const d of data) h.update(d)
+    return h.digest()
 }
 
 export const nodeRandomBytes = pooledRandom((b) => randomFillSync(b))

@@ -15,11 +15,14 @@ export function fromUtf8(s: string): Buffer {
     return Buffer.from(s, "utf8")
 }
 
-/** A fresh copy of `b[from..to)` that never aliases `b` (Node's slice aliases, DeviceScript's copies). */
+/**
+ * A fresh copy of `b[from..to)` that never aliases `b` (Node's slice aliases, DeviceScript's
+ * copies). Native copies on both sides: a byte loop costs about 10 VM steps per byte.
+ */
 export function copyOf(b: Buffer, from = 0, to = b.length): Buffer {
     if (from < 0 || to > b.length || from > to) throw new RangeError("copyOf out of range")
     const out = Buffer.alloc(to - from)
-    for (let i = from; i < to; i++) out[i - from] = b[i]
+    out.set(b.slice(from, to), 0)
     return out
 }
 

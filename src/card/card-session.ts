@@ -7,6 +7,7 @@ import { AkaPeer, PeerOptions, PeerState, PEER_FAILURE, PEER_SUCCESS } from "../
 import { AkaPlatform } from "../eap/aka-crypto"
 import { decodePayment, Payment, samePayment } from "../payment/payment"
 import { EAP_REQUEST, EAP_TYPE_IDENTITY } from "../eap/eap-packet"
+import { copyOf } from "../bytes"
 import { PaymentResult } from "../payment/result"
 import { checkPin, PIN_LOCKED, PIN_OK, PinRecord } from "./pin"
 
@@ -83,10 +84,8 @@ export class CardSession {
         if (nul < 0) return null
         const len = ((request[2] << 8) | request[3]) - nul - 1
         if (len <= 0) return null
-        const data = Buffer.alloc(len)
-        for (let i = 0; i < len; i++) data[i] = request[nul + 1 + i]
         try {
-            return decodePayment(data)
+            return decodePayment(copyOf(request, nul + 1, nul + 1 + len))
         } catch (e) {
             return null
         }

@@ -4,6 +4,8 @@
 // attributes a message may carry, unknown non-skippable attributes rejected, unknown skippable
 // attributes (128-255) ignored.
 
+import { copyOf } from "../bytes"
+
 export const SUBTYPE_CHALLENGE = 1
 export const SUBTYPE_AUTHENTICATION_REJECT = 2
 export const SUBTYPE_SYNCHRONIZATION_FAILURE = 4
@@ -162,8 +164,7 @@ export function decodeAttributes(data: Buffer, offset: number, allowed: number[]
             }
             throw new AkaFormatError("attribute " + type + " not allowed here")
         }
-        const value = Buffer.alloc(len - 2)
-        for (let i = 0; i < len - 2; i++) value[i] = data[o + 2 + i]
+        const value = copyOf(data, o + 2, o + len)
         checkValue(type, value, prime)
         if (type !== AT_KDF) {
             for (let i = 0; i < attributes.length; i++) {
@@ -250,9 +251,7 @@ export function attrReserved16(type: number, data16: Buffer): AkaAttribute {
 
 /** The 16 bytes after the reserved field. */
 export function valueReserved16(a: AkaAttribute): Buffer {
-    const out = Buffer.alloc(16)
-    for (let i = 0; i < 16; i++) out[i] = a.value[2 + i]
-    return out
+    return copyOf(a.value, 2, 18)
 }
 
 /** A 16-bit field: AT_NOTIFICATION, AT_COUNTER, AT_CLIENT_ERROR_CODE, AT_KDF, AT_BIDDING; or a flag with 0. */
@@ -278,10 +277,7 @@ export function attrLengthPrefixed(type: number, bytes: Buffer): AkaAttribute {
 }
 
 export function valueLengthPrefixed(a: AkaAttribute): Buffer {
-    const n = actualLength(a.value)
-    const out = Buffer.alloc(n)
-    for (let i = 0; i < n; i++) out[i] = a.value[2 + i]
-    return out
+    return copyOf(a.value, 2, 2 + actualLength(a.value))
 }
 
 /** AT_RES: RES length in bits, RES, padding. */
@@ -294,10 +290,7 @@ export function attrRes(res: Buffer): AkaAttribute {
 }
 
 export function valueRes(a: AkaAttribute): Buffer {
-    const n = actualLength(a.value) / 8
-    const out = Buffer.alloc(n)
-    for (let i = 0; i < n; i++) out[i] = a.value[2 + i]
-    return out
+    return copyOf(a.value, 2, 2 + actualLength(a.value) / 8)
 }
 
 /** 2 reserved bytes then data: AT_CHECKCODE, AT_ENCR_DATA. */
@@ -308,9 +301,7 @@ export function attrReservedData(type: number, data: Buffer): AkaAttribute {
 }
 
 export function valueReservedData(a: AkaAttribute): Buffer {
-    const out = Buffer.alloc(a.value.length - 2)
-    for (let i = 2; i < a.value.length; i++) out[i - 2] = a.value[i]
-    return out
+    return copyOf(a.value, 2, a.value.length)
 }
 
 export function attrAuts(auts: Buffer): AkaAttribute {

@@ -1,5 +1,7 @@
 // EAP packets (RFC 3748 section 4): Code | Identifier | Length | Type | Type-Data.
 
+import { copyOf } from "../bytes"
+
 export const EAP_REQUEST = 1
 export const EAP_RESPONSE = 2
 export const EAP_SUCCESS = 3
@@ -44,9 +46,7 @@ export function decodeEap(b: Buffer): EapPacket {
     }
     if (code !== EAP_REQUEST && code !== EAP_RESPONSE) throw new EapFormatError("unknown EAP code " + code)
     if (length < 5) throw new EapFormatError("EAP Request/Response without a Type")
-    const data = Buffer.alloc(length - 5)
-    for (let i = 5; i < length; i++) data[i - 5] = b[i]
-    return { code: code, id: b[1], type: b[4], data: data }
+    return { code: code, id: b[1], type: b[4], data: copyOf(b, 5, length) }
 }
 
 export function encodeEap(p: EapPacket): Buffer {

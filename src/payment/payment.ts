@@ -4,7 +4,7 @@
 //   | merchant ID length (1) | merchant ID (ASCII) | terminal ID length (1) | terminal ID (ASCII)
 //   | transaction ID (8)
 
-import { constantTimeEqual, fromUtf8, readUIntBE, writeUIntBE } from "../bytes"
+import { constantTimeEqual, copyOf, fromUtf8, readUIntBE, writeUIntBE } from "../bytes"
 
 export const MAX_AMOUNT = 281474976710655 // 2^48 - 1 minor units
 export const MAX_MERCHANT_ID = 15 // ISO 8583 field 42
@@ -68,9 +68,7 @@ export function encodePayment(p: Payment): Buffer {
 }
 
 function ascii(b: Buffer, from: number, len: number): string {
-    const part = Buffer.alloc(len)
-    for (let i = 0; i < len; i++) part[i] = b[from + i]
-    return part.toString("utf8")
+    return copyOf(b, from, from + len).toString("utf8")
 }
 
 export function decodePayment(b: Buffer): Payment {
@@ -80,8 +78,7 @@ export function decodePayment(b: Buffer): Payment {
     const tidLen = b[10 + midLen]
     const txOff = 11 + midLen + tidLen
     if (b.length !== txOff + 8) throw new PaymentFormatError("payment length does not match its fields")
-    const txid = Buffer.alloc(8)
-    for (let i = 0; i < 8; i++) txid[i] = b[txOff + i]
+    const txid = copyOf(b, txOff, txOff + 8)
     const p: Payment = {
         amount: readUIntBE(b, 0, 6),
         currency: readUIntBE(b, 6, 2),

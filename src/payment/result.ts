@@ -2,7 +2,7 @@
 // to the terminal in RADIUS. Response codes follow ISO 8583 field 39.
 //   response code (2 ASCII) | approval number length (1) | approval number | reason length (1) | reason (UTF-8)
 
-import { fromUtf8 } from "../bytes"
+import { copyOf, fromUtf8 } from "../bytes"
 import { PaymentFormatError } from "./payment"
 
 export const RC_APPROVED = "00"
@@ -45,9 +45,7 @@ export function encodeResult(r: PaymentResult): Buffer {
 }
 
 function text(b: Buffer, from: number, len: number): string {
-    const part = Buffer.alloc(len)
-    for (let i = 0; i < len; i++) part[i] = b[from + i]
-    return part.toString("utf8")
+    return copyOf(b, from, from + len).toString("utf8")
 }
 
 export function decodeResult(b: Buffer): PaymentResult {
