@@ -9,6 +9,8 @@ import { PIN_LOCKED, PIN_OK, PinRecord } from "../../src/card/pin"
 import { PeerOptions, PeerState } from "../../src/eap/aka-peer"
 import { Payment } from "../../src/payment/payment"
 import { CardPort, LinkLostError, PIN_ANSWER_LOCKED, PIN_ANSWER_OK, PIN_ANSWER_WRONG } from "../../src/terminal/terminal-relay"
+import { ApduLink } from "../../src/terminal/apdu-card-port"
+import { CardApplet } from "../../src/card/card-applet"
 import { nodeAkaPlatform } from "../node-platform"
 import type { CardProfile } from "../server/provision"
 
@@ -81,10 +83,35 @@ export class InProcessCard implements CardPort {
         if (this.removed) throw new LinkLostError("card removed from the field")
     }
 
+    private newSession(): CardSession {
+        return new CardSession(this.aka, this.pin, this.options, nodeAkaPlatform, this.storage(), this.ui(), this.flash.profile.noPinLimit)
+    }
+
     async offer(p: Payment): Promise<void> {
         this.present()
-        this.session = new CardSession(this.aka, this.pin, this.options, nodeAkaPlatform, this.storage(), this.ui(), this.flash.profile.noPinLimit)
+        this.session = this.newSession()
         this.session.offer(p)
+    }
+
+    /**
+     * The same card behind its APDU application, reached through a simulated field: the terminal
+     * talks ISO 7816-4 to it (ApduCardPort) exactly as it would through a PN532.
+     */
+    apduLink(): ApduLink {
+        const applet = new CardApplet(() => {
+            const s = this.newSession()
+            this.session = s
+            return s
+        })
+        return {
+            transceive: async (apdu: Buffer) => {
+                if (this.removed) {
+                    applet.reset()
+                    throw new LinkLostError("card removed from the field")
+                }
+                return await applet.process(apdu)
+            },
+        }
     }
 
     async pinRequired(): Promise<boolean> {

@@ -58,6 +58,11 @@ export class CardSession {
         return this.payment !== null && this.payment.amount > this.noPinLimit
     }
 
+    /** A PIN is required and not verified yet: the card stays silent until it is. */
+    needsPin(): boolean {
+        return this.state === CARD_OFFERED && this.pinRequired()
+    }
+
     pinLocked(): boolean {
         return this.pin.triesLeft <= 0
     }

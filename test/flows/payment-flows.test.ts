@@ -5,6 +5,7 @@ import { LedgerRecord, T_LEDGER, CardRecord, T_CARDS } from "../../sim/server/le
 import { UplinkPort, UplinkReply } from "../../src/terminal/terminal-relay"
 import { Payment } from "../../src/payment/payment"
 import { newCard, newPayment, pay, startWorld, uplinkFor, World } from "../support/payment-world"
+import { ApduCardPort } from "../../src/terminal/apdu-card-port"
 
 let world: World
 beforeEach(async () => {
@@ -298,5 +299,46 @@ describe("figures 6 and 7", () => {
         await again.verifyPin(world.pin)
         const identity = (await again.eap(identityRequestWithOffer(6, offered)))!
         expect(identity[4]).toBe(1) // the card answers with its identity
+    })
+})
+
+describe("over ISO 7816-4 APDUs (the card's application behind a simulated field)", () => {
+    test.each([255, 64, 16])("approved with command chaining and GET RESPONSE at %i bytes per APDU", async (maxData) => {
+        const { uplink, client } = await uplinkFor(world, "tcp")
+        const card = newCard(world)
+        const { outcome } = await pay(new ApduCardPort(card.apduLink(), maxData), uplink, newPayment(7700, { installments: 2 }), world.pin)
+        await client.close()
+        expect(outcome.approved).toBe(true)
+        expect(card.lastResult!.approvalNumber).toBe(outcome.approvalNumber)
+    })
+
+    test("wrong PIN answers 63C2, three wrong PINs lock the card (6983) across a reboot", async () => {
+        const { uplink, client } = await uplinkFor(world, "udp")
+        let card = newCard(world)
+        expect((await pay(new ApduCardPort(card.apduLink()), uplink, newPayment(1000), "1111")).outcome.message).toMatch(/2 TRIES LEFT/)
+        expect((await pay(new ApduCardPort(card.apduLink()), uplink, newPayment(1000), "1111")).outcome.message).toMatch(/1 TRIES LEFT/)
+        expect((await pay(new ApduCardPort(card.apduLink()), uplink, newPayment(1000), "1111")).outcome.responseCode).toBe("75")
+        card = card.reboot()
+        expect((await pay(new ApduCardPort(card.apduLink()), uplink, newPayment(1000), world.pin)).outcome.responseCode).toBe("75")
+        await client.close()
+        expect(ledger()).toHaveLength(0)
+    })
+
+    test("card pulled from the field mid-transaction: CARD REMOVED, no standing approval", async () => {
+        const { uplink, client } = await uplinkFor(world, "udp")
+        const card = newCard(world)
+        const link = card.apduLink()
+        let n = 0
+        const flaky = {
+            transceive: async (apdu: Buffer) => {
+                if (++n === 6) card.removed = true // during AUTHENTICATE, after the challenge
+                return link.transceive(apdu)
+            },
+        }
+        const { outcome } = await pay(new ApduCardPort(flaky), uplink, newPayment(1000), world.pin)
+        await client.close()
+        expect(outcome.message).toMatch(/CARD REMOVED/)
+        await world.server.gateway.sweep(Infinity)
+        expect(standingApprovals()).toHaveLength(0)
     })
 })

@@ -3,12 +3,13 @@
 import { describe } from "vitest"
 import { buildProgram, runTestMode } from "../../sim/vm/devs-cli"
 import { protocolCases } from "../shared/protocol-cases"
+import { apduCases } from "../shared/apdu-cases"
 import { nodeAkaPlatform } from "../../sim/node-platform"
 import { declareVmCases } from "../support/vm-cases"
 
 const program = await buildProgram("test/vm/programs/protocol.ts", "protocol")
 const run = await runTestMode(program, 240_000)
 
-describe(`EAP-AKA protocol inside the DeviceScript VM (image ${program.imageBytes} bytes)`, () => {
-    declareVmCases(run, protocolCases(nodeAkaPlatform).length)
+describe(`EAP-AKA protocol, card application and terminal relay inside the DeviceScript VM (image ${program.imageBytes} bytes)`, () => {
+    declareVmCases(run, protocolCases(nodeAkaPlatform).length + apduCases(nodeAkaPlatform).length)
 })

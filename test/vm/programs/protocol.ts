@@ -1,13 +1,16 @@
 // EAP-AKA / EAP-AKA' peer and server exchanges inside the DeviceScript VM.
 
 import { protocolCases } from "../../shared/protocol-cases"
+import { apduCases } from "../../shared/apdu-cases"
 import { CryptoCase } from "../../shared/crypto-cases"
 import { devicePlatform } from "../../../devices/common/platform"
 import { runVmCases, vmCase } from "./harness"
 
-protocolCases(devicePlatform).forEach((c: CryptoCase) =>
+function add(c: CryptoCase): void {
     vmCase(c.name, async () => {
         await c.run({ hmacSha256: devicePlatform.hmacSha256, yieldSlice: devicePlatform.yieldSlice })
-    }),
-)
+    })
+}
+protocolCases(devicePlatform).forEach(add)
+apduCases(devicePlatform).forEach(add)
 await runVmCases()

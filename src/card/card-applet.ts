@@ -1,0 +1,178 @@
+// The card's APDU application: ISO 7816-4 commands in, responses out, over whichever link reached
+// the card (NFC card emulation or infrared). A small state machine:
+//   IDLE -> SELECTED (SELECT by AID) -> transaction (OFFER PAYMENT, VERIFY, AUTHENTICATE...)
+// with command chaining (CLA bit 0x10) for EAP packets longer than one APDU and GET RESPONSE
+// (61xx) for long answers. Any input gets a status word; nothing from the air makes it throw.
+
+import {
+    ApduFormatError,
+    CLA_CHAINING,
+    decodeCommand,
+    encodeResponse,
+    SW_APPLICATION_NOT_FOUND,
+    SW_AUTH_METHOD_BLOCKED,
+    SW_BYTES_REMAINING,
+    SW_CLA_NOT_SUPPORTED,
+    SW_CONDITIONS_NOT_SATISFIED,
+    SW_INS_NOT_SUPPORTED,
+    SW_OK,
+    SW_SECURITY_NOT_SATISFIED,
+    SW_UNKNOWN,
+    SW_VERIFY_FAILED,
+    SW_WRONG_DATA,
+    SW_WRONG_LENGTH,
+} from "../link/apdu"
+import {
+    ACTIVECARD_AID,
+    CLA_ISO,
+    CLA_PROPRIETARY,
+    INS_AUTHENTICATE,
+    INS_GET_RESPONSE,
+    INS_OFFER_PAYMENT,
+    INS_SELECT,
+    INS_VERIFY,
+    OFFER_PIN_REQUIRED,
+    P1_SELECT_BY_NAME,
+} from "../link/card-commands"
+import { decodePayment, Payment } from "../payment/payment"
+import { CardSession } from "./card-session"
+import { PIN_LOCKED, PIN_OK } from "./pin"
+import { concat, copyOf, toHex } from "../bytes"
+
+/** Largest EAP packet accepted through chaining (the EAP layer refuses above 1020 anyway). */
+export const MAX_CHAINED = 1024
+
+export class CardApplet {
+    private selected = false
+    private session: CardSession | null = null
+    private chainIns = -1
+    private chained: Buffer[] = []
+    private chainedBytes = 0
+    private pending: Buffer = Buffer.alloc(0)
+
+    constructor(private readonly newSession: () => CardSession) {}
+
+    /** The field dropped (card pulled away, power lost): the transaction is gone, nothing carries over. */
+    reset(): void {
+        this.selected = false
+        this.session = null
+        this.chainIns = -1
+        this.chained = []
+        this.chainedBytes = 0
+        this.pending = Buffer.alloc(0)
+    }
+
+    currentSession(): CardSession | null {
+        return this.session
+    }
+
+    async process(apdu: Buffer): Promise<Buffer> {
+        try {
+            return await this.dispatch(apdu)
+        } catch (e) {
+            if (e instanceof ApduFormatError) return encodeResponse(Buffer.alloc(0), SW_WRONG_LENGTH)
+            return encodeResponse(Buffer.alloc(0), SW_UNKNOWN)
+        }
+    }
+
+    /** Response data, cut to 256 bytes with 61xx when more waits for GET RESPONSE. */
+    private answer(data: Buffer): Buffer {
+        if (data.length <= 256) return encodeResponse(data, SW_OK)
+        this.pending = copyOf(data, 256, data.length)
+        const left = this.pending.length
+        return encodeResponse(copyOf(data, 0, 256), SW_BYTES_REMAINING | (left >= 256 ? 0 : left))
+    }
+
+    private status(sw: number): Buffer {
+        return encodeResponse(Buffer.alloc(0), sw)
+    }
+
+    private async dispatch(apdu: Buffer): Promise<Buffer> {
+        const c = decodeCommand(apdu)
+        const cla = c.cla & ~CLA_CHAINING
+        if (c.ins === INS_GET_RESPONSE && cla === CLA_ISO) {
+            if (this.pending.length === 0) return this.status(SW_CONDITIONS_NOT_SATISFIED)
+            const rest = this.pending
+            this.pending = Buffer.alloc(0)
+            return this.answer(rest)
+        }
+        this.pending = Buffer.alloc(0)
+        // Command chaining: collect the data of every APDU with the chaining bit, then run the last.
+        if ((c.cla & CLA_CHAINING) !== 0) {
+            if (this.chainIns >= 0 && this.chainIns !== c.ins) return this.abortChain(SW_CONDITIONS_NOT_SATISFIED)
+            this.chainedBytes += c.data.length
+            if (this.chainedBytes > MAX_CHAINED) return this.abortChain(SW_WRONG_LENGTH)
+            this.chainIns = c.ins
+            this.chained.push(c.data)
+            return this.status(SW_OK)
+        }
+        let data = c.data
+        if (this.chainIns >= 0) {
+            if (this.chainIns !== c.ins) return this.abortChain(SW_CONDITIONS_NOT_SATISFIED)
+            this.chained.push(c.data)
+            data = concat(this.chained)
+            this.chainIns = -1
+            this.chained = []
+            this.chainedBytes = 0
+        }
+        if (cla === CLA_ISO && c.ins === INS_SELECT) return this.select(c.p1, data)
+        if (cla !== CLA_ISO && cla !== CLA_PROPRIETARY) return this.status(SW_CLA_NOT_SUPPORTED)
+        if (!this.selected) return this.status(SW_CONDITIONS_NOT_SATISFIED)
+        if (cla === CLA_PROPRIETARY && c.ins === INS_OFFER_PAYMENT) return this.offer(data)
+        if (cla === CLA_ISO && c.ins === INS_VERIFY) return await this.verify(data)
+        if (cla === CLA_ISO && c.ins === INS_AUTHENTICATE) return await this.authenticate(data)
+        return this.status(SW_INS_NOT_SUPPORTED)
+    }
+
+    private abortChain(sw: number): Buffer {
+        this.chainIns = -1
+        this.chained = []
+        this.chainedBytes = 0
+        return this.status(sw)
+    }
+
+    private select(p1: number, aid: Buffer): Buffer {
+        if (p1 !== P1_SELECT_BY_NAME || toHex(aid) !== ACTIVECARD_AID) {
+            this.selected = false
+            return this.status(SW_APPLICATION_NOT_FOUND)
+        }
+        this.selected = true
+        this.session = null
+        return this.status(SW_OK)
+    }
+
+    private offer(data: Buffer): Buffer {
+        let p: Payment | null = null
+        if (data.length > 0) {
+            try {
+                p = decodePayment(data)
+            } catch (e) {
+                return this.status(SW_WRONG_DATA)
+            }
+        }
+        const s = this.newSession()
+        s.offer(p)
+        this.session = s
+        const needPin = Buffer.alloc(1)
+        needPin[0] = s.pinRequired() ? OFFER_PIN_REQUIRED : 0
+        return this.answer(needPin)
+    }
+
+    private async verify(data: Buffer): Promise<Buffer> {
+        const s = this.session
+        if (s === null) return this.status(SW_CONDITIONS_NOT_SATISFIED)
+        const r = await s.verifyPin(data.toString("utf8"))
+        if (r === PIN_OK) return this.status(SW_OK)
+        if (r === PIN_LOCKED) return this.status(SW_AUTH_METHOD_BLOCKED)
+        return this.status(SW_VERIFY_FAILED | (s.triesLeft() & 0x0f))
+    }
+
+    private async authenticate(data: Buffer): Promise<Buffer> {
+        const s = this.session
+        if (s === null) return this.status(SW_CONDITIONS_NOT_SATISFIED)
+        if (s.pinLocked()) return this.status(SW_AUTH_METHOD_BLOCKED)
+        const response = await s.eap(data)
+        if (response === null) return this.status(s.needsPin() ? SW_SECURITY_NOT_SATISFIED : SW_CONDITIONS_NOT_SATISFIED)
+        return this.answer(response)
+    }
+}
