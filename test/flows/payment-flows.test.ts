@@ -248,7 +248,7 @@ describe("card-payment proxy (the agency between terminals and the server)", () 
         const { PaymentProxy } = await import("../../sim/server/proxy")
         const { provisionTerminal } = await import("../../sim/server/provision")
         const { RadiusClient } = await import("../../sim/radius/client")
-        const { RadiusUplink } = await import("../../sim/terminal/radius-uplink")
+        const { RadiusUplink } = await import("../../src/terminal/radius-uplink")
         // The proxy is the server's RADIUS client (on 127.0.0.2); terminals talk to the proxy with their own secret.
         const upstream = await provisionTerminal(world.server.store, "127.0.0.2", "AGENCY01", "MERCHANT0001", "127.0.0.1", world.server.udp.port)
         const terminalSecret = Buffer.from("7465726d696e616c2d746f2d70726f7879", "hex")
@@ -340,5 +340,35 @@ describe("over ISO 7816-4 APDUs (the card's application behind a simulated field
         expect(outcome.message).toMatch(/CARD REMOVED/)
         await world.server.gateway.sweep(Infinity)
         expect(standingApprovals()).toHaveLength(0)
+    })
+})
+
+describe("the terminal firmware's RADIUS/TCP client (portable, RFC 6613)", () => {
+    test("a payment through RadiusStreamClient with the bytecode MD5 against the server", async () => {
+        const { RadiusStreamClient } = await import("../../src/radius/stream-client")
+        const { radiusSecret } = await import("../../src/radius/authenticator")
+        const { RadiusUplink } = await import("../../src/terminal/radius-uplink")
+        const { nodeByteStream } = await import("../../sim/radius/node-byte-stream")
+        const { randomBytes } = await import("node:crypto")
+        const port = world.server.tcp.port
+        // No native digests: the same MD5 the terminal firmware runs.
+        const client = new RadiusStreamClient(() => nodeByteStream("127.0.0.1", port), radiusSecret(Buffer.from(world.terminal.secret, "utf8")), (n) => randomBytes(n), async () => {}, 2000)
+        const { outcome } = await pay(newCard(world), new RadiusUplink(client, "TERM0001"), newPayment(2500), world.pin)
+        await client.close()
+        expect(outcome.approved).toBe(true)
+        expect(world.server.tcp.stats.badMessageAuthenticator).toBe(0)
+    })
+
+    test("server down: the stream client fails cleanly and the terminal says so", async () => {
+        const { RadiusStreamClient } = await import("../../src/radius/stream-client")
+        const { radiusSecret } = await import("../../src/radius/authenticator")
+        const { RadiusUplink } = await import("../../src/terminal/radius-uplink")
+        const { nodeByteStream } = await import("../../sim/radius/node-byte-stream")
+        const { randomBytes } = await import("node:crypto")
+        const port = world.server.tcp.port
+        await world.server.tcp.close()
+        const client = new RadiusStreamClient(() => nodeByteStream("127.0.0.1", port), radiusSecret(Buffer.from("x")), (n) => randomBytes(n), async () => {}, 500)
+        const { outcome } = await pay(newCard(world), new RadiusUplink(client, "TERM0001"), newPayment(2500), world.pin)
+        expect(outcome.message).toMatch(/SERVER UNREACHABLE/)
     })
 })
