@@ -134,7 +134,7 @@ export async function benchServer(method: number, terminals: number, cardsPerTer
         const breakdown = [
             `process CPU ${(((cpu.user + cpu.system) / 1000 / wall) * 100).toFixed(0)}% of one core over ${seconds.toFixed(1)} s (server thread + ${workers} load thread(s) of simulated terminals and cards)`,
             `server EAP handling (gateway.handle, includes waiting for fsync): ${per(handle)}`,
-            `  AuC vector + durable SEQ increment: ${per(vector)}`,
+            `  AuC vector (SEQ from a durably reserved block): ${per(vector)}`,
             `  decision + durable ledger entry: ${per(decide)}`,
             `  finalize after the card's acknowledgement (durable): ${per(finalize)}`,
             `event-loop utilisation: server thread ${(serverUtilization * 100).toFixed(0)}%, load thread(s) ${results.map((r) => (r.utilization * 100).toFixed(0) + "%").join(", ")}`,
