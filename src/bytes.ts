@@ -26,6 +26,11 @@ export function copyOf(b: Buffer, from = 0, to = b.length): Buffer {
     return out
 }
 
+/** The UTF-8 text in b[from..from+len). */
+export function utf8At(b: Buffer, from: number, len: number): string {
+    return copyOf(b, from, from + len).toString("utf8")
+}
+
 export function concat(parts: Buffer[]): Buffer {
     let n = 0
     for (let i = 0; i < parts.length; i++) n += parts[i].length

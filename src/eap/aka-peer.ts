@@ -366,17 +366,8 @@ export class AkaPeer {
         } catch (e: any) {
             return this.clientError(req, "AT_ENCR_DATA: " + e.message)
         }
-        const offeredPayment = findAttribute(m.attributes, AT_PAYMENT)
-        if (this.payment !== null || offeredPayment !== null) {
-            if (this.payment === null || offeredPayment === null) return this.clientError(req, "payment missing on one side: nothing to confirm")
-            let theirs: Payment
-            try {
-                theirs = decodePayment(valueLengthPrefixed(offeredPayment))
-            } catch (e: any) {
-                return this.clientError(req, "malformed AT_PAYMENT: " + e.message)
-            }
-            if (!samePayment(theirs, this.payment)) return this.clientError(req, "the server's payment differs from the one confirmed on the card")
-        }
+        const paymentProblem = this.checkPayment(m.attributes)
+        if (paymentProblem !== "") return this.clientError(req, paymentProblem)
         this.rememberNextIdentities(inner, keys)
         this.resultInd = findAttribute(m.attributes, AT_RESULT_IND) !== null
         const attrs: AkaAttribute[] = [attrRes(aka.res)]
@@ -387,6 +378,20 @@ export class AkaPeer {
         this.state = PEER_CHALLENGED
         await this.platform.yieldSlice()
         return this.akaResponse(req, SUBTYPE_CHALLENGE, attrs, keys.kAut, null)
+    }
+
+    /** "" when the server's AT_PAYMENT is exactly the payment the holder confirmed (or both are absent). */
+    private checkPayment(attrs: AkaAttribute[]): string {
+        const offered = findAttribute(attrs, AT_PAYMENT)
+        if (this.payment === null && offered === null) return ""
+        if (this.payment === null || offered === null) return "payment missing on one side: nothing to confirm"
+        let theirs: Payment
+        try {
+            theirs = decodePayment(valueLengthPrefixed(offered))
+        } catch (e: any) {
+            return "malformed AT_PAYMENT: " + e.message
+        }
+        return samePayment(theirs, this.payment) ? "" : "the server's payment differs from the one confirmed on the card"
     }
 
     private rememberNextIdentities(inner: AkaAttribute[], keys: SessionKeys): void {
@@ -463,17 +468,8 @@ export class AkaPeer {
             this.fail("re-authentication counter too small")
             return this.akaResponse(req, SUBTYPE_REAUTHENTICATION, inside, ctx.kAut, nonceS)
         }
-        const offeredPayment = findAttribute(m.attributes, AT_PAYMENT)
-        if (this.payment !== null || offeredPayment !== null) {
-            if (this.payment === null || offeredPayment === null) return this.clientError(req, "payment missing on one side: nothing to confirm")
-            let theirs: Payment
-            try {
-                theirs = decodePayment(valueLengthPrefixed(offeredPayment))
-            } catch (e: any) {
-                return this.clientError(req, "malformed AT_PAYMENT: " + e.message)
-            }
-            if (!samePayment(theirs, this.payment)) return this.clientError(req, "the server's payment differs from the one confirmed on the card")
-        }
+        const paymentProblem = this.checkPayment(m.attributes)
+        if (paymentProblem !== "") return this.clientError(req, paymentProblem)
         await this.platform.yieldSlice()
         let msk: Buffer
         let emsk: Buffer

@@ -4,7 +4,7 @@
 //   | merchant ID length (1) | merchant ID (ASCII) | terminal ID length (1) | terminal ID (ASCII)
 //   | transaction ID (8)
 
-import { constantTimeEqual, copyOf, fromUtf8, readUIntBE, writeUIntBE } from "../bytes"
+import { constantTimeEqual, copyOf, fromUtf8, readUIntBE, utf8At, writeUIntBE } from "../bytes"
 
 export const MAX_AMOUNT = 281474976710655 // 2^48 - 1 minor units
 export const MAX_MERCHANT_ID = 15 // ISO 8583 field 42
@@ -67,9 +67,6 @@ export function encodePayment(p: Payment): Buffer {
     return out
 }
 
-function ascii(b: Buffer, from: number, len: number): string {
-    return copyOf(b, from, from + len).toString("utf8")
-}
 
 export function decodePayment(b: Buffer): Payment {
     if (b.length < 10) throw new PaymentFormatError("payment too short")
@@ -83,8 +80,8 @@ export function decodePayment(b: Buffer): Payment {
         amount: readUIntBE(b, 0, 6),
         currency: readUIntBE(b, 6, 2),
         installments: b[8],
-        merchantId: ascii(b, 10, midLen),
-        terminalId: ascii(b, 11 + midLen, tidLen),
+        merchantId: utf8At(b, 10, midLen),
+        terminalId: utf8At(b, 11 + midLen, tidLen),
         transactionId: txid,
     }
     validatePayment(p)

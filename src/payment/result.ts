@@ -2,7 +2,7 @@
 // to the terminal in RADIUS. Response codes follow ISO 8583 field 39.
 //   response code (2 ASCII) | approval number length (1) | approval number | reason length (1) | reason (UTF-8)
 
-import { copyOf, fromUtf8 } from "../bytes"
+import { fromUtf8, utf8At } from "../bytes"
 import { PaymentFormatError } from "./payment"
 
 export const RC_APPROVED = "00"
@@ -44,9 +44,6 @@ export function encodeResult(r: PaymentResult): Buffer {
     return out
 }
 
-function text(b: Buffer, from: number, len: number): string {
-    return copyOf(b, from, from + len).toString("utf8")
-}
 
 export function decodeResult(b: Buffer): PaymentResult {
     if (b.length < 4) throw new PaymentFormatError("payment result too short")
@@ -54,5 +51,5 @@ export function decodeResult(b: Buffer): PaymentResult {
     if (b.length < 4 + aLen) throw new PaymentFormatError("payment result truncated")
     const rLen = b[3 + aLen]
     if (b.length !== 4 + aLen + rLen) throw new PaymentFormatError("payment result length does not match its fields")
-    return { responseCode: text(b, 0, 2), approvalNumber: text(b, 3, aLen), reason: text(b, 4 + aLen, rLen) }
+    return { responseCode: utf8At(b, 0, 2), approvalNumber: utf8At(b, 3, aLen), reason: utf8At(b, 4 + aLen, rLen) }
 }

@@ -1,32 +1,13 @@
 // JournalStore semantics: reads, writes, transaction atomicity, read-your-writes, JSON-only values.
 
-import { mkdtempSync, rmSync } from "node:fs"
 import { randomBytes } from "node:crypto"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-import { afterEach, describe, expect, test } from "vitest"
-import { JournalStore, StoreClosedError, type JournalStoreOptions } from "../../sim/store"
+import { describe, expect, test } from "vitest"
+import { JournalStore, StoreClosedError } from "../../sim/store"
 import { crc32, crc32Portable } from "../../sim/store/crc32"
+import { storeFixtures } from "../support/store-fixtures"
 
-const dirs: string[] = []
-const stores: JournalStore[] = []
+const { tempDir, openStore, closeStore } = storeFixtures("store-basic-")
 
-function tempDir(): string {
-    const d = mkdtempSync(join(tmpdir(), "store-basic-"))
-    dirs.push(d)
-    return d
-}
-
-async function openStore(dir = tempDir(), options: JournalStoreOptions = {}): Promise<JournalStore> {
-    const s = await JournalStore.open(dir, { warn: () => {}, ...options })
-    stores.push(s)
-    return s
-}
-
-afterEach(async () => {
-    for (const s of stores.splice(0)) await s.close()
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
-})
 
 describe("store basics", () => {
     test("put, get, has, delete, size, values, entries, tableNames", async () => {
@@ -225,8 +206,7 @@ describe("store basics", () => {
             for (const k of keys) tx.put("wéird table", k, { [k]: k, __proto__x: 1 })
             tx.put("p", "proto", JSON.parse('{"__proto__": {"polluted": true}}'))
         })
-        await s.close()
-        stores.pop()
+        await closeStore(s)
         const again = await openStore(dir)
         for (const k of keys) expect(again.get("wéird table", k)).toEqual({ [k]: k, __proto__x: 1 })
         const proto = again.get<Record<string, unknown>>("p", "proto")!

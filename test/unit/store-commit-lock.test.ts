@@ -1,39 +1,20 @@
 // JournalStore group commit (many transactions, few fsyncs) and the one-writer-per-folder lock.
 
 import { spawn, spawnSync, type ChildProcess } from "node:child_process"
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterEach, describe, expect, test } from "vitest"
-import { JournalStore, StoreLockedError, type JournalStoreOptions } from "../../sim/store"
+import { JournalStore, StoreLockedError } from "../../sim/store"
+import { storeFixtures } from "../support/store-fixtures"
+
+const { tempDir, openStore, closeStore, track } = storeFixtures("store-commit-")
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..")
-const dirs: string[] = []
-const stores: JournalStore[] = []
 const children: ChildProcess[] = []
-
-function tempDir(): string {
-    const d = mkdtempSync(join(tmpdir(), "store-commit-"))
-    dirs.push(d)
-    return d
-}
-
-async function openStore(dir: string, options: JournalStoreOptions = {}): Promise<JournalStore> {
-    const s = await JournalStore.open(dir, { warn: () => {}, ...options })
-    stores.push(s)
-    return s
-}
-
-async function closeStore(s: JournalStore): Promise<void> {
-    await s.close()
-    stores.splice(stores.indexOf(s), 1)
-}
 
 afterEach(async () => {
     for (const c of children.splice(0)) if (c.exitCode === null) c.kill("SIGKILL")
-    for (const s of stores.splice(0)) await s.close()
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
 })
 
 /** A pid that is certainly not running: a process that has already exited. */
@@ -118,7 +99,7 @@ describe("store lock", () => {
         const results = await Promise.allSettled([JournalStore.open(dir), JournalStore.open(dir), JournalStore.open(dir)])
         const won = results.filter((r) => r.status === "fulfilled")
         expect(won).toHaveLength(1)
-        stores.push((won[0] as PromiseFulfilledResult<JournalStore>).value)
+        track((won[0] as PromiseFulfilledResult<JournalStore>).value)
         for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(StoreLockedError)
     })
 

@@ -1,51 +1,22 @@
 // JournalStore compaction: snapshot + new journal keeps the state exact, and every file state a
 // crash during compaction can leave loads to the same state, replaying nothing twice.
 
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs"
+import { copyFileSync, existsSync, readdirSync, writeFileSync } from "node:fs"
 import { randomBytes } from "node:crypto"
-import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { afterEach, describe, expect, test } from "vitest"
-import { JournalStore, journalFileName, StoreClosedError, StoreCorruptionError, type Json, type JournalStoreOptions } from "../../sim/store"
+import { describe, expect, test } from "vitest"
+import { JournalStore, journalFileName, StoreClosedError, StoreCorruptionError, type Json } from "../../sim/store"
+import { dump, storeFixtures } from "../support/store-fixtures"
 
-const dirs: string[] = []
-const stores: JournalStore[] = []
-
-function tempDir(): string {
-    const d = mkdtempSync(join(tmpdir(), "store-compact-"))
-    dirs.push(d)
-    return d
-}
-
-async function openStore(dir: string, options: JournalStoreOptions = {}): Promise<JournalStore> {
-    const s = await JournalStore.open(dir, { warn: () => {}, ...options })
-    stores.push(s)
-    return s
-}
-
-async function closeStore(s: JournalStore): Promise<void> {
-    await s.close()
-    stores.splice(stores.indexOf(s), 1)
-}
+const { tempDir, openStore, closeStore } = storeFixtures("store-compact-")
 
 type Dump = Record<string, Record<string, Json>>
-
-function dump(s: JournalStore): Dump {
-    const out: Dump = {}
-    for (const t of s.tableNames().sort()) out[t] = Object.fromEntries(s.entries(t).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-    return out
-}
 
 function journals(dir: string): string[] {
     return readdirSync(dir)
         .filter((f) => f.startsWith("journal-"))
         .sort()
 }
-
-afterEach(async () => {
-    for (const s of stores.splice(0)) await s.close()
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
-})
 
 /** Small deterministic PRNG so a failure can be replayed. */
 function prng(seed: number): () => number {
@@ -196,8 +167,7 @@ describe("store compaction", () => {
         )
         await new Promise((r) => setTimeout(r, 1))
         const pending = s.transaction((tx) => tx.put("meta", "last", 1))
-        await s.close()
-        stores.splice(stores.indexOf(s), 1)
+        await closeStore(s)
         await pending
         const outcome = await compaction
         if (outcome !== "done") expect(outcome).toBeInstanceOf(StoreClosedError)

@@ -1,38 +1,15 @@
 // JournalStore recovery: a torn tail (the unacknowledged last group commit) is cut away with a
 // warning; damage anywhere else refuses to open, naming the file and offset, and changes nothing.
 
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs"
+import { appendFileSync, existsSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs"
 import { randomBytes } from "node:crypto"
-import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { afterEach, describe, expect, test } from "vitest"
-import { JournalStore, journalFileName, StoreCorruptionError, type JournalStoreOptions } from "../../sim/store"
+import { describe, expect, test } from "vitest"
+import { JournalStore, journalFileName, StoreCorruptionError } from "../../sim/store"
 import { encodeFrame, HEADER_BYTES, JOURNAL_MAGIC } from "../../sim/store/frames"
+import { storeFixtures } from "../support/store-fixtures"
 
-const dirs: string[] = []
-const stores: JournalStore[] = []
-
-function tempDir(): string {
-    const d = mkdtempSync(join(tmpdir(), "store-corrupt-"))
-    dirs.push(d)
-    return d
-}
-
-async function openStore(dir: string, options: JournalStoreOptions = {}): Promise<JournalStore> {
-    const s = await JournalStore.open(dir, { warn: () => {}, ...options })
-    stores.push(s)
-    return s
-}
-
-async function closeStore(s: JournalStore): Promise<void> {
-    await s.close()
-    stores.splice(stores.indexOf(s), 1)
-}
-
-afterEach(async () => {
-    for (const s of stores.splice(0)) await s.close()
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
-})
+const { tempDir, openStore, closeStore, track } = storeFixtures("store-corrupt-")
 
 /** A folder with `n` transactions, each in its own frame (awaited one by one); returns frame offsets. */
 async function folderWith(n: number): Promise<{ dir: string; journal: string; offsets: number[] }> {
@@ -64,7 +41,7 @@ async function expectCorrupt(dir: string, file: string, offset: number, reason: 
     const sizes = (existsSync(file) ? [statSync(file).size] : []).join()
     let err: unknown
     await JournalStore.open(dir, { warn: () => {} }).then(
-        (s) => stores.push(s),
+        (s) => track(s),
         (e) => (err = e),
     )
     expect(err).toBeInstanceOf(StoreCorruptionError)

@@ -2,45 +2,17 @@
 // mid-stream (what the disk holds if the process dies at that instant), and a real SIGKILL.
 
 import { spawn } from "node:child_process"
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { cpSync, readFileSync, writeFileSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
-import { afterEach, describe, expect, test } from "vitest"
+import { describe, expect, test } from "vitest"
 import type { FileHandle } from "node:fs/promises"
-import { JournalStore, StoreFailedError, type Json, type JournalStoreOptions } from "../../sim/store"
+import { JournalStore, StoreFailedError } from "../../sim/store"
+import { dump, storeFixtures } from "../support/store-fixtures"
+
+const { tempDir, openStore, closeStore } = storeFixtures("store-durable-")
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..")
-const dirs: string[] = []
-const stores: JournalStore[] = []
-
-function tempDir(): string {
-    const d = mkdtempSync(join(tmpdir(), "store-durable-"))
-    dirs.push(d)
-    return d
-}
-
-async function openStore(dir: string, options: JournalStoreOptions = {}): Promise<JournalStore> {
-    const s = await JournalStore.open(dir, { warn: () => {}, ...options })
-    stores.push(s)
-    return s
-}
-
-async function closeStore(s: JournalStore): Promise<void> {
-    await s.close()
-    stores.splice(stores.indexOf(s), 1)
-}
-
-function dump(s: JournalStore): Record<string, Record<string, Json>> {
-    const out: Record<string, Record<string, Json>> = {}
-    for (const t of s.tableNames().sort()) out[t] = Object.fromEntries(s.entries(t).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-    return out
-}
-
-afterEach(async () => {
-    for (const s of stores.splice(0)) await s.close()
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true })
-})
 
 describe("store durability", () => {
     test("N transactions, close, reopen: all there, and the sequence continues", async () => {
