@@ -10,7 +10,7 @@
 // MAX_SYNC_BYTES so that one call fits one VM slice; longer messages go through Md5.updateAsync,
 // which yields between chunks of SLICE_BYTES.
 
-import { copyOf } from "../bytes"
+import { MdHash } from "./md-hash"
 
 /** Largest input md5()/hmacMd5() accept in one synchronous call (one VM slice). */
 export const MAX_SYNC_BYTES = 1024
@@ -181,69 +181,11 @@ export function md5Compress(h: number[], block: Buffer, off: number): void {
     h[3] = (h[3] + d) | 0
 }
 
-function writeU32LE(b: Buffer, off: number, v: number): void {
-    b[off] = v & 0xff
-    b[off + 1] = (v >>> 8) & 0xff
-    b[off + 2] = (v >>> 16) & 0xff
-    b[off + 3] = (v >>> 24) & 0xff
-}
 
 /** Incremental MD5; `prefixBytes` lets HMAC resume from a precomputed key-pad state. */
-export class Md5 {
-    private h: number[]
-    private buf = Buffer.alloc(64)
-    private used = 0
-    private total: number
-
+export class Md5 extends MdHash {
     constructor(state?: number[], prefixBytes?: number) {
-        this.h = state ? state.slice(0) : md5InitialState()
-        this.total = prefixBytes || 0
-    }
-
-    update(data: Buffer): Md5 {
-        let i = 0
-        const n = data.length
-        this.total += n
-        if (this.used > 0) {
-            while (i < n && this.used < 64) this.buf[this.used++] = data[i++]
-            if (this.used < 64) return this
-            md5Compress(this.h, this.buf, 0)
-            this.used = 0
-        }
-        while (n - i >= 64) {
-            md5Compress(this.h, data, i)
-            i += 64
-        }
-        while (i < n) this.buf[this.used++] = data[i++]
-        return this
-    }
-
-    /** update() in chunks of SLICE_BYTES with a yield after each, for inputs of any length. */
-    async updateAsync(data: Buffer, yieldSlice: () => Promise<void>): Promise<Md5> {
-        for (let o = 0; o < data.length; o += SLICE_BYTES) {
-            this.update(o === 0 && data.length <= SLICE_BYTES ? data : copyOf(data, o, Math.min(o + SLICE_BYTES, data.length)))
-            await yieldSlice()
-        }
-        return this
-    }
-
-    digest(): Buffer {
-        const buf = this.buf
-        const bits = this.total * 8
-        buf[this.used++] = 0x80
-        if (this.used > 56) {
-            while (this.used < 64) buf[this.used++] = 0
-            md5Compress(this.h, buf, 0)
-            this.used = 0
-        }
-        while (this.used < 56) buf[this.used++] = 0
-        // The bit length, little-endian (RFC 1321 section 3.2).
-        writeU32LE(buf, 56, bits >>> 0)
-        writeU32LE(buf, 60, Math.floor(bits / 0x100000000))
-        md5Compress(this.h, buf, 0)
-        const out = Buffer.alloc(16)
-        for (let i = 0; i < 4; i++) writeU32LE(out, 4 * i, this.h[i])
-        return out
+        super(md5Compress, true, SLICE_BYTES, state ? state : md5InitialState(), prefixBytes ? prefixBytes : 0)
     }
 }
 

@@ -7,7 +7,7 @@
 // sha1() and hmacSha1() refuse inputs over MAX_SYNC_BYTES, and longer messages go through
 // Sha1.updateAsync, which yields between chunks of SLICE_BYTES.
 
-import { copyOf, writeU32BE } from "../bytes"
+import { MdHash } from "./md-hash"
 
 /** Largest input sha1()/hmacSha1() accept in one synchronous call (about 11 compressions with HMAC's). */
 export const MAX_SYNC_BYTES = 512
@@ -105,60 +105,9 @@ export function sha1Compress(h: number[], block: Buffer, off: number): void {
 }
 
 /** Incremental SHA-1; `prefixBytes` lets HMAC resume from a precomputed key-pad state. */
-export class Sha1 {
-    private h: number[]
-    private buf = Buffer.alloc(64)
-    private used = 0
-    private total: number
-
+export class Sha1 extends MdHash {
     constructor(state?: number[], prefixBytes?: number) {
-        this.h = state ? state.slice(0) : sha1InitialState()
-        this.total = prefixBytes || 0
-    }
-
-    update(data: Buffer): Sha1 {
-        let i = 0
-        const n = data.length
-        this.total += n
-        if (this.used > 0) {
-            while (i < n && this.used < 64) this.buf[this.used++] = data[i++]
-            if (this.used < 64) return this
-            sha1Compress(this.h, this.buf, 0)
-            this.used = 0
-        }
-        while (n - i >= 64) {
-            sha1Compress(this.h, data, i)
-            i += 64
-        }
-        while (i < n) this.buf[this.used++] = data[i++]
-        return this
-    }
-
-    /** update() in chunks of SLICE_BYTES with a yield after each, for inputs of any length. */
-    async updateAsync(data: Buffer, yieldSlice: () => Promise<void>): Promise<Sha1> {
-        for (let o = 0; o < data.length; o += SLICE_BYTES) {
-            this.update(o === 0 && data.length <= SLICE_BYTES ? data : copyOf(data, o, Math.min(o + SLICE_BYTES, data.length)))
-            await yieldSlice()
-        }
-        return this
-    }
-
-    digest(): Buffer {
-        const buf = this.buf
-        const bits = this.total * 8
-        buf[this.used++] = 0x80
-        if (this.used > 56) {
-            while (this.used < 64) buf[this.used++] = 0
-            sha1Compress(this.h, buf, 0)
-            this.used = 0
-        }
-        while (this.used < 56) buf[this.used++] = 0
-        writeU32BE(buf, 56, Math.floor(bits / 0x100000000))
-        writeU32BE(buf, 60, bits >>> 0)
-        sha1Compress(this.h, buf, 0)
-        const out = Buffer.alloc(20)
-        for (let i = 0; i < 5; i++) writeU32BE(out, 4 * i, this.h[i])
-        return out
+        super(sha1Compress, false, SLICE_BYTES, state ? state : sha1InitialState(), prefixBytes ? prefixBytes : 0)
     }
 }
 
