@@ -109,6 +109,30 @@ export async function runTestMode(program: BuiltProgram, timeoutMs: number): Pro
     return { code: r.code, lines: vmLines(output), output: output.replace(ANSI, "") }
 }
 
+export interface BusDevice {
+    /** Console lines printed so far by the program in the VM. */
+    lines(): string[]
+    output(): string
+    stop(): void
+}
+
+/** Starts a built program as a device on the Jacdac bus and leaves it running until stop(). */
+export function startOnBus(program: BuiltProgram, deviceId: string): BusDevice {
+    const cwd = mkdtempSync(join(tmpdir(), "activecard-vm-"))
+    const child = spawn(process.execPath, [CLI, "run", "--tcp", program.dbgFile, "--device-id", deviceId], { cwd, env: { ...process.env, NO_COLOR: "1" } })
+    let output = ""
+    child.stdout.on("data", (d) => (output += d))
+    child.stderr.on("data", (d) => (output += d))
+    return {
+        lines: () => vmLines(output),
+        output: () => output.replace(ANSI, ""),
+        stop: () => {
+            child.kill("SIGKILL")
+            rmSync(cwd, { recursive: true, force: true })
+        },
+    }
+}
+
 /**
  * Runs a built program as a device on a Jacdac bus (`devs run --tcp`, no GC stress: timings are
  * representative) until it prints a line starting with `untilPrefix`, then stops the VM.

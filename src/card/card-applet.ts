@@ -50,7 +50,11 @@ export class CardApplet {
     private chainedBytes = 0
     private pending: Buffer = Buffer.alloc(0)
 
-    constructor(private readonly newSession: () => CardSession) {}
+    constructor(
+        private readonly newSession: () => CardSession,
+        /** Largest response data per APDU (256 for ISO 14443-4; less when the carrier frame is smaller). */
+        private readonly maxResponse = 256,
+    ) {}
 
     /** The field dropped (card pulled away, power lost): the transaction is gone, nothing carries over. */
     reset(): void {
@@ -75,12 +79,13 @@ export class CardApplet {
         }
     }
 
-    /** Response data, cut to 256 bytes with 61xx when more waits for GET RESPONSE. */
+    /** Response data, cut to maxResponse bytes with 61xx when more waits for GET RESPONSE. */
     private answer(data: Buffer): Buffer {
-        if (data.length <= 256) return encodeResponse(data, SW_OK)
-        this.pending = copyOf(data, 256, data.length)
+        const max = this.maxResponse
+        if (data.length <= max) return encodeResponse(data, SW_OK)
+        this.pending = copyOf(data, max, data.length)
         const left = this.pending.length
-        return encodeResponse(copyOf(data, 0, 256), SW_BYTES_REMAINING | (left >= 256 ? 0 : left))
+        return encodeResponse(copyOf(data, 0, max), SW_BYTES_REMAINING | (left >= 256 ? 0 : left))
     }
 
     private status(sw: number): Buffer {
