@@ -6,6 +6,8 @@ import { Sha256 } from "../crypto/sha256"
 import { HmacSha1Key, hmacSha1Key, hmacSha1WithKey } from "../crypto/hmac-sha1"
 import { Sha1 } from "../crypto/sha1"
 import { constantTimeEqual, copyOf } from "../bytes"
+import { eapAkaKeys, eapAkaReauthKeys } from "../crypto/eap-aka-keys"
+import { deriveCkIkPrime, eapAkaPrimeKeys, eapAkaPrimeReauthKeys } from "../crypto/eap-aka-prime-keys"
 import { EAP_TYPE_AKA_PRIME } from "./eap-packet"
 
 export interface AkaPlatform {
@@ -28,6 +30,32 @@ export interface SessionKeys {
 
 export function isPrime(method: number): boolean {
     return method === EAP_TYPE_AKA_PRIME
+}
+
+/** The keys of a full authentication: RFC 9048 (CK'/IK', PRF') for EAP-AKA', RFC 4187 (MK, PRF) for EAP-AKA. */
+export function fullAuthKeys(platform: AkaPlatform, method: number, identity: Buffer, ck: Buffer, ik: Buffer, networkName: Buffer, sqnXorAk: Buffer): SessionKeys {
+    if (isPrime(method)) {
+        const p = deriveCkIkPrime(platform.hmacSha256, ck, ik, networkName, sqnXorAk)
+        const k = eapAkaPrimeKeys(platform.hmacSha256, identity, p.ckPrime, p.ikPrime)
+        return { kEncr: k.kEncr, kAut: k.kAut, reauthKey: k.kRe, msk: k.msk, emsk: k.emsk }
+    }
+    const k = eapAkaKeys(identity, ik, ck)
+    return { kEncr: k.kEncr, kAut: k.kAut, reauthKey: k.mk, msk: k.msk, emsk: k.emsk }
+}
+
+/** The keys after a fast re-authentication: K_encr and K_aut stay, MSK and EMSK are new. */
+export function reauthSessionKeys(
+    platform: AkaPlatform,
+    method: number,
+    identity: Buffer,
+    counter: number,
+    nonceS: Buffer,
+    stored: { kEncr: Buffer; kAut: Buffer; reauthKey: Buffer },
+): SessionKeys {
+    const k = isPrime(method)
+        ? eapAkaPrimeReauthKeys(platform.hmacSha256, stored.reauthKey, identity, counter, nonceS)
+        : eapAkaReauthKeys(identity, counter, nonceS, stored.reauthKey)
+    return { kEncr: stored.kEncr, kAut: stored.kAut, reauthKey: stored.reauthKey, msk: k.msk, emsk: k.emsk }
 }
 
 // The HMAC-SHA1 pad states of the last K_aut: one exchange computes several MACs under it, and

@@ -8,8 +8,6 @@
 import { MilenageKey } from "../crypto/milenage"
 import { SqnWindow } from "../crypto/sqn"
 import { cardVerifyAutn } from "../crypto/aka"
-import { eapAkaKeys, eapAkaReauthKeys } from "../crypto/eap-aka-keys"
-import { deriveCkIkPrime, eapAkaPrimeKeys, eapAkaPrimeReauthKeys } from "../crypto/eap-aka-prime-keys"
 import { constantTimeEqual, fromUtf8 } from "../bytes"
 import {
     decodeEap,
@@ -75,7 +73,7 @@ import {
     valueReservedData,
     valueU16,
 } from "./aka-attributes"
-import { AkaPlatform, checkcode, isPrime, SessionKeys, signPacket, verifyMac } from "./aka-crypto"
+import { AkaPlatform, checkcode, fullAuthKeys, isPrime, reauthSessionKeys, SessionKeys, signPacket, verifyMac } from "./aka-crypto"
 import { decryptAttributes, encryptAttributes } from "./aka-encr"
 import { permanentIdentity, pseudonymIdentity, reauthIdentity } from "./aka-identity"
 import { decodePayment, encodePayment, Payment, samePayment } from "../payment/payment"
@@ -338,15 +336,7 @@ export class AkaPeer {
             return this.akaResponse(req, SUBTYPE_SYNCHRONIZATION_FAILURE, attrs, null, null)
         }
         await this.platform.yieldSlice()
-        let keys: SessionKeys
-        if (prime) {
-            const p = deriveCkIkPrime(this.platform.hmacSha256, aka.ck, aka.ik, networkName, aka.sqnXorAk)
-            const k = eapAkaPrimeKeys(this.platform.hmacSha256, this.identity, p.ckPrime, p.ikPrime)
-            keys = { kEncr: k.kEncr, kAut: k.kAut, reauthKey: k.kRe, msk: k.msk, emsk: k.emsk }
-        } else {
-            const k = eapAkaKeys(this.identity, aka.ik, aka.ck)
-            keys = { kEncr: k.kEncr, kAut: k.kAut, reauthKey: k.mk, msk: k.msk, emsk: k.emsk }
-        }
+        const keys = fullAuthKeys(this.platform, this.method, this.identity, aka.ck, aka.ik, networkName, aka.sqnXorAk)
         await this.platform.yieldSlice()
         if (!verifyMac(this.platform, this.method, keys.kAut, raw, 5 + m.macOffset, null)) {
             return this.clientError(req, "the challenge's AT_MAC does not verify")
@@ -471,19 +461,8 @@ export class AkaPeer {
         const paymentProblem = this.checkPayment(m.attributes)
         if (paymentProblem !== "") return this.clientError(req, paymentProblem)
         await this.platform.yieldSlice()
-        let msk: Buffer
-        let emsk: Buffer
-        if (prime) {
-            const k = eapAkaPrimeReauthKeys(this.platform.hmacSha256, ctx.reauthKey, this.identity, counter, nonceS)
-            msk = k.msk
-            emsk = k.emsk
-        } else {
-            const k = eapAkaReauthKeys(this.identity, counter, nonceS, ctx.reauthKey)
-            msk = k.msk
-            emsk = k.emsk
-        }
         ctx.counter = counter
-        this.keys = { kEncr: ctx.kEncr, kAut: ctx.kAut, reauthKey: ctx.reauthKey, msk: msk, emsk: emsk }
+        this.keys = reauthSessionKeys(this.platform, this.method, this.identity, counter, nonceS, ctx)
         const nextReauth = findAttribute(inner, AT_NEXT_REAUTH_ID)
         if (nextReauth !== null) this.profile.reauthId = valueLengthPrefixed(nextReauth).toString("utf8")
         else {

@@ -7,8 +7,6 @@
 //         notification sent) -> DONE.
 
 import { AuthVector } from "../crypto/aka"
-import { eapAkaKeys, eapAkaReauthKeys } from "../crypto/eap-aka-keys"
-import { deriveCkIkPrime, eapAkaPrimeKeys, eapAkaPrimeReauthKeys } from "../crypto/eap-aka-prime-keys"
 import { constantTimeEqual, fromUtf8 } from "../bytes"
 import {
     decodeEap,
@@ -73,7 +71,7 @@ import {
     valueRes,
     valueU16,
 } from "./aka-attributes"
-import { AkaPlatform, checkcode, isPrime, SessionKeys, signPacket, verifyMac } from "./aka-crypto"
+import { AkaPlatform, checkcode, fullAuthKeys, isPrime, reauthSessionKeys, SessionKeys, signPacket, verifyMac } from "./aka-crypto"
 import { decryptAttributes, encryptAttributes } from "./aka-encr"
 import { ID_PERMANENT, ID_PSEUDONYM, ID_REAUTH, parseIdentity } from "./aka-identity"
 import { decodePayment, encodePayment, Payment, samePayment } from "../payment/payment"
@@ -295,15 +293,7 @@ export class AkaServerSession {
         this.vector = v
         await this.platform.yieldSlice()
         const prime = isPrime(this.method)
-        let keys: SessionKeys
-        if (prime) {
-            const p = deriveCkIkPrime(this.platform.hmacSha256, v.ck, v.ik, fromUtf8(this.options.networkName), v.sqnXorAk)
-            const k = eapAkaPrimeKeys(this.platform.hmacSha256, this.identity, p.ckPrime, p.ikPrime)
-            keys = { kEncr: k.kEncr, kAut: k.kAut, reauthKey: k.kRe, msk: k.msk, emsk: k.emsk }
-        } else {
-            const k = eapAkaKeys(this.identity, v.ik, v.ck)
-            keys = { kEncr: k.kEncr, kAut: k.kAut, reauthKey: k.mk, msk: k.msk, emsk: k.emsk }
-        }
+        const keys = fullAuthKeys(this.platform, this.method, this.identity, v.ck, v.ik, fromUtf8(this.options.networkName), v.sqnXorAk)
         this.keys = keys
         await this.platform.yieldSlice()
         const attrs: AkaAttribute[] = [attrReserved16(AT_RAND, v.rand), attrReserved16(AT_AUTN, v.autn)]
@@ -435,18 +425,7 @@ export class AkaServerSession {
         attrs.push(attrFlag(AT_RESULT_IND))
         if (this.payment !== null) attrs.push(attrLengthPrefixed(AT_PAYMENT, encodePayment(this.payment)))
         attrs.push(attrReserved16(AT_MAC, Buffer.alloc(16)))
-        let msk: Buffer
-        let emsk: Buffer
-        if (isPrime(ctx.method)) {
-            const k = eapAkaPrimeReauthKeys(this.platform.hmacSha256, ctx.reauthKey, this.identity, counter, this.nonceS)
-            msk = k.msk
-            emsk = k.emsk
-        } else {
-            const k = eapAkaReauthKeys(this.identity, counter, this.nonceS, ctx.reauthKey)
-            msk = k.msk
-            emsk = k.emsk
-        }
-        this.keys = { kEncr: ctx.kEncr, kAut: ctx.kAut, reauthKey: ctx.reauthKey, msk: msk, emsk: emsk }
+        this.keys = reauthSessionKeys(this.platform, ctx.method, this.identity, counter, this.nonceS, ctx)
         this.state = SERVER_REAUTH
         return this.request(SUBTYPE_REAUTHENTICATION, attrs, ctx.kAut, null)
     }
