@@ -116,9 +116,13 @@ export interface BusDevice {
     stop(): void
 }
 
-/** Starts a built program as a device on the Jacdac bus and leaves it running until stop(). */
-export function startOnBus(program: BuiltProgram, deviceId: string): BusDevice {
-    const cwd = mkdtempSync(join(tmpdir(), "activecard-vm-"))
+/**
+ * Starts a built program as a device on the Jacdac bus and leaves it running until stop(). The VM
+ * keeps its flash (settings) in `flashDir`/.devicescript/flash: pass the same folder again to
+ * reboot the same device; without it a fresh folder is used and removed on stop().
+ */
+export function startOnBus(program: BuiltProgram, deviceId: string, flashDir?: string): BusDevice {
+    const cwd = flashDir ?? mkdtempSync(join(tmpdir(), "activecard-vm-"))
     const child = spawn(process.execPath, [CLI, "run", "--tcp", program.dbgFile, "--device-id", deviceId], { cwd, env: { ...process.env, NO_COLOR: "1" } })
     let output = ""
     child.stdout.on("data", (d) => (output += d))
@@ -128,7 +132,7 @@ export function startOnBus(program: BuiltProgram, deviceId: string): BusDevice {
         output: () => output.replace(ANSI, ""),
         stop: () => {
             child.kill("SIGKILL")
-            rmSync(cwd, { recursive: true, force: true })
+            if (flashDir === undefined) rmSync(cwd, { recursive: true, force: true })
         },
     }
 }

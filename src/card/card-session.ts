@@ -82,6 +82,14 @@ export class CardSession {
         return r
     }
 
+    /** The holder refuses on the card (its button) before it authenticates: it answers nothing more. */
+    cancel(): boolean {
+        if (this.state !== CARD_OFFERED && this.state !== CARD_VERIFIED) return false
+        this.state = CARD_DONE
+        this.ui.showStatus("CANCELLED")
+        return true
+    }
+
     /** The payment piggybacked on an EAP-Request/Identity after a NUL (figure 7), or null. */
     private piggybackedOffer(request: Buffer): Payment | null {
         if (request.length < 6 || request[0] !== EAP_REQUEST || request[4] !== EAP_TYPE_IDENTITY) return null

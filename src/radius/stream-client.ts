@@ -51,7 +51,12 @@ export class RadiusStreamClient implements RadiusTransport {
         const auth = newRequestAuthenticator(this.random)
         const attrs = code === CODE_ACCESS_REQUEST ? withMessageAuthenticator(attributes) : attributes
         const bytes = await signRequestAsync(encodePacket({ code: code, identifier: this.id, authenticator: auth, attributes: attrs }), this.secret, this.yieldSlice)
-        await stream.write(bytes)
+        try {
+            await stream.write(bytes)
+        } catch (e) {
+            // The server closed the connection (restart, idle timeout): drop it, the next request reconnects.
+            return await this.fail("the connection to the payment server is closed")
+        }
         for (;;) {
             let len = -1
             try {

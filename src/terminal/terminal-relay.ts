@@ -7,7 +7,7 @@
 import { EAP_REQUEST, EAP_TYPE_IDENTITY, encodeEap } from "../eap/eap-packet"
 import { encodePayment, Payment } from "../payment/payment"
 import { concat, fromUtf8 } from "../bytes"
-import { RC_APPROVED, RC_INCORRECT_PIN, RC_ISSUER_UNAVAILABLE, RC_PIN_TRIES_EXCEEDED, RC_SYSTEM_MALFUNCTION } from "../payment/result"
+import { RC_APPROVED, RC_CUSTOMER_CANCELLED, RC_INCORRECT_PIN, RC_ISSUER_UNAVAILABLE, RC_PIN_TRIES_EXCEEDED, RC_SYSTEM_MALFUNCTION } from "../payment/result"
 
 export const PIN_ANSWER_OK = 0
 export const PIN_ANSWER_WRONG = 1
@@ -52,6 +52,11 @@ export interface UplinkPort {
     send(eap: Buffer, state: Buffer | null, payment: Payment | null): Promise<UplinkReply>
 }
 
+/** The terminal's PIN pad: asked only when the card requires a PIN; null when the holder cancels. */
+export interface PinEntry {
+    enterPin(): Promise<string | null>
+}
+
 export interface TerminalOutcome {
     approved: boolean
     responseCode: string
@@ -89,7 +94,8 @@ export class TerminalRelay {
         private readonly eapStart = false,
     ) {}
 
-    async pay(payment: Payment, pin: string): Promise<TerminalOutcome> {
+    /** `pin`: the PIN itself (tests, unattended use) or the PIN pad to ask once the card wants one. */
+    async pay(payment: Payment, pin: string | PinEntry): Promise<TerminalOutcome> {
         try {
             return await this.run(payment, pin)
         } catch (e: any) {
@@ -105,12 +111,14 @@ export class TerminalRelay {
         return { approved: approved, responseCode: code, approvalNumber: approval, message: message }
     }
 
-    private async run(payment: Payment, pin: string): Promise<TerminalOutcome> {
+    private async run(payment: Payment, pin: string | PinEntry): Promise<TerminalOutcome> {
         this.state = TERMINAL_OFFER
         await this.card.offer(payment)
         this.state = TERMINAL_PIN
         if (await this.card.pinRequired()) {
-            const r = await this.card.verifyPin(pin)
+            const entered = typeof pin === "string" ? pin : await pin.enterPin()
+            if (entered === null) return this.done(false, RC_CUSTOMER_CANCELLED, "", "CANCELLED - NOT APPROVED")
+            const r = await this.card.verifyPin(entered)
             if (r.answer === PIN_ANSWER_LOCKED) return this.done(false, RC_PIN_TRIES_EXCEEDED, "", "CARD LOCKED - PIN TRIES EXCEEDED")
             if (r.answer === PIN_ANSWER_WRONG) return this.done(false, RC_INCORRECT_PIN, "", "WRONG PIN - " + r.triesLeft + " TRIES LEFT")
         }

@@ -4,13 +4,17 @@
 //     (services/cardlink.md) and a terminal paying through it.
 //  2. The terminal firmware's uplink from a VM: RADIUS over TCP with the bytecode MD5 to the real
 //     payment server in Node, a full EAP-AKA' payment.
+//  3. The simulated peripherals (sim/jacdac): a VM binds screen, keypad, button and LED clients to
+//     an in-process SimDevice, and the hub's routing policy keeps another board's device away.
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { BusDevice, buildProgram, ROOT, runOnBus, startOnBus, VmRun } from "../../sim/vm/devs-cli"
-import { JacdacHub } from "../../sim/vm/jacdac-hub"
+import { HUB_PORT, JacdacHub } from "../../sim/vm/jacdac-hub"
+import { SimDevice } from "../../sim/jacdac/sim-device"
+import { SimButton, SimCharacterScreen, SimLed, SimMatrixKeypad } from "../../sim/jacdac/peripherals"
 import { PaymentServer } from "../../sim/server/payment-server"
 import { provisionTerminal } from "../../sim/server/provision"
 import { T_AUC, T_CARDS, CardRecord, AucRecord, LedgerRecord, T_LEDGER } from "../../sim/server/ledger-ports"
@@ -25,10 +29,10 @@ describe.sequential("two VMs", () => {
         const cardProgram = await buildProgram("test/vm/programs/link-card.ts", "link-card")
         const terminalProgram = await buildProgram("test/vm/programs/link-terminal.ts", "link-terminal")
         hub = new JacdacHub()
-        await hub.start()
+        await hub.start(HUB_PORT, 900_000) // waits while another VM test file holds the bus port
         card = startOnBus(cardProgram, "c0ffee01c0ffee01")
         run = await runOnBus(terminalProgram, "LINK DONE", 120_000, "7e7e7e7e7e7e7e7e")
-    }, 180_000)
+    }, 1_200_000)
 
     afterAll(async () => {
         card?.stop()
@@ -81,13 +85,13 @@ describe.sequential("terminal VM to the payment server", () => {
         )
         const program = await buildProgram("test/vm/programs/radius-terminal.ts", "radius-terminal")
         const hub = new JacdacHub() // the VM needs a bus to run on; nothing else is on it
-        await hub.start()
+        await hub.start(HUB_PORT, 900_000) // waits while another VM test file holds the bus port
         try {
             run = await runOnBus(program, "RADIUS DONE", 120_000)
         } finally {
             await hub.stop()
         }
-    }, 180_000)
+    }, 1_200_000)
 
     afterAll(async () => {
         await server?.stop()
@@ -101,6 +105,103 @@ describe.sequential("terminal VM to the payment server", () => {
             expect(ledger).toHaveLength(1)
             expect(ledger[0].state).toBe("final")
             expect(server.tcp.stats.badMessageAuthenticator).toBe(0)
+        })
+    })
+})
+
+describe.sequential("simulated peripherals on the bus", () => {
+    // Board 1: the probe VM and its peripherals. Board 2: a lone screen that the route keeps apart,
+    // as the simulator keeps a card's board from the terminal's out of the RF field. Its id sorts
+    // first: without the route the VM binds its screen role to it (measured), so the route is
+    // what keeps the probe's screen on board 1.
+    const VM_ID = "b0a4d10000000001"
+    const PERIPHERALS_ID = "b0a4d10000000002"
+    const OTHER_ID = "0000000000000b02"
+    const boardOf = (id: string | null) => (id === OTHER_ID ? 2 : 1)
+    const screen = new SimCharacterScreen(2, 16)
+    const keypad = new SimMatrixKeypad(4, 3, ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"])
+    const button = new SimButton()
+    const led = new SimLed()
+    const peripherals = new SimDevice(PERIPHERALS_ID, [screen, keypad, button, led])
+    const otherScreen = new SimCharacterScreen(2, 16)
+    const other = new SimDevice(OTHER_ID, [otherScreen])
+    const refused = new Set<string>()
+    let otherSent = 0
+    let otherReceived = 0
+    let hub: JacdacHub
+    let vm: BusDevice
+
+    async function waitForLine(prefix: string, timeoutMs: number): Promise<void> {
+        for (let t = 0; t < timeoutMs && !vm.lines().some((l) => l.startsWith(prefix)); t += 20) {
+            if (/PANIC|Exception:/.test(vm.output())) break
+            await new Promise((r) => setTimeout(r, 20))
+        }
+    }
+
+    beforeAll(async () => {
+        const program = await buildProgram("test/vm/programs/peripherals-probe.ts", "peripherals-probe")
+        hub = new JacdacHub()
+        hub.route = (from, to) => {
+            if (boardOf(from) === boardOf(to)) return true
+            refused.add(`${from}>${to}`)
+            return false
+        }
+        hub.onFrame = (_frame, _from, fromId) => {
+            if (fromId === OTHER_ID) otherSent++
+        }
+        const receive = other.receive.bind(other)
+        other.receive = (frame) => {
+            otherReceived++
+            receive(frame)
+        }
+        await hub.start(HUB_PORT, 900_000) // waits while another VM test file holds the bus port
+        for (const d of [other, peripherals]) {
+            hub.attach(d)
+            d.start()
+        }
+        vm = startOnBus(program, VM_ID)
+        await waitForLine("PROBE READY", 60_000)
+        // Pressed all at once: the events reach the VM in one burst and none may be lost.
+        keypad.press("1")
+        keypad.press("2")
+        keypad.press("#")
+        button.press(150)
+        await waitForLine("PROBE DONE", 20_000)
+    }, 1_200_000)
+
+    afterAll(async () => {
+        vm?.stop()
+        peripherals.stop()
+        other.stop()
+        await hub?.stop()
+    })
+
+    describe("a VM's DeviceScript clients on the simulated peripherals", () => {
+        test("the four roles bind within a few seconds", () => {
+            const bound = vm.lines().find((l) => l.startsWith("PROBE BOUND"))
+            expect(bound, vm.output().slice(-2000)).toMatch(/^PROBE BOUND true true true true in \d+ ms$/)
+            expect(Number(/in (\d+) ms/.exec(bound!)![1])).toBeLessThan(5000)
+        })
+
+        test("the VM reads the constant registers and writes the screen and the LED", () => {
+            expect(vm.lines()).toContain("PROBE SCREEN 2x16")
+            expect(vm.lines()).toContain("PROBE LABELS 123456789*0#")
+            expect(screen.text).toBe("HELLO\nPROBE")
+            expect(led.color).toBe("#ff8000")
+        })
+
+        test("the VM receives every key and the button press, in order", () => {
+            const events = vm.lines().filter((l) => /^PROBE (KEY|BUTTON)/.test(l))
+            expect(events, vm.output().slice(-2000)).toEqual(["PROBE KEY 0 1", "PROBE KEY 1 2", "PROBE KEY 11 #", "PROBE BUTTON DOWN", "PROBE BUTTON UP 150"])
+            expect(vm.lines()).toContain("PROBE DONE 12# 1")
+        })
+
+        test("the routing policy keeps the other board's screen away from the VM", () => {
+            expect(otherSent).toBeGreaterThan(0) // it did announce itself
+            expect(refused.has(`${OTHER_ID}>${VM_ID}`)).toBe(true)
+            expect(refused.has(`${VM_ID}>${OTHER_ID}`)).toBe(true)
+            expect(otherReceived).toBe(0)
+            expect(otherScreen.text).toBe("")
         })
     })
 })

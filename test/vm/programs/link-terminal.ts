@@ -17,7 +17,7 @@ for (let i = 0; i < 100 && !role.isBound; i++) await ds.sleep(50)
 console.log("LINK BOUND " + role.isBound)
 const ports = new MemoryServerPorts(devicePlatform.randomBytes)
 ports.addCard(TEST_CARD_ID, TEST_K, TEST_OPC, 100000)
-const card = new ApduCardPort(new CardLinkClient(role, 3000), LINK_MAX_COMMAND_DATA)
+const card = new ApduCardPort(new CardLinkClient(role, 500, 4), LINK_MAX_COMMAND_DATA)
 const uplink = new MemoryUplink(ports, devicePlatform, EAP_TYPE_AKA_PRIME)
 const wrong = await new TerminalRelay(card, uplink, devicePlatform.randomBytes).pay(
     { amount: 4000, currency: 410, installments: 0, merchantId: "MERCHANT0001", terminalId: "TERM0001", transactionId: fromHex("1111111111111111") },

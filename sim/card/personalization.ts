@@ -1,0 +1,34 @@
+// The issuer's side of personalization: the profile file written by `npm run provision card`
+// turned into the card's personalization record, cut into STORE DATA commands.
+
+import { CardProfile, encodeProfile } from "../../src/card/card-profile"
+import { INS_STORE_DATA, P1_LAST_BLOCK } from "../../src/card/card-personalization"
+import { encodeCommand } from "../../src/link/apdu"
+import { ACTIVECARD_AID, CLA_ISO, CLA_PROPRIETARY, INS_SELECT, P1_SELECT_BY_NAME } from "../../src/link/card-commands"
+import type { CardProfile as ProfileFile } from "../server/provision"
+
+export function personalizationRecord(file: ProfileFile, preferPrime = true): CardProfile {
+    return {
+        cardId: file.cardId,
+        realm: file.realm,
+        networkName: file.networkName,
+        k: Buffer.from(file.k, "hex"),
+        opc: Buffer.from(file.opc, "hex"),
+        pinSalt: Buffer.from(file.pin.salt, "hex"),
+        pinVerifier: Buffer.from(file.pin.verifier, "hex"),
+        maxPinTries: file.pin.maxTries,
+        noPinLimit: file.noPinLimit,
+        preferPrime,
+    }
+}
+
+/** SELECT, then the record in STORE DATA blocks of at most `blockSize` bytes (P2 = block number). */
+export function personalizationApdus(profile: CardProfile, blockSize = 200): Buffer[] {
+    const record = encodeProfile(profile)
+    const apdus = [encodeCommand({ cla: CLA_ISO, ins: INS_SELECT, p1: P1_SELECT_BY_NAME, p2: 0, data: Buffer.from(ACTIVECARD_AID, "hex"), le: 0 })]
+    for (let o = 0, block = 0; o < record.length; o += blockSize, block++) {
+        const last = o + blockSize >= record.length
+        apdus.push(encodeCommand({ cla: CLA_PROPRIETARY, ins: INS_STORE_DATA, p1: last ? P1_LAST_BLOCK : 0, p2: block, data: record.subarray(o, o + blockSize), le: 0 }))
+    }
+    return apdus
+}

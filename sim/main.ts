@@ -1,0 +1,122 @@
+// `npm start`: the project's main job. Builds the card and terminal firmware, starts the payment
+// server on embedded defaults, provisions and personalizes a demo card, and runs one complete
+// payment with the real bytecode in two VMs: amount and installments typed on the terminal's
+// keypad, the card tapped, the PIN typed when the terminal asks, approval. Prints the exchange as
+// the terminal saw it, then both displays. Exit code 0 on approval, 1 otherwise.
+// `npm run sim` (--interactive): the same boards, driven by a person (see `help`).
+
+import { createInterface } from "node:readline"
+import { buildFirmware, Simulator } from "./simulator/simulator"
+import { runSale } from "./simulator/sale"
+import { formatTraceLine } from "./trace/field-trace"
+
+const interactive = process.argv.includes("--interactive")
+const started = Date.now()
+const say = (line: string) => console.log(line)
+
+say("activecard simulator: card and terminal firmware in DeviceScript VMs, payment server in Node")
+say("building firmware (devices/card, devices/terminal) with the DeviceScript compiler...")
+const firmware = await buildFirmware()
+say(`  card image ${firmware.card.imageBytes} bytes, terminal image ${firmware.terminal.imageBytes} bytes`)
+// Server lines are printed in the timeline with the messages (and live in interactive mode).
+const sim = await Simulator.start({ firmware, log: (l) => (interactive || !l.startsWith("[server]") ? say("  " + l) : undefined) })
+process.on("SIGINT", () => void sim.stop().then(() => process.exit(130)))
+
+function displays(): void {
+    say("terminal display:  " + sim.terminalScreen.text.split("\n").join("\n                   "))
+    say("card display:      " + sim.cardScreen.text.split("\n").join("\n                   ") + `   (LED ${sim.cardLed.color})`)
+}
+
+function printTimeline(fromField: number, fromEntry: number): void {
+    const lines = sim.fieldLines()
+    sim.timeline.slice(fromEntry).forEach((e) => {
+        if (e.kind === "server") say(`      [server log] ${e.text}`)
+        else if (e.index >= fromField) say(formatTraceLine(lines[e.index], e.index + 1, 2))
+    })
+}
+
+async function demo(): Promise<number> {
+    const amount = 12500
+    const months = 3
+    say("")
+    say(`sale: ${amount} KRW in ${months} monthly installments, at terminal TERM0001 of merchant MERCHANT0001`)
+    say("the merchant types the amount and installments, the holder taps the card and types the PIN (masked)")
+    const result = await runSale(sim, { amount, months, pin: sim.pin })
+    say("")
+    say("what crossed the terminal, in order (readable: what the terminal can see; opaque: what it cannot use):")
+    printTimeline(0, 0)
+    say("")
+    say(`result after ${result.tapToResultMs} ms from tap (PIN typing included), ${((Date.now() - started) / 1000).toFixed(1)} s in all:`)
+    // The display was cleared for the next sale: show what it showed.
+    say("terminal display:  " + result.display.split("\n").join("\n                   "))
+    const receipt = sim.cardHistory.filter((t) => /^(APPROVED|DECLINED|AUTHENTICATED|CANCELLED|WRONG PIN|CARD LOCKED|PAYMENT MISMATCH)/.test(t)).at(-1) ?? "(none)"
+    say("card receipt:      " + receipt + "   (verified by the card under AT_MAC)")
+    if (!result.approved) say(`NOT APPROVED: ${result.display.split("\n")[0]}`)
+    return result.approved ? 0 : 1
+}
+
+async function repl(): Promise<void> {
+    say("")
+    say("interactive: type `help`. Displays are printed when they change.")
+    sim.terminalScreen.onChange = ((prev) => (t: string) => {
+        prev(t)
+        say("  [terminal] " + t.split("\n").join(" | "))
+    })(sim.terminalScreen.onChange)
+    sim.cardScreen.onChange = ((prev) => (t: string) => {
+        prev(t)
+        say("  [card]     " + t.split("\n").join(" | "))
+    })(sim.cardScreen.onChange)
+    const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: "sim> " })
+    let shownField = 0
+    let shownEntries = 0
+    rl.prompt()
+    for await (const raw of rl) {
+        const line = raw.trim()
+        const [cmd, ...rest] = line.split(/\s+/)
+        try {
+            if (cmd === "help" || cmd === "") {
+                say("  <digits, # or *>   press those keys on the terminal keypad (# confirms, * clears/cancels)")
+                say("  tap | pull         hold the card to the terminal / take it away (also mid-transaction)")
+                say("  pin                type the demo card's PIN on the keypad (masked), then #")
+                say("  button             press the card's button (refuse the payment on its display, or show the last result)")
+                say("  server stop|start  stop or restart the payment server (its data is kept)")
+                say("  reboot             power-cycle the card (its flash is kept)")
+                say("  trace              the messages that crossed the field since the last `trace`")
+                say("  status | quit")
+            } else if (/^[0-9#*]+$/.test(cmd)) await sim.keys(cmd)
+            else if (cmd === "tap") sim.tap()
+            else if (cmd === "pull") sim.pull()
+            else if (cmd === "pin") await sim.keys(sim.pin + "#")
+            else if (cmd === "button") sim.pressCardButton()
+            else if (cmd === "server" && rest[0] === "stop") await sim.stopServer()
+            else if (cmd === "server" && rest[0] === "start") await sim.startServer()
+            else if (cmd === "reboot") await sim.rebootCard()
+            else if (cmd === "trace") {
+                printTimeline(shownField, shownEntries)
+                shownField = sim.fieldLines().length
+                shownEntries = sim.timeline.length
+            } else if (cmd === "status") {
+                displays()
+                say(`field: ${sim.field}, server: ${sim.server ? "running" : "stopped"}, retransmitted frames: ${sim.retransmissions}`)
+            } else if (cmd === "quit" || cmd === "exit") break
+            else say(`  unknown command ${cmd}: try help`)
+        } catch (e) {
+            say(`  ${(e as Error).message}`)
+        }
+        rl.prompt()
+    }
+    rl.close()
+}
+
+let code = 1
+try {
+    if (interactive) {
+        await repl()
+        code = 0
+    } else code = await demo()
+} catch (e) {
+    console.error(`simulation failed: ${(e as Error).message}`)
+} finally {
+    await sim.stop()
+}
+process.exit(code)

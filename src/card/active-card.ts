@@ -1,0 +1,116 @@
+// The active card as an application: a blank card runs the personalization applet; a
+// personalized one loads its profile, PIN counter, SQN window and identities from flash and runs
+// the payment applet. What the holder sees (display, LED) and the button are injected ports, the
+// same in the simulator and on a board.
+
+import { AkaPlatform } from "../eap/aka-crypto"
+import { formatAmount } from "../payment/money"
+import { Payment } from "../payment/payment"
+import { CardApplet } from "./card-applet"
+import { CardSession, CardUi } from "./card-session"
+import { PersonalizationApplet } from "./card-personalization"
+import { CardProfile } from "./card-profile"
+import { loadCard, SettingsCardStorage, SettingsPort, storeNewProfile, StoredCard } from "./card-store"
+
+export const LED_OFF = 0x000000
+export const LED_IDLE = 0x000020
+export const LED_WAITING = 0x302000
+export const LED_APPROVED = 0x003000
+export const LED_REFUSED = 0x300000
+
+/** The holder-facing parts of the card. */
+export interface CardPanel {
+    show(text: string): void
+    led(rgb: number): void
+}
+
+export class ActiveCard {
+    private applet: CardApplet | null = null
+    private perso: PersonalizationApplet | null = null
+    private lastStatus = ""
+    /** The card's number of completed exchanges since boot (for the simulator's status line). */
+    transactions = 0
+
+    constructor(
+        private readonly settings: SettingsPort,
+        private readonly platform: AkaPlatform,
+        private readonly panel: CardPanel,
+        /** Largest response data per APDU on this card's link. */
+        private readonly maxResponse: number,
+    ) {}
+
+    /** Loads the card from flash; a blank (or unreadable) card waits for personalization. */
+    async boot(): Promise<void> {
+        let stored: StoredCard | null = null
+        try {
+            stored = await loadCard(this.settings)
+        } catch (e) {
+            stored = null
+        }
+        if (stored === null) {
+            const self = this
+            this.perso = new PersonalizationApplet(async (p: CardProfile) => {
+                await storeNewProfile(self.settings, p)
+            })
+            this.panel.show("BLANK CARD\nAWAITING ISSUER")
+            this.panel.led(LED_WAITING)
+            return
+        }
+        this.startPayments(stored)
+    }
+
+    personalized(): boolean {
+        return this.applet !== null
+    }
+
+    private startPayments(stored: StoredCard): void {
+        const self = this
+        const panel = this.panel
+        const ui: CardUi = {
+            showPayment: (p: Payment) => {
+                let text = "PAY " + formatAmount(p.amount, p.currency) + "\n"
+                text += p.installments > 1 ? p.installments + " MONTHS" : "SINGLE PAYMENT"
+                text += "\n" + p.merchantId
+                panel.show(text)
+                panel.led(LED_WAITING)
+            },
+            showStatus: (t: string) => {
+                self.lastStatus = t
+                panel.show(t)
+                if (t.indexOf("APPROVED") === 0 || t === "AUTHENTICATED") panel.led(LED_APPROVED)
+                else if (t === "PIN OK") panel.led(LED_WAITING)
+                else panel.led(LED_REFUSED)
+                if (t.indexOf("APPROVED") === 0 || t.indexOf("DECLINED") === 0 || t === "AUTHENTICATED") self.transactions++
+            },
+        }
+        const storage = new SettingsCardStorage(this.settings)
+        const options = { preferPrime: stored.profile.preferPrime, allowAka: true, networkName: stored.profile.networkName, usePseudonyms: true }
+        const platform = this.platform
+        const noPinLimit = stored.profile.noPinLimit
+        this.applet = new CardApplet(() => new CardSession(stored.aka, stored.pin, options, platform, storage, ui, noPinLimit), this.maxResponse)
+        this.panel.show(stored.pin.triesLeft > 0 ? "ACTIVECARD\nREADY" : "CARD LOCKED")
+        this.panel.led(stored.pin.triesLeft > 0 ? LED_IDLE : LED_REFUSED)
+    }
+
+    /** One APDU from whichever link reached the card. */
+    async process(apdu: Buffer): Promise<Buffer> {
+        const applet = this.applet
+        if (applet !== null) return await applet.process(apdu)
+        const perso = this.perso
+        if (perso === null) return Buffer.from([0x6f, 0x00])
+        const answer = await perso.process(apdu)
+        if (perso.personalized()) {
+            this.perso = null
+            await this.boot()
+        }
+        return answer
+    }
+
+    /** The button: refuse the payment on display, or else show the last outcome again. */
+    buttonPressed(): void {
+        const applet = this.applet
+        const session = applet !== null ? applet.currentSession() : null
+        if (session !== null && session.cancel()) return
+        if (this.lastStatus !== "") this.panel.show(this.lastStatus)
+    }
+}

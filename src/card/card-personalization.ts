@@ -1,0 +1,97 @@
+// A blank card's only application: personalization by the issuer (GlobalPlatform-style STORE
+// DATA, CLA 80 INS E2, P2 = block number from 0, P1 bit 8 on the last block). The blocks form one
+// personalization record (card-profile.ts); on the last block the card validates it, stores it in
+// flash and becomes a payment card. A personalized card no longer runs this application, so a
+// profile can be written exactly once.
+
+import {
+    Command,
+    decodeCommand,
+    encodeResponse,
+    SW_APPLICATION_NOT_FOUND,
+    SW_CLA_NOT_SUPPORTED,
+    SW_CONDITIONS_NOT_SATISFIED,
+    SW_INS_NOT_SUPPORTED,
+    SW_OK,
+    SW_UNKNOWN,
+    SW_WRONG_DATA,
+    SW_WRONG_LENGTH,
+} from "../link/apdu"
+import { ACTIVECARD_AID, CLA_ISO, CLA_PROPRIETARY, INS_SELECT, P1_SELECT_BY_NAME } from "../link/card-commands"
+import { concat, toHex } from "../bytes"
+import { CardProfile, decodeProfile } from "./card-profile"
+
+export const INS_STORE_DATA = 0xe2
+export const P1_LAST_BLOCK = 0x80
+/** Incorrect P1-P2: a block out of sequence. */
+export const SW_WRONG_P1P2 = 0x6a86
+const MAX_RECORD = 512
+
+export class PersonalizationApplet {
+    private blocks: Buffer[] = []
+    private bytes = 0
+    private done = false
+
+    constructor(
+        /** Stores the profile durably; resolves once it is in flash. */
+        private readonly store: (p: CardProfile) => Promise<void>,
+    ) {}
+
+    personalized(): boolean {
+        return this.done
+    }
+
+    async process(apdu: Buffer): Promise<Buffer> {
+        try {
+            return await this.dispatch(apdu)
+        } catch (e) {
+            return encodeResponse(Buffer.alloc(0), SW_UNKNOWN)
+        }
+    }
+
+    private status(sw: number): Buffer {
+        return encodeResponse(Buffer.alloc(0), sw)
+    }
+
+    private async dispatch(apdu: Buffer): Promise<Buffer> {
+        let c: Command
+        try {
+            c = decodeCommand(apdu)
+        } catch (e) {
+            return this.status(SW_WRONG_LENGTH)
+        }
+        if (c.cla === CLA_ISO && c.ins === INS_SELECT) {
+            this.blocks = []
+            this.bytes = 0
+            return this.status(c.p1 === P1_SELECT_BY_NAME && toHex(c.data) === ACTIVECARD_AID ? SW_OK : SW_APPLICATION_NOT_FOUND)
+        }
+        if (c.cla !== CLA_PROPRIETARY) return this.status(SW_CLA_NOT_SUPPORTED)
+        if (c.ins !== INS_STORE_DATA) return this.status(SW_INS_NOT_SUPPORTED)
+        if (this.done) return this.status(SW_CONDITIONS_NOT_SATISFIED)
+        if (c.p2 !== this.blocks.length) {
+            this.blocks = []
+            this.bytes = 0
+            return this.status(SW_WRONG_P1P2)
+        }
+        this.bytes += c.data.length
+        if (this.bytes > MAX_RECORD) {
+            this.blocks = []
+            this.bytes = 0
+            return this.status(SW_WRONG_LENGTH)
+        }
+        this.blocks.push(c.data)
+        if ((c.p1 & P1_LAST_BLOCK) === 0) return this.status(SW_OK)
+        const record = concat(this.blocks)
+        this.blocks = []
+        this.bytes = 0
+        let profile: CardProfile
+        try {
+            profile = decodeProfile(record)
+        } catch (e) {
+            return this.status(SW_WRONG_DATA)
+        }
+        await this.store(profile)
+        this.done = true
+        return this.status(SW_OK)
+    }
+}

@@ -1,0 +1,122 @@
+// The card's personalization record: what an issuer writes into a blank card once (STORE DATA),
+// as simple tag-length-value fields. Keys and the PIN verifier travel only in this record and in
+// the card's flash; nothing here is ever displayed or logged.
+
+import { concat, copyOf, fromUtf8, readUIntBE, uintToBytes, utf8At } from "../bytes"
+
+export class ProfileFormatError extends Error {
+    constructor(message: string) {
+        super(message)
+        this.name = "ProfileFormatError"
+    }
+}
+
+export interface CardProfile {
+    cardId: string
+    realm: string
+    /** Expected EAP-AKA' network name ("" accepts the server's). */
+    networkName: string
+    k: Buffer
+    opc: Buffer
+    pinSalt: Buffer
+    pinVerifier: Buffer
+    maxPinTries: number
+    /** Payments at or under this many minor units need no PIN. */
+    noPinLimit: number
+    /** EAP-AKA' first (EAP-AKA still accepted when the server insists without bidding-down). */
+    preferPrime: boolean
+}
+
+const TAG_CARD_ID = 0x01
+const TAG_REALM = 0x02
+const TAG_NETWORK_NAME = 0x03
+const TAG_K = 0x04
+const TAG_OPC = 0x05
+const TAG_PIN_SALT = 0x06
+const TAG_PIN_VERIFIER = 0x07
+const TAG_PIN_TRIES = 0x08
+const TAG_NO_PIN_LIMIT = 0x09
+const TAG_OPTIONS = 0x0a
+
+const OPTION_PREFER_PRIME = 1
+
+export const MAX_CARD_ID = 32
+export const MAX_REALM = 64
+
+function tlv(tag: number, value: Buffer): Buffer {
+    if (value.length > 255) throw new ProfileFormatError("field too long")
+    const head = Buffer.alloc(2)
+    head[0] = tag
+    head[1] = value.length
+    return concat([head, value])
+}
+
+function validText(s: string, min: number, max: number, what: string): void {
+    if (s.length < min || s.length > max) throw new ProfileFormatError(what + " must be " + min + ".." + max + " characters")
+    for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i)
+        if (c <= 0x20 || c > 0x7e || c === 0x40) throw new ProfileFormatError(what + " must be printable, without spaces or @")
+    }
+}
+
+export function validateProfile(p: CardProfile): void {
+    validText(p.cardId, 4, MAX_CARD_ID, "card ID")
+    validText(p.realm, 1, MAX_REALM, "realm")
+    if (p.networkName.length > MAX_REALM) throw new ProfileFormatError("network name too long")
+    if (p.k.length !== 16 || p.opc.length !== 16) throw new ProfileFormatError("K and OPc must be 16 bytes")
+    if (p.pinSalt.length !== 16 || p.pinVerifier.length !== 32) throw new ProfileFormatError("PIN salt must be 16 bytes and verifier 32")
+    if (!(p.maxPinTries >= 1 && p.maxPinTries <= 15 && Math.floor(p.maxPinTries) === p.maxPinTries)) throw new ProfileFormatError("PIN tries must be 1..15")
+    if (!(p.noPinLimit >= 0 && p.noPinLimit <= 281474976710655 && Math.floor(p.noPinLimit) === p.noPinLimit)) throw new ProfileFormatError("no-PIN limit out of range")
+}
+
+export function encodeProfile(p: CardProfile): Buffer {
+    validateProfile(p)
+    return concat([
+        tlv(TAG_CARD_ID, fromUtf8(p.cardId)),
+        tlv(TAG_REALM, fromUtf8(p.realm)),
+        tlv(TAG_NETWORK_NAME, fromUtf8(p.networkName)),
+        tlv(TAG_K, p.k),
+        tlv(TAG_OPC, p.opc),
+        tlv(TAG_PIN_SALT, p.pinSalt),
+        tlv(TAG_PIN_VERIFIER, p.pinVerifier),
+        tlv(TAG_PIN_TRIES, uintToBytes(p.maxPinTries, 1)),
+        tlv(TAG_NO_PIN_LIMIT, uintToBytes(p.noPinLimit, 6)),
+        tlv(TAG_OPTIONS, uintToBytes(p.preferPrime ? OPTION_PREFER_PRIME : 0, 1)),
+    ])
+}
+
+/** Every tag exactly once, nothing unknown, every length right; throws ProfileFormatError otherwise. */
+export function decodeProfile(b: Buffer): CardProfile {
+    const fields: Buffer[] = []
+    for (let t = 0; t <= TAG_OPTIONS; t++) fields.push(Buffer.alloc(0))
+    const seen: boolean[] = []
+    for (let t = 0; t <= TAG_OPTIONS; t++) seen.push(false)
+    let o = 0
+    while (o < b.length) {
+        if (o + 2 > b.length) throw new ProfileFormatError("truncated field header")
+        const tag = b[o]
+        const len = b[o + 1]
+        if (o + 2 + len > b.length) throw new ProfileFormatError("truncated field")
+        if (tag < TAG_CARD_ID || tag > TAG_OPTIONS) throw new ProfileFormatError("unknown tag " + tag)
+        if (seen[tag]) throw new ProfileFormatError("duplicate tag " + tag)
+        seen[tag] = true
+        fields[tag] = copyOf(b, o + 2, o + 2 + len)
+        o += 2 + len
+    }
+    for (let t = TAG_CARD_ID; t <= TAG_OPTIONS; t++) if (!seen[t]) throw new ProfileFormatError("missing tag " + t)
+    if (fields[TAG_PIN_TRIES].length !== 1 || fields[TAG_NO_PIN_LIMIT].length !== 6 || fields[TAG_OPTIONS].length !== 1) throw new ProfileFormatError("bad number field")
+    const p: CardProfile = {
+        cardId: utf8At(fields[TAG_CARD_ID], 0, fields[TAG_CARD_ID].length),
+        realm: utf8At(fields[TAG_REALM], 0, fields[TAG_REALM].length),
+        networkName: utf8At(fields[TAG_NETWORK_NAME], 0, fields[TAG_NETWORK_NAME].length),
+        k: fields[TAG_K],
+        opc: fields[TAG_OPC],
+        pinSalt: fields[TAG_PIN_SALT],
+        pinVerifier: fields[TAG_PIN_VERIFIER],
+        maxPinTries: fields[TAG_PIN_TRIES][0],
+        noPinLimit: readUIntBE(fields[TAG_NO_PIN_LIMIT], 0, 6),
+        preferPrime: (fields[TAG_OPTIONS][0] & OPTION_PREFER_PRIME) !== 0,
+    }
+    validateProfile(p)
+    return p
+}

@@ -1,0 +1,120 @@
+// Where the card keeps itself: named settings in flash, each value small (the DeviceScript
+// settings store takes about 200 bytes per value). The PIN try counter, the SQN window and the
+// identities change during transactions and get their own keys, so each write is one small value.
+// The profile key is written last at personalization: a card is personalized once it exists.
+
+import { milenageKey } from "../crypto/milenage"
+import { IND_COUNT, SqnWindow } from "../crypto/sqn"
+import { PeerState, ReauthContext } from "../eap/aka-peer"
+import { concat, copyOf, fromUtf8, readUIntBE, uintToBytes, utf8At } from "../bytes"
+import { CardStorage } from "./card-session"
+import { CardProfile, decodeProfile, encodeProfile } from "./card-profile"
+import { PinRecord } from "./pin"
+
+/** Durable named values (DeviceScript settings on the device, a file in Node tests). */
+export interface SettingsPort {
+    /** null when the key was never written. */
+    read(key: string): Promise<Buffer | null>
+    /** Resolves once the value is durably stored. */
+    write(key: string, value: Buffer): Promise<void>
+}
+
+export const KEY_PROFILE = "ac.profile"
+export const KEY_PIN_TRIES = "ac.pintries"
+export const KEY_SQN = "ac.sqn"
+export const KEY_PSEUDONYM = "ac.pseudonym"
+export const KEY_REAUTH = "ac.reauth"
+
+const SEQ_BYTES = 6
+
+export function encodeSqn(w: SqnWindow): Buffer {
+    const out = Buffer.alloc(IND_COUNT * SEQ_BYTES)
+    for (let i = 0; i < IND_COUNT; i++) out.set(uintToBytes(w.seqMs[i], SEQ_BYTES), i * SEQ_BYTES)
+    return out
+}
+
+export function decodeSqn(b: Buffer): SqnWindow {
+    if (b.length !== IND_COUNT * SEQ_BYTES) throw new RangeError("stored SQN window has the wrong size")
+    const seqMs: number[] = []
+    for (let i = 0; i < IND_COUNT; i++) seqMs.push(readUIntBE(b, i * SEQ_BYTES, SEQ_BYTES))
+    return new SqnWindow(seqMs)
+}
+
+function lengthPrefixed(b: Buffer): Buffer {
+    return concat([uintToBytes(b.length, 1), b])
+}
+
+/** Re-auth ID and context, or an empty value when there is none. */
+export function encodeReauth(id: string, r: ReauthContext | null): Buffer {
+    if (r === null || id === "") return Buffer.alloc(0)
+    return concat([uintToBytes(r.method, 1), uintToBytes(r.counter, 2), lengthPrefixed(r.kEncr), lengthPrefixed(r.kAut), lengthPrefixed(r.reauthKey), lengthPrefixed(fromUtf8(id))])
+}
+
+export function decodeReauth(b: Buffer): { id: string; context: ReauthContext | null } {
+    if (b.length === 0) return { id: "", context: null }
+    const parts: Buffer[] = []
+    let o = 3
+    for (let i = 0; i < 4; i++) {
+        if (o >= b.length || o + 1 + b[o] > b.length) throw new RangeError("stored re-auth context is truncated")
+        parts.push(copyOf(b, o + 1, o + 1 + b[o]))
+        o += 1 + b[o]
+    }
+    return { id: utf8At(parts[3], 0, parts[3].length), context: { method: b[0], counter: readUIntBE(b, 1, 2), kEncr: parts[0], kAut: parts[1], reauthKey: parts[2] } }
+}
+
+export interface StoredCard {
+    profile: CardProfile
+    aka: PeerState
+    pin: PinRecord
+}
+
+/** The personalized card from flash, or null for a blank card. */
+export async function loadCard(s: SettingsPort): Promise<StoredCard | null> {
+    const raw = await s.read(KEY_PROFILE)
+    if (raw === null || raw.length === 0) return null
+    const profile = decodeProfile(raw)
+    const tries = await s.read(KEY_PIN_TRIES)
+    const sqn = await s.read(KEY_SQN)
+    const pseudonym = await s.read(KEY_PSEUDONYM)
+    const reauth = decodeReauth((await s.read(KEY_REAUTH)) || Buffer.alloc(0))
+    // A missing try counter after personalization means flash was tampered with: fail closed (locked).
+    const triesLeft = tries !== null && tries.length === 1 ? Math.min(tries[0], profile.maxPinTries) : 0
+    return {
+        profile: profile,
+        aka: {
+            cardId: profile.cardId,
+            realm: profile.realm,
+            key: milenageKey(profile.k, profile.opc),
+            sqn: sqn !== null ? decodeSqn(sqn) : new SqnWindow(),
+            pseudonym: pseudonym !== null ? utf8At(pseudonym, 0, pseudonym.length) : "",
+            reauthId: reauth.id,
+            reauth: reauth.context,
+        },
+        pin: { salt: profile.pinSalt, verifier: profile.pinVerifier, triesLeft: triesLeft, maxTries: profile.maxPinTries },
+    }
+}
+
+/** Personalization: fresh counters first, the profile last (the commit point). */
+export async function storeNewProfile(s: SettingsPort, p: CardProfile): Promise<void> {
+    const record = encodeProfile(p)
+    await s.write(KEY_PIN_TRIES, uintToBytes(p.maxPinTries, 1))
+    await s.write(KEY_SQN, encodeSqn(new SqnWindow()))
+    await s.write(KEY_PSEUDONYM, Buffer.alloc(0))
+    await s.write(KEY_REAUTH, Buffer.alloc(0))
+    await s.write(KEY_PROFILE, record)
+}
+
+/** The card session's durable state, in settings. */
+export class SettingsCardStorage implements CardStorage {
+    constructor(private readonly settings: SettingsPort) {}
+
+    async savePin(r: PinRecord): Promise<void> {
+        await this.settings.write(KEY_PIN_TRIES, uintToBytes(r.triesLeft, 1))
+    }
+
+    async saveAkaState(s: PeerState): Promise<void> {
+        await this.settings.write(KEY_SQN, encodeSqn(s.sqn))
+        await this.settings.write(KEY_PSEUDONYM, fromUtf8(s.pseudonym))
+        await this.settings.write(KEY_REAUTH, encodeReauth(s.reauthId, s.reauth))
+    }
+}

@@ -1,0 +1,118 @@
+// The merchant terminal as an application, one sale at a time, as a state machine:
+//   AMOUNT (keypad) -> MONTHS (keypad) -> TAP (wait for a card in the field) -> PAYING (relay,
+//   PIN pad when the card asks) -> RESULT (approval number, or code and reason)
+// Keypad, display and card reader are injected: Jacdac roles on the device, whatever the
+// simulator or a board provides behind them. Keys: digits, '#' confirms, '*' clears or cancels.
+
+import { formatAmount } from "../payment/money"
+import { Payment, MAX_AMOUNT } from "../payment/payment"
+import { CardPort, PinEntry, TerminalOutcome, TerminalRelay, UplinkPort } from "./terminal-relay"
+
+export const APP_AMOUNT = 0
+export const APP_MONTHS = 1
+export const APP_TAP = 2
+export const APP_PAYING = 3
+export const APP_RESULT = 4
+
+export const KEY_ENTER = "#"
+export const KEY_CANCEL = "*"
+
+export interface TerminalDisplay {
+    show(text: string): void
+}
+
+export interface Keypad {
+    /** The next key label pressed, or "" when none came within the timeout. */
+    nextKey(timeoutMs: number): Promise<string>
+}
+
+export interface CardReader {
+    /** Resolves true once a card is in the field, false after the timeout. */
+    waitForCard(timeoutMs: number): Promise<boolean>
+    card(): CardPort
+}
+
+export interface SaleSettings {
+    terminalId: string
+    merchantId: string
+    currency: number
+    /** How long a holder may take at each prompt and to tap. */
+    promptTimeoutMs: number
+}
+
+export class TerminalApp {
+    state = APP_AMOUNT
+
+    constructor(
+        private readonly display: TerminalDisplay,
+        private readonly keypad: Keypad,
+        private readonly reader: CardReader,
+        private readonly uplink: UplinkPort,
+        private readonly randomBytes: (n: number) => Buffer,
+        private readonly settings: SaleSettings,
+    ) {}
+
+    /** Digits up to '#'; null when cancelled or timed out. `render` shows the digits typed so far. */
+    private async readNumber(render: (typed: string) => string, maxDigits: number, mask: boolean): Promise<string | null> {
+        let typed = ""
+        for (;;) {
+            let shown = typed
+            if (mask) {
+                shown = ""
+                for (let i = 0; i < typed.length; i++) shown += "*"
+            }
+            this.display.show(render(shown))
+            const key = await this.keypad.nextKey(this.settings.promptTimeoutMs)
+            if (key === "") return null
+            if (key === KEY_ENTER) return typed
+            if (key === KEY_CANCEL) {
+                if (typed === "") return null
+                typed = ""
+            } else if (key.length === 1 && key >= "0" && key <= "9" && typed.length < maxDigits) typed += key
+        }
+    }
+
+    private finish(message: string, outcome: TerminalOutcome | null): TerminalOutcome | null {
+        this.state = APP_RESULT
+        this.display.show(message)
+        return outcome
+    }
+
+    /** One sale; null when the merchant or holder cancelled before the card was involved. */
+    async sale(): Promise<TerminalOutcome | null> {
+        const currency = this.settings.currency
+        this.state = APP_AMOUNT
+        const amountText = await this.readNumber((t: string) => "AMOUNT\n" + (t === "" ? "0" : formatAmount(parseInt(t), currency)), 12, false)
+        if (amountText === null || amountText === "") return this.finish("CANCELLED", null)
+        const amount = parseInt(amountText)
+        if (!(amount > 0 && amount <= MAX_AMOUNT)) return this.finish("INVALID AMOUNT", null)
+        this.state = APP_MONTHS
+        const monthsText = await this.readNumber((t: string) => "INSTALLMENTS\n" + (t === "" ? "NONE" : t + " MONTHS"), 2, false)
+        if (monthsText === null) return this.finish("CANCELLED", null)
+        const months = monthsText === "" ? 0 : parseInt(monthsText)
+        const shown = formatAmount(amount, currency) + (months > 1 ? " / " + months + " MONTHS" : "")
+        this.state = APP_TAP
+        this.display.show("TAP CARD\n" + shown)
+        if (!(await this.reader.waitForCard(this.settings.promptTimeoutMs))) return this.finish("NO CARD - CANCELLED", null)
+        this.state = APP_PAYING
+        this.display.show("PROCESSING\nKEEP CARD IN FIELD")
+        const payment: Payment = {
+            amount: amount,
+            currency: currency,
+            installments: months,
+            merchantId: this.settings.merchantId,
+            terminalId: this.settings.terminalId,
+            transactionId: this.randomBytes(8),
+        }
+        const self = this
+        const pinPad: PinEntry = {
+            enterPin: async () => {
+                const pin = await self.readNumber((t: string) => "ENTER PIN\n" + t, 12, true)
+                self.display.show("PROCESSING\nKEEP CARD IN FIELD")
+                return pin
+            },
+        }
+        const outcome = await new TerminalRelay(this.reader.card(), this.uplink, this.randomBytes).pay(payment, pinPad)
+        return this.finish(outcome.message + "\n" + shown, outcome)
+    }
+}

@@ -1,0 +1,21 @@
+// Flash settings in memory for Node tests of the card application: survives "reboots" (a new
+// ActiveCard over the same object) and counts writes per key.
+
+import { SettingsPort } from "../../src/card/card-store"
+
+export class MemorySettings implements SettingsPort {
+    readonly values = new Map<string, Buffer>()
+    readonly writes: string[] = []
+
+    async read(key: string): Promise<Buffer | null> {
+        const v = this.values.get(key)
+        return v !== undefined && v.length > 0 ? Buffer.from(v) : null
+    }
+
+    async write(key: string, value: Buffer): Promise<void> {
+        if (key.length > 13) throw new RangeError("settings keys are at most 13 characters")
+        if (value.length > 200) throw new RangeError(`setting ${key} is ${value.length} bytes: over the 200 the device takes`)
+        this.writes.push(key)
+        this.values.set(key, Buffer.from(value))
+    }
+}
