@@ -1,6 +1,6 @@
-// The device's flash settings (@devicescript/settings) as the portable SettingsPort. A write is
-// read back before it counts: the settings service answers in order, so the read-back proves the
-// value reached flash (the PIN try counter relies on this).
+// The device's flash settings (@devicescript/settings) as the portable SettingsPort. A verified
+// write is read back before it counts: the settings service answers in order, so the read-back
+// proves the value reached flash (the PIN try counter and the SQN window rely on this).
 
 import * as ds from "@devicescript/core"
 import { settings } from "@devicescript/settings"
@@ -20,8 +20,9 @@ async function read(key: string): Promise<Buffer | null> {
     return value && value.length > 0 ? value : null
 }
 
-async function write(key: string, value: Buffer): Promise<void> {
+async function write(key: string, value: Buffer, verify: boolean): Promise<void> {
     await settings.set(key, value)
+    if (!verify) return
     const back = await read(key)
     const ok = back === null ? value.length === 0 : constantTimeEqual(back, value)
     if (!ok) throw new Error("flash write of " + key + " did not persist")

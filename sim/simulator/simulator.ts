@@ -61,6 +61,8 @@ export interface SimulatorOptions {
     dataDir: string | null
     /** Progress lines (server log included); secrets never reach it. */
     log: (line: string) => void
+    /** The demo card's no-PIN limit in minor units (0: always ask for the PIN). */
+    noPinLimit: number
     /** How long to wait for the bus port if another simulator holds it (tests queue on it). */
     waitForBusMs: number
 }
@@ -122,7 +124,7 @@ export class Simulator {
     }
 
     static async start(partial: Partial<SimulatorOptions> & { firmware: Firmware }): Promise<Simulator> {
-        const options: SimulatorOptions = { methods: [EAP_TYPE_AKA_PRIME, EAP_TYPE_AKA], cardPrefersPrime: true, tamper: false, dataDir: null, log: () => {}, waitForBusMs: 0, ...partial }
+        const options: SimulatorOptions = { methods: [EAP_TYPE_AKA_PRIME, EAP_TYPE_AKA], cardPrefersPrime: true, tamper: false, dataDir: null, log: () => {}, waitForBusMs: 0, noPinLimit: 0, ...partial }
         const sim = new Simulator(options)
         try {
             await sim.boot()
@@ -231,7 +233,7 @@ export class Simulator {
         await this.startServer()
         const server = this.server!
         // The issuer provisions the demo card (server side + profile file) and the terminal.
-        const issued = await provisionCard(server.store, { cardId: this.cardId, pan: "9410000000000017", holder: "DEMO HOLDER", currency: 410, balance: 5_000_000, limit: 2_000_000, realm: "pay.activecard.example", networkName: "", noPinLimit: 0 })
+        const issued = await provisionCard(server.store, { cardId: this.cardId, pan: "9410000000000017", holder: "DEMO HOLDER", currency: 410, balance: 5_000_000, limit: 2_000_000, realm: "pay.activecard.example", networkName: "", noPinLimit: o.noPinLimit })
         this.pin = issued.pin
         const profileFile = join(this.dir, "card-profile.json")
         writeCardFiles(profileFile, issued.profile, issued.pin)

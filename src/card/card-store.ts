@@ -6,7 +6,7 @@
 import { milenageKey } from "../crypto/milenage"
 import { IND_COUNT, SqnWindow } from "../crypto/sqn"
 import { PeerState, ReauthContext } from "../eap/aka-peer"
-import { concat, copyOf, fromUtf8, readUIntBE, uintToBytes, utf8At } from "../bytes"
+import { concat, constantTimeEqual, copyOf, fromUtf8, readUIntBE, uintToBytes, utf8At } from "../bytes"
 import { CardStorage } from "./card-session"
 import { CardProfile, decodeProfile, encodeProfile } from "./card-profile"
 import { PinRecord } from "./pin"
@@ -15,8 +15,11 @@ import { PinRecord } from "./pin"
 export interface SettingsPort {
     /** null when the key was never written. */
     read(key: string): Promise<Buffer | null>
-    /** Resolves once the value is durably stored. */
-    write(key: string, value: Buffer): Promise<void>
+    /**
+     * Stores a value. With `verify`, resolves only once the value is proven stored (read back):
+     * for what must survive a power cut before the card answers (PIN try counter, SQN window).
+     */
+    write(key: string, value: Buffer, verify: boolean): Promise<void>
 }
 
 export const KEY_PROFILE = "ac.profile"
@@ -97,24 +100,43 @@ export async function loadCard(s: SettingsPort): Promise<StoredCard | null> {
 /** Personalization: fresh counters first, the profile last (the commit point). */
 export async function storeNewProfile(s: SettingsPort, p: CardProfile): Promise<void> {
     const record = encodeProfile(p)
-    await s.write(KEY_PIN_TRIES, uintToBytes(p.maxPinTries, 1))
-    await s.write(KEY_SQN, encodeSqn(new SqnWindow()))
-    await s.write(KEY_PSEUDONYM, Buffer.alloc(0))
-    await s.write(KEY_REAUTH, Buffer.alloc(0))
-    await s.write(KEY_PROFILE, record)
+    await s.write(KEY_PIN_TRIES, uintToBytes(p.maxPinTries, 1), true)
+    await s.write(KEY_SQN, encodeSqn(new SqnWindow()), true)
+    await s.write(KEY_PSEUDONYM, Buffer.alloc(0), true)
+    await s.write(KEY_REAUTH, Buffer.alloc(0), true)
+    await s.write(KEY_PROFILE, record, true)
 }
 
-/** The card session's durable state, in settings. */
+/**
+ * The card session's durable state, in settings. Unchanged values are not written again (each
+ * write costs a flash cycle); the PIN counter and the SQN window are verified, pseudonym and
+ * re-auth context are not (losing them only means a full authentication next time).
+ */
 export class SettingsCardStorage implements CardStorage {
+    private readonly keys: string[] = []
+    private readonly last: Buffer[] = []
+
     constructor(private readonly settings: SettingsPort) {}
 
+    private async put(key: string, value: Buffer, verify: boolean): Promise<void> {
+        const i = this.keys.indexOf(key)
+        if (i >= 0 && constantTimeEqual(this.last[i], value)) return
+        await this.settings.write(key, value, verify)
+        if (i >= 0) this.last[i] = value
+        else {
+            this.keys.push(key)
+            this.last.push(value)
+        }
+    }
+
     async savePin(r: PinRecord): Promise<void> {
-        await this.settings.write(KEY_PIN_TRIES, uintToBytes(r.triesLeft, 1))
+        // Always written: the counter must be in flash before every comparison.
+        await this.settings.write(KEY_PIN_TRIES, uintToBytes(r.triesLeft, 1), true)
     }
 
     async saveAkaState(s: PeerState): Promise<void> {
-        await this.settings.write(KEY_SQN, encodeSqn(s.sqn))
-        await this.settings.write(KEY_PSEUDONYM, fromUtf8(s.pseudonym))
-        await this.settings.write(KEY_REAUTH, encodeReauth(s.reauthId, s.reauth))
+        await this.put(KEY_SQN, encodeSqn(s.sqn), true)
+        await this.put(KEY_PSEUDONYM, fromUtf8(s.pseudonym), false)
+        await this.put(KEY_REAUTH, encodeReauth(s.reauthId, s.reauth), false)
     }
 }

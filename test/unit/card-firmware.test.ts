@@ -154,6 +154,8 @@ describe("payments with the card application", () => {
             expect(panel.shown.at(-1)).toBe("APPROVED " + first.approvalNumber)
             expect(panel.leds.at(-1)).toBe(LED_APPROVED)
             expect(settings.writes).toContain(KEY_SQN)
+            expect(settings.verified).toContain(KEY_SQN) // the SQN window is proven stored before the card answers
+            expect(settings.writes.filter((k) => k === KEY_SQN)).toHaveLength(2) // personalization + once per exchange, not again when unchanged
             // Reboot: a new card application over the same flash keeps SQN and pseudonym, and pays again.
             card = await bootCard(settings, panel)
             const stored = (await loadCard(settings))!
@@ -194,8 +196,10 @@ describe("payments with the card application", () => {
         await port.offer(payment(5000, "0101010101010101"))
         await port.pinRequired()
         settings.writes.length = 0
+        settings.verified.length = 0
         await port.verifyPin(TEST_PIN)
         expect(settings.writes).toEqual([KEY_PIN_TRIES, KEY_PIN_TRIES]) // decrement, then restore on success
+        expect(settings.verified).toEqual([KEY_PIN_TRIES, KEY_PIN_TRIES]) // each read back before the card goes on
     })
 
     test("the holder's button refuses the payment on display", async () => {
