@@ -156,7 +156,7 @@ async function main(): Promise<void> {
     console.log(`\nGC heap held (VM heap filled with ${perBuffer}-byte buffers until OutOfMemory; resolution one buffer):`)
     console.log(`  free heap at start (baseline program):            ~${base * perBuffer} bytes (${base} buffers)`)
     console.log(`  encryption tables + one key schedule:             ~${(base - enc) * perBuffer} bytes`)
-    console.log(`  + decryption table and schedule (AT_ENCR_DATA):   ~${(enc - dec) * perBuffer} bytes more`)
+    console.log(`  + decryption (inverse S-box, schedule; no table):  ~${(enc - dec) * perBuffer} bytes more`)
     console.log(`  plain layout: 4 T-tables + number-array S-box:    ~${(base - ref4) * perBuffer} bytes`)
     console.log(`  compact layout: 1 T-table + number-array S-box:   ~${(base - ref1) * perBuffer} bytes`)
 

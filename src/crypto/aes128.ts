@@ -7,8 +7,8 @@
 // The tables cost about 8 KB of GC heap (a VM array slot is 8 bytes); they are built on the first
 // key expansion so firmware that never uses AES never pays for them.
 //
-// Decryption is only needed for AT_ENCR_DATA, so it uses one table plus rotations (2 KB) and is
-// built on the first decryption key schedule.
+// Decryption is only needed for AT_ENCR_DATA (a few blocks per authentication), so it holds no
+// T-table: InvMixColumns is computed on words, and only the 256-byte inverse S-box is kept.
 
 let encryptionReady = false
 let SBOX: Buffer = Buffer.alloc(0)
@@ -18,7 +18,6 @@ let TE2: number[] = []
 let TE3: number[] = []
 let decryptionReady = false
 let INV_SBOX: Buffer = Buffer.alloc(0)
-let TD0: number[] = []
 
 function xtime(x: number): number {
     return ((x << 1) ^ ((x & 0x80) !== 0 ? 0x11b : 0)) & 0xff
@@ -26,11 +25,13 @@ function xtime(x: number): number {
 
 function buildEncryptionTables(): void {
     // S-box from the multiplicative inverse in GF(2^8) and the affine map (FIPS 197 5.1.1).
-    const exp: number[] = []
-    const log: number[] = []
+    // Byte-sized scratch tables in Buffers: number arrays cost 8 bytes a slot in the VM, and these
+    // live at the same time as the four T-tables, which sets the card's peak heap.
+    const exp = Buffer.alloc(256)
+    const log = Buffer.alloc(256)
     let x = 1
     for (let i = 0; i < 255; i++) {
-        exp.push(x)
+        exp[i] = x
         log[x] = i
         x ^= xtime(x)
     }
@@ -69,19 +70,26 @@ function buildEncryptionTables(): void {
 function buildDecryptionTables(): void {
     const inv = Buffer.alloc(256)
     for (let i = 0; i < 256; i++) inv[SBOX[i]] = i
-    const td: number[] = []
-    for (let i = 0; i < 256; i++) {
-        // 9s, 11s, 13s, 14s from doublings, so building the table stays well inside one VM slice.
-        const s = inv[i]
-        const s2 = xtime(s)
-        const s4 = xtime(s2)
-        const s8 = xtime(s4)
-        const t = ((s8 ^ s4 ^ s2) << 24) | ((s8 ^ s) << 16) | ((s8 ^ s4 ^ s) << 8) | (s8 ^ s2 ^ s)
-        td.push(t | 0)
-    }
     INV_SBOX = inv
-    TD0 = td
     decryptionReady = true
+}
+
+/**
+ * InvMixColumns of one column held big-endian in a word (FIPS 197 5.3.3), without tables: the
+ * inverse matrix is MixColumns after b_i = a_i ^ 4(a_i ^ a_i+2), with xtime done on all four
+ * bytes at once (inlined: a call costs the VM as much as the arithmetic). Decryption only serves
+ * AT_ENCR_DATA (a few blocks per authentication), so it computes instead of holding a 2 KB table
+ * at the card's busiest moment.
+ */
+function invMixColumn(w: number): number {
+    let x = w ^ ((w << 16) | (w >>> 16))
+    x = ((x & 0x7f7f7f7f) << 1) ^ (((x >>> 7) & 0x01010101) * 0x1b)
+    x = ((x & 0x7f7f7f7f) << 1) ^ (((x >>> 7) & 0x01010101) * 0x1b)
+    const p = w ^ x
+    const r8 = (p << 8) | (p >>> 24)
+    let y = p ^ r8
+    y = ((y & 0x7f7f7f7f) << 1) ^ (((y >>> 7) & 0x01010101) * 0x1b)
+    return (y ^ r8 ^ ((p << 16) | (p >>> 16)) ^ ((p << 24) | (p >>> 8))) | 0
 }
 
 /** Expanded AES-128 key: 44 encryption round-key words; decryption words added on first use. */
@@ -89,10 +97,6 @@ export interface Aes128Key {
     readonly enc: number[]
     /** Equivalent-inverse-cipher round keys, computed on the first decryption (empty until then). */
     dec: number[]
-}
-
-function ror8(x: number): number {
-    return (x >>> 8) | (x << 24)
 }
 
 export function aes128ExpandKey(key: Buffer): Aes128Key {
@@ -195,22 +199,12 @@ export function aes128EncryptBlock(key: Aes128Key, input: Buffer, inOff: number,
 /** Equivalent inverse cipher key schedule (FIPS 197 5.3.5): reversed round keys, InvMixColumns on rounds 1..9. */
 function decryptionKey(key: Aes128Key): number[] {
     if (key.dec.length !== 0) return key.dec
-    if (!decryptionReady) buildDecryptionTables()
-    const T = TD0
-    const S = SBOX
     const enc = key.enc
     const dk: number[] = []
     for (let r = 10; r >= 0; r--) {
         for (let c = 0; c < 4; c++) {
             const w = enc[4 * r + c]
-            if (r === 0 || r === 10) {
-                dk.push(w)
-            } else {
-                // InvMixColumns(w) = sum of TD0 rotations of InvSubBytes(SubBytes(byte)).
-                dk.push(
-                    (T[S[w >>> 24]] ^ ror8(T[S[(w >>> 16) & 255]]) ^ ror8(ror8(T[S[(w >>> 8) & 255]])) ^ ror8(ror8(ror8(T[S[w & 255]])))) | 0
-                )
-            }
+            dk.push(r === 0 || r === 10 ? w : invMixColumn(w))
         }
     }
     key.dec = dk
@@ -218,36 +212,20 @@ function decryptionKey(key: Aes128Key): number[] {
 }
 
 export function aes128DecryptBlock(key: Aes128Key, input: Buffer, inOff: number, output: Buffer, outOff: number): void {
+    if (!decryptionReady) buildDecryptionTables()
     const dk = decryptionKey(key)
-    const T = TD0
     const IS = INV_SBOX
     let s0 = wordAt(input, inOff) ^ dk[0]
     let s1 = wordAt(input, inOff + 4) ^ dk[1]
     let s2 = wordAt(input, inOff + 8) ^ dk[2]
     let s3 = wordAt(input, inOff + 12) ^ dk[3]
-    // One table: TD1..TD3 are TD0 rotated by 8, 16, 24 bits, inlined (a function call per
-    // rotation would double the VM steps).
+    // Equivalent inverse cipher: InvShiftRows and InvSubBytes per column, then InvMixColumns.
     let k = 4
-    let a = 0
-    let b = 0
-    let c = 0
     for (let r = 1; r < 10; r++) {
-        a = T[(s3 >>> 16) & 255]
-        b = T[(s2 >>> 8) & 255]
-        c = T[s1 & 255]
-        const t0 = T[s0 >>> 24] ^ ((a >>> 8) | (a << 24)) ^ ((b >>> 16) | (b << 16)) ^ ((c >>> 24) | (c << 8)) ^ dk[k]
-        a = T[(s0 >>> 16) & 255]
-        b = T[(s3 >>> 8) & 255]
-        c = T[s2 & 255]
-        const t1 = T[s1 >>> 24] ^ ((a >>> 8) | (a << 24)) ^ ((b >>> 16) | (b << 16)) ^ ((c >>> 24) | (c << 8)) ^ dk[k + 1]
-        a = T[(s1 >>> 16) & 255]
-        b = T[(s0 >>> 8) & 255]
-        c = T[s3 & 255]
-        const t2 = T[s2 >>> 24] ^ ((a >>> 8) | (a << 24)) ^ ((b >>> 16) | (b << 16)) ^ ((c >>> 24) | (c << 8)) ^ dk[k + 2]
-        a = T[(s2 >>> 16) & 255]
-        b = T[(s1 >>> 8) & 255]
-        c = T[s0 & 255]
-        const t3 = T[s3 >>> 24] ^ ((a >>> 8) | (a << 24)) ^ ((b >>> 16) | (b << 16)) ^ ((c >>> 24) | (c << 8)) ^ dk[k + 3]
+        const t0 = invMixColumn((IS[s0 >>> 24] << 24) | (IS[(s3 >>> 16) & 255] << 16) | (IS[(s2 >>> 8) & 255] << 8) | IS[s1 & 255]) ^ dk[k]
+        const t1 = invMixColumn((IS[s1 >>> 24] << 24) | (IS[(s0 >>> 16) & 255] << 16) | (IS[(s3 >>> 8) & 255] << 8) | IS[s2 & 255]) ^ dk[k + 1]
+        const t2 = invMixColumn((IS[s2 >>> 24] << 24) | (IS[(s1 >>> 16) & 255] << 16) | (IS[(s0 >>> 8) & 255] << 8) | IS[s3 & 255]) ^ dk[k + 2]
+        const t3 = invMixColumn((IS[s3 >>> 24] << 24) | (IS[(s2 >>> 16) & 255] << 16) | (IS[(s1 >>> 8) & 255] << 8) | IS[s0 & 255]) ^ dk[k + 3]
         s0 = t0
         s1 = t1
         s2 = t2

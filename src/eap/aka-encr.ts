@@ -2,7 +2,7 @@
 // padded with AT_PADDING to a whole number of blocks.
 
 import { aes128ExpandKey } from "../crypto/aes128"
-import { aes128CbcDecrypt, aes128CbcEncrypt, MAX_CBC_BYTES } from "../crypto/aes128-cbc"
+import { aes128CbcDecryptAsync, aes128CbcEncrypt, MAX_CBC_BYTES } from "../crypto/aes128-cbc"
 import {
     AkaAttribute,
     AkaFormatError,
@@ -32,12 +32,12 @@ export function encryptAttributes(kEncr: Buffer, iv: Buffer, inner: AkaAttribute
 }
 
 /** The attributes inside AT_ENCR_DATA, or an empty list when the message has none. */
-export function decryptAttributes(kEncr: Buffer, attrs: AkaAttribute[], prime: boolean): AkaAttribute[] {
+export async function decryptAttributes(kEncr: Buffer, attrs: AkaAttribute[], prime: boolean, yieldSlice: () => Promise<void>): Promise<AkaAttribute[]> {
     const encr = findAttribute(attrs, AT_ENCR_DATA)
     const iv = findAttribute(attrs, AT_IV)
     if (encr === null && iv === null) return []
     if (encr === null || iv === null) throw new AkaFormatError("AT_ENCR_DATA and AT_IV must come together")
     const data = valueReservedData(encr)
     if (data.length > MAX_CBC_BYTES) throw new AkaFormatError("AT_ENCR_DATA too long")
-    return decodeEncryptedAttributes(aes128CbcDecrypt(aes128ExpandKey(kEncr), valueReserved16(iv), data), prime)
+    return decodeEncryptedAttributes(await aes128CbcDecryptAsync(aes128ExpandKey(kEncr), valueReserved16(iv), data, yieldSlice), prime)
 }

@@ -352,7 +352,7 @@ export class AkaPeer {
         this.outcome.serverAuthenticated = true
         let inner: AkaAttribute[]
         try {
-            inner = decryptAttributes(keys.kEncr, m.attributes, prime)
+            inner = await decryptAttributes(keys.kEncr, m.attributes, prime, this.platform.yieldSlice)
         } catch (e: any) {
             return this.clientError(req, "AT_ENCR_DATA: " + e.message)
         }
@@ -440,7 +440,7 @@ export class AkaPeer {
         const prime = isPrime(this.method)
         let inner: AkaAttribute[]
         try {
-            inner = decryptAttributes(ctx.kEncr, m.attributes, prime)
+            inner = await decryptAttributes(ctx.kEncr, m.attributes, prime, this.platform.yieldSlice)
         } catch (e: any) {
             return this.clientError(req, "AT_ENCR_DATA: " + e.message)
         }

@@ -438,7 +438,7 @@ export class AkaServerSession {
         }
         let inner: AkaAttribute[]
         try {
-            inner = decryptAttributes(ctx.kEncr, m.attributes, isPrime(this.method))
+            inner = await decryptAttributes(ctx.kEncr, m.attributes, isPrime(this.method), this.platform.yieldSlice)
         } catch (e: any) {
             return this.failure("AT_ENCR_DATA: " + e.message)
         }
