@@ -15,8 +15,6 @@ export const LINK_MAX_COMMAND_DATA = 200
 export class CardLinkClient implements ApduLink {
     private answer: Buffer | null = null
     private seq = 0
-    /** Frames sent again because no answer came in time (for the simulator's figures). */
-    retransmissions = 0
 
     constructor(
         private readonly role: ds.CardLink,
@@ -56,7 +54,6 @@ export class CardLinkClient implements ApduLink {
         const frame = concat([head, apdu])
         this.answer = null
         for (let attempt = 0; attempt < tries; attempt++) {
-            if (attempt > 0) this.retransmissions++
             await this.role.transceive(frame)
             for (let waited = 0; waited < retryMs; waited += 5) {
                 const a = this.answer

@@ -4,6 +4,7 @@ import { describe } from "vitest"
 import { buildProgram, runTestMode } from "../../sim/vm/devs-cli"
 import { protocolCases } from "../shared/protocol-cases"
 import { apduCases } from "../shared/apdu-cases"
+import { linkFramingCases } from "../shared/link-framing-cases"
 import { nodeAkaPlatform } from "../../sim/node-platform"
 import { declareVmCases } from "../support/vm-cases"
 
@@ -11,5 +12,5 @@ const program = await buildProgram("test/vm/programs/protocol.ts", "protocol")
 const run = await runTestMode(program, 240_000)
 
 describe(`EAP-AKA protocol, card application and terminal relay inside the DeviceScript VM (image ${program.imageBytes} bytes)`, () => {
-    declareVmCases(run, protocolCases(nodeAkaPlatform).length + apduCases(nodeAkaPlatform).length)
+    declareVmCases(run, protocolCases(nodeAkaPlatform).length + apduCases(nodeAkaPlatform).length + linkFramingCases().length)
 })

@@ -2,6 +2,7 @@
 
 import { protocolCases } from "../../shared/protocol-cases"
 import { apduCases } from "../../shared/apdu-cases"
+import { linkFramingCases } from "../../shared/link-framing-cases"
 import { CryptoCase } from "../../shared/crypto-cases"
 import { devicePlatform } from "../../../devices/common/platform"
 import { runVmCases, vmCase } from "./harness"
@@ -13,4 +14,5 @@ function add(c: CryptoCase): void {
 }
 protocolCases(devicePlatform).forEach(add)
 apduCases(devicePlatform).forEach(add)
+linkFramingCases().forEach(add)
 await runVmCases()

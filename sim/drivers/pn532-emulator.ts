@@ -1,0 +1,101 @@
+// A PN532 at I2C address 0x24, emulated at the frame level for the driver tests: it parses the
+// host's real frames (checksums checked: a bad one is ignored, as the chip does), answers with an
+// ACK then the response frame, behind the I2C ready byte, resends its last answer on NACK, and
+// plays a card in its field (an APDU handler) for InListPassiveTarget and InDataExchange.
+// Faults can be injected: a damaged answer, an answer that never gets ready, the card leaving.
+
+import { decodePn532Frame, encodePn532Frame, ACK_FRAME, PN532_INFO, PN532_NACK, Pn532FrameError, TFI_HOST_TO_PN532, TFI_PN532_TO_HOST, ERROR_FRAME, Pn532Frame } from "../../src/link/pn532-frame"
+import type { I2cPort } from "../../src/drivers/pn532-reader"
+
+export interface EmulatedCard {
+    uid: Buffer
+    ats: Buffer
+    process(apdu: Buffer): Promise<Buffer>
+}
+
+export class Pn532Emulator implements I2cPort {
+    /** The card in the field, or null. */
+    card: EmulatedCard | null = null
+    /** Damage the next N answers (one flipped checksum byte each). */
+    corruptNext = 0
+    /** Never become ready again (a hung chip or a cut bus). */
+    hung = false
+    readonly commands: number[] = []
+    private queue: Buffer[] = []
+    private last: Buffer | null = null
+    private listed = false
+
+    async write(address: number, data: Buffer): Promise<void> {
+        if (address !== 0x24) throw new Error(`no I2C device at 0x${address.toString(16)}`)
+        let f: Pn532Frame
+        try {
+            f = decodePn532Frame(data)
+        } catch (e) {
+            if (e instanceof Pn532FrameError) return // the chip ignores a frame it cannot check
+            throw e
+        }
+        if (f.kind === PN532_NACK) {
+            if (this.last) this.queue.push(this.last)
+            return
+        }
+        if (f.kind !== PN532_INFO || f.tfi !== TFI_HOST_TO_PN532 || f.data.length < 1) {
+            this.queue.push(ACK_FRAME, ERROR_FRAME)
+            return
+        }
+        this.commands.push(f.data[0])
+        this.queue.push(ACK_FRAME)
+        const answer = await this.execute(f.data[0], f.data.subarray(1))
+        if (answer === null) {
+            this.queue.push(ERROR_FRAME) // a command the chip does not know: syntax error
+            return
+        }
+        this.last = encodePn532Frame(TFI_PN532_TO_HOST, Buffer.concat([Buffer.from([f.data[0] + 1]), answer]))
+        this.queue.push(this.last)
+    }
+
+    async read(address: number, length: number): Promise<Buffer> {
+        if (address !== 0x24) throw new Error(`no I2C device at 0x${address.toString(16)}`)
+        const out = Buffer.alloc(length)
+        if (this.hung || this.queue.length === 0) return out // status 00: not ready
+        out[0] = 0x01
+        if (length === 1) return out // a status poll does not consume the frame
+        let frame = this.queue.shift()!
+        if (frame !== ACK_FRAME && this.corruptNext > 0) {
+            this.corruptNext--
+            frame = Buffer.from(frame)
+            frame[frame.length - 2] ^= 0xff
+        }
+        frame.copy(out, 1, 0, Math.min(frame.length, length - 1))
+        return out
+    }
+
+    private async execute(code: number, params: Buffer): Promise<Buffer | null> {
+        switch (code) {
+            case 0x02:
+                return Buffer.from([0x32, 0x01, 0x06, 0x07]) // PN532 v1.6, ISO 14443 A/B and 18092
+            case 0x14:
+                return Buffer.alloc(0)
+            case 0x4a: {
+                const card = this.card
+                if (!card || params[0] !== 0x01 || params[1] !== 0x00) {
+                    this.listed = false
+                    return Buffer.from([0x00])
+                }
+                this.listed = true
+                return Buffer.concat([Buffer.from([0x01, 0x01, 0x00, 0x04, 0x20, card.uid.length]), card.uid, card.ats])
+            }
+            case 0x40: {
+                const card = this.card
+                if (!card || !this.listed || params[0] !== 0x01) {
+                    this.listed = false
+                    return Buffer.from([0x01]) // timeout: no answer from the target
+                }
+                return Buffer.concat([Buffer.from([0x00]), await card.process(params.subarray(1))])
+            }
+            case 0x52:
+                this.listed = false
+                return Buffer.from([0x00])
+        }
+        return null
+    }
+}

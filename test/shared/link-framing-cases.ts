@@ -1,0 +1,81 @@
+// IrDA SIR and PN532 framing against published values, written to run in Node and inside the
+// DeviceScript VM (the drivers that use them run as bytecode on the boards).
+
+import { BOF, CE, encodeSirFrame, EOF, fcs16, SirReceiver } from "../../src/link/irda-sir"
+import { decodePn532Frame, encodePn532Frame, ERROR_FRAME, ACK_FRAME, NACK_FRAME, PN532_ACK, PN532_ERROR, PN532_INFO, PN532_NACK } from "../../src/link/pn532-frame"
+import { concat, fromHex, fromUtf8, toHex } from "../../src/bytes"
+import { I2cPort, Pn532Reader } from "../../src/drivers/pn532-reader"
+import { CryptoCase } from "./crypto-cases"
+
+function ok(cond: boolean, what: string): void {
+    if (!cond) throw new Error(what)
+}
+
+export function linkFramingCases(): CryptoCase[] {
+    return [
+        {
+            name: "IrDA SIR: FCS check value (CRC-16/X.25 of 123456789 = 906E), escaping and round trip",
+            run: async () => {
+                ok(fcs16(fromUtf8("123456789")) === 0x906e, "FCS check value")
+                const content = fromHex("00c0c17dff20a404")
+                const got: Buffer[] = []
+                const dropped: string[] = []
+                const r = new SirReceiver({
+                    frame: (c: Buffer) => {
+                        got.push(c)
+                    },
+                    dropped: (why: string) => {
+                        dropped.push(why)
+                    },
+                })
+                const wire = encodeSirFrame(content, 2)
+                ok(wire[2] === BOF && wire[wire.length - 1] === EOF, "delimiters")
+                ok(wire[4] === CE && wire[5] === (BOF ^ 0x20), "BOF escaped")
+                r.push(wire)
+                const bad = encodeSirFrame(content, 0)
+                bad[1] = bad[1] ^ 1
+                r.push(bad)
+                ok(got.length === 1 && toHex(got[0]) === toHex(content), "frame received")
+                ok(dropped.length === 1 && dropped[0] === "bad FCS", "corrupted frame dropped: " + dropped.join(","))
+            },
+        },
+        {
+            name: "PN532: the User Manual's GetFirmwareVersion and SAMConfiguration frames, ACK, NACK, error frame",
+            run: async () => {
+                ok(toHex(encodePn532Frame(0xd4, fromHex("02"))) === "0000ff02fed4022a00", "GetFirmwareVersion")
+                ok(toHex(encodePn532Frame(0xd4, fromHex("14011401"))) === "0000ff05fbd4140114010200", "SAMConfiguration")
+                const answer = decodePn532Frame(fromHex("0000ff06fad50332010607e800"))
+                ok(answer.kind === PN532_INFO && answer.tfi === 0xd5 && toHex(answer.data) === "0332010607", "firmware version answer")
+                ok(decodePn532Frame(ACK_FRAME).kind === PN532_ACK, "ACK")
+                ok(decodePn532Frame(NACK_FRAME).kind === PN532_NACK, "NACK")
+                ok(decodePn532Frame(ERROR_FRAME).kind === PN532_ERROR, "error frame")
+                const big = Buffer.alloc(264)
+                for (let i = 0; i < big.length; i++) big[i] = i & 0xff
+                const ext = decodePn532Frame(encodePn532Frame(0xd4, big))
+                ok(ext.kind === PN532_INFO && toHex(ext.data) === toHex(big), "extended frame round trip")
+            },
+        },
+        {
+            name: "PN532 reader driver: GetFirmwareVersion over a scripted I2C bus with the manual's bytes (ready byte, ACK, answer)",
+            run: async () => {
+                const written: string[] = []
+                const reads: Buffer[] = [fromHex("00"), fromHex("01"), concat([fromHex("01"), ACK_FRAME]), fromHex("01"), fromHex("010000ff06fad50332010607e800")]
+                const bus: I2cPort = {
+                    write: async (address: number, data: Buffer) => {
+                        written.push(address + ":" + toHex(data))
+                    },
+                    read: async (address: number, length: number) => {
+                        const next = reads.shift()
+                        const out = Buffer.alloc(length)
+                        if (next) out.set(next.length > length ? next.slice(0, length) : next, 0)
+                        return out
+                    },
+                }
+                const reader = new Pn532Reader(bus, async (ms: number) => {}, 20)
+                const version = await reader.firmwareVersion()
+                ok(written.length === 1 && written[0] === "36:0000ff02fed4022a00", "command frame written: " + written.join(" "))
+                ok(toHex(version) === "32010607", "firmware version " + toHex(version))
+            },
+        },
+    ]
+}
