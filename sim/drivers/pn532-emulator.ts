@@ -1,7 +1,9 @@
 // A PN532 at I2C address 0x24, emulated at the frame level for the driver tests: it parses the
 // host's real frames (checksums checked: a bad one is ignored, as the chip does), answers with an
-// ACK then the response frame, behind the I2C ready byte, resends its last answer on NACK, and
-// plays a card in its field (an APDU handler) for InListPassiveTarget and InDataExchange.
+// ACK then the response frame, behind the I2C ready byte (an answer may come much later, as
+// TgGetData does), and resends its last answer on NACK.
+//   As a reader: InListPassiveTarget and InDataExchange reach `card`, the card in its field.
+//   As a card (TgInitAsTarget, TgGetData, TgSetData): `asCard()` is what a reader's field sees.
 // Faults can be injected: a damaged answer, an answer that never gets ready, the card leaving.
 
 import { decodePn532Frame, encodePn532Frame, ACK_FRAME, PN532_INFO, PN532_NACK, Pn532FrameError, TFI_HOST_TO_PN532, TFI_PN532_TO_HOST, ERROR_FRAME, Pn532Frame } from "../../src/link/pn532-frame"
@@ -10,7 +12,8 @@ import type { I2cPort } from "../../src/drivers/pn532-reader"
 export interface EmulatedCard {
     uid: Buffer
     ats: Buffer
-    process(apdu: Buffer): Promise<Buffer>
+    /** The card's answer, or null when it gave none (it left, or its field dropped). */
+    process(apdu: Buffer): Promise<Buffer | null>
 }
 
 export class Pn532Emulator implements I2cPort {
@@ -42,15 +45,54 @@ export class Pn532Emulator implements I2cPort {
             this.queue.push(ACK_FRAME, ERROR_FRAME)
             return
         }
-        this.commands.push(f.data[0])
+        const code = f.data[0]
+        this.commands.push(code)
         this.queue.push(ACK_FRAME)
-        const answer = await this.execute(f.data[0], f.data.subarray(1))
-        if (answer === null) {
-            this.queue.push(ERROR_FRAME) // a command the chip does not know: syntax error
-            return
+        // The answer is queued whenever it is ready: at once, or when the other side of the field acts.
+        void this.execute(code, f.data.subarray(1)).then((answer) => {
+            if (answer === null) {
+                this.queue.push(ERROR_FRAME) // a command the chip does not know: syntax error
+                return
+            }
+            this.last = encodePn532Frame(TFI_PN532_TO_HOST, Buffer.concat([Buffer.from([code + 1]), answer]))
+            this.queue.push(this.last)
+        })
+    }
+
+    // Card emulation: what the reader on the other side of the field sends, and waits for.
+    private fieldOn = false
+    private readonly inbox: Buffer[] = []
+    private answerTo: ((answer: Buffer | null) => void) | null = null
+
+    /** This chip in card emulation, as a reader's field sees it. */
+    asCard(uid: Buffer): EmulatedCard {
+        return {
+            uid,
+            ats: Buffer.from("0578807002", "hex"),
+            process: (apdu) =>
+                new Promise<Buffer | null>((resolve) => {
+                    this.fieldOn = true
+                    this.answerTo = resolve
+                    this.inbox.push(Buffer.from(apdu))
+                }),
         }
-        this.last = encodePn532Frame(TFI_PN532_TO_HOST, Buffer.concat([Buffer.from([f.data[0] + 1]), answer]))
-        this.queue.push(this.last)
+    }
+
+    /** A reader's field reached this chip (it will be activated by TgInitAsTarget). */
+    fieldAppears(): void {
+        this.fieldOn = true
+    }
+
+    /** The field is gone: whatever the card firmware waits for fails, as on the chip. */
+    fieldDrops(): void {
+        this.fieldOn = false
+        this.inbox.length = 0
+        this.answerTo?.(null)
+        this.answerTo = null
+    }
+
+    private async until(cond: () => boolean): Promise<void> {
+        while (!cond()) await new Promise((r) => setTimeout(r, 1))
     }
 
     async read(address: number, length: number): Promise<Buffer> {
@@ -75,6 +117,20 @@ export class Pn532Emulator implements I2cPort {
                 return Buffer.from([0x32, 0x01, 0x06, 0x07]) // PN532 v1.6, ISO 14443 A/B and 18092
             case 0x14:
                 return Buffer.alloc(0)
+            case 0x8c: // TgInitAsTarget: answers once a reader activates us (mode, then the reader's first bytes)
+                await this.until(() => this.fieldOn)
+                return Buffer.from([0x04, 0xe0, 0x80])
+            case 0x86: // TgGetData: the reader's next APDU, or "released" when the field drops
+                await this.until(() => this.inbox.length > 0 || !this.fieldOn)
+                return this.inbox.length > 0 ? Buffer.concat([Buffer.from([0x00]), this.inbox.shift()!]) : Buffer.from([0x29])
+            case 0x8e: {
+                // TgSetData: the card's answer goes back to the reader
+                const reply = this.answerTo
+                this.answerTo = null
+                if (!this.fieldOn || !reply) return Buffer.from([0x29])
+                reply(Buffer.from(params))
+                return Buffer.from([0x00])
+            }
             case 0x4a: {
                 const card = this.card
                 if (!card || params[0] !== 0x01 || params[1] !== 0x00) {
@@ -90,7 +146,12 @@ export class Pn532Emulator implements I2cPort {
                     this.listed = false
                     return Buffer.from([0x01]) // timeout: no answer from the target
                 }
-                return Buffer.concat([Buffer.from([0x00]), await card.process(params.subarray(1))])
+                const answer = await card.process(params.subarray(1))
+                if (answer === null) {
+                    this.listed = false
+                    return Buffer.from([0x01]) // the target did not answer
+                }
+                return Buffer.concat([Buffer.from([0x00]), answer])
             }
             case 0x52:
                 this.listed = false

@@ -5,6 +5,7 @@ import { BOF, CE, encodeSirFrame, EOF, fcs16, SirReceiver } from "../../src/link
 import { decodePn532Frame, encodePn532Frame, ERROR_FRAME, ACK_FRAME, NACK_FRAME, PN532_ACK, PN532_ERROR, PN532_INFO, PN532_NACK } from "../../src/link/pn532-frame"
 import { concat, fromHex, fromUtf8, toHex } from "../../src/bytes"
 import { I2cPort, Pn532Reader } from "../../src/drivers/pn532-reader"
+import { Pn532Target, TARGET_SERVING } from "../../src/drivers/pn532-target"
 import { CryptoCase } from "./crypto-cases"
 
 function ok(cond: boolean, what: string): void {
@@ -75,6 +76,51 @@ export function linkFramingCases(): CryptoCase[] {
                 const version = await reader.firmwareVersion()
                 ok(written.length === 1 && written[0] === "36:0000ff02fed4022a00", "command frame written: " + written.join(" "))
                 ok(toHex(version) === "32010607", "firmware version " + toHex(version))
+            },
+        },
+        {
+            name: "PN532 card emulation driver: one TgGetData / TgSetData round over a scripted I2C bus",
+            run: async () => {
+                const written: string[] = []
+                const answerFrame = (tfiData: string) => concat([fromHex("01"), encodePn532Frame(0xd5, fromHex(tfiData))])
+                const reads: Buffer[] = [
+                    fromHex("01"),
+                    concat([fromHex("01"), ACK_FRAME]),
+                    fromHex("01"),
+                    answerFrame("8d04e080"), // TgInitAsTarget: activated
+                    fromHex("01"),
+                    concat([fromHex("01"), ACK_FRAME]),
+                    fromHex("01"),
+                    answerFrame("870000a4040000"), // TgGetData: status 00, an APDU
+                    fromHex("01"),
+                    concat([fromHex("01"), ACK_FRAME]),
+                    fromHex("01"),
+                    answerFrame("8f00"), // TgSetData: status 00
+                ]
+                const bus: I2cPort = {
+                    write: async (address: number, data: Buffer) => {
+                        written.push(toHex(data))
+                    },
+                    read: async (address: number, length: number) => {
+                        const next = reads.shift()
+                        const out = Buffer.alloc(length)
+                        if (next) out.set(next.length > length ? next.slice(0, length) : next, 0)
+                        return out
+                    },
+                }
+                const target = new Pn532Target(bus, async (ms: number) => {}, 20, fromHex("a1b2c3"))
+                ok(await target.activate(), "activated")
+                ok(target.state === TARGET_SERVING, "serving")
+                const seen: string[] = []
+                const served = await target.serveOne({
+                    process: async (apdu: Buffer) => {
+                        seen.push(toHex(apdu))
+                        return fromHex("9000")
+                    },
+                })
+                ok(served && seen.length === 1 && seen[0] === "00a4040000", "APDU handed to the card: " + seen.join(","))
+                ok(written.length === 3 && written[2] === toHex(encodePn532Frame(0xd4, fromHex("8e9000"))), "answer sent with TgSetData: " + written.join(" "))
+                ok(written[0].indexOf("d48c050400a1b2c320") >= 0, "TgInitAsTarget parameters: " + written[0])
             },
         },
     ]
