@@ -6,6 +6,7 @@ import { decodePn532Frame, encodePn532Frame, ERROR_FRAME, ACK_FRAME, NACK_FRAME,
 import { concat, fromHex, fromUtf8, toHex } from "../../src/bytes"
 import { I2cPort, Pn532Reader } from "../../src/drivers/pn532-reader"
 import { Pn532Target, TARGET_SERVING } from "../../src/drivers/pn532-target"
+import { Sc16is750Irda } from "../../src/drivers/sc16is750-irda"
 import { CryptoCase } from "./crypto-cases"
 
 function ok(cond: boolean, what: string): void {
@@ -121,6 +122,44 @@ export function linkFramingCases(): CryptoCase[] {
                 ok(served && seen.length === 1 && seen[0] === "00a4040000", "APDU handed to the card: " + seen.join(","))
                 ok(written.length === 3 && written[2] === toHex(encodePn532Frame(0xd4, fromHex("8e9000"))), "answer sent with TgSetData: " + written.join(" "))
                 ok(written[0].indexOf("d48c050400a1b2c320") >= 0, "TgInitAsTarget parameters: " + written[0])
+            },
+        },
+        {
+            name: "SC16IS750 IrDA driver: set-up registers, and a frame sent and heard back on a loopback bridge",
+            run: async () => {
+                // A bridge whose transmitter is seen by its own receiver: THR bytes come back in RHR.
+                const regs: number[] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+                const looped: number[] = []
+                const setup: string[] = []
+                let pointer = 0
+                const bus: I2cPort = {
+                    write: async (address: number, data: Buffer) => {
+                        pointer = data[0] >> 3
+                        for (let i = 1; i < data.length; i++) {
+                            if (pointer === 0 && regs[3] === 0x03) looped.push(data[i])
+                            else {
+                                regs[pointer] = data[i]
+                                setup.push(pointer + "=" + data[i])
+                            }
+                        }
+                    },
+                    read: async (address: number, length: number) => {
+                        const out = Buffer.alloc(length)
+                        for (let i = 0; i < length; i++) {
+                            if (pointer === 8) out[i] = 64
+                            else if (pointer === 9) out[i] = looped.length
+                            else if (pointer === 0) out[i] = looped.length > 0 ? looped.shift() || 0 : 0
+                            else out[i] = regs[pointer]
+                        }
+                        return out
+                    },
+                }
+                const irda = new Sc16is750Irda(bus, async (ms: number) => {}, 50)
+                await irda.begin()
+                ok(setup.join(" ") === "3=128 0=96 1=0 3=191 2=16 3=3 2=7 4=64", "set-up sequence: " + setup.join(" "))
+                await irda.sendFrame(fromHex("00a404000bf041435449564543415244"))
+                const heard = await irda.receiveFrame(50)
+                ok(heard !== null && toHex(heard) === "00a404000bf041435449564543415244", "frame heard back")
             },
         },
     ]
