@@ -44,9 +44,12 @@ setInterval(async () => {
 // Let the board's own peripherals bind before anything is shown.
 for (let i = 0; i < 40 && !(screen.isBound && led.isBound); i++) await ds.sleep(25)
 
-const card = new ActiveCard(deviceSettings, devicePlatform, panel, LINK_MAX_RESPONSE)
+const card = new ActiveCard(deviceSettings, devicePlatform, panel, LINK_MAX_RESPONSE, () => ds.millis())
 await card.boot()
 serveCardLink(card)
+setInterval(() => {
+    card.tick()
+}, 500)
 button.down.subscribe(async () => {
     card.buttonPressed()
 })

@@ -7,7 +7,7 @@ import { AkaPlatform } from "../eap/aka-crypto"
 import { formatAmount } from "../payment/money"
 import { Payment } from "../payment/payment"
 import { CardApplet } from "./card-applet"
-import { CardSession, CardUi } from "./card-session"
+import { CARD_DONE, CARD_IDLE, CardSession, CardUi } from "./card-session"
 import { PersonalizationApplet } from "./card-personalization"
 import { CardProfile } from "./card-profile"
 import { loadCard, SettingsCardStorage, SettingsPort, storeNewProfile, StoredCard } from "./card-store"
@@ -17,6 +17,8 @@ export const LED_IDLE = 0x000020
 export const LED_WAITING = 0x302000
 export const LED_APPROVED = 0x003000
 export const LED_REFUSED = 0x300000
+/** A transaction with no command for this long was abandoned (the card left the field). */
+export const ABANDONED_AFTER_MS = 3000
 
 /** The holder-facing parts of the card. */
 export interface CardPanel {
@@ -28,6 +30,7 @@ export class ActiveCard {
     private applet: CardApplet | null = null
     private perso: PersonalizationApplet | null = null
     private lastStatus = ""
+    private lastCommandAt = 0
     /** The card's number of completed exchanges since boot (for the simulator's status line). */
     transactions = 0
 
@@ -37,6 +40,8 @@ export class ActiveCard {
         private readonly panel: CardPanel,
         /** Largest response data per APDU on this card's link. */
         private readonly maxResponse: number,
+        /** Milliseconds, for noticing an abandoned transaction. */
+        private readonly now: () => number = () => 0,
     ) {}
 
     /** Loads the card from flash; a blank (or unreadable) card waits for personalization. */
@@ -94,6 +99,7 @@ export class ActiveCard {
 
     /** One APDU from whichever link reached the card. */
     async process(apdu: Buffer): Promise<Buffer> {
+        this.lastCommandAt = this.now()
         const applet = this.applet
         if (applet !== null) return await applet.process(apdu)
         const perso = this.perso
@@ -104,6 +110,22 @@ export class ActiveCard {
             await this.boot()
         }
         return answer
+    }
+
+    /**
+     * Called now and then by the firmware: a transaction that stopped half-way (the card left the
+     * field, the terminal gave up) is closed on the card's side, and the holder sees it did not
+     * complete instead of a stale "PIN OK".
+     */
+    tick(): void {
+        const applet = this.applet
+        const session = applet !== null ? applet.currentSession() : null
+        if (applet === null || session === null || session.state === CARD_DONE || session.state === CARD_IDLE) return
+        if (this.now() - this.lastCommandAt < ABANDONED_AFTER_MS) return
+        applet.reset()
+        this.lastStatus = "NOT COMPLETED"
+        this.panel.show("NOT COMPLETED")
+        this.panel.led(LED_REFUSED)
     }
 
     /** The button: refuse the payment on display, or else show the last outcome again. */

@@ -202,6 +202,31 @@ describe("payments with the card application", () => {
         expect(settings.verified).toEqual([KEY_PIN_TRIES, KEY_PIN_TRIES]) // each read back before the card goes on
     })
 
+    test("a transaction left half-way (card out of the field) is closed on the card after 3 s of silence", async () => {
+        const settings = new MemorySettings()
+        await personalize(settings)
+        const panel = new RecordingPanel()
+        let clock = 1000
+        const card = new ActiveCard(settings, nodeAkaPlatform, panel, 200, () => clock)
+        await card.boot()
+        const port = new ApduCardPort({ transceive: (a) => card.process(a) }, 200)
+        await port.offer(payment(5000, "0101010101010101"))
+        await port.verifyPin(TEST_PIN)
+        expect(panel.shown.at(-1)).toBe("PIN OK")
+        clock += 2999
+        card.tick()
+        expect(panel.shown.at(-1)).toBe("PIN OK")
+        clock += 2
+        card.tick()
+        expect(panel.shown.at(-1)).toBe("NOT COMPLETED")
+        expect(panel.leds.at(-1)).toBe(LED_REFUSED)
+        // Nothing carries over: the next command without SELECT is refused.
+        const eap = await port.eap(Buffer.from("0101000501", "hex")).catch((e) => e)
+        expect(eap === null || eap instanceof Error, String(eap)).toBe(true)
+        card.tick() // idle now: nothing more to close
+        expect(panel.shown.filter((t) => t === "NOT COMPLETED")).toHaveLength(1)
+    })
+
     test("the holder's button refuses the payment on display", async () => {
         const settings = new MemorySettings()
         await personalize(settings)

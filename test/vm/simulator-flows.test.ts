@@ -67,6 +67,8 @@ describe.sequential("simulator: EAP-AKA' card and server", () => {
         expect(r.display).toMatch(/^CARD REMOVED - NOT APPROVED/)
         expect(sim.retransmissions).toBeGreaterThan(0) // the terminal tried again before giving up
         expect(approvals(sim)).toBe(before)
+        // The card closes the abandoned transaction on its side: no stale "PIN OK" on its display.
+        await sim.waitFor(() => sim.cardHistory.at(-1) === "NOT COMPLETED", 6000, "the card never showed NOT COMPLETED", () => sim.cardHistory.join(" // "))
         const again = await runSale(sim, { amount: 4000, months: 0, pin: sim.pin })
         expect(again.approved, again.display).toBe(true)
         expect(approvals(sim)).toBe(before + 1)
