@@ -11,6 +11,13 @@ export function toHex(b: Buffer): string {
     return b.toString("hex")
 }
 
+/** "4a" for one byte (DeviceScript numbers have no toString(16)). */
+export function hexOfByte(b: number): string {
+    const one = Buffer.alloc(1)
+    one[0] = b & 0xff
+    return toHex(one)
+}
+
 export function fromUtf8(s: string): Buffer {
     return Buffer.from(s, "utf8")
 }

@@ -7,7 +7,7 @@
 // Faults can be injected: a damaged answer, an answer that never gets ready, the card leaving.
 
 import { decodePn532Frame, encodePn532Frame, ACK_FRAME, PN532_INFO, PN532_NACK, Pn532FrameError, TFI_HOST_TO_PN532, TFI_PN532_TO_HOST, ERROR_FRAME, Pn532Frame } from "../../src/link/pn532-frame"
-import type { I2cPort } from "../../src/drivers/pn532-reader"
+import type { I2cPort } from "../../src/drivers/i2c-port"
 
 export interface EmulatedCard {
     uid: Buffer

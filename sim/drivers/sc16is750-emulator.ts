@@ -5,7 +5,7 @@
 // millisecond (9600 bit/s) from one transmit FIFO to the other receive FIFO while the two are in
 // sight, both in IrDA mode at the same divisor. A full receive FIFO loses bytes, as the chip does.
 
-import type { I2cPort } from "../../src/drivers/pn532-reader"
+import type { I2cPort } from "../../src/drivers/i2c-port"
 
 const FIFO = 64
 

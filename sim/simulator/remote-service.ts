@@ -2,7 +2,7 @@
 // indexes from its announces, sends commands from one of the simulator's own devices (so the
 // hub's routing applies), and waits for the VM's reports.
 
-import { decodeJdFrame, encodeJdFrame, JD_FRAME_FLAG_COMMAND, JD_SERVICE_INDEX_CONTROL } from "../jacdac/frame"
+import { encodeJdFrame, JD_FRAME_FLAG_COMMAND, JD_SERVICE_INDEX_CONTROL, JdFrame } from "../jacdac/frame"
 import { SimDevice } from "../jacdac/sim-device"
 
 export const SRV_SETTINGS = 285727818
@@ -19,14 +19,13 @@ interface Waiter {
     resolve: (payload: Buffer) => void
 }
 
-/** Watches the bus for announces and reports; fed every frame by the simulator. */
+/** Watches the bus for announces and reports; fed every decoded frame by the simulator. */
 export class BusWatcher {
     private readonly services = new Map<string, number[]>()
     private waiters: Waiter[] = []
 
-    observe(frame: Buffer): void {
-        const f = decodeJdFrame(frame)
-        if (!f || f.flags & JD_FRAME_FLAG_COMMAND) return
+    observe(f: JdFrame): void {
+        if (f.flags & JD_FRAME_FLAG_COMMAND) return
         for (const p of f.packets) {
             if (p.serviceIndex === JD_SERVICE_INDEX_CONTROL && p.command === 0 && p.payload.length >= 4) {
                 const classes = [0]

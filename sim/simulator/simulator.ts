@@ -168,9 +168,9 @@ export class Simulator {
     }
 
     private onFrame(frame: Buffer, sock: Socket | null): void {
-        this.watcher.observe(frame)
         const f = decodeJdFrame(frame)
         if (!f) return
+        this.watcher.observe(f)
         if (sock && !(f.flags & JD_FRAME_FLAG_COMMAND)) {
             this.idSocket.set(f.deviceId, sock)
             if (f.deviceId === CARD_VM) this.socketBoard.set(sock, "card")

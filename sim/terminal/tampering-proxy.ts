@@ -5,11 +5,12 @@
 // one, so the card must refuse and nothing may be approved.
 
 import { createConnection, createServer, Server, Socket } from "node:net"
-import { CODE_ACCESS_REQUEST, decodePacket, encodePacket, frameLength } from "../../src/radius/packet"
+import { CODE_ACCESS_REQUEST, decodePacket, encodePacket } from "../../src/radius/packet"
 import { radiusSecret, signRequest, withMessageAuthenticator } from "../../src/radius/authenticator"
 import { paymentAttributes, readPaymentAttributes, vendorIdOf, VENDOR_ID } from "../../src/radius/vendor"
 import { ATTR_VENDOR_SPECIFIC } from "../../src/radius/attributes"
 import { nodeRadiusDigests } from "../radius/node-digests"
+import { FrameReader } from "../radius/framing"
 
 export class TamperingProxy {
     private server: Server | null = null
@@ -51,21 +52,17 @@ export class TamperingProxy {
         const upstream = createConnection(this.target)
         this.sockets.add(client)
         this.sockets.add(upstream)
-        let pending = Buffer.alloc(0)
+        const reader = new FrameReader()
         client.on("data", (d) => {
-            pending = Buffer.concat([pending, d])
-            for (;;) {
-                if (pending.length < 4) break
-                const len = frameLength(pending, 0)
-                if (len <= 0 || pending.length < len) break
-                const packet = pending.subarray(0, len)
-                pending = pending.subarray(len)
+            const { frames: packets, malformed } = reader.push(d)
+            for (const packet of packets) {
                 try {
-                    upstream.write(this.tamper(Buffer.from(packet)))
+                    upstream.write(this.tamper(packet))
                 } catch {
                     upstream.write(packet)
                 }
             }
+            if (malformed) client.destroy()
         })
         upstream.on("data", (d) => client.write(d))
         const close = () => {

@@ -76,7 +76,7 @@ import {
 import { ID_PERMANENT, ID_PSEUDONYM, parseIdentity } from "../../src/eap/aka-identity"
 import { decodePayment, Payment } from "../../src/payment/payment"
 import { decodeResult, RC_APPROVED } from "../../src/payment/result"
-import { concat, copyOf, toHex } from "../../src/bytes"
+import { concat, copyOf, hexOfByte, toHex } from "../../src/bytes"
 
 export type Party = "terminal" | "card" | "server"
 
@@ -249,7 +249,7 @@ function reasonOf(e: unknown): string {
 }
 
 function hex2(n: number): string {
-    return toHex(Buffer.from([n & 0xff])).toUpperCase()
+    return hexOfByte(n).toUpperCase()
 }
 
 /** Text from the air, quoted with control characters escaped and cut to `max` characters. */

@@ -31,8 +31,6 @@ export class ActiveCard {
     private perso: PersonalizationApplet | null = null
     private lastStatus = ""
     private lastCommandAt = 0
-    /** The card's number of completed exchanges since boot (for the simulator's status line). */
-    transactions = 0
 
     constructor(
         private readonly settings: SettingsPort,
@@ -85,7 +83,6 @@ export class ActiveCard {
                 if (t.indexOf("APPROVED") === 0 || t === "AUTHENTICATED") panel.led(LED_APPROVED)
                 else if (t === "PIN OK") panel.led(LED_WAITING)
                 else panel.led(LED_REFUSED)
-                if (t.indexOf("APPROVED") === 0 || t.indexOf("DECLINED") === 0 || t === "AUTHENTICATED") self.transactions++
             },
         }
         const storage = new SettingsCardStorage(this.settings)

@@ -3,10 +3,11 @@
 // card, handles RATS itself, and hands the card each APDU the reader sends. The loop is a small
 // state machine: INIT (wait to be activated by a reader) -> SERVING (get APDU, answer it) ->
 // back to INIT when the field drops (reader gone, card pulled away, RF error).
-// Portable: the I2C bus and the clock are injected, like the reader driver.
+// Portable: the I2C bus and the clock are injected; the host link is pn532-host.ts.
 
 import { concat, copyOf } from "../bytes"
-import { I2cPort, Pn532Error, Pn532Reader } from "./pn532-reader"
+import { I2cPort } from "./i2c-port"
+import { Pn532Error, Pn532Host } from "./pn532-host"
 
 export const CMD_TG_INIT_AS_TARGET = 0x8c
 export const CMD_TG_GET_DATA = 0x86
@@ -23,7 +24,7 @@ export class Pn532Target {
     state = TARGET_INIT
     /** Times the field dropped and the target was set up again. */
     reactivations = 0
-    private readonly chip: Pn532Reader
+    private readonly chip: Pn532Host
 
     constructor(
         i2c: I2cPort,
@@ -33,8 +34,7 @@ export class Pn532Target {
         /** The 3 UID bytes after the fixed first byte 08 (random UID, as phones do). */
         private readonly nfcId: Buffer,
     ) {
-        // The command/ACK/answer exchange is the same as the reader's; only the commands differ.
-        this.chip = new Pn532Reader(i2c, sleep, activationTimeoutMs)
+        this.chip = new Pn532Host(i2c, sleep, activationTimeoutMs)
     }
 
     /** Waits to be activated by a reader; false when none came in time. */

@@ -8,7 +8,7 @@
 import { ApduLink } from "../terminal/apdu-card-port"
 import { LinkLostError } from "../terminal/terminal-relay"
 import { encodeSirFrame, SirReceiver } from "../link/irda-sir"
-import { I2cPort } from "./pn532-reader"
+import { I2cPort } from "./i2c-port"
 
 export const SC16IS750_I2C_ADDRESS = 0x4d
 export const REG_RHR_THR = 0x00

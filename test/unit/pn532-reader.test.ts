@@ -4,7 +4,8 @@
 
 import { describe, expect, test } from "vitest"
 import { randomBytes } from "node:crypto"
-import { Pn532Error, Pn532Reader } from "../../src/drivers/pn532-reader"
+import { Pn532Error } from "../../src/drivers/pn532-host"
+import { Pn532Reader } from "../../src/drivers/pn532-reader"
 import { ApduCardPort } from "../../src/terminal/apdu-card-port"
 import { LinkLostError, TerminalRelay } from "../../src/terminal/terminal-relay"
 import { EAP_TYPE_AKA_PRIME } from "../../src/eap/eap-packet"

@@ -1,0 +1,6 @@
+// The I2C bus as the drivers see it: DeviceScript's I2C on a board, a chip emulator in tests.
+
+export interface I2cPort {
+    write(address: number, data: Buffer): Promise<void>
+    read(address: number, length: number): Promise<Buffer>
+}

@@ -1,0 +1,89 @@
+// The PN532's host link over I2C (PN532 User Manual UM0701-02, section 6.2), shared by the
+// reader and the card-emulation drivers. Over I2C every read starts with a status byte, 01 when
+// the PN532 is ready. Per command: write the frame, wait ready, read the ACK, wait ready, read
+// the answer; an answer whose checksum fails is asked for again with NACK (twice at most).
+// Portable: the I2C bus and the clock are injected.
+
+import { concat, copyOf, hexOfByte } from "../bytes"
+import { ACK_FRAME, decodePn532Frame, encodePn532Frame, NACK_FRAME, PN532_ACK, PN532_ERROR, PN532_INFO, Pn532Frame, Pn532FrameError, TFI_HOST_TO_PN532, TFI_PN532_TO_HOST } from "../link/pn532-frame"
+import { I2cPort } from "./i2c-port"
+
+export const PN532_I2C_ADDRESS = 0x24
+export const CMD_GET_FIRMWARE_VERSION = 0x02
+export const CMD_SAM_CONFIGURATION = 0x14
+const STATUS_READY = 0x01
+const MAX_READ = 1 + 8 + 265 + 2
+
+export class Pn532Error extends Error {
+    constructor(message: string) {
+        super(message)
+        this.name = "Pn532Error"
+    }
+}
+
+export class Pn532Host {
+    /** Answers asked for again because their checksum failed (for diagnostics). */
+    nacks = 0
+
+    constructor(
+        private readonly i2c: I2cPort,
+        private readonly sleep: (ms: number) => Promise<void>,
+        /** How long the PN532 may take to get ready (ACK, answer). */
+        private readonly timeoutMs: number,
+    ) {}
+
+    private async waitReady(): Promise<void> {
+        for (let waited = 0; waited <= this.timeoutMs; waited += 2) {
+            const status = await this.i2c.read(PN532_I2C_ADDRESS, 1)
+            if (status.length === 1 && status[0] === STATUS_READY) return
+            await this.sleep(2)
+        }
+        throw new Pn532Error("PN532 not ready within " + this.timeoutMs + " ms")
+    }
+
+    /** The frame after the status byte, with up to `length` bytes of frame. */
+    private async readFrame(length: number): Promise<Buffer> {
+        const raw = await this.i2c.read(PN532_I2C_ADDRESS, 1 + length)
+        if (raw.length < 2 || raw[0] !== STATUS_READY) throw new Pn532Error("PN532 answer without the ready status")
+        return copyOf(raw, 1, raw.length)
+    }
+
+    /** One command: its answer's data after the response code (command + 1). */
+    async command(code: number, params: Buffer): Promise<Buffer> {
+        const head = Buffer.alloc(1)
+        head[0] = code
+        await this.i2c.write(PN532_I2C_ADDRESS, encodePn532Frame(TFI_HOST_TO_PN532, concat([head, params])))
+        await this.waitReady()
+        const ack = decodePn532Frame(await this.readFrame(ACK_FRAME.length))
+        if (ack.kind !== PN532_ACK) throw new Pn532Error("PN532 did not acknowledge command 0x" + hexOfByte(code))
+        for (let attempt = 0; attempt < 3; attempt++) {
+            await this.waitReady()
+            let frame: Pn532Frame
+            try {
+                frame = decodePn532Frame(await this.readFrame(MAX_READ - 1))
+            } catch (e) {
+                if (!(e instanceof Pn532FrameError)) throw e
+                // A damaged answer: NACK makes the PN532 send it again.
+                this.nacks++
+                await this.i2c.write(PN532_I2C_ADDRESS, NACK_FRAME)
+                continue
+            }
+            if (frame.kind === PN532_ERROR) throw new Pn532Error("PN532 reported a syntax error for command 0x" + hexOfByte(code))
+            if (frame.kind !== PN532_INFO || frame.tfi !== TFI_PN532_TO_HOST || frame.data.length < 1 || frame.data[0] !== code + 1) {
+                throw new Pn532Error("unexpected PN532 answer to command 0x" + hexOfByte(code))
+            }
+            return copyOf(frame.data, 1, frame.data.length)
+        }
+        throw new Pn532Error("PN532 answer damaged three times")
+    }
+
+    /** IC, version, revision, support flags. */
+    async firmwareVersion(): Promise<Buffer> {
+        return await this.command(CMD_GET_FIRMWARE_VERSION, Buffer.alloc(0))
+    }
+
+    /** Normal mode (no SAM), virtual-card timeout 1 s, IRQ used. */
+    async begin(): Promise<void> {
+        await this.command(CMD_SAM_CONFIGURATION, Buffer.from([0x01, 0x14, 0x01]))
+    }
+}
