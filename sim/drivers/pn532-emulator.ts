@@ -6,8 +6,8 @@
 //   As a card (TgInitAsTarget, TgGetData, TgSetData): `asCard()` is what a reader's field sees.
 // Faults can be injected: a damaged answer, an answer that never gets ready, the card leaving.
 
-import { decodePn532Frame, encodePn532Frame, ACK_FRAME, PN532_INFO, PN532_NACK, Pn532FrameError, TFI_HOST_TO_PN532, TFI_PN532_TO_HOST, ERROR_FRAME, Pn532Frame } from "../../src/link/pn532-frame"
-import type { I2cPort } from "../../src/drivers/i2c-port"
+import { decodePn532Frame, encodePn532Frame, ACK_FRAME, PN532_ACK, PN532_INFO, PN532_NACK, Pn532FrameError, TFI_HOST_TO_PN532, TFI_PN532_TO_HOST, ERROR_FRAME, Pn532Frame } from "../../src/link/pn532-frame"
+import { I2cChip } from "./i2c-chip"
 
 export interface EmulatedCard {
     uid: Buffer
@@ -16,7 +16,7 @@ export interface EmulatedCard {
     process(apdu: Buffer): Promise<Buffer | null>
 }
 
-export class Pn532Emulator implements I2cPort {
+export class Pn532Emulator extends I2cChip {
     /** The card in the field, or null. */
     card: EmulatedCard | null = null
     /** Damage the next N answers (one flipped checksum byte each). */
@@ -27,6 +27,10 @@ export class Pn532Emulator implements I2cPort {
     private queue: Buffer[] = []
     private last: Buffer | null = null
     private listed = false
+    /** Bumped when the host aborts (an ACK frame): answers of older commands are dropped. */
+    private generation = 0
+    /** Commands the host aborted. */
+    aborts = 0
 
     async write(address: number, data: Buffer): Promise<void> {
         if (address !== 0x24) throw new Error(`no I2C device at 0x${address.toString(16)}`)
@@ -41,6 +45,12 @@ export class Pn532Emulator implements I2cPort {
             if (this.last) this.queue.push(this.last)
             return
         }
+        if (f.kind === PN532_ACK) {
+            this.generation++
+            this.aborts++
+            this.queue = []
+            return
+        }
         if (f.kind !== PN532_INFO || f.tfi !== TFI_HOST_TO_PN532 || f.data.length < 1) {
             this.queue.push(ACK_FRAME, ERROR_FRAME)
             return
@@ -49,7 +59,9 @@ export class Pn532Emulator implements I2cPort {
         this.commands.push(code)
         this.queue.push(ACK_FRAME)
         // The answer is queued whenever it is ready: at once, or when the other side of the field acts.
+        const generation = this.generation
         void this.execute(code, f.data.subarray(1)).then((answer) => {
+            if (generation !== this.generation) return // aborted by the host
             if (answer === null) {
                 this.queue.push(ERROR_FRAME) // a command the chip does not know: syntax error
                 return
@@ -76,6 +88,17 @@ export class Pn532Emulator implements I2cPort {
                     this.inbox.push(Buffer.from(apdu))
                 }),
         }
+    }
+
+    /** Power cycle: commands in progress and answers not yet read are gone (the RF field stays as it is). */
+    reset(): void {
+        this.generation++
+        this.queue = []
+        this.last = null
+        this.listed = false
+        this.inbox.length = 0
+        this.answerTo?.(null)
+        this.answerTo = null
     }
 
     /** A reader's field reached this chip (it will be activated by TgInitAsTarget). */
@@ -115,7 +138,8 @@ export class Pn532Emulator implements I2cPort {
         switch (code) {
             case 0x02:
                 return Buffer.from([0x32, 0x01, 0x06, 0x07]) // PN532 v1.6, ISO 14443 A/B and 18092
-            case 0x14:
+            case 0x14: // SAMConfiguration
+            case 0x32: // RFConfiguration
                 return Buffer.alloc(0)
             case 0x8c: // TgInitAsTarget: answers once a reader activates us (mode, then the reader's first bytes)
                 await this.until(() => this.fieldOn)

@@ -5,11 +5,11 @@
 // millisecond (9600 bit/s) from one transmit FIFO to the other receive FIFO while the two are in
 // sight, both in IrDA mode at the same divisor. A full receive FIFO loses bytes, as the chip does.
 
-import type { I2cPort } from "../../src/drivers/i2c-port"
+import { I2cChip } from "./i2c-chip"
 
 const FIFO = 64
 
-export class Sc16is750Emulator implements I2cPort {
+export class Sc16is750Emulator extends I2cChip {
     private pointer = 0
     lcr = 0
     mcr = 0
@@ -70,21 +70,25 @@ export class Sc16is750Emulator implements I2cPort {
     }
 }
 
-/** The infrared path between two bridges: both directions, about 9600 bit/s. */
+/** The infrared path between two bridges: both directions, about 9600 bit/s (or slowed down). */
 export class IrLine {
     inSight = true
     /** Flip a bit in the byte that crosses after this many more (a noisy line); -1: none. */
     corruptIn = -1
+    /** Sees each byte of light just before it arrives; it may take the card out of sight right then. */
+    onByte: (fromA: boolean, byte: number) => void = () => {}
     private readonly timer: NodeJS.Timeout
 
     constructor(
         private readonly a: Sc16is750Emulator,
         private readonly b: Sc16is750Emulator,
+        /** 1: a byte per millisecond, 9600 bit/s in real time; more for a slowed-down simulation. */
+        msPerByte = 1,
     ) {
         this.timer = setInterval(() => {
             this.move(this.a, this.b)
             this.move(this.b, this.a)
-        }, 1)
+        }, msPerByte)
     }
 
     private move(from: Sc16is750Emulator, to: Sc16is750Emulator): void {
@@ -92,6 +96,8 @@ export class IrLine {
         const byte = from.tx.shift()!
         // Light only reaches a transceiver in sight, in IrDA mode, at the same speed.
         if (!this.inSight || from.irdaAt() < 0 || from.irdaAt() !== to.irdaAt()) return
+        this.onByte(from === this.a, byte)
+        if (!this.inSight) return
         const hit = this.corruptIn === 0
         if (this.corruptIn >= 0) this.corruptIn--
         to.receiveByte(hit ? byte ^ 0x10 : byte)

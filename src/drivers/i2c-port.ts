@@ -3,4 +3,6 @@
 export interface I2cPort {
     write(address: number, data: Buffer): Promise<void>
     read(address: number, length: number): Promise<Buffer>
+    /** A write then a read in one transaction (repeated start): how a register is read. */
+    writeRead(address: number, data: Buffer, length: number): Promise<Buffer>
 }

@@ -11,8 +11,13 @@ import { I2cPort } from "./i2c-port"
 export const PN532_I2C_ADDRESS = 0x24
 export const CMD_GET_FIRMWARE_VERSION = 0x02
 export const CMD_SAM_CONFIGURATION = 0x14
+export const CMD_RF_CONFIGURATION = 0x32
 const STATUS_READY = 0x01
-const MAX_READ = 1 + 8 + 265 + 2
+/**
+ * Status byte plus the longest frame read: this project's APDUs are at most 206 bytes (200 data),
+ * so its frames stay within 230 bytes, and a read fits one Jacdac packet (the simulator's I2C).
+ */
+const MAX_READ = 1 + 230
 
 export class Pn532Error extends Error {
     constructor(message: string) {
@@ -32,13 +37,20 @@ export class Pn532Host {
         private readonly timeoutMs: number,
     ) {}
 
-    private async waitReady(): Promise<void> {
-        for (let waited = 0; waited <= this.timeoutMs; waited += 2) {
+    private async waitReady(timeoutMs: number): Promise<void> {
+        // Poll fast for a quick answer, then slower while a command waits on the field (a card
+        // waiting for a reader must leave the shared I2C bus to its infrared port).
+        for (let waited = 0; waited <= timeoutMs; ) {
             const status = await this.i2c.read(PN532_I2C_ADDRESS, 1)
             if (status.length === 1 && status[0] === STATUS_READY) return
-            await this.sleep(2)
+            const pause = waited < 40 ? 2 : waited < 400 ? 10 : 40
+            await this.sleep(pause)
+            waited += pause
         }
-        throw new Pn532Error("PN532 not ready within " + this.timeoutMs + " ms")
+        // An ACK from the host aborts the command in progress, so a late answer cannot be
+        // mistaken for the answer to the next command.
+        await this.i2c.write(PN532_I2C_ADDRESS, ACK_FRAME)
+        throw new Pn532Error("PN532 not ready within " + timeoutMs + " ms")
     }
 
     /** The frame after the status byte, with up to `length` bytes of frame. */
@@ -48,16 +60,19 @@ export class Pn532Host {
         return copyOf(raw, 1, raw.length)
     }
 
-    /** One command: its answer's data after the response code (command + 1). */
-    async command(code: number, params: Buffer): Promise<Buffer> {
+    /**
+     * One command: its answer's data after the response code (command + 1). `answerWithinMs`
+     * overrides the chip timeout for commands that wait on the other side of the field.
+     */
+    async command(code: number, params: Buffer, answerWithinMs = 0): Promise<Buffer> {
         const head = Buffer.alloc(1)
         head[0] = code
         await this.i2c.write(PN532_I2C_ADDRESS, encodePn532Frame(TFI_HOST_TO_PN532, concat([head, params])))
-        await this.waitReady()
+        await this.waitReady(this.timeoutMs)
         const ack = decodePn532Frame(await this.readFrame(ACK_FRAME.length))
         if (ack.kind !== PN532_ACK) throw new Pn532Error("PN532 did not acknowledge command 0x" + hexOfByte(code))
         for (let attempt = 0; attempt < 3; attempt++) {
-            await this.waitReady()
+            await this.waitReady(answerWithinMs > 0 ? answerWithinMs : this.timeoutMs)
             let frame: Pn532Frame
             try {
                 frame = decodePn532Frame(await this.readFrame(MAX_READ - 1))
@@ -83,7 +98,11 @@ export class Pn532Host {
     }
 
     /** Normal mode (no SAM), virtual-card timeout 1 s, IRQ used. */
-    async begin(): Promise<void> {
+    async normalMode(): Promise<void> {
         await this.command(CMD_SAM_CONFIGURATION, Buffer.from([0x01, 0x14, 0x01]))
+    }
+
+    async begin(): Promise<void> {
+        await this.normalMode()
     }
 }

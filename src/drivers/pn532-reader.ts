@@ -6,7 +6,7 @@
 import { ApduLink } from "../terminal/apdu-card-port"
 import { LinkLostError } from "../terminal/terminal-relay"
 import { concat, copyOf, hexOfByte } from "../bytes"
-import { Pn532Error, Pn532Host } from "./pn532-host"
+import { CMD_RF_CONFIGURATION, Pn532Error, Pn532Host } from "./pn532-host"
 
 export const CMD_IN_DATA_EXCHANGE = 0x40
 export const CMD_IN_LIST_PASSIVE_TARGET = 0x4a
@@ -26,6 +26,16 @@ export interface TargetInfo {
 
 export class Pn532Reader extends Pn532Host implements ApduLink {
     private target: TargetInfo | null = null
+
+    /**
+     * Normal mode, then a short search: the PN532 retries passive activation forever by default,
+     * which would block the terminal's NFC-then-infrared polling (RFConfiguration item 05:
+     * MxRtyATR, MxRtyPSL, MxRtyPassiveActivation).
+     */
+    override async begin(): Promise<void> {
+        await this.normalMode()
+        await this.command(CMD_RF_CONFIGURATION, Buffer.from([0x05, 0xff, 0x01, 0x02]))
+    }
 
     /** Looks for one ISO 14443-A card in the field; null when there is none. */
     async detect(): Promise<TargetInfo | null> {

@@ -13,6 +13,12 @@ export const CMD_TG_INIT_AS_TARGET = 0x8c
 export const CMD_TG_GET_DATA = 0x86
 export const CMD_TG_SET_DATA = 0x8e
 
+/**
+ * How long the card waits for the reader's next APDU while activated: longer than the terminal
+ * takes for the holder to type a PIN. A field that drops ends the wait at once (status 29).
+ */
+export const NEXT_APDU_WITHIN_MS = 65000
+
 export const TARGET_INIT = 0
 export const TARGET_SERVING = 1
 
@@ -35,6 +41,11 @@ export class Pn532Target {
         private readonly nfcId: Buffer,
     ) {
         this.chip = new Pn532Host(i2c, sleep, activationTimeoutMs)
+    }
+
+    /** The chip answers and is in normal mode (no SAM). */
+    async begin(): Promise<void> {
+        await this.chip.begin()
     }
 
     /** Waits to be activated by a reader; false when none came in time. */
@@ -63,7 +74,7 @@ export class Pn532Target {
     async serveOne(app: ApduApp): Promise<boolean> {
         let got: Buffer
         try {
-            got = await this.chip.command(CMD_TG_GET_DATA, Buffer.alloc(0))
+            got = await this.chip.command(CMD_TG_GET_DATA, Buffer.alloc(0), NEXT_APDU_WITHIN_MS)
         } catch (e) {
             if (!(e instanceof Pn532Error)) throw e
             return this.dropped()

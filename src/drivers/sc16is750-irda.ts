@@ -41,7 +41,7 @@ export class IrdaBridgeError extends Error {
 }
 
 export class Sc16is750Irda implements ApduLink {
-    private readonly frames: Buffer[] = []
+    private frames: Buffer[] = []
     private readonly receiver: SirReceiver
     /** Frames the receiver dropped (bad FCS, aborted, too long), for diagnostics. */
     dropped = 0
@@ -73,8 +73,7 @@ export class Sc16is750Irda implements ApduLink {
     private async readReg(reg: number): Promise<number> {
         const a = Buffer.alloc(1)
         a[0] = reg << 3
-        await this.i2c.write(SC16IS750_I2C_ADDRESS, a)
-        const r = await this.i2c.read(SC16IS750_I2C_ADDRESS, 1)
+        const r = await this.i2c.writeRead(SC16IS750_I2C_ADDRESS, a, 1)
         return r.length === 1 ? r[0] : 0
     }
 
@@ -115,32 +114,38 @@ export class Sc16is750Irda implements ApduLink {
 
     /** The next whole frame received, or null after the timeout. */
     async receiveFrame(timeoutMs: number): Promise<Buffer | null> {
-        for (let waited = 0; waited <= timeoutMs; waited += 2) {
+        for (let waited = 0; waited <= timeoutMs; ) {
             const ready = this.frames.shift()
             if (ready) return ready
             const n = await this.readReg(REG_RXLVL)
             if (n > 0) {
                 const a = Buffer.alloc(1)
                 a[0] = REG_RHR_THR << 3
-                await this.i2c.write(SC16IS750_I2C_ADDRESS, a)
-                this.receiver.push(await this.i2c.read(SC16IS750_I2C_ADDRESS, n))
+                this.receiver.push(await this.i2c.writeRead(SC16IS750_I2C_ADDRESS, a, n))
                 continue
             }
-            await this.sleep(2)
+            // A byte takes about 1 ms at 9600 bit/s and the FIFO holds 64: 5 ms polls lose nothing.
+            await this.sleep(5)
+            waited += 5
         }
         return null
     }
 
     /** Terminal side: one APDU out, the card's answer back; no answer means the card is out of sight. */
     async transceive(apdu: Buffer): Promise<Buffer> {
-        this.frames.length = 0
+        return await this.transceiveWithin(apdu, this.timeoutMs)
+    }
+
+    /** Like transceive, with its own wait for the answer (a short one to probe for a card). */
+    async transceiveWithin(apdu: Buffer, waitMs: number): Promise<Buffer> {
+        this.frames = [] // (assigning an array's length aborts the DeviceScript VM)
         try {
             await this.sendFrame(apdu)
         } catch (e) {
             if (e instanceof IrdaBridgeError) throw new LinkLostError("infrared: " + e.message)
             throw e
         }
-        const answer = await this.receiveFrame(this.timeoutMs)
+        const answer = await this.receiveFrame(waitMs)
         if (answer === null) throw new LinkLostError("no answer over infrared")
         return answer
     }

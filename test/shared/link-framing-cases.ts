@@ -10,6 +10,18 @@ import { Pn532Target, TARGET_SERVING } from "../../src/drivers/pn532-target"
 import { Sc16is750Irda } from "../../src/drivers/sc16is750-irda"
 import { CryptoCase } from "./crypto-cases"
 
+/** A scripted bus: its write and read, and a register read as the two in turn. */
+function withWriteRead(bus: { write(address: number, data: Buffer): Promise<void>; read(address: number, length: number): Promise<Buffer> }): I2cPort {
+    return {
+        write: bus.write,
+        read: bus.read,
+        writeRead: async (address: number, data: Buffer, length: number) => {
+            await bus.write(address, data)
+            return await bus.read(address, length)
+        },
+    }
+}
+
 function ok(cond: boolean, what: string): void {
     if (!cond) throw new Error(what)
 }
@@ -63,7 +75,7 @@ export function linkFramingCases(): CryptoCase[] {
             run: async () => {
                 const written: string[] = []
                 const reads: Buffer[] = [fromHex("00"), fromHex("01"), concat([fromHex("01"), ACK_FRAME]), fromHex("01"), fromHex("010000ff06fad50332010607e800")]
-                const bus: I2cPort = {
+                const bus: I2cPort = withWriteRead({
                     write: async (address: number, data: Buffer) => {
                         written.push(address + ":" + toHex(data))
                     },
@@ -73,7 +85,7 @@ export function linkFramingCases(): CryptoCase[] {
                         if (next) out.set(next.length > length ? next.slice(0, length) : next, 0)
                         return out
                     },
-                }
+                })
                 const reader = new Pn532Reader(bus, async (ms: number) => {}, 20)
                 const version = await reader.firmwareVersion()
                 ok(written.length === 1 && written[0] === "36:0000ff02fed4022a00", "command frame written: " + written.join(" "))
@@ -99,7 +111,7 @@ export function linkFramingCases(): CryptoCase[] {
                     fromHex("01"),
                     answerFrame("8f00"), // TgSetData: status 00
                 ]
-                const bus: I2cPort = {
+                const bus: I2cPort = withWriteRead({
                     write: async (address: number, data: Buffer) => {
                         written.push(toHex(data))
                     },
@@ -109,7 +121,7 @@ export function linkFramingCases(): CryptoCase[] {
                         if (next) out.set(next.length > length ? next.slice(0, length) : next, 0)
                         return out
                     },
-                }
+                })
                 const target = new Pn532Target(bus, async (ms: number) => {}, 20, fromHex("a1b2c3"))
                 ok(await target.activate(), "activated")
                 ok(target.state === TARGET_SERVING, "serving")
@@ -133,7 +145,7 @@ export function linkFramingCases(): CryptoCase[] {
                 const looped: number[] = []
                 const setup: string[] = []
                 let pointer = 0
-                const bus: I2cPort = {
+                const bus: I2cPort = withWriteRead({
                     write: async (address: number, data: Buffer) => {
                         pointer = data[0] >> 3
                         for (let i = 1; i < data.length; i++) {
@@ -154,7 +166,7 @@ export function linkFramingCases(): CryptoCase[] {
                         }
                         return out
                     },
-                }
+                })
                 const irda = new Sc16is750Irda(bus, async (ms: number) => {}, 50)
                 await irda.begin()
                 ok(setup.join(" ") === "3=128 0=96 1=0 3=191 2=16 3=3 2=7 4=64", "set-up sequence: " + setup.join(" "))

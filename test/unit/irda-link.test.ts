@@ -93,7 +93,7 @@ describe("infrared link over SC16IS750 bridges in IrDA SIR mode", () => {
     }, 10_000)
 
     test("without a bridge on the bus, begin() fails with a clear error", async () => {
-        const absent = { write: async () => {}, read: async (_a: number, n: number) => Buffer.alloc(n) }
+        const absent = { write: async () => {}, read: async (_a: number, n: number) => Buffer.alloc(n), writeRead: async (_a: number, _w: Buffer, n: number) => Buffer.alloc(n) }
         await expect(new Sc16is750Irda(absent, sleep, 10).begin()).rejects.toThrow(IrdaBridgeError)
     })
 })

@@ -40,7 +40,7 @@ describe("PN532 reader driver against the PN532 emulator", () => {
         expect(t!.uid.toString("hex")).toBe("08a1b2c3")
         expect(t!.ats.toString("hex")).toBe("0578807002")
         expect(t!.selRes & 0x20).toBe(0x20) // ISO 14443-4 compliant
-        expect(chip.commands).toEqual([0x02, 0x14, 0x4a, 0x4a])
+        expect(chip.commands).toEqual([0x02, 0x14, 0x32, 0x4a, 0x4a]) // version, SAM, RF retries, two searches
     })
 
     test("a whole EAP-AKA' payment through InDataExchange is approved", async () => {

@@ -95,4 +95,16 @@ describe("PN532 reader and PN532 card emulation across the RF field", () => {
         expect(paid.approved, paid.message).toBe(true)
         expect(w.ports.finalApprovals()).toBe(1)
     }, 20_000)
+
+    test("no reader for a while: the wait times out and is aborted with an ACK, and its late answer never poisons the next command", async () => {
+        const chip = new Pn532Emulator()
+        const target = new Pn532Target(chip, sleep, 100, Buffer.from("a1b2c3", "hex"))
+        await target.begin()
+        expect(await target.activate()).toBe(false) // nobody came within 100 ms
+        expect(chip.aborts).toBe(1)
+        chip.fieldAppears() // the aborted TgInitAsTarget would answer now, if it were still pending
+        await sleep(20)
+        expect(await target.activate()).toBe(true) // this answer is the new command's own
+        expect(chip.commands).toEqual([0x14, 0x8c, 0x8c])
+    })
 })

@@ -1,0 +1,138 @@
+// The merchant terminal's 4x4 matrix keypad on a PCF8574 I2C 8-bit expander (NXP PCF8574 data
+// sheet): rows on P0..P3, columns on P4..P7. The PCF8574 has no direction register: its pins
+// are quasi-bidirectional, a 1 written to the latch is a weak pull-up that can be read as an
+// input, a 0 drives the pin low. So a scan drives the rows low with every column written 1 (a
+// column that reads 0 has a pressed key), then the other way round for the row.
+// Two or more keys at once are refused (ambiguous, and with three a plain matrix without diodes
+// shows ghost keys). poll() debounces: a key counts once it reads the same in two scans in a row.
+// Portable: the I2C bus and the clock are injected.
+
+import { hexOfByte } from "../bytes"
+import { I2cPort } from "./i2c-port"
+
+export const KEYPAD_I2C_ADDRESS = 0x20
+/** Key legends, index = row * 4 + column. */
+export const KEYPAD_4X4_LABELS = ["1", "2", "3", "A", "4", "5", "6", "B", "7", "8", "9", "C", "*", "0", "#", "D"]
+const ROWS = 4
+const COLUMNS = 4
+const NO_KEY = -1
+/** scanRaw()'s answer for two or more keys held: no key for the caller, but not a release either. */
+const SEVERAL_KEYS = -2
+/** poll() interval inside waitKey(). */
+const POLL_MS = 10
+
+/** The index of the one bit set in a 4-bit value, -1 when none or several. */
+function singleBit(v: number): number {
+    for (let i = 0; i < 4; i++) if (v === 1 << i) return i
+    return -1
+}
+
+export class KeypadError extends Error {
+    constructor(message: string) {
+        super(message)
+        this.name = "KeypadError"
+    }
+}
+
+export class Pcf8574Keypad {
+    /** The previous scan's result, for the two-scans-alike debounce. */
+    private previous = NO_KEY
+    /** The key poll() last reported, until it is seen released; NO_KEY when none. */
+    private reported = NO_KEY
+
+    constructor(
+        private readonly i2c: I2cPort,
+        private readonly sleep: (ms: number) => Promise<void>,
+        private readonly address: number = KEYPAD_I2C_ADDRESS,
+    ) {}
+
+    private absent(e: any): KeypadError {
+        return new KeypadError("no PCF8574 keypad answers at 0x" + hexOfByte(this.address) + " (" + (e as Error).message + ")")
+    }
+
+    private async writeLatch(value: number): Promise<void> {
+        const b = Buffer.alloc(1)
+        b[0] = value
+        try {
+            await this.i2c.write(this.address, b)
+        } catch (e) {
+            throw this.absent(e)
+        }
+    }
+
+    private async readPins(): Promise<number> {
+        let r: Buffer
+        try {
+            r = await this.i2c.read(this.address, 1)
+        } catch (e) {
+            throw this.absent(e)
+        }
+        if (r.length !== 1) throw new KeypadError("PCF8574 at 0x" + hexOfByte(this.address) + " gave " + r.length + " bytes for 1")
+        return r[0]
+    }
+
+    /** Releases every pin (all inputs) and checks they read high: no row is driven, so no key can pull one low. */
+    async begin(): Promise<void> {
+        await this.writeLatch(0xff)
+        const pins = await this.readPins()
+        if (pins !== 0xff) {
+            throw new KeypadError("PCF8574 at 0x" + hexOfByte(this.address) + " reads 0x" + hexOfByte(pins) + " with every pin released: not a keypad, or a pin is shorted")
+        }
+        this.previous = NO_KEY
+        this.reported = NO_KEY
+    }
+
+    /**
+     * One scan in two steps (the "line reversal" method): rows low, the columns that read low
+     * say which column; then columns low, the rows that read low say which row. Two I2C
+     * transactions when no key is held, four when one is: a key index, NO_KEY, or SEVERAL_KEYS.
+     */
+    private async scanRaw(): Promise<number> {
+        await this.writeLatch(0xf0)
+        const columns = (~(await this.readPins()) >> 4) & 0x0f
+        if (columns === 0) return NO_KEY
+        await this.writeLatch(0x0f)
+        const rows = ~(await this.readPins()) & 0x0f
+        if (rows === 0) return NO_KEY // released between the two steps
+        const column = singleBit(columns)
+        const row = singleBit(rows)
+        if (column < 0 || row < 0) return SEVERAL_KEYS
+        return row * COLUMNS + column
+    }
+
+    /** The index of the single key held now (see KEYPAD_4X4_LABELS), -1 for none or for several. */
+    async scan(): Promise<number> {
+        const k = await this.scanRaw()
+        return k === SEVERAL_KEYS ? NO_KEY : k
+    }
+
+    /**
+     * Call periodically (every 10-20 ms): a key index once per press, else -1. A press counts when
+     * two scans in a row see the key; the same key counts again only after two scans in a row see
+     * no key (a bounce on release is not a new press). Several keys held report nothing and do
+     * not count as a release, so rolling from one key to the next reports the next one.
+     */
+    async poll(): Promise<number> {
+        const k = await this.scanRaw()
+        const steady = k === this.previous
+        this.previous = k
+        if (!steady || k === SEVERAL_KEYS) return NO_KEY
+        if (k === NO_KEY) {
+            this.reported = NO_KEY
+            return NO_KEY
+        }
+        if (k === this.reported) return NO_KEY
+        this.reported = k
+        return k
+    }
+
+    /** Polls until a key is pressed (its index) or timeoutMs pass (-1). */
+    async waitKey(timeoutMs: number): Promise<number> {
+        for (let waited = 0; waited <= timeoutMs; waited += POLL_MS) {
+            const k = await this.poll()
+            if (k !== NO_KEY) return k
+            await this.sleep(POLL_MS)
+        }
+        return NO_KEY
+    }
+}
