@@ -4,13 +4,20 @@
 // keypad, the card tapped, the PIN typed when the terminal asks, approval. Prints the exchange as
 // the terminal saw it, then both displays. Exit code 0 on approval, 1 otherwise.
 // `npm run sim` (--interactive): the same boards, driven by a person (see `help`).
+// --link nfc (default) | infrared | cardlink: how the card reaches the terminal (see simulator.ts).
 
 import { createInterface } from "node:readline"
-import { buildFirmware, Simulator } from "./simulator/simulator"
+import { buildFirmware, SIM_LINKS, SimLink, Simulator } from "./simulator/simulator"
 import { runSale } from "./simulator/sale"
 import { formatTraceLine } from "./trace/field-trace"
 
 const interactive = process.argv.includes("--interactive")
+const linkArg = process.argv.indexOf("--link")
+const link = (linkArg > 0 ? process.argv[linkArg + 1] : "nfc") as SimLink
+if (!SIM_LINKS.includes(link)) {
+    console.error(`--link must be one of ${SIM_LINKS.join(", ")}`)
+    process.exit(2)
+}
 const started = Date.now()
 const say = (line: string) => console.log(line)
 
@@ -19,7 +26,8 @@ say("building firmware (devices/card, devices/terminal) with the DeviceScript co
 const firmware = await buildFirmware()
 say(`  card image ${firmware.card.imageBytes} bytes, terminal image ${firmware.terminal.imageBytes} bytes`)
 // Server lines are printed in the timeline with the messages (and live in interactive mode).
-const sim = await Simulator.start({ firmware, log: (l) => (interactive || !l.startsWith("[server]") ? say("  " + l) : undefined) })
+say(`link between card and terminal: ${link}${link === "cardlink" ? " (abstract field)" : " (emulated chips, the firmware's own drivers)"}`)
+const sim = await Simulator.start({ firmware, link, log: (l) => (interactive || !l.startsWith("[server]") ? say("  " + l) : undefined) })
 process.on("SIGINT", () => void sim.stop().then(() => process.exit(130)))
 
 function displays(): void {

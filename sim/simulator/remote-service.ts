@@ -41,6 +41,11 @@ export class BusWatcher {
         }
     }
 
+    /** Devices that announced a service of this class. */
+    devicesWith(serviceClass: number): string[] {
+        return [...this.services.entries()].filter(([, classes]) => classes.indexOf(serviceClass) > 0).map(([id]) => id)
+    }
+
     serviceIndex(deviceId: string, serviceClass: number): number {
         const classes = this.services.get(deviceId)
         return classes ? classes.indexOf(serviceClass) : -1

@@ -3,7 +3,10 @@
 // the previous issue on embedded defaults.
 //   card board:     card VM + its display, status LED and button (simulated peripherals)
 //   terminal board: terminal VM + its keypad and character display
-//   RF field:       frames cross between the boards only while the card is tapped
+//   the link:       over NFC or infrared, the chips of boards/*.board.json are emulated behind
+//                   each board's I2C bus and the firmware's own drivers run (sim/simulator/
+//                   chip-boards.ts); over "cardlink", an abstract field: the hub lets Card Link
+//                   frames cross between the boards only while the card is tapped
 //   issuer station: a blank card is personalized over the field with STORE DATA, from the
 //                   profile file that `provision card` writes
 // Everything secret (K, OPc, PIN, RADIUS secret) stays in files and flash; nothing prints it.
@@ -25,6 +28,7 @@ import { personalizationApdus, personalizationRecord } from "../card/personaliza
 import { TamperingProxy } from "../terminal/tampering-proxy"
 import { FieldTrace, TraceLine } from "../trace/field-trace"
 import { BusWatcher, CARD_LINK_CMD_TRANSCEIVE, SRV_CARD_LINK } from "./remote-service"
+import { ChipBoards, ChipLink } from "./chip-boards"
 
 export const CARD_VM = "ac00000000000c01"
 export const CARD_PERIPHERALS = "ac00000000000c0f"
@@ -37,6 +41,15 @@ export const TERMINAL_ID = "TERM0001"
 export const MERCHANT_ID = "MERCHANT0001"
 
 type Field = "none" | "terminal" | "issuer"
+/** How the card reaches the terminal: emulated NFC or infrared chips, or the abstract Card Link field. */
+export type SimLink = ChipLink | "cardlink"
+export const SIM_LINKS: SimLink[] = ["nfc", "infrared", "cardlink"]
+
+/** What the simulator reads from a display: its text, and each change. */
+export interface ScreenView {
+    text: string
+    onChange: (text: string) => void
+}
 
 export interface Firmware {
     card: BuiltProgram
@@ -65,6 +78,8 @@ export interface SimulatorOptions {
     noPinLimit: number
     /** How long to wait for the bus port if another simulator holds it (tests queue on it). */
     waitForBusMs: number
+    /** How the card reaches the terminal (default: NFC). */
+    link: SimLink
 }
 
 /** One event in the order it happened: a field message (index into the field trace) or a server line. */
@@ -73,11 +88,13 @@ export type TimelineEntry = { kind: "field"; index: number } | { kind: "server";
 export class Simulator {
     readonly hub = new JacdacHub()
     readonly watcher = new BusWatcher()
-    readonly cardScreen = new SimCharacterScreen(4, 16)
+    readonly cardScreen: ScreenView
     readonly cardLed = new SimLed(1)
     readonly cardButton = new SimButton()
-    readonly terminalScreen = new SimCharacterScreen(2, 20)
+    readonly terminalScreen: ScreenView
     readonly keypad = new SimMatrixKeypad(4, 3, KEYPAD_LABELS)
+    /** The emulated chips of both boards (NFC and infrared links), or null for the abstract field. */
+    readonly chips: ChipBoards | null
     readonly trace = new FieldTrace()
     readonly timeline: TimelineEntry[] = []
     /** Every text the terminal's display showed, in order. */
@@ -113,8 +130,22 @@ export class Simulator {
     private readonly socketBoard = new Map<Socket, string>()
 
     private constructor(private readonly options: SimulatorOptions) {
-        this.cardPeripherals = new SimDevice(CARD_PERIPHERALS, [this.cardScreen, this.cardLed, this.cardButton])
-        this.terminalPeripherals = new SimDevice(TERMINAL_PERIPHERALS, [this.terminalScreen, this.keypad])
+        if (options.link === "cardlink") {
+            const cardScreen = new SimCharacterScreen(4, 16)
+            const terminalScreen = new SimCharacterScreen(2, 20)
+            this.chips = null
+            this.cardScreen = cardScreen
+            this.terminalScreen = terminalScreen
+            this.cardPeripherals = new SimDevice(CARD_PERIPHERALS, [cardScreen, this.cardLed, this.cardButton])
+            this.terminalPeripherals = new SimDevice(TERMINAL_PERIPHERALS, [terminalScreen, this.keypad])
+        } else {
+            const chips = new ChipBoards({ command: (apdu) => this.chipCommand(apdu), response: (apdu) => this.chipResponse(apdu) })
+            this.chips = chips
+            this.cardScreen = chips.cardScreen
+            this.terminalScreen = chips.terminalScreen
+            this.cardPeripherals = new SimDevice(CARD_PERIPHERALS, [chips.cardBus, this.cardLed, this.cardButton])
+            this.terminalPeripherals = new SimDevice(TERMINAL_PERIPHERALS, [chips.terminalBus])
+        }
         this.issuer = new SimDevice(ISSUER_STATION, [])
         this.terminalScreen.onChange = (t) => {
             this.terminalHistory.push(t)
@@ -124,7 +155,7 @@ export class Simulator {
     }
 
     static async start(partial: Partial<SimulatorOptions> & { firmware: Firmware }): Promise<Simulator> {
-        const options: SimulatorOptions = { methods: [EAP_TYPE_AKA_PRIME, EAP_TYPE_AKA], cardPrefersPrime: true, tamper: false, dataDir: null, log: () => {}, waitForBusMs: 0, noPinLimit: 0, ...partial }
+        const options: SimulatorOptions = { methods: [EAP_TYPE_AKA_PRIME, EAP_TYPE_AKA], cardPrefersPrime: true, tamper: false, dataDir: null, log: () => {}, waitForBusMs: 0, noPinLimit: 0, link: "nfc", ...partial }
         const sim = new Simulator(options)
         try {
             await sim.boot()
@@ -156,7 +187,7 @@ export class Simulator {
         if (a === "unknown" || b === "unknown") return false
         if (a === b) return true
         const pair = a < b ? a + "+" + b : b + "+" + a
-        if (this.field === "terminal") return pair === "card+terminal" && from !== TERMINAL_PERIPHERALS && from !== CARD_PERIPHERALS && to !== TERMINAL_PERIPHERALS && to !== CARD_PERIPHERALS
+        if (this.field === "terminal") return this.chips === null && pair === "card+terminal" && from !== TERMINAL_PERIPHERALS && from !== CARD_PERIPHERALS && to !== TERMINAL_PERIPHERALS && to !== CARD_PERIPHERALS
         if (this.field === "issuer") return pair === "card+issuer" && from !== CARD_PERIPHERALS && to !== CARD_PERIPHERALS
         return false
     }
@@ -196,16 +227,38 @@ export class Simulator {
         }
         this.syncTimeline()
         // Pulling here drops the very frame that carried the message: the hub routes after this hook.
+        this.pullIfAsked()
+    }
+
+    /** Applies pullWhen to the field messages traced since the last check; true if the card was pulled. */
+    private pullIfAsked(): boolean {
         const pullOn = this.pullOn
-        if (pullOn !== null) {
-            const lines = this.trace.lines()
-            for (; this.pullChecked < lines.length; this.pullChecked++) {
-                if (pullOn(lines[this.pullChecked].what)) {
-                    this.pull()
-                    this.pullOn = null
-                }
+        if (pullOn === null) return false
+        const lines = this.trace.lines()
+        for (; this.pullChecked < lines.length; this.pullChecked++) {
+            if (pullOn(lines[this.pullChecked].what)) {
+                this.pull()
+                this.pullOn = null
+                return true
             }
         }
+        return false
+    }
+
+    /** A command APDU crossing the emulated NFC field or infrared line; false: pulled, it never arrives. */
+    private chipCommand(apdu: Buffer): boolean {
+        if (this.field !== "terminal") return false
+        if (this.tappedAt < 0) this.tappedAt = Date.now()
+        this.trace.command(apdu)
+        this.syncTimeline()
+        return !this.pullIfAsked()
+    }
+
+    private chipResponse(apdu: Buffer): boolean {
+        if (this.field !== "terminal") return false
+        this.trace.response(apdu)
+        this.syncTimeline()
+        return !this.pullIfAsked()
     }
 
     /** Pulls the card away the moment a field message matches (before it reaches its destination). */
@@ -310,16 +363,26 @@ export class Simulator {
     tap(): void {
         this.tappedAt = -1
         this.field = "terminal"
+        const link = this.options.link
+        if (link !== "cardlink") this.chips?.hold(link)
     }
 
     pull(): void {
         this.field = "none"
+        this.chips?.takeAway()
+    }
+
+    get link(): SimLink {
+        return this.options.link
     }
 
     async keys(text: string): Promise<void> {
         for (const k of text) {
-            this.keypad.press(k)
-            await new Promise((r) => setTimeout(r, 15))
+            if (this.chips) await this.chips.press(k)
+            else {
+                this.keypad.press(k)
+                await new Promise((r) => setTimeout(r, 15))
+            }
         }
     }
 
@@ -342,7 +405,7 @@ export class Simulator {
             },
             timeoutMs,
             `the terminal never showed ${re}`,
-            () => "terminal display history: " + this.terminalHistory.map((t) => t.replace(/\n/g, " | ")).join(" // "),
+            () => "terminal display history: " + this.terminalHistory.map((t) => t.replace(/\n/g, " | ")).join(" // ") + "\nterminal VM, last lines:\n" + (this.terminalVm?.lines().slice(-15).join("\n") ?? ""),
         )
         return found
     }
@@ -358,10 +421,12 @@ export class Simulator {
     /** Power-cycles the card: a new VM process over the same flash. */
     async rebootCard(): Promise<void> {
         this.cardVm?.stop()
+        this.chips?.cardNfc.reset() // the board's chips lose power with it
         const before = this.cardHistory.length
         this.cardVm = startOnBus(this.options.firmware.card, CARD_VM, this.flashDir("card"))
         await this.waitFor(() => this.cardVm!.lines().some((l) => l.startsWith("CARD READY")), 30_000, "the card VM did not restart")
-        await this.waitFor(() => this.cardHistory.length > before, 5000, "the card display did not come back")
+        // (an OLED is cleared at start-up: wait for the text, not for the blank screen)
+        await this.waitFor(() => this.cardHistory.length > before && this.cardHistory.at(-1) !== "", 10_000, "the card display did not come back")
     }
 
     fieldLines(): TraceLine[] {
@@ -372,6 +437,7 @@ export class Simulator {
         this.cardVm?.stop()
         this.terminalVm?.stop()
         for (const d of [this.cardPeripherals, this.terminalPeripherals, this.issuer]) d.stop()
+        this.chips?.stop()
         await this.hub.stop()
         await this.proxy?.stop()
         await this.stopServer()

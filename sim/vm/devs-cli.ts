@@ -122,8 +122,20 @@ export interface BusDevice {
  * reboot the same device; without it a fresh folder is used and removed on stop().
  */
 export function startOnBus(program: BuiltProgram, deviceId: string, flashDir?: string): BusDevice {
+    return spawnOnBus([program.dbgFile, "--device-id", deviceId], flashDir)
+}
+
+/**
+ * Starts an empty VM on the bus that waits for a program to be deployed over Jacdac, as a
+ * freshly flashed board does (`devs run --wait`). Stopped like startOnBus's devices.
+ */
+export function startEmptyOnBus(deviceId: string): BusDevice {
+    return spawnOnBus(["--wait", "--device-id", deviceId])
+}
+
+function spawnOnBus(args: string[], flashDir?: string): BusDevice {
     const cwd = flashDir ?? mkdtempSync(join(tmpdir(), "activecard-vm-"))
-    const child = spawn(process.execPath, [CLI, "run", "--tcp", program.dbgFile, "--device-id", deviceId], { cwd, env: { ...process.env, NO_COLOR: "1" } })
+    const child = spawn(process.execPath, [CLI, "run", "--tcp", ...args], { cwd, env: { ...process.env, NO_COLOR: "1" } })
     let output = ""
     child.stdout.on("data", (d) => (output += d))
     child.stderr.on("data", (d) => (output += d))

@@ -18,7 +18,7 @@ export class PortInUseError extends Error {
     }
 }
 
-function encodeFrame(frame: Buffer): Buffer {
+export function encodeFrame(frame: Buffer): Buffer {
     if (frame.length < 255) return Buffer.concat([Buffer.from([frame.length]), frame])
     return Buffer.concat([Buffer.from([255, frame.length & 0xff, frame.length >> 8]), frame])
 }

@@ -7,7 +7,7 @@ import { AkaPlatform } from "../eap/aka-crypto"
 import { formatAmount } from "../payment/money"
 import { Payment } from "../payment/payment"
 import { CardApplet } from "./card-applet"
-import { CARD_DONE, CARD_IDLE, CardSession, CardUi } from "./card-session"
+import { CARD_DONE, CARD_IDLE, CARD_OFFERED, CardSession, CardUi } from "./card-session"
 import { PersonalizationApplet } from "./card-personalization"
 import { CardProfile } from "./card-profile"
 import { loadCard, SettingsCardStorage, SettingsPort, storeNewProfile, StoredCard } from "./card-store"
@@ -19,6 +19,8 @@ export const LED_APPROVED = 0x003000
 export const LED_REFUSED = 0x300000
 /** A transaction with no command for this long was abandoned (the card left the field). */
 export const ABANDONED_AFTER_MS = 3000
+/** While the holder types the PIN on the terminal (an offer waits for VERIFY), the terminal's own prompt timeout applies. */
+export const PIN_ENTRY_ABANDONED_AFTER_MS = 60000
 
 /** The holder-facing parts of the card. */
 export interface CardPanel {
@@ -118,7 +120,8 @@ export class ActiveCard {
         const applet = this.applet
         const session = applet !== null ? applet.currentSession() : null
         if (applet === null || session === null || session.state === CARD_DONE || session.state === CARD_IDLE) return
-        if (this.now() - this.lastCommandAt < ABANDONED_AFTER_MS) return
+        const limit = session.state === CARD_OFFERED ? PIN_ENTRY_ABANDONED_AFTER_MS : ABANDONED_AFTER_MS
+        if (this.now() - this.lastCommandAt < limit) return
         applet.reset()
         this.lastStatus = "NOT COMPLETED"
         this.panel.show("NOT COMPLETED")

@@ -4,6 +4,7 @@
 // Keypad, display and card reader are injected: Jacdac roles on the device, whatever the
 // simulator or a board provides behind them. Keys: digits, '#' confirms, '*' clears or cancels.
 
+import { fitToColumns } from "./display-text"
 import { formatAmount } from "../payment/money"
 import { Payment, MAX_AMOUNT } from "../payment/payment"
 import { CardPort, PinEntry, TerminalOutcome, TerminalRelay, UplinkPort } from "./terminal-relay"
@@ -38,19 +39,30 @@ export interface SaleSettings {
     currency: number
     /** How long a holder may take at each prompt and to tap. */
     promptTimeoutMs: number
+    /** Characters per display line (20 on the board's LCD): longer texts are broken into lines. */
+    displayColumns: number
 }
 
 export class TerminalApp {
     state = APP_AMOUNT
 
+    private readonly display: TerminalDisplay
+
     constructor(
-        private readonly display: TerminalDisplay,
+        display: TerminalDisplay,
         private readonly keypad: Keypad,
         private readonly reader: CardReader,
         private readonly uplink: UplinkPort,
         private readonly randomBytes: (n: number) => Buffer,
         private readonly settings: SaleSettings,
-    ) {}
+    ) {
+        const columns = settings.displayColumns
+        this.display = {
+            show: (text: string) => {
+                display.show(fitToColumns(text, columns))
+            },
+        }
+    }
 
     /** Digits up to '#'; null when cancelled or timed out. `render` shows the digits typed so far. */
     private async readNumber(render: (typed: string) => string, maxDigits: number, mask: boolean): Promise<string | null> {
@@ -90,7 +102,7 @@ export class TerminalApp {
         const monthsText = await this.readNumber((t: string) => "INSTALLMENTS\n" + (t === "" ? "NONE" : t + " MONTHS"), 2, false)
         if (monthsText === null) return this.finish("CANCELLED", null)
         const months = monthsText === "" ? 0 : parseInt(monthsText)
-        const shown = formatAmount(amount, currency) + (months > 1 ? " / " + months + " MONTHS" : "")
+        const shown = formatAmount(amount, currency) + (months > 1 ? ", " + months + " MONTHS" : "")
         this.state = APP_TAP
         this.display.show("TAP CARD\n" + shown)
         if (!(await this.reader.waitForCard(this.settings.promptTimeoutMs))) return this.finish("NO CARD - CANCELLED", null)

@@ -4,7 +4,7 @@
 
 import { describe, expect, test } from "vitest"
 import { randomBytes } from "node:crypto"
-import { ActiveCard, CardPanel, LED_APPROVED, LED_REFUSED } from "../../src/card/active-card"
+import { ActiveCard, CardPanel, LED_APPROVED, LED_REFUSED, PIN_ENTRY_ABANDONED_AFTER_MS } from "../../src/card/active-card"
 import { CardProfile, decodeProfile, encodeProfile, ProfileFormatError } from "../../src/card/card-profile"
 import { decodeReauth, decodeSqn, encodeReauth, encodeSqn, KEY_PIN_TRIES, KEY_PROFILE, KEY_SQN, loadCard } from "../../src/card/card-store"
 import { pinVerifier } from "../../src/card/pin"
@@ -227,6 +227,26 @@ describe("payments with the card application", () => {
         expect(panel.shown.filter((t) => t === "NOT COMPLETED")).toHaveLength(1)
     })
 
+    test("while the holder types the PIN (offer made, no VERIFY yet) the card waits the terminal's prompt time, not 3 s", async () => {
+        const settings = new MemorySettings()
+        await personalize(settings)
+        const panel = new RecordingPanel()
+        let clock = 1000
+        const card = new ActiveCard(settings, nodeAkaPlatform, panel, 200, () => clock)
+        await card.boot()
+        const port = new ApduCardPort({ transceive: (a) => card.process(a) }, 200)
+        await port.offer(payment(5000, "0101010101010101"))
+        const offered = panel.shown.at(-1)
+        clock += 20_000 // a slow holder
+        card.tick()
+        expect(panel.shown.at(-1)).toBe(offered)
+        await port.verifyPin(TEST_PIN)
+        expect(panel.shown.at(-1)).toBe("PIN OK")
+        clock += PIN_ENTRY_ABANDONED_AFTER_MS + 1
+        card.tick()
+        expect(panel.shown.at(-1)).toBe("NOT COMPLETED")
+    })
+
     test("the holder's button refuses the payment on display", async () => {
         const settings = new MemorySettings()
         await personalize(settings)
@@ -266,16 +286,16 @@ describe("terminal application", () => {
             { waitForCard: async () => true, card: () => new ApduCardPort({ transceive: (a) => card.process(a) }, 200) },
             w.uplink,
             (n) => randomBytes(n),
-            { terminalId: "TERM0001", merchantId: "MERCHANT0001", currency: 410, promptTimeoutMs: 1000 },
+            { terminalId: "TERM0001", merchantId: "MERCHANT0001", currency: 410, promptTimeoutMs: 1000, displayColumns: 20 },
         )
         const outcome = await app.sale()
         expect(outcome!.approved, outcome!.message).toBe(true)
         expect(app.state).toBe(APP_RESULT)
         expect(shown).toContain("AMOUNT\n12,500 KRW")
-        expect(shown).toContain("TAP CARD\n12,500 KRW / 3 MONTHS")
+        expect(shown).toContain("TAP CARD\n12,500 KRW, 3 MONTHS")
         expect(shown).toContain("ENTER PIN\n****")
         expect(shown.join("\n")).not.toContain(TEST_PIN)
-        expect(shown.at(-1)).toBe(`APPROVED ${outcome!.approvalNumber}\n12,500 KRW / 3 MONTHS`)
+        expect(shown.at(-1)).toBe(`APPROVED ${outcome!.approvalNumber}\n12,500 KRW, 3 MONTHS`)
     })
 
     test("cancel at the PIN pad, no card, and a timeout end without approval", async () => {
@@ -290,7 +310,7 @@ describe("terminal application", () => {
                 { waitForCard: async () => cardThere, card: () => new ApduCardPort({ transceive: (a) => card.process(a) }, 200) },
                 w.uplink,
                 (n) => randomBytes(n),
-                { terminalId: "TERM0001", merchantId: "MERCHANT0001", currency: 840, promptTimeoutMs: 10 },
+                { terminalId: "TERM0001", merchantId: "MERCHANT0001", currency: 840, promptTimeoutMs: 10, displayColumns: 20 },
             )
         expect((await make("100#0#*", true).sale())!.message).toBe("CANCELLED - NOT APPROVED")
         expect(await make("100#0#", false).sale()).toBeNull()

@@ -1,0 +1,154 @@
+// The two boards at the chip level: the chips of boards/*.board.json emulated behind each
+// board's simulated I2C bus, so the firmware's drivers run in the VM exactly as on the boards:
+//   card:     PN532 (card emulation, 0x24), SC16IS750 IrDA port (0x4D), SSD1306 OLED (0x3C)
+//   terminal: PN532 reader (0x24), SC16IS750 IrDA port (0x4D), HD44780 LCD (0x27), keypad (0x20)
+// Between them: the RF field of the two PN532s (a tap over NFC) and the infrared line of the two
+// IrDA ports (a card held in sight). Every APDU that crosses either is traced.
+
+import { Pn532Emulator, EmulatedCard } from "../drivers/pn532-emulator"
+import { IrLine, Sc16is750Emulator } from "../drivers/sc16is750-emulator"
+import { Ssd1306Emulator } from "../drivers/ssd1306-emulator"
+import { Hd44780Emulator } from "../drivers/hd44780-emulator"
+import { Pcf8574KeypadEmulator } from "../drivers/pcf8574-keypad-emulator"
+import { SimI2cBus } from "../jacdac/i2c-bus-service"
+import { SirReceiver } from "../../src/link/irda-sir"
+
+export type ChipLink = "nfc" | "infrared"
+/**
+ * The light is slowed to a byte every 4 ms (a quarter of 9600 bit/s): an I2C transaction through
+ * the simulated bus takes ~20 ms instead of ~0.1 ms on a board, and at full speed the firmware
+ * could not empty the bridge's 64-byte receive FIFO in time, which no board would see. Framing,
+ * FCS, FIFO levels and the protocol are what the simulation tests, not the line's speed.
+ */
+const LIGHT_MS_PER_BYTE = 4
+/** A display is written a line at a time, one I2C transaction every ~20 ms in the simulator. */
+const SETTLED_MS = 60
+
+/** A display read back from its emulated chip, like a simulated character screen: text and changes. */
+export class ChipScreen {
+    text = ""
+    onChange: (text: string) => void = () => {}
+    private lastActivity = -1
+    private quietSince = 0
+    private readonly timer: NodeJS.Timeout
+
+    /** `activity` counts bytes the chip received: a text counts once the driver stopped writing for a moment. */
+    constructor(read: () => string[], activity: () => number) {
+        this.timer = setInterval(() => {
+            const a = activity()
+            if (a !== this.lastActivity) {
+                this.lastActivity = a
+                this.quietSince = Date.now()
+                return
+            }
+            if (Date.now() - this.quietSince < SETTLED_MS) return
+            const now = read()
+                .map((l) => l.trimEnd())
+                .join("\n")
+                .replace(/\n+$/, "")
+            if (now !== this.text) {
+                this.text = now
+                this.onChange(now)
+            }
+        }, 10)
+    }
+
+    stop(): void {
+        clearInterval(this.timer)
+    }
+}
+
+export interface FieldObserver {
+    /** A command APDU on its way to the card; return false to drop it (the card was pulled right then). */
+    command(apdu: Buffer): boolean
+    /** The card's answer on its way back; false to drop it. */
+    response(apdu: Buffer): boolean
+}
+
+export class ChipBoards {
+    readonly cardBus = new SimI2cBus()
+    readonly terminalBus = new SimI2cBus()
+    readonly cardNfc = new Pn532Emulator()
+    readonly terminalNfc = new Pn532Emulator()
+    readonly cardIr = new Sc16is750Emulator()
+    readonly terminalIr = new Sc16is750Emulator()
+    readonly oled = new Ssd1306Emulator()
+    readonly lcd = new Hd44780Emulator(20, 4)
+    readonly keypad = new Pcf8574KeypadEmulator()
+    readonly line: IrLine
+    readonly cardScreen: ChipScreen
+    readonly terminalScreen: ChipScreen
+    /** Where the card is held: nowhere, or on the terminal's reader / in sight of its infrared port. */
+    held: ChipLink | null = null
+    private readonly uid = Buffer.from("08c0ffee", "hex")
+
+    constructor(private readonly observer: FieldObserver) {
+        this.cardBus.connect(0x24, this.cardNfc)
+        this.cardBus.connect(0x4d, this.cardIr)
+        this.cardBus.connect(0x3c, this.oled)
+        this.terminalBus.connect(0x24, this.terminalNfc)
+        this.terminalBus.connect(0x4d, this.terminalIr)
+        this.terminalBus.connect(0x27, this.lcd)
+        this.terminalBus.connect(0x20, this.keypad)
+        this.line = new IrLine(this.terminalIr, this.cardIr, LIGHT_MS_PER_BYTE)
+        this.line.inSight = false
+        // Infrared frames are traced as they cross: the light carries SIR frames, decoded here.
+        const toCard = new SirReceiver({ frame: (f: Buffer) => this.observer.command(f), dropped: () => {} })
+        const toTerminal = new SirReceiver({ frame: (f: Buffer) => this.observer.response(f), dropped: () => {} })
+        this.line.onByte = (fromTerminal: boolean, byte: number) => {
+            const b = Buffer.from([byte])
+            if (fromTerminal) toCard.push(b)
+            else toTerminal.push(b)
+        }
+        this.cardScreen = new ChipScreen(() => this.oled.textLines(), () => this.oled.dataBytes)
+        this.terminalScreen = new ChipScreen(() => this.lcd.lines(), () => this.lcd.bytesReceived)
+    }
+
+    /** The card held to the terminal over `link`. */
+    hold(link: ChipLink): void {
+        this.held = link
+        if (link === "nfc") {
+            this.terminalNfc.card = this.tracedCard(this.cardNfc.asCard(this.uid))
+            this.cardNfc.fieldAppears()
+        } else {
+            this.line.inSight = true
+        }
+    }
+
+    /** The card taken away: the field drops, the light no longer reaches it. */
+    takeAway(): void {
+        this.held = null
+        this.terminalNfc.card = null
+        this.cardNfc.fieldDrops()
+        this.line.inSight = false
+    }
+
+    private tracedCard(card: EmulatedCard): EmulatedCard {
+        return {
+            uid: card.uid,
+            ats: card.ats,
+            process: async (apdu: Buffer) => {
+                if (!this.observer.command(apdu) || this.held !== "nfc") return null
+                const answer = await card.process(apdu)
+                if (answer === null || !this.observer.response(answer)) return null
+                return answer
+            },
+        }
+    }
+
+    async press(label: string): Promise<void> {
+        // Held for several of the firmware's scans (each ~40-80 ms over the simulated I2C), then
+        // released as long: the driver's debounce sees two alike both ways.
+        this.keypad.press(label)
+        await new Promise((r) => setTimeout(r, 250))
+        this.keypad.release(label)
+        await new Promise((r) => setTimeout(r, 200))
+    }
+
+    stop(): void {
+        this.line.stop()
+        this.cardScreen.stop()
+        this.terminalScreen.stop()
+        this.takeAway()
+    }
+}

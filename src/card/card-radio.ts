@@ -1,0 +1,77 @@
+// The card's two radios on a board: NFC (a PN532 in card emulation) and infrared (an SC16IS750
+// in IrDA mode). Each has its own loop; the card answers on whichever link reaches it. APDUs
+// from both go to the one card application one at a time (a card has one logical channel).
+// A chip error never ends a loop: it is counted, the chip is set up again, and the loop goes on.
+// Portable: the drivers and the clock are injected.
+
+import { Pn532Target, TARGET_INIT } from "../drivers/pn532-target"
+import { Sc16is750Irda } from "../drivers/sc16is750-irda"
+
+export interface CardApplication {
+    process(apdu: Buffer): Promise<Buffer>
+}
+
+export class CardRadio {
+    /** Chip errors recovered from, per link (for diagnostics). */
+    nfcErrors = 0
+    infraredErrors = 0
+    private busy = false
+    private running = true
+
+    constructor(
+        private readonly app: CardApplication,
+        private readonly sleep: (ms: number) => Promise<void>,
+    ) {}
+
+    /** One APDU at a time, whichever link it came on. */
+    async process(apdu: Buffer): Promise<Buffer> {
+        while (this.busy) await this.sleep(2)
+        this.busy = true
+        try {
+            return await this.app.process(apdu)
+        } finally {
+            this.busy = false
+        }
+    }
+
+    /** Ends both loops after their current round (the firmware never does; tests do). */
+    stop(): void {
+        this.running = false
+    }
+
+    /** NFC: wait to be activated by a reader, serve APDUs until the field drops, again, until stop(). */
+    async serveNfc(target: Pn532Target): Promise<void> {
+        while (this.running) {
+            try {
+                if (target.state === TARGET_INIT) await target.activate()
+                else await target.serveOne(this)
+            } catch (e) {
+                this.nfcErrors++
+                await this.sleep(200)
+                try {
+                    await target.begin()
+                } catch (again) {
+                    // still failing: the next round tries again
+                }
+            }
+        }
+    }
+
+    /** Infrared: a command frame in, its answer frame out, until stop(). */
+    async serveInfrared(ir: Sc16is750Irda): Promise<void> {
+        while (this.running) {
+            try {
+                const apdu = await ir.receiveFrame(500)
+                if (apdu !== null) await ir.sendFrame(await this.process(apdu))
+            } catch (e) {
+                this.infraredErrors++
+                await this.sleep(200)
+                try {
+                    await ir.begin()
+                } catch (again) {
+                    // still failing: the next round tries again
+                }
+            }
+        }
+    }
+}

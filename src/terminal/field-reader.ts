@@ -1,0 +1,84 @@
+// The terminal's card reader on a board: an NFC reader (PN532) and an infrared port (SC16IS750
+// in IrDA mode), polled in turn until a card answers on one of them. The payment then runs on
+// that link; the same APDUs go over both. Either may be missing (a board with only one).
+// Portable: the drivers, the clock and the probe command are injected.
+
+import { LinkLostError } from "./terminal-relay"
+import { ApduCardPort, ApduLink } from "./apdu-card-port"
+import { CardReader } from "./terminal-app"
+import { CardPort } from "./terminal-relay"
+import { Pn532Reader } from "../drivers/pn532-reader"
+import { Sc16is750Irda } from "../drivers/sc16is750-irda"
+
+export const LINK_NONE = "none"
+export const LINK_NFC = "nfc"
+export const LINK_INFRARED = "infrared"
+
+/** A link that never reaches a card: what card() gives before one was found. */
+const noCard: ApduLink = {
+    transceive: async (apdu: Buffer) => {
+        throw new LinkLostError("no card in the field")
+    },
+}
+
+export class FieldReader implements CardReader {
+    /** The link the card answered on. */
+    linkInUse = LINK_NONE
+    /** Chip errors seen while polling (the poll goes on: a glitch must not stop the terminal). */
+    chipErrors = 0
+    private link: ApduLink = noCard
+
+    constructor(
+        private readonly nfc: Pn532Reader | null,
+        private readonly infrared: Sc16is750Irda | null,
+        /** A command every card answers (SELECT of the payment application), to find one over infrared. */
+        private readonly probe: Buffer,
+        private readonly maxCommandData: number,
+        private readonly sleep: (ms: number) => Promise<void>,
+        private readonly now: () => number,
+    ) {}
+
+    async waitForCard(timeoutMs: number): Promise<boolean> {
+        const start = this.now()
+        this.linkInUse = LINK_NONE
+        this.link = noCard
+        while (this.now() - start < timeoutMs) {
+            if (await this.nfcCard()) return true
+            if (await this.infraredCard()) return true
+            await this.sleep(30)
+        }
+        return false
+    }
+
+    card(): CardPort {
+        return new ApduCardPort(this.link, this.maxCommandData)
+    }
+
+    private async nfcCard(): Promise<boolean> {
+        const nfc = this.nfc
+        if (nfc === null) return false
+        try {
+            if ((await nfc.detect()) === null) return false
+        } catch (e) {
+            this.chipErrors++
+            return false
+        }
+        this.link = nfc
+        this.linkInUse = LINK_NFC
+        return true
+    }
+
+    private async infraredCard(): Promise<boolean> {
+        const ir = this.infrared
+        if (ir === null) return false
+        try {
+            await ir.transceiveWithin(this.probe, 400)
+        } catch (e) {
+            if (!(e instanceof LinkLostError)) this.chipErrors++
+            return false
+        }
+        this.link = ir
+        this.linkInUse = LINK_INFRARED
+        return true
+    }
+}
