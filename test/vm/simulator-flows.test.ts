@@ -43,6 +43,8 @@ describe.sequential.each(["nfc", "infrared", "cardlink"] as SimLink[])("simulato
     test("an approved payment: approval on the terminal, the verified receipt on the card, final in the ledger", async () => {
         const r = await runSale(sim, { amount: 12500, months: 3, pin: sim.pin })
         expect(r.display, sim.terminalVm!.output().slice(-2000)).toMatch(/^APPROVED \d{6}\n12,500 KRW, 3 MONTHS$/)
+        // Over the chips, the terminal's field reader says which link the card answered on.
+        if (link !== "cardlink") expect(sim.terminalVm!.lines()).toContain("TERMINAL CARD ON " + link)
         const approval = r.display.split("\n")[0]
         expect(sim.cardHistory).toContain("PAY 12,500 KRW\n3 MONTHS\nMERCHANT0001")
         expect(sim.cardHistory.at(-1)).toBe(approval) // the card's receipt, received under AT_MAC
