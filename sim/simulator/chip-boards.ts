@@ -21,8 +21,8 @@ export type ChipLink = "nfc" | "infrared"
  * FCS, FIFO levels and the protocol are what the simulation tests, not the line's speed.
  */
 const LIGHT_MS_PER_BYTE = 4
-/** A display is written a line at a time, one I2C transaction every ~20 ms in the simulator. */
-const SETTLED_MS = 60
+/** A display is written a line at a time, one I2C transaction every ~20 ms in the simulator, and a busy VM can pause between lines. */
+const SETTLED_MS = 150
 
 /** A display read back from its emulated chip, like a simulated character screen: text and changes. */
 export class ChipScreen {
@@ -136,13 +136,23 @@ export class ChipBoards {
         }
     }
 
+    /**
+     * A key press as long as the firmware needs to see it: held for three scans of the keypad,
+     * then released for three. A scan takes 2-4 I2C transactions, ~20 ms each through the VM,
+     * longer while the reader shares the bus, so a fixed hold time could be missed.
+     */
     async press(label: string): Promise<void> {
-        // Held for several of the firmware's scans (each ~40-80 ms over the simulated I2C), then
-        // released as long: the driver's debounce sees two alike both ways.
         this.keypad.press(label)
-        await new Promise((r) => setTimeout(r, 250))
+        await this.scans(3 * 2) // held: each scan reads the columns, then the row
         this.keypad.release(label)
-        await new Promise((r) => setTimeout(r, 200))
+        await this.scans(3) // released: each scan reads the columns once
+    }
+
+    /** Waits until the keypad's pins were read `reads` more times (at most 5 s: a firmware that stopped scanning). */
+    private async scans(reads: number): Promise<void> {
+        const until = this.keypad.reads + reads
+        const deadline = Date.now() + 5000
+        while (this.keypad.reads < until && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5))
     }
 
     stop(): void {
