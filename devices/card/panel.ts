@@ -1,12 +1,13 @@
 // The card's holder-facing panel: its small display (a 128x32 SSD1306 OLED when the board has
 // one, otherwise the Jacdac character screen role) and its status LED (the board's RGB LED, a
-// Jacdac role on both). The application sets what to show; a loop pushes changes out, so a slow
+// Jacdac role on both). The application sets what to show; fibers push changes out, so a slow
 // display never holds up an APDU.
 
 import * as ds from "@devicescript/core"
 import { I2cPort } from "../../src/drivers/i2c-port"
 import { OLED_I2C_ADDRESS, Ssd1306Text } from "../../src/drivers/ssd1306-text"
 import { CardPanel } from "../../src/card/active-card"
+import { startTextOutput } from "../common/text-output"
 
 const screenRole = new ds.CharacterScreen()
 const ledRole = new ds.Led()
@@ -24,28 +25,12 @@ export async function openCardPanel(bus: I2cPort | null): Promise<CardPanel> {
     }
     // Let the board's own peripherals bind before anything is shown.
     for (let i = 0; i < 40 && !((oled !== null || screenRole.isBound) && ledRole.isBound); i++) await ds.sleep(25)
-    let wantedText = ""
-    let shownText = ""
+    const output = startTextOutput(oled, screenRole, "CARD OLED")
+    // The LED is pushed by its own fiber, for the same reason.
     let wantedRgb = 0
     let shownRgb = -1
-    // One fiber pushes changes out (an OLED write takes several I2C transactions; two must never interleave).
-    const pushLoop = async () => {
+    const ledLoop = async () => {
         for (;;) {
-            const text = wantedText
-            if (text !== shownText) {
-                if (oled !== null) {
-                    try {
-                        await oled.show(text)
-                        shownText = text
-                    } catch (e) {
-                        // a bus glitch: the next round writes it again
-                        console.log("CARD OLED write failed: " + (e as Error).message)
-                    }
-                } else if (screenRole.isBound) {
-                    shownText = text
-                    await screenRole.message.write(text)
-                }
-            }
             const rgb = wantedRgb
             if (rgb !== shownRgb && ledRole.isBound) {
                 shownRgb = rgb
@@ -58,11 +43,11 @@ export async function openCardPanel(bus: I2cPort | null): Promise<CardPanel> {
             await ds.sleep(20)
         }
     }
-    pushLoop.start()
+    ledLoop.start()
     return {
         show: (text: string) => {
             console.log("CARD DISPLAY " + text.split("\n").join(" | "))
-            wantedText = text
+            output(text)
         },
         led: (rgb: number) => {
             wantedRgb = rgb

@@ -6,6 +6,7 @@ import * as ds from "@devicescript/core"
 import { I2cPort } from "../../src/drivers/i2c-port"
 import { Hd44780Lcd, LCD_I2C_ADDRESS } from "../../src/drivers/hd44780-lcd"
 import { TerminalDisplay } from "../../src/terminal/terminal-app"
+import { startTextOutput } from "../common/text-output"
 
 const screenRole = new ds.CharacterScreen()
 
@@ -20,34 +21,13 @@ export async function openTerminalDisplay(bus: I2cPort | null): Promise<Terminal
             console.log("TERMINAL no LCD: " + (e as Error).message)
         }
     }
+    const output = startTextOutput(lcd, screenRole, "TERMINAL LCD")
     let wanted = ""
-    let shown = ""
-    // The application sets the text; one fiber pushes it out (an LCD write takes a few I2C
-    // transactions, and two writes must never interleave).
-    const pushLoop = async () => {
-        for (;;) {
-            const text = wanted
-            if (text !== shown) {
-                if (lcd !== null) {
-                    try {
-                        await lcd.show(text)
-                        shown = text
-                    } catch (e) {
-                        // a bus glitch: the next round writes it again
-                        console.log("TERMINAL LCD write failed: " + (e as Error).message)
-                    }
-                } else if (screenRole.isBound) shown = text
-                // A screen on the bus (the simulator's, or a test rig's next to the LCD) shows the same.
-                if (screenRole.isBound) await screenRole.message.write(text)
-            }
-            await ds.sleep(20)
-        }
-    }
-    pushLoop.start()
     return {
         show: (text: string) => {
             if (text !== wanted) console.log("TERMINAL DISPLAY " + text.split("\n").join(" | "))
             wanted = text
+            output(text)
         },
     }
 }

@@ -3,7 +3,7 @@
 
 import { CardProfile, encodeProfile } from "../../src/card/card-profile"
 import { INS_STORE_DATA, P1_LAST_BLOCK } from "../../src/card/card-personalization"
-import { encodeCommand } from "../../src/link/apdu"
+import { decodeResponse, encodeCommand } from "../../src/link/apdu"
 import { ACTIVECARD_AID, CLA_ISO, CLA_PROPRIETARY, INS_SELECT, P1_SELECT_BY_NAME } from "../../src/link/card-commands"
 import type { CardProfile as ProfileFile } from "../server/provision"
 
@@ -31,4 +31,15 @@ export function personalizationApdus(profile: CardProfile, blockSize = 200): Buf
         apdus.push(encodeCommand({ cla: CLA_PROPRIETARY, ins: INS_STORE_DATA, p1: last ? P1_LAST_BLOCK : 0, p2: block, data: record.subarray(o, o + blockSize), le: 0 }))
     }
     return apdus
+}
+
+/**
+ * Personalizes a blank card from its profile file: every APDU through `transceive` (the card's
+ * Card Link service, from the simulator's issuer station or the HIL rig over USB) must answer 9000.
+ */
+export async function personalizeCard(file: ProfileFile, preferPrime: boolean, transceive: (apdu: Buffer) => Promise<Buffer>): Promise<void> {
+    for (const apdu of personalizationApdus(personalizationRecord(file, preferPrime))) {
+        const answer = decodeResponse(await transceive(apdu))
+        if (answer.sw !== 0x9000) throw new Error(`personalization refused: SW ${answer.sw.toString(16)}`)
+    }
 }

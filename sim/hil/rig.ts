@@ -7,7 +7,6 @@
 
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
-import { decodeResponse } from "../../src/link/apdu"
 import { CMD_GET_REG, SimCharacterScreen, SimMatrixKeypad } from "../jacdac/peripherals"
 import { SimDevice } from "../jacdac/sim-device"
 import { BusClient } from "./bus-client"
@@ -16,8 +15,8 @@ import { SRV_CARD_LINK } from "../simulator/remote-service"
 import { Firmware, KEYPAD_LABELS, MERCHANT_ID, TERMINAL_ID } from "../simulator/simulator"
 import { RESULT_TEXT } from "../simulator/sale"
 import { PaymentServer } from "../server/payment-server"
-import { CardProfile as ProfileFile, provisionCard, provisionTerminal, writeCardFiles } from "../server/provision"
-import { personalizationApdus, personalizationRecord } from "../card/personalization"
+import { CardProfile as ProfileFile, provisionCard, provisionTerminal, terminalSettings, writeCardFiles } from "../server/provision"
+import { personalizeCard } from "../card/personalization"
 import { ROOT } from "../vm/devs-cli"
 
 export const RIG_DEVICE = "ac0000000000f001"
@@ -124,21 +123,14 @@ export class Rig {
         // Only the card serves the Card Link (the terminal reaches cards through its reader).
         const link = await this.waitFor(() => w.devicesWith(SRV_CARD_LINK)[0] ?? "", 30_000, "the card's Card Link service")
         let seq = 1
-        for (const apdu of personalizationApdus(personalizationRecord(file, true))) {
-            const answer = decodeResponse(await w.transceive(this.device, link, seq++, apdu, 5000))
-            // 6A86 on the first block: already personalized (a rig run before); the server profile is new, so say so.
-            if (answer.sw !== 0x9000) throw new Error(`personalization refused: SW ${answer.sw.toString(16)} (erase the card's settings to run again)`)
+        try {
+            await personalizeCard(file, true, async (apdu) => await w.transceive(this.device, link, seq++, apdu, 5000))
+        } catch (e) {
+            // 6A86 on the first block: already personalized by an earlier run, while the server's profile is new.
+            throw new Error((e as Error).message + " (erase the card's settings to run again)")
         }
         const t = await provisionTerminal(store, terminalAddress, TERMINAL_ID, MERCHANT_ID, this.o.serverHost, this.tcpPort)
-        const settings: [string, string][] = [
-            ["srv.port", String(this.tcpPort)],
-            ["srv.secret", t.secret],
-            ["term.id", t.terminalId],
-            ["merchant.id", t.merchantId],
-            ["currency", "410"],
-            ["srv.host", this.o.serverHost],
-        ]
-        for (const [k, v] of settings) await w.writeSetting(this.device, this.terminal, k, Buffer.from(v, "utf8"))
+        for (const [k, v] of terminalSettings(t, 410)) await w.writeSetting(this.device, this.terminal, k, Buffer.from(v, "utf8"))
         await this.waitTerminal(/^AMOUNT/, 60_000, 0)
     }
 

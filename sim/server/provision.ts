@@ -106,6 +106,21 @@ export async function provisionTerminal(store: JournalStore, address: string, te
     return { terminalId, merchantId, serverHost, serverPort, secret }
 }
 
+/**
+ * A terminal's configuration as the settings its firmware reads (devices/terminal/main.ts), in the
+ * order to write them: `srv.host` last, since the terminal starts once it is there.
+ */
+export function terminalSettings(config: TerminalConfig, currency: number): [string, string][] {
+    return [
+        ["srv.port", String(config.serverPort)],
+        ["srv.secret", config.secret],
+        ["term.id", config.terminalId],
+        ["merchant.id", config.merchantId],
+        ["currency", String(currency)],
+        ["srv.host", config.serverHost],
+    ]
+}
+
 export function writeTerminalConfig(file: string, config: TerminalConfig): void {
     writePrivate(file, config)
 }

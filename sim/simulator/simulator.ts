@@ -16,15 +16,14 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { EAP_TYPE_AKA, EAP_TYPE_AKA_PRIME } from "../../src/eap/eap-packet"
-import { decodeResponse } from "../../src/link/apdu"
 import { BuiltProgram, buildProgram, BusDevice, startOnBus } from "../vm/devs-cli"
 import { HUB_PORT, JacdacHub } from "../vm/jacdac-hub"
 import { decodeJdFrame, JD_FRAME_FLAG_COMMAND } from "../jacdac/frame"
 import { SimDevice } from "../jacdac/sim-device"
 import { SimButton, SimCharacterScreen, SimLed, SimMatrixKeypad } from "../jacdac/peripherals"
 import { PaymentServer } from "../server/payment-server"
-import { CardProfile as ProfileFile, provisionCard, provisionTerminal, writeCardFiles } from "../server/provision"
-import { personalizationApdus, personalizationRecord } from "../card/personalization"
+import { CardProfile as ProfileFile, provisionCard, provisionTerminal, terminalSettings, writeCardFiles } from "../server/provision"
+import { personalizeCard } from "../card/personalization"
 import { TamperingProxy } from "../terminal/tampering-proxy"
 import { FieldTrace, TraceLine } from "../trace/field-trace"
 import { BusWatcher, CARD_LINK_CMD_TRANSCEIVE, SRV_CARD_LINK } from "./remote-service"
@@ -315,15 +314,7 @@ export class Simulator {
         o.log(`card personalized over the field (STORE DATA), display: ${this.cardScreen.text.replace(/\n/g, " | ")}`)
 
         // The terminal's configuration goes into its settings, as a service tool would write it.
-        const settings: [string, string][] = [
-            ["srv.port", String(radiusPort)],
-            ["srv.secret", terminal.secret],
-            ["term.id", terminal.terminalId],
-            ["merchant.id", terminal.merchantId],
-            ["currency", "410"],
-            ["srv.host", "127.0.0.1"], // last: the terminal starts once the host is there
-        ]
-        for (const [k, v] of settings) await this.watcher.writeSetting(this.terminalPeripherals, TERMINAL_VM, k, Buffer.from(v, "utf8"))
+        for (const [k, v] of terminalSettings({ ...terminal, serverPort: radiusPort }, 410)) await this.watcher.writeSetting(this.terminalPeripherals, TERMINAL_VM, k, Buffer.from(v, "utf8"))
         await this.waitTerminal(/^AMOUNT/, 30_000)
         o.log(`terminal configured (server 127.0.0.1:${radiusPort}), display: ${this.terminalScreen.text.replace(/\n/g, " | ")}`)
     }
@@ -338,11 +329,10 @@ export class Simulator {
         this.field = "issuer"
         try {
             let seq = 100
-            for (const apdu of personalizationApdus(personalizationRecord(file, this.options.cardPrefersPrime))) {
+            await personalizeCard(file, this.options.cardPrefersPrime, async (apdu) => {
                 await this.waitFor(() => this.cardLinkDevice() !== "", 10_000, "the card's Card Link service never appeared")
-                const answer = decodeResponse(await this.watcher.transceive(this.issuer, this.cardLinkDevice(), seq++, apdu, 5000))
-                if (answer.sw !== 0x9000) throw new Error(`personalization refused: SW ${answer.sw.toString(16)}`)
-            }
+                return await this.watcher.transceive(this.issuer, this.cardLinkDevice(), seq++, apdu, 5000)
+            })
         } finally {
             this.field = "none"
         }

@@ -202,7 +202,8 @@ describe("payments with the card application", () => {
         expect(settings.verified).toEqual([KEY_PIN_TRIES, KEY_PIN_TRIES]) // each read back before the card goes on
     })
 
-    test("a transaction left half-way (card out of the field) is closed on the card after 3 s of silence", async () => {
+    /** A personalized card whose clock the test moves, with its panel and a terminal's port to it. */
+    async function cardOnAClock() {
         const settings = new MemorySettings()
         await personalize(settings)
         const panel = new RecordingPanel()
@@ -210,13 +211,18 @@ describe("payments with the card application", () => {
         const card = new ActiveCard(settings, nodeAkaPlatform, panel, 200, () => clock)
         await card.boot()
         const port = new ApduCardPort({ transceive: (a) => card.process(a) }, 200)
+        return { card, panel, port, advance: (ms: number) => (clock += ms) }
+    }
+
+    test("a transaction left half-way (card out of the field) is closed on the card after 3 s of silence", async () => {
+        const { card, panel, port, advance } = await cardOnAClock()
         await port.offer(payment(5000, "0101010101010101"))
         await port.verifyPin(TEST_PIN)
         expect(panel.shown.at(-1)).toBe("PIN OK")
-        clock += 2999
+        advance(2999)
         card.tick()
         expect(panel.shown.at(-1)).toBe("PIN OK")
-        clock += 2
+        advance(2)
         card.tick()
         expect(panel.shown.at(-1)).toBe("NOT COMPLETED")
         expect(panel.leds.at(-1)).toBe(LED_REFUSED)
@@ -228,21 +234,15 @@ describe("payments with the card application", () => {
     })
 
     test("while the holder types the PIN (offer made, no VERIFY yet) the card waits the terminal's prompt time, not 3 s", async () => {
-        const settings = new MemorySettings()
-        await personalize(settings)
-        const panel = new RecordingPanel()
-        let clock = 1000
-        const card = new ActiveCard(settings, nodeAkaPlatform, panel, 200, () => clock)
-        await card.boot()
-        const port = new ApduCardPort({ transceive: (a) => card.process(a) }, 200)
+        const { card, panel, port, advance } = await cardOnAClock()
         await port.offer(payment(5000, "0101010101010101"))
         const offered = panel.shown.at(-1)
-        clock += 20_000 // a slow holder
+        advance(20_000) // a slow holder
         card.tick()
         expect(panel.shown.at(-1)).toBe(offered)
         await port.verifyPin(TEST_PIN)
         expect(panel.shown.at(-1)).toBe("PIN OK")
-        clock += PIN_ENTRY_ABANDONED_AFTER_MS + 1
+        advance(PIN_ENTRY_ABANDONED_AFTER_MS + 1)
         card.tick()
         expect(panel.shown.at(-1)).toBe("NOT COMPLETED")
     })

@@ -15,6 +15,7 @@ import { ACTIVECARD_AID } from "../../src/link/card-commands"
 import { MemoryServerPorts } from "../shared/memory-server-ports"
 import { MemoryUplink } from "../shared/memory-uplink"
 import { TEST_CARD_ID, TEST_K, TEST_OPC, TEST_PIN, TestCard } from "../shared/test-card"
+import { xorshift } from "../support/radius-fuzz"
 
 const PAYMENT: Payment = { amount: 12500, currency: 410, installments: 3, merchantId: "MERCHANT0001", terminalId: "TERM0001", transactionId: Buffer.from("0102030405060708", "hex") }
 
@@ -255,20 +256,9 @@ describe("formatTrace", () => {
 })
 
 describe("hostile input", () => {
-    let x = 0x2545f491
-    function rnd(n: number): number {
-        x ^= x << 13
-        x >>>= 0
-        x ^= x >>> 17
-        x ^= x << 5
-        x >>>= 0
-        return x % n
-    }
-    function randomBytes(n: number): Buffer {
-        const b = Buffer.alloc(n)
-        for (let i = 0; i < n; i++) b[i] = rnd(256)
-        return b
-    }
+    const rng = xorshift(0x2545f491)
+    const rnd = (n: number) => rng.next() % n
+    const randomBytes = rng.bytes
     function mutate(b: Buffer): Buffer {
         const m = Buffer.from(b)
         const kind = rnd(5)
