@@ -47,6 +47,8 @@ describe.sequential.each(["nfc", "infrared", "cardlink"] as SimLink[])("simulato
         if (link !== "cardlink") expect(sim.terminalVm!.lines()).toContain("TERMINAL CARD ON " + link)
         const approval = r.display.split("\n")[0]
         expect(sim.cardHistory).toContain("PAY 12,500 KRW\n3 MONTHS\nMERCHANT0001")
+        // The card's display follows its own VM's timing: give it a moment after the terminal's.
+        await sim.waitFor(() => sim.cardHistory.at(-1) === approval, 3000, "the card never showed its receipt", () => sim.cardHistory.join(" // ")).catch(() => {})
         expect(sim.cardHistory.at(-1)).toBe(approval) // the card's receipt, received under AT_MAC
         expect(ledger(sim)).toHaveLength(1)
         expect(approvals(sim)).toBe(1)
