@@ -33,6 +33,16 @@ export function copyOf(b: Buffer, from = 0, to = b.length): Buffer {
     return out
 }
 
+/**
+ * b[from..to) for reading only: a view on Node (b.slice aliases), a copy on DeviceScript (its slice
+ * copies natively). Decoders hand out their fields this way: a received packet is never written to,
+ * and a view costs one object where a copy costs two and a copy loop.
+ */
+export function readOnlyView(b: Buffer, from: number, to: number): Buffer {
+    if (from < 0 || to > b.length || from > to) throw new RangeError("readOnlyView out of range")
+    return b.slice(from, to)
+}
+
 /** The UTF-8 text in b[from..from+len). */
 export function utf8At(b: Buffer, from: number, len: number): string {
     return copyOf(b, from, from + len).toString("utf8")

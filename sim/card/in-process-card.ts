@@ -28,6 +28,9 @@ export class InProcessCard implements CardPort {
     private session: CardSession | null = null
     private aka: PeerState
     private pin: PinRecord
+    /** Made once per card, not per transaction. */
+    private readonly cardStorage: CardStorage
+    private readonly cardUi: CardUi
 
     constructor(
         readonly flash: CardFlash,
@@ -46,6 +49,8 @@ export class InProcessCard implements CardPort {
                 : null,
         }
         this.pin = { salt: Buffer.from(p.pin.salt, "hex"), verifier: Buffer.from(p.pin.verifier, "hex"), triesLeft: p.pin.triesLeft, maxTries: p.pin.maxTries }
+        this.cardStorage = this.storage()
+        this.cardUi = this.ui()
     }
 
     static fromProfile(profile: CardProfile, options?: PeerOptions): InProcessCard {
@@ -84,7 +89,7 @@ export class InProcessCard implements CardPort {
     }
 
     private newSession(): CardSession {
-        return new CardSession(this.aka, this.pin, this.options, nodeAkaPlatform, this.storage(), this.ui(), this.flash.profile.noPinLimit)
+        return new CardSession(this.aka, this.pin, this.options, nodeAkaPlatform, this.cardStorage, this.cardUi, this.flash.profile.noPinLimit)
     }
 
     async offer(p: Payment): Promise<void> {

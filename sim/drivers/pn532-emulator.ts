@@ -114,8 +114,17 @@ export class Pn532Emulator extends I2cChip {
         this.answerTo = null
     }
 
+    /** Powered off for good (the simulation stopped): nothing waits any more. */
+    private off = false
+
+    /** Stops every wait for a field or an APDU (a waiting TgInitAsTarget would keep the process alive). */
+    powerOff(): void {
+        this.off = true
+        this.reset()
+    }
+
     private async until(cond: () => boolean): Promise<void> {
-        while (!cond()) await new Promise((r) => setTimeout(r, 1))
+        while (!cond() && !this.off) await new Promise((r) => setTimeout(r, 1))
     }
 
     async read(address: number, length: number): Promise<Buffer> {

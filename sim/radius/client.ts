@@ -15,7 +15,6 @@
 //   else is ignored and counted; over TCP a malformed frame or a response failing verification
 //   closes the connection (RFC 6613 section 2.6.4) and fails the requests in flight.
 
-import { nodeRadiusDigests } from "./node-digests"
 import { createSocket, Socket as UdpSocket } from "node:dgram"
 import { connect as tcpConnect, isIP, Socket as TcpSocket } from "node:net"
 import { nodeRandomBytes } from "../node-platform"
@@ -93,12 +92,20 @@ interface Pending {
     requireMessageAuthenticator: boolean
     attemptsLeft: number
     timeoutMs: number
-    timer: NodeJS.Timeout | null
+    /** When the current attempt times out (Date.now() ms). */
+    deadline: number
     resolve: (p: RadiusPacket) => void
     reject: (e: Error) => void
 }
 
 const noYield = async (): Promise<void> => {}
+
+/**
+ * Timeouts are checked by one sweep per client every SWEEP_MS while requests are in flight, not by
+ * a timer per request (a timer per datagram was a visible share of a busy client's time); a
+ * request times out between timeoutMs and timeoutMs + SWEEP_MS after it was sent.
+ */
+const SWEEP_MS = 10
 
 export class RadiusClient {
     readonly stats: RadiusClientStats = {
@@ -119,12 +126,15 @@ export class RadiusClient {
     private readonly busy: boolean[] = []
     private readonly waiting: (() => void)[] = []
     private nextId = 0
+    /** The requests in flight, for the timeout sweep (usually a handful of the 256 slots). */
+    private readonly pending = new Set<Pending>()
+    private sweeper: NodeJS.Timeout | null = null
     private closed = false
     private udp: UdpSocket | null = null
     private tcp: TcpSocket | null = null
 
     private constructor(private readonly options: RadiusClientOptions) {
-        this.secret = radiusSecret(options.secret, nodeRadiusDigests)
+        this.secret = radiusSecret(options.secret)
         this.random = options.random ?? nodeRandomBytes
         for (let i = 0; i < 256; i++) {
             this.inFlight.push(null)
@@ -219,7 +229,11 @@ export class RadiusClient {
     private finish(p: Pending, response: RadiusPacket | null, error: Error | null): void {
         if (this.inFlight[p.id] !== p) return
         this.inFlight[p.id] = null
-        if (p.timer) clearTimeout(p.timer)
+        this.pending.delete(p)
+        if (this.pending.size === 0 && this.sweeper) {
+            clearInterval(this.sweeper)
+            this.sweeper = null
+        }
         if (response) p.resolve(response)
         else p.reject(error ?? new Error("RADIUS request failed"))
         this.releaseId(p.id)
@@ -237,12 +251,16 @@ export class RadiusClient {
             this.finish(p, null, new Error("RADIUS/TCP connection closed"))
             return
         }
-        p.timer = setTimeout(() => this.onTimeout(p), p.timeoutMs)
+        p.deadline = Date.now() + p.timeoutMs
+    }
+
+    private sweep(): void {
+        const now = Date.now()
+        for (const p of this.pending) if (p.deadline <= now) this.onTimeout(p)
     }
 
     private onTimeout(p: Pending): void {
         if (this.inFlight[p.id] !== p) return
-        p.timer = null
         if (this.udp && p.attemptsLeft > 0) {
             p.attemptsLeft--
             this.stats.retransmissions++
@@ -286,11 +304,13 @@ export class RadiusClient {
                 requireMessageAuthenticator: (this.options.requireMessageAuthenticator ?? false) || countAttributes(attrs, ATTR_EAP_MESSAGE) > 0,
                 attemptsLeft: options.retries ?? this.options.retries ?? 2,
                 timeoutMs: options.timeoutMs ?? this.options.timeoutMs ?? 1000,
-                timer: null,
+                deadline: 0,
                 resolve,
                 reject,
             }
             this.inFlight[id] = p
+            this.pending.add(p)
+            if (!this.sweeper) this.sweeper = setInterval(() => this.sweep(), SWEEP_MS)
             this.transmit(p)
         })
     }

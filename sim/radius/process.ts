@@ -14,7 +14,6 @@
 //      Response Authenticator (RFC 2865 section 3, RFC 3579 section 3.2)
 // Every drop is counted in the stats by reason; nothing here throws for any input.
 
-import { nodeRadiusDigests } from "./node-digests"
 import { constantTimeEqual } from "../../src/bytes"
 import {
     CODE_ACCESS_REQUEST,
@@ -110,14 +109,22 @@ interface CacheEntry {
     response: Buffer | null
 }
 
+const PURGE_EVERY_MS = 100
+/** Entries allowed over maxEntries between two purges. */
+const PURGE_SLACK = 1024
+
 /**
  * The RFC 5080 section 2.2.2 duplicate cache: one entry per (source address, source port,
  * Identifier), holding the Request Authenticator and, once handled, the response. A request with
  * the same key but another authenticator is a new request and replaces the entry. Entries expire
- * `windowMs` after the request arrived; at most `maxEntries` are kept (oldest evicted).
+ * `windowMs` after the request arrived (expired ones are ignored at once and removed every 100 ms); about
+ * `maxEntries` are kept (oldest evicted, at most PURGE_SLACK over between purges).
  */
 export class DuplicateCache {
     private readonly entries = new Map<string, CacheEntry>()
+
+    /** When purge() last ran: it runs at most every PURGE_EVERY_MS, not for every request. */
+    private purgedAt = -Infinity
 
     constructor(
         readonly windowMs = 30_000,
@@ -129,27 +136,32 @@ export class DuplicateCache {
         return this.entries.size
     }
 
-    private purge(): void {
-        const limit = this.now() - this.windowMs
-        for (const [key, e] of this.entries) {
+    /** Drops entries from the oldest on while they are past the window or over the limit (the Map keeps insertion order). */
+    private purge(now: number): void {
+        const limit = now - this.windowMs
+        for (const e of this.entries.values()) {
             if (e.receivedAt > limit && this.entries.size <= this.maxEntries) break
-            this.entries.delete(key)
+            this.entries.delete(e.key)
         }
     }
 
     /** The live entry for this request (pending or answered), or null when it is new. */
     lookup(key: string, authenticator: Buffer): CacheEntry | null {
-        this.purge()
         const e = this.entries.get(key)
-        return e && constantTimeEqual(e.authenticator, authenticator) ? e : null
+        if (!e || e.receivedAt <= this.now() - this.windowMs) return null
+        return constantTimeEqual(e.authenticator, authenticator) ? e : null
     }
 
     /** Records a request as in progress. */
     begin(key: string, authenticator: Buffer): CacheEntry {
-        const e: CacheEntry = { key, authenticator, receivedAt: this.now(), pending: true, response: null }
+        const now = this.now()
+        const e: CacheEntry = { key, authenticator, receivedAt: now, pending: true, response: null }
         this.entries.delete(key)
         this.entries.set(key, e)
-        this.purge()
+        if (now - this.purgedAt >= PURGE_EVERY_MS || this.entries.size > this.maxEntries + PURGE_SLACK) {
+            this.purgedAt = now
+            this.purge(now)
+        }
         return e
     }
 
@@ -282,7 +294,7 @@ export class SecretTable {
             const hex = raw.toString("hex")
             let s = this.cache.get(hex)
             if (!s) {
-                s = radiusSecret(raw, nodeRadiusDigests)
+                s = radiusSecret(raw)
                 this.cache.set(hex, s)
             }
             return s

@@ -6,6 +6,9 @@
 import { createSocket, RemoteInfo, Socket } from "node:dgram"
 import { DuplicateCache, newServerStats, normalizeAddress, processRequest, RadiusServerOptions, RadiusServerStats, SecretTable } from "./process"
 
+/** Receive buffer asked of the kernel (SO_RCVBUF). */
+export const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024
+
 export class RadiusUdpServer {
     readonly stats: RadiusServerStats = newServerStats()
     private readonly secrets: SecretTable
@@ -36,6 +39,14 @@ export class RadiusUdpServer {
             socket.once("error", onError)
             socket.bind(options.port ?? 0, host, () => {
                 socket.off("error", onError)
+                try {
+                    // Room for bursts: while a busy event loop is away, datagrams queue in the kernel,
+                    // each costing a few KB of buffer; the default (about 200 KB) drops a burst from
+                    // a few hundred terminals. The kernel caps this at net.core.rmem_max.
+                    socket.setRecvBufferSize(RECEIVE_BUFFER_BYTES)
+                } catch (e) {
+                    // Not allowed here: the default buffer still works, with more retransmissions under load.
+                }
                 resolve(new RadiusUdpServer(socket, options))
             })
         })
@@ -70,9 +81,8 @@ export class RadiusUdpServer {
                 if (!out.reply || this.closed) return
                 this.stats.responses++
                 try {
-                    this.socket.send(out.reply, rinfo.port, rinfo.address, (err) => {
-                        if (err) this.stats.socketErrors++
-                    })
+                    // No callback: a failed send surfaces as the socket's "error" event, counted there.
+                    this.socket.send(out.reply, rinfo.port, rinfo.address)
                 } catch (e) {
                     this.stats.socketErrors++
                 }

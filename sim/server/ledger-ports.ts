@@ -6,7 +6,7 @@
 
 import { nodeRandomBytes as randomBytes } from "../node-platform"
 import { AuthVector, generateVector, resyncFromAuts } from "../../src/crypto/aka"
-import { milenageKey } from "../../src/crypto/milenage"
+import { milenageKey, MilenageKey } from "../../src/crypto/milenage"
 import { seqOf, sqnOf } from "../../src/crypto/sqn"
 import { AkaServerPorts, ServerReauthContext } from "../../src/eap/aka-server"
 import { EAP_TYPE_AKA_PRIME } from "../../src/eap/eap-packet"
@@ -29,6 +29,8 @@ export const T_REAUTH = "reauth"
 export const T_PENDING = "pending"
 export const T_LEDGER = "ledger"
 export const T_COUNTERS = "counters"
+/** Per card: the pseudonyms and the re-authentication identity it may still present. */
+export const T_IDENTITIES = "identities"
 
 export interface CardRecord {
     cardId: string
@@ -80,8 +82,29 @@ interface ReauthRecord {
     reauthKey: string
 }
 
+interface IdentityRecord {
+    /** Newest first. */
+    pseudonyms: string[]
+    reauthId: string
+}
+
+/**
+ * Pseudonyms a card may still present: the newest, and the one before in case the challenge that
+ * carried the newest never reached the card. Older ones are forgotten (a card holding one falls
+ * back to its card ID, RFC 4187 section 4.1.6), so the tables do not grow with every payment.
+ */
+export const PSEUDONYMS_KEPT = 2
+
 /** SEQ values reserved per durable write; after a crash the unused rest of a block is skipped. */
 export const SEQ_BLOCK = 32
+
+function identitiesOf(tx: Tx, cardId: string): IdentityRecord {
+    return tx.get<IdentityRecord>(T_IDENTITIES, cardId) ?? { pseudonyms: [], reauthId: "" }
+}
+
+/** AMF with the separation bit set for EAP-AKA' (TS 33.402 annex A.2), and plain for EAP-AKA. */
+const AMF_AKA_PRIME = Buffer.from("8000", "hex")
+const AMF_AKA = Buffer.from("0000", "hex")
 
 const hex = (b: Buffer) => b.toString("hex")
 const unhex = (s: string) => Buffer.from(s, "hex")
@@ -89,6 +112,8 @@ const unhex = (s: string) => Buffer.from(s, "hex")
 export class LedgerPorts implements AkaServerPorts {
     /** SEQ values reserved on disk and not yet used, per card. */
     private readonly reserved = new Map<string, { next: number; limit: number }>()
+    private deferred: ((tx: Tx) => void)[] = []
+    private readonly milenageKeys = new Map<string, { k: string; opc: string; key: MilenageKey }>()
 
     constructor(
         private readonly store: JournalStore,
@@ -99,7 +124,7 @@ export class LedgerPorts implements AkaServerPorts {
         let r = this.reserved.get(cardId)
         if (!r || r.next > r.limit) {
             // Reserve the next block durably before any SQN from it leaves the server.
-            const block = await this.store.transaction((tx) => {
+            const block = await this.transaction((tx) => {
                 const a = tx.get<AucRecord>(T_AUC, cardId)!
                 tx.put(T_AUC, cardId, { ...a, seq: a.seq + SEQ_BLOCK })
                 return { next: a.seq + 1, limit: a.seq + SEQ_BLOCK }
@@ -111,9 +136,33 @@ export class LedgerPorts implements AkaServerPorts {
         return r.next++
     }
 
-    /** Writes that must reach the journal but that nothing waits for (ordered before any later awaited one). */
+    /**
+     * Writes that must reach the journal but that nothing waits for: the pending payment, a new
+     * pseudonym, a new re-authentication identity. Those of one event-loop turn go into one
+     * transaction (a payment's first request makes three), committed once the turn's I/O callbacks
+     * have run (setImmediate) or before the next awaited transaction, whichever comes first: the
+     * journal stays in call order.
+     */
     private background(body: (tx: Tx) => void): void {
-        this.store.transaction(body).catch((e) => this.log(`store write failed: ${(e as Error).message}`))
+        this.deferred.push(body)
+        if (this.deferred.length === 1) setImmediate(() => this.commitBackground())
+    }
+
+    private commitBackground(): void {
+        if (this.deferred.length === 0) return
+        const bodies = this.deferred
+        this.deferred = []
+        this.store
+            .transaction((tx) => {
+                for (const body of bodies) body(tx)
+            })
+            .catch((e) => this.log(`store write failed: ${(e as Error).message}`))
+    }
+
+    /** Every awaited transaction goes through here, after the background writes called before it. */
+    private transaction<R>(body: (tx: Tx) => R): Promise<R> {
+        this.commitBackground()
+        return this.store.transaction(body)
     }
 
     async vector(cardId: string, method: number): Promise<AuthVector | null> {
@@ -121,18 +170,26 @@ export class LedgerPorts implements AkaServerPorts {
         const auc = this.store.get<AucRecord>(T_AUC, cardId)
         if (!card || !auc || card.status !== "active") return null
         const seq = await this.nextSeq(cardId)
-        const amf = Buffer.from(method === EAP_TYPE_AKA_PRIME ? "8000" : "0000", "hex")
-        return generateVector(milenageKey(unhex(auc.k), unhex(auc.opc)), randomBytes(16), sqnOf(seq, auc.ind), amf)
+        return generateVector(this.milenageKeyOf(cardId, auc), randomBytes(16), sqnOf(seq, auc.ind), method === EAP_TYPE_AKA_PRIME ? AMF_AKA_PRIME : AMF_AKA)
+    }
+
+    /** The card's Milenage key (its AES key schedule), expanded once per card rather than once per vector. */
+    private milenageKeyOf(cardId: string, auc: AucRecord): MilenageKey {
+        const cached = this.milenageKeys.get(cardId)
+        if (cached && cached.k === auc.k && cached.opc === auc.opc) return cached.key
+        const key = milenageKey(unhex(auc.k), unhex(auc.opc))
+        this.milenageKeys.set(cardId, { k: auc.k, opc: auc.opc, key })
+        return key
     }
 
     async resync(cardId: string, rand: Buffer, auts: Buffer): Promise<boolean> {
         const auc = this.store.get<AucRecord>(T_AUC, cardId)
         if (!auc) return false
-        const sqnMs = resyncFromAuts(milenageKey(unhex(auc.k), unhex(auc.opc)), rand, auts)
+        const sqnMs = resyncFromAuts(this.milenageKeyOf(cardId, auc), rand, auts)
         if (sqnMs < 0) return false
         // Continue after the card's SQN: drop the reservation, the next vector reserves from there.
         this.reserved.delete(cardId)
-        await this.store.transaction((tx) => {
+        await this.transaction((tx) => {
             const a = tx.get<AucRecord>(T_AUC, cardId)!
             tx.put(T_AUC, cardId, { ...a, seq: Math.max(a.seq, seqOf(sqnMs)) })
         })
@@ -147,7 +204,13 @@ export class LedgerPorts implements AkaServerPorts {
         // Not awaited: the journal is ordered, so it is on disk before the decision that ends this
         // exchange is; a crash before that only makes the card fall back to its permanent identity.
         const p = randomBytes(12).toString("base64url")
-        this.background((tx) => tx.put(T_PSEUDONYMS, p, cardId))
+        this.background((tx) => {
+            const ids = identitiesOf(tx, cardId)
+            const kept = [p].concat(ids.pseudonyms.slice(0, PSEUDONYMS_KEPT - 1))
+            for (const old of ids.pseudonyms.slice(PSEUDONYMS_KEPT - 1)) tx.delete(T_PSEUDONYMS, old)
+            tx.put(T_PSEUDONYMS, p, cardId)
+            tx.put(T_IDENTITIES, cardId, { pseudonyms: kept, reauthId: ids.reauthId })
+        })
         return p
     }
 
@@ -164,7 +227,14 @@ export class LedgerPorts implements AkaServerPorts {
     async newReauth(ctx: ServerReauthContext): Promise<string> {
         const id = randomBytes(12).toString("base64url")
         const rec: ReauthRecord = { cardId: ctx.cardId, method: ctx.method, counter: ctx.counter, kEncr: hex(ctx.kEncr), kAut: hex(ctx.kAut), reauthKey: hex(ctx.reauthKey) }
-        this.background((tx) => tx.put(T_REAUTH, id, rec))
+        this.background((tx) => {
+            // One re-authentication identity per card: a new one replaces the last (a card that
+            // missed it offers the old one, is refused, and authenticates in full).
+            const ids = identitiesOf(tx, ctx.cardId)
+            if (ids.reauthId !== "") tx.delete(T_REAUTH, ids.reauthId)
+            tx.put(T_REAUTH, id, rec)
+            tx.put(T_IDENTITIES, ctx.cardId, { pseudonyms: ids.pseudonyms, reauthId: id })
+        })
         return id
     }
 
@@ -177,7 +247,7 @@ export class LedgerPorts implements AkaServerPorts {
     async decide(cardId: string, payment: Payment): Promise<PaymentResult> {
         const txid = hex(payment.transactionId)
         const encoded = hex(encodePayment(payment))
-        return await this.store.transaction((tx) => {
+        return await this.transaction((tx) => {
             const previous = tx.get<LedgerRecord>(T_LEDGER, txid)
             if (previous) {
                 // The same transaction again (a retransmission, a retry after a lost answer): same answer.
@@ -206,7 +276,7 @@ export class LedgerPorts implements AkaServerPorts {
 
     async finalize(cardId: string, payment: Payment, acknowledged: boolean): Promise<void> {
         const txid = hex(payment.transactionId)
-        await this.store.transaction((tx) => {
+        await this.transaction((tx) => {
             const rec = tx.get<LedgerRecord>(T_LEDGER, txid)
             if (!rec || rec.cardId !== cardId || rec.state !== "provisional") return
             if (acknowledged) {

@@ -160,5 +160,7 @@ export class ChipBoards {
         this.cardScreen.stop()
         this.terminalScreen.stop()
         this.takeAway()
+        this.cardNfc.powerOff()
+        this.terminalNfc.powerOff()
     }
 }

@@ -4,14 +4,15 @@
 //
 // Files in the data folder:
 //   LOCK                     pid of the owning process (lock.ts)
-//   journal-<gen>.log        frames (frames.ts); one frame = one group commit = one write + fdatasync;
+//   journal-<gen>.log        frames (frames.ts); one frame = one group commit = one write, opened
+//                            O_DSYNC (durable on return; write + fdatasync where there is no O_DSYNC);
 //                            a frame's payload is [[seq, ops], ...], one entry per transaction
 //   snapshot                 all tables as of a sequence number, and the journal gen that follows it
 //   snapshot.tmp             a snapshot being written (removed on open)
 //
 // Ordering that makes a crash at any point lose nothing acknowledged:
-// - A transaction's promise resolves only after the write+fdatasync of its frame (and of all earlier
-//   frames: they are written in order, one at a time).
+// - A transaction's promise resolves only after the durable write (O_DSYNC, or write + fdatasync)
+//   of its frame (and of all earlier frames: they are written in order, one at a time).
 // - Compaction first creates journal gen+1 and fsyncs the directory, then switches writes to it, so
 //   everything in older journals is already synced and nothing new goes there. The snapshot
 //   (state at seq S, first journal gen+1) is then written in the background, renamed into place,
@@ -19,7 +20,7 @@
 // - On open: snapshot, then journals from its gen on, skipping transactions with seq <= S (so an
 //   interrupted compaction replays nothing twice). Journals older than the snapshot's gen are
 //   leftovers of a compaction interrupted before its deletions and are deleted.
-// - Only the last frame of the last journal can be torn (its fdatasync never returned, so it was
+// - Only the last frame of the last journal can be torn (its durable write never returned, so it was
 //   never acknowledged): it is truncated with a warning. Damage anywhere else, a missing journal
 //   or a gap in sequence numbers refuses to open.
 
@@ -28,7 +29,7 @@ import { open, readdir, readFile, rm, type FileHandle } from "node:fs/promises"
 import { join } from "node:path"
 import { describeError, StoreClosedError, StoreCorruptionError, StoreFailedError, StoreLockedError } from "./errors"
 import { encodeFrame, findValidFrame, JOURNAL_MAGIC, scanFrames } from "./frames"
-import { syncDir, writeAll } from "./fsio"
+import { openJournal, SYNC_ON_WRITE_FLAG, syncDir, writeAll } from "./fsio"
 import { deepFreeze, frozenJsonCopy, NotJsonError, type Json } from "./json-value"
 import { DirLock } from "./lock"
 import { readSnapshot, SNAPSHOT_TMP, writeSnapshot, type Tables } from "./snapshot"
@@ -51,9 +52,9 @@ export interface StoreStats {
     durableSeq: number
     /** Transactions with writes committed since open. */
     transactions: number
-    /** Group commits since open: one journal write + fdatasync each. */
+    /** Group commits since open: one durable journal write each. */
     batches: number
-    /** Every fsync/fdatasync issued since open: journal, snapshot, directory. */
+    /** Every sync since open: durable journal writes, snapshot and directory fsyncs. */
     fsyncs: number
     /** Bytes in the journal currently written to. */
     journalBytes: number
@@ -79,7 +80,9 @@ type Op = ["p", string, string, Json] | ["d", string, string]
 interface Pending {
     seq: number // 0 for a marker: a read-only transaction or flush() waiting for what came before
     json: string
-    resolve: () => void
+    /** What the promise resolves with once the frame is durable (the body's result). */
+    result: unknown
+    resolve: (result: unknown) => void
     reject: (e: unknown) => void
 }
 
@@ -210,6 +213,8 @@ export class JournalStore {
     private durableSeq = 0
     private gen = 1
     private handle: FileHandle | undefined
+    /** Journal writes are durable on return (O_DSYNC): no separate fdatasync per frame. */
+    private readonly syncsOnWrite = SYNC_ON_WRITE_FLAG !== 0
     private journalBytes = 0
 
     private queue: Pending[] = []
@@ -346,7 +351,7 @@ export class JournalStore {
         applyOps(this.tables, ops)
         this.counters.transactions++
         return new Promise<R>((resolve, reject) => {
-            this.queue.push({ seq, json, resolve: () => resolve(result), reject })
+            this.queue.push({ seq, json, result, resolve: resolve as (r: unknown) => void, reject })
             this.pump()
         })
     }
@@ -369,7 +374,7 @@ export class JournalStore {
             return Promise.reject(e)
         }
         return new Promise<void>((resolve, reject) => {
-            this.compactRequests.push({ seq: 0, json: "", resolve, reject })
+            this.compactRequests.push({ seq: 0, json: "", result: undefined, resolve: resolve as (r: unknown) => void, reject })
             this.pump()
         })
     }
@@ -409,7 +414,7 @@ export class JournalStore {
     private afterPrevious(): Promise<void> {
         if (this.queue.length === 0 && this.inflight.length === 0 && !this.pumpRun) return Promise.resolve()
         return new Promise<void>((resolve, reject) => {
-            this.queue.push({ seq: 0, json: "", resolve, reject })
+            this.queue.push({ seq: 0, json: "", result: undefined, resolve: resolve as (r: unknown) => void, reject })
             this.pump()
         })
     }
@@ -453,14 +458,15 @@ export class JournalStore {
             const handle = this.handle
             if (!handle) throw new Error("store: no journal open")
             await writeAll(handle, frame, this.journalBytes)
-            await handle.datasync()
+            // With O_DSYNC the write itself returned only once the frame was on disk.
+            if (!this.syncsOnWrite) await handle.datasync()
             this.counters.fsyncs++
             this.counters.batches++
             this.journalBytes += frame.length
             this.durableSeq = txs[txs.length - 1].seq
         }
         this.inflight = []
-        for (const p of batch) p.resolve()
+        for (const p of batch) p.resolve(p.result)
     }
 
     private wantsCompaction(): boolean {
@@ -481,7 +487,7 @@ export class JournalStore {
         for (const [name, t] of this.tables) if (t.size > 0) copy.set(name, new Map(t))
         const gen = this.gen + 1
         try {
-            const next = await open(join(this.dir, journalFileName(gen)), "wx")
+            const next = await openJournal(join(this.dir, journalFileName(gen)), true)
             try {
                 await syncDir(this.dir)
                 this.counters.fsyncs++
@@ -502,7 +508,7 @@ export class JournalStore {
         this.compaction = this.finishCompaction(seq, gen, copy).then(
             () => {
                 this.compaction = undefined
-                for (const r of requests) r.resolve()
+                for (const r of requests) r.resolve(undefined)
                 this.pump() // a compact() request may have arrived meanwhile
             },
             (e: unknown) => {
@@ -585,7 +591,7 @@ export class JournalStore {
                 throw new StoreCorruptionError(join(this.dir, journalFileName(firstGen)), 0, "journal file is missing (the snapshot says it follows)")
             }
             this.gen = 1
-            this.handle = await open(join(this.dir, journalFileName(1)), "wx")
+            this.handle = await openJournal(join(this.dir, journalFileName(1)), true)
             await syncDir(this.dir)
             this.seq = this.durableSeq = 0
             return
@@ -638,7 +644,7 @@ export class JournalStore {
                 if (later >= 0) {
                     throw new StoreCorruptionError(path, scan.damage.offset, `${scan.damage.reason}, followed by a valid frame at offset ${later}`)
                 }
-                // The torn write of a group commit whose fdatasync never returned: never acknowledged.
+                // The torn write of a group commit whose durable write never returned: never acknowledged.
                 const handle = await open(path, "r+")
                 try {
                     await handle.truncate(scan.end)
@@ -650,7 +656,7 @@ export class JournalStore {
             }
         }
         this.gen = live[live.length - 1]
-        this.handle = await open(join(this.dir, journalFileName(this.gen)), "r+")
+        this.handle = await openJournal(join(this.dir, journalFileName(this.gen)), false)
         this.journalBytes = end
         this.seq = this.durableSeq = lastSeq
     }

@@ -9,7 +9,6 @@ import { CODE_ACCESS_REQUEST, decodePacket, encodePacket } from "../../src/radiu
 import { radiusSecret, signRequest, withMessageAuthenticator } from "../../src/radius/authenticator"
 import { paymentAttributes, readPaymentAttributes, vendorIdOf, VENDOR_ID } from "../../src/radius/vendor"
 import { ATTR_VENDOR_SPECIFIC } from "../../src/radius/attributes"
-import { nodeRadiusDigests } from "../radius/node-digests"
 import { FrameReader } from "../radius/framing"
 
 export class TamperingProxy {
@@ -45,7 +44,7 @@ export class TamperingProxy {
         const others = p.attributes.filter((a) => !(a.type === ATTR_VENDOR_SPECIFIC && vendorIdOf(a.value) === VENDOR_ID))
         const forged = paymentAttributes({ ...fields, amount: fields.amount * this.factor })
         const out = encodePacket({ ...p, attributes: withMessageAuthenticator([...others, ...forged]) })
-        return signRequest(out, radiusSecret(Buffer.from(this.secret, "utf8"), nodeRadiusDigests))
+        return signRequest(out, radiusSecret(Buffer.from(this.secret, "utf8")))
     }
 
     private accept(client: Socket): void {

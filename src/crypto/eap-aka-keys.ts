@@ -20,10 +20,20 @@ export function eapAkaKeysFromMk(mk: Buffer): EapAkaKeys {
     return { mk: mk, kEncr: copyOf(s, 0, 16), kAut: copyOf(s, 16, 32), msk: copyOf(s, 32, 96), emsk: copyOf(s, 96, 160) }
 }
 
-/** `identity` is the identity string of the last AT_IDENTITY (or EAP-Response/Identity), as bytes. */
-export function eapAkaKeys(identity: Buffer, ik: Buffer, ck: Buffer): EapAkaKeys {
+/** MK = SHA1(Identity | IK | CK); `identity` is the identity string of the last AT_IDENTITY (or EAP-Response/Identity), as bytes. */
+export function eapAkaMk(identity: Buffer, ik: Buffer, ck: Buffer): Buffer {
     if (ik.length !== 16 || ck.length !== 16) throw new RangeError("IK and CK must be 16 bytes")
-    return eapAkaKeysFromMk(sha1Parts([identity, ik, ck]))
+    return sha1Parts([identity, ik, ck])
+}
+
+export function eapAkaKeys(identity: Buffer, ik: Buffer, ck: Buffer): EapAkaKeys {
+    return eapAkaKeysFromMk(eapAkaMk(identity, ik, ck))
+}
+
+/** K_encr and K_aut only: the first 32 bytes of PRF(MK), two of its eight rounds. */
+export function eapAkaSessionKeysFromMk(mk: Buffer): { kEncr: Buffer; kAut: Buffer } {
+    const s = fips186Prf(mk, 32)
+    return { kEncr: copyOf(s, 0, 16), kAut: copyOf(s, 16, 32) }
 }
 
 export interface ReauthKeys {

@@ -37,8 +37,18 @@ export interface EapAkaPrimeKeys {
     emsk: Buffer
 }
 
+/** Bytes of MK before MSK: K_encr, K_aut, K_re (what the exchange itself uses). */
+export const MK_SESSION_BYTES = 80
+
+const MK_LABEL = fromUtf8("EAP-AKA'")
+
+/** MK = PRF'(IK' | CK', "EAP-AKA'" | Identity), its first `bytes` bytes. */
+export function eapAkaPrimeMk(hmac: HmacSha256, identity: Buffer, ckPrime: Buffer, ikPrime: Buffer, bytes: number): Buffer {
+    return prfPrime(hmac, concat([ikPrime, ckPrime]), concat([MK_LABEL, identity]), bytes)
+}
+
 export function eapAkaPrimeKeys(hmac: HmacSha256, identity: Buffer, ckPrime: Buffer, ikPrime: Buffer): EapAkaPrimeKeys {
-    const mk = prfPrime(hmac, concat([ikPrime, ckPrime]), concat([fromUtf8("EAP-AKA'"), identity]), 208)
+    const mk = eapAkaPrimeMk(hmac, identity, ckPrime, ikPrime, 208)
     return {
         kEncr: copyOf(mk, 0, 16),
         kAut: copyOf(mk, 16, 48),

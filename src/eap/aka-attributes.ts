@@ -4,7 +4,7 @@
 // attributes a message may carry, unknown non-skippable attributes rejected, unknown skippable
 // attributes (128-255) ignored.
 
-import { copyOf } from "../bytes"
+import { readOnlyView } from "../bytes"
 
 export const SUBTYPE_CHALLENGE = 1
 export const SUBTYPE_AUTHENTICATION_REJECT = 2
@@ -164,7 +164,7 @@ export function decodeAttributes(data: Buffer, offset: number, allowed: number[]
             }
             throw new AkaFormatError("attribute " + type + " not allowed here")
         }
-        const value = copyOf(data, o + 2, o + len)
+        const value = readOnlyView(data, o + 2, o + len)
         checkValue(type, value, prime)
         if (type !== AT_KDF) {
             for (let i = 0; i < attributes.length; i++) {
@@ -251,7 +251,7 @@ export function attrReserved16(type: number, data16: Buffer): AkaAttribute {
 
 /** The 16 bytes after the reserved field. */
 export function valueReserved16(a: AkaAttribute): Buffer {
-    return copyOf(a.value, 2, 18)
+    return readOnlyView(a.value, 2, 18)
 }
 
 /** A 16-bit field: AT_NOTIFICATION, AT_COUNTER, AT_CLIENT_ERROR_CODE, AT_KDF, AT_BIDDING; or a flag with 0. */
@@ -277,7 +277,7 @@ export function attrLengthPrefixed(type: number, bytes: Buffer): AkaAttribute {
 }
 
 export function valueLengthPrefixed(a: AkaAttribute): Buffer {
-    return copyOf(a.value, 2, 2 + actualLength(a.value))
+    return readOnlyView(a.value, 2, 2 + actualLength(a.value))
 }
 
 /** AT_RES: RES length in bits, RES, padding. */
@@ -290,7 +290,7 @@ export function attrRes(res: Buffer): AkaAttribute {
 }
 
 export function valueRes(a: AkaAttribute): Buffer {
-    return copyOf(a.value, 2, 2 + actualLength(a.value) / 8)
+    return readOnlyView(a.value, 2, 2 + actualLength(a.value) / 8)
 }
 
 /** 2 reserved bytes then data: AT_CHECKCODE, AT_ENCR_DATA. */
@@ -301,7 +301,7 @@ export function attrReservedData(type: number, data: Buffer): AkaAttribute {
 }
 
 export function valueReservedData(a: AkaAttribute): Buffer {
-    return copyOf(a.value, 2, a.value.length)
+    return readOnlyView(a.value, 2, a.value.length)
 }
 
 export function attrAuts(auts: Buffer): AkaAttribute {

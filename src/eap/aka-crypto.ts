@@ -5,9 +5,9 @@ import { HmacSha256 } from "../crypto/hmac-sha256"
 import { Sha256 } from "../crypto/sha256"
 import { HmacSha1Key, hmacSha1Key, hmacSha1WithKey } from "../crypto/hmac-sha1"
 import { Sha1 } from "../crypto/sha1"
-import { constantTimeEqual, copyOf } from "../bytes"
-import { eapAkaKeys, eapAkaReauthKeys } from "../crypto/eap-aka-keys"
-import { deriveCkIkPrime, eapAkaPrimeKeys, eapAkaPrimeReauthKeys } from "../crypto/eap-aka-prime-keys"
+import { constantTimeEqual, copyOf, readOnlyView } from "../bytes"
+import { eapAkaKeysFromMk, eapAkaMk, eapAkaReauthKeys, eapAkaSessionKeysFromMk } from "../crypto/eap-aka-keys"
+import { deriveCkIkPrime, eapAkaPrimeMk, eapAkaPrimeReauthKeys, MK_SESSION_BYTES } from "../crypto/eap-aka-prime-keys"
 import { EAP_TYPE_AKA_PRIME } from "./eap-packet"
 
 export interface AkaPlatform {
@@ -18,14 +18,24 @@ export interface AkaPlatform {
     yieldSlice: () => Promise<void>
 }
 
-/** The keys an authentication (full or fast) leaves behind. */
+/** MSK and EMSK (RFC 3748 section 7.10): exported to whoever asks, never used by the exchange itself. */
+export interface ExportedKeys {
+    msk: Buffer
+    emsk: Buffer
+}
+
+/**
+ * The keys an authentication (full or fast) leaves behind. MSK and EMSK are derived only when
+ * asked for: nothing in a payment uses them (no keys go to the terminal), and they are more than
+ * half of the key stream (four of the seven PRF' rounds of EAP-AKA', six of the eight PRF rounds
+ * of EAP-AKA).
+ */
 export interface SessionKeys {
     kEncr: Buffer
     kAut: Buffer
     /** K_re (EAP-AKA') or MK (EAP-AKA): what fast re-authentication derives from. */
     reauthKey: Buffer
-    msk: Buffer
-    emsk: Buffer
+    exported: () => ExportedKeys
 }
 
 export function isPrime(method: number): boolean {
@@ -34,13 +44,35 @@ export function isPrime(method: number): boolean {
 
 /** The keys of a full authentication: RFC 9048 (CK'/IK', PRF') for EAP-AKA', RFC 4187 (MK, PRF) for EAP-AKA. */
 export function fullAuthKeys(platform: AkaPlatform, method: number, identity: Buffer, ck: Buffer, ik: Buffer, networkName: Buffer, sqnXorAk: Buffer): SessionKeys {
+    const hmac = platform.hmacSha256
     if (isPrime(method)) {
-        const p = deriveCkIkPrime(platform.hmacSha256, ck, ik, networkName, sqnXorAk)
-        const k = eapAkaPrimeKeys(platform.hmacSha256, identity, p.ckPrime, p.ikPrime)
-        return { kEncr: k.kEncr, kAut: k.kAut, reauthKey: k.kRe, msk: k.msk, emsk: k.emsk }
+        const p = deriveCkIkPrime(hmac, ck, ik, networkName, sqnXorAk)
+        const mk = eapAkaPrimeMk(hmac, identity, p.ckPrime, p.ikPrime, MK_SESSION_BYTES)
+        return { kEncr: copyOf(mk, 0, 16), kAut: copyOf(mk, 16, 48), reauthKey: copyOf(mk, 48, 80), exported: primeExporter(hmac, identity, p.ckPrime, p.ikPrime) }
     }
-    const k = eapAkaKeys(identity, ik, ck)
-    return { kEncr: k.kEncr, kAut: k.kAut, reauthKey: k.mk, msk: k.msk, emsk: k.emsk }
+    const mk = eapAkaMk(identity, ik, ck)
+    const k = eapAkaSessionKeysFromMk(mk)
+    return { kEncr: k.kEncr, kAut: k.kAut, reauthKey: mk, exported: akaExporter(mk) }
+}
+
+// The exporters are made by functions (not written inline in the object literal) so that Node's
+// TypeScript loader does not wrap each one to name it: this runs for every authentication.
+function primeExporter(hmac: HmacSha256, identity: Buffer, ckPrime: Buffer, ikPrime: Buffer): () => ExportedKeys {
+    return () => {
+        const all = eapAkaPrimeMk(hmac, identity, ckPrime, ikPrime, 208)
+        return { msk: copyOf(all, 80, 144), emsk: copyOf(all, 144, 208) }
+    }
+}
+
+function akaExporter(mk: Buffer): () => ExportedKeys {
+    return () => {
+        const all = eapAkaKeysFromMk(mk)
+        return { msk: all.msk, emsk: all.emsk }
+    }
+}
+
+function reauthExporter(hmac: HmacSha256, method: number, key: Buffer, identity: Buffer, counter: number, nonceS: Buffer): () => ExportedKeys {
+    return () => (isPrime(method) ? eapAkaPrimeReauthKeys(hmac, key, identity, counter, nonceS) : eapAkaReauthKeys(identity, counter, nonceS, key))
 }
 
 /** The keys after a fast re-authentication: K_encr and K_aut stay, MSK and EMSK are new. */
@@ -52,10 +84,7 @@ export function reauthSessionKeys(
     nonceS: Buffer,
     stored: { kEncr: Buffer; kAut: Buffer; reauthKey: Buffer },
 ): SessionKeys {
-    const k = isPrime(method)
-        ? eapAkaPrimeReauthKeys(platform.hmacSha256, stored.reauthKey, identity, counter, nonceS)
-        : eapAkaReauthKeys(identity, counter, nonceS, stored.reauthKey)
-    return { kEncr: stored.kEncr, kAut: stored.kAut, reauthKey: stored.reauthKey, msk: k.msk, emsk: k.emsk }
+    return { kEncr: stored.kEncr, kAut: stored.kAut, reauthKey: stored.reauthKey, exported: reauthExporter(platform.hmacSha256, method, stored.reauthKey, identity, counter, nonceS) }
 }
 
 // The HMAC-SHA1 pad states of the last K_aut: one exchange computes several MACs under it, and
@@ -71,18 +100,20 @@ function sha1MacKey(kAut: Buffer): HmacSha1Key {
     return lastMacKey
 }
 
+const ZERO_MAC = Buffer.alloc(16)
+
 /** AT_MAC value: HMAC-SHA1-128 (AKA) or HMAC-SHA-256-128 (AKA') over the packet (MAC zeroed) and `extra`. */
 export function computeMac(platform: AkaPlatform, method: number, kAut: Buffer, packet: Buffer, macOffset: number, extra: Buffer | null): Buffer {
-    const zeroed = copyOf(packet)
-    for (let i = 0; i < 16; i++) zeroed[macOffset + i] = 0
-    const parts: Buffer[] = extra === null ? [zeroed] : [zeroed, extra]
+    // The packet with the MAC value zeroed, as three parts: no copy of the packet.
+    const parts: Buffer[] = [readOnlyView(packet, 0, macOffset), ZERO_MAC, readOnlyView(packet, macOffset + 16, packet.length)]
+    if (extra !== null) parts.push(extra)
     const full = isPrime(method) ? platform.hmacSha256(kAut, parts) : hmacSha1WithKey(sha1MacKey(kAut), parts)
-    return copyOf(full, 0, 16)
+    return readOnlyView(full, 0, 16)
 }
 
 export function verifyMac(platform: AkaPlatform, method: number, kAut: Buffer, packet: Buffer, macOffset: number, extra: Buffer | null): boolean {
     if (macOffset < 0 || macOffset + 16 > packet.length) return false
-    return constantTimeEqual(computeMac(platform, method, kAut, packet, macOffset, extra), copyOf(packet, macOffset, macOffset + 16))
+    return constantTimeEqual(computeMac(platform, method, kAut, packet, macOffset, extra), readOnlyView(packet, macOffset, macOffset + 16))
 }
 
 /** Writes the MAC into a packet encoded with a zero AT_MAC at `macOffset`. */

@@ -73,10 +73,10 @@ import {
     valueReservedData,
     valueU16,
 } from "./aka-attributes"
-import { AkaPlatform, checkcode, fullAuthKeys, isPrime, reauthSessionKeys, SessionKeys, signPacket, verifyMac } from "./aka-crypto"
+import { AkaPlatform, checkcode, ExportedKeys, fullAuthKeys, isPrime, reauthSessionKeys, SessionKeys, signPacket, verifyMac } from "./aka-crypto"
 import { decryptAttributes, encryptAttributes } from "./aka-encr"
 import { permanentIdentity, pseudonymIdentity, reauthIdentity } from "./aka-identity"
-import { decodePayment, encodePayment, Payment, samePayment } from "../payment/payment"
+import { decodePayment, encodePayment, Payment } from "../payment/payment"
 import { decodeResult, PaymentResult } from "../payment/result"
 
 export const PEER_IDLE = 0
@@ -126,12 +126,13 @@ export interface PeerOutcome {
     result: PaymentResult | null
     /** Why the exchange failed, for the display and the log (never secret). */
     failure: string
-    msk: Buffer | null
+    /** MSK and EMSK of a successful exchange, derived when called (RFC 3748 section 7.10). */
+    exportKeys: (() => ExportedKeys) | null
 }
 
 export class AkaPeer {
     state = PEER_IDLE
-    readonly outcome: PeerOutcome = { serverAuthenticated: false, success: false, result: null, failure: "", msk: null }
+    readonly outcome: PeerOutcome = { serverAuthenticated: false, success: false, result: null, failure: "", exportKeys: null }
     private method = 0
     private identity: Buffer = Buffer.alloc(0)
     private identityPackets: Buffer[] = []
@@ -143,6 +144,8 @@ export class AkaPeer {
     private lastRequest: Buffer = Buffer.alloc(0)
     private lastResponse: Buffer | null = null
     private reauthNonceS: Buffer | null = null
+    /** encodePayment(payment), once: the canonical bytes echoed in AT_PAYMENT and compared with the server's. */
+    private readonly paymentBytes: Buffer | null
 
     constructor(
         private readonly profile: PeerState,
@@ -150,7 +153,9 @@ export class AkaPeer {
         private readonly platform: AkaPlatform,
         /** The payment the holder confirmed, or null for a zero-amount authentication. */
         private readonly payment: Payment | null,
-    ) {}
+    ) {
+        this.paymentBytes = payment !== null ? encodePayment(payment) : null
+    }
 
     /** Handles one EAP request from the server; returns the response to send, or null for none. */
     async handle(bytes: Buffer): Promise<Buffer | null> {
@@ -260,7 +265,7 @@ export class AkaPeer {
             if (ready) {
                 this.state = PEER_SUCCESS
                 this.outcome.success = true
-                if (this.keys !== null) this.outcome.msk = this.keys.msk
+                if (this.keys !== null) this.outcome.exportKeys = this.keys.exported
                 return
             }
             this.fail("EAP-Success before the exchange completed")
@@ -363,7 +368,7 @@ export class AkaPeer {
         const attrs: AkaAttribute[] = [attrRes(aka.res)]
         if (cc !== null) attrs.push(attrReservedData(AT_CHECKCODE, myCheckcode))
         if (this.resultInd) attrs.push(attrFlag(AT_RESULT_IND))
-        if (this.payment !== null) attrs.push(attrLengthPrefixed(AT_PAYMENT, encodePayment(this.payment)))
+        if (this.paymentBytes !== null) attrs.push(attrLengthPrefixed(AT_PAYMENT, this.paymentBytes))
         attrs.push(attrReserved16(AT_MAC, Buffer.alloc(16)))
         this.state = PEER_CHALLENGED
         await this.platform.yieldSlice()
@@ -373,15 +378,16 @@ export class AkaPeer {
     /** "" when the server's AT_PAYMENT is exactly the payment the holder confirmed (or both are absent). */
     private checkPayment(attrs: AkaAttribute[]): string {
         const offered = findAttribute(attrs, AT_PAYMENT)
-        if (this.payment === null && offered === null) return ""
-        if (this.payment === null || offered === null) return "payment missing on one side: nothing to confirm"
-        let theirs: Payment
+        if (this.paymentBytes === null && offered === null) return ""
+        if (this.paymentBytes === null || offered === null) return "payment missing on one side: nothing to confirm"
+        const theirs = valueLengthPrefixed(offered)
         try {
-            theirs = decodePayment(valueLengthPrefixed(offered))
+            decodePayment(theirs)
         } catch (e: any) {
             return "malformed AT_PAYMENT: " + e.message
         }
-        return samePayment(theirs, this.payment) ? "" : "the server's payment differs from the one confirmed on the card"
+        // Canonical encodings: the same payment, field for field, is the same bytes.
+        return constantTimeEqual(theirs, this.paymentBytes) ? "" : "the server's payment differs from the one confirmed on the card"
     }
 
     private rememberNextIdentities(inner: AkaAttribute[], keys: SessionKeys): void {
@@ -472,7 +478,7 @@ export class AkaPeer {
         this.resultInd = findAttribute(m.attributes, AT_RESULT_IND) !== null
         const attrs = encryptAttributes(ctx.kEncr, iv, [attrU16(AT_COUNTER, counter)])
         if (this.resultInd) attrs.push(attrFlag(AT_RESULT_IND))
-        if (this.payment !== null) attrs.push(attrLengthPrefixed(AT_PAYMENT, encodePayment(this.payment)))
+        if (this.paymentBytes !== null) attrs.push(attrLengthPrefixed(AT_PAYMENT, this.paymentBytes))
         attrs.push(attrReserved16(AT_MAC, Buffer.alloc(16)))
         this.reauthNonceS = nonceS
         this.state = PEER_CHALLENGED

@@ -71,10 +71,10 @@ import {
     valueRes,
     valueU16,
 } from "./aka-attributes"
-import { AkaPlatform, checkcode, fullAuthKeys, isPrime, reauthSessionKeys, SessionKeys, signPacket, verifyMac } from "./aka-crypto"
+import { AkaPlatform, checkcode, ExportedKeys, fullAuthKeys, isPrime, reauthSessionKeys, SessionKeys, signPacket, verifyMac } from "./aka-crypto"
 import { decryptAttributes, encryptAttributes } from "./aka-encr"
 import { ID_PERMANENT, ID_PSEUDONYM, ID_REAUTH, parseIdentity } from "./aka-identity"
-import { decodePayment, encodePayment, Payment, samePayment } from "../payment/payment"
+import { decodePayment, encodePayment, Payment } from "../payment/payment"
 import { approved, encodeResult, PaymentResult, RC_INVALID_CARD, RC_INVALID_TRANSACTION, RC_SYSTEM_MALFUNCTION } from "../payment/result"
 
 export const SERVER_IDENTITY = 0
@@ -131,12 +131,13 @@ export interface ServerOutcome {
     cardId: string
     result: PaymentResult | null
     failure: string
-    msk: Buffer | null
+    /** MSK and EMSK of a successful exchange, derived when called (RFC 3748 section 7.10). */
+    exportKeys: (() => ExportedKeys) | null
 }
 
 export class AkaServerSession {
     state = SERVER_IDENTITY
-    readonly outcome: ServerOutcome = { done: false, success: false, cardId: "", result: null, failure: "", msk: null }
+    readonly outcome: ServerOutcome = { done: false, success: false, cardId: "", result: null, failure: "", exportKeys: null }
     private id = 0
     private method = 0
     private identity: Buffer = Buffer.alloc(0)
@@ -150,6 +151,8 @@ export class AkaServerSession {
     private reauth: ServerReauthContext | null = null
     private nonceS: Buffer = Buffer.alloc(0)
     private resultInd = false
+    /** encodePayment(payment), once: the canonical bytes sent in AT_PAYMENT and compared with the card's. */
+    private readonly paymentBytes: Buffer | null
 
     constructor(
         private readonly ports: AkaServerPorts,
@@ -160,6 +163,7 @@ export class AkaServerSession {
         firstId: number,
     ) {
         this.id = firstId & 0xff
+        this.paymentBytes = payment !== null ? encodePayment(payment) : null
     }
 
     /** The EAP-Request/Identity that opens the exchange (when the server, not the terminal, starts it). */
@@ -219,7 +223,7 @@ export class AkaServerSession {
         this.state = SERVER_DONE
         this.outcome.done = true
         this.outcome.success = success
-        if (success && this.keys !== null) this.outcome.msk = this.keys.msk
+        if (success && this.keys !== null) this.outcome.exportKeys = this.keys.exported
         this.id = (this.id + 1) & 0xff
         this.lastRequest = encodeEap({ code: success ? EAP_SUCCESS : EAP_FAILURE, id: this.id, type: 0, data: Buffer.alloc(0) })
         return this.lastRequest
@@ -316,7 +320,7 @@ export class AkaServerSession {
             const encr = encryptAttributes(keys.kEncr, this.platform.randomBytes(16), inner)
             attrs.push(encr[0], encr[1])
         }
-        if (this.payment !== null) attrs.push(attrLengthPrefixed(AT_PAYMENT, encodePayment(this.payment)))
+        if (this.paymentBytes !== null) attrs.push(attrLengthPrefixed(AT_PAYMENT, this.paymentBytes))
         attrs.push(attrReserved16(AT_MAC, Buffer.alloc(16)))
         this.state = SERVER_CHALLENGE
         await this.platform.yieldSlice()
@@ -357,17 +361,20 @@ export class AkaServerSession {
     /** The card is authenticated: bind and decide the payment, then report the result. */
     private async settle(m: AkaMessage): Promise<Buffer> {
         let result: PaymentResult | null = null
-        if (this.payment !== null) {
+        if (this.payment !== null && this.paymentBytes !== null) {
             const confirmed = findAttribute(m.attributes, AT_PAYMENT)
-            let theirs: Payment | null = null
+            // The card's AT_PAYMENT must be a valid payment whose canonical bytes are ours.
+            let same = false
             if (confirmed !== null) {
+                const theirs = valueLengthPrefixed(confirmed)
                 try {
-                    theirs = decodePayment(valueLengthPrefixed(confirmed))
+                    decodePayment(theirs)
+                    same = constantTimeEqual(theirs, this.paymentBytes)
                 } catch (e) {
-                    theirs = null
+                    same = false
                 }
             }
-            if (theirs === null || !samePayment(theirs, this.payment)) {
+            if (!same) {
                 result = { responseCode: RC_INVALID_TRANSACTION, approvalNumber: "", reason: "the card did not confirm this payment" }
             } else {
                 result = await this.ports.decide(this.outcome.cardId, this.payment)
@@ -423,7 +430,7 @@ export class AkaServerSession {
         if (next !== "") inner.push(attrLengthPrefixed(AT_NEXT_REAUTH_ID, fromUtf8(next)))
         const attrs = encryptAttributes(ctx.kEncr, this.platform.randomBytes(16), inner)
         attrs.push(attrFlag(AT_RESULT_IND))
-        if (this.payment !== null) attrs.push(attrLengthPrefixed(AT_PAYMENT, encodePayment(this.payment)))
+        if (this.paymentBytes !== null) attrs.push(attrLengthPrefixed(AT_PAYMENT, this.paymentBytes))
         attrs.push(attrReserved16(AT_MAC, Buffer.alloc(16)))
         this.keys = reauthSessionKeys(this.platform, ctx.method, this.identity, counter, this.nonceS, ctx)
         this.state = SERVER_REAUTH

@@ -1,6 +1,6 @@
 // EAP packets (RFC 3748 section 4): Code | Identifier | Length | Type | Type-Data.
 
-import { copyOf } from "../bytes"
+import { readOnlyView } from "../bytes"
 
 export const EAP_REQUEST = 1
 export const EAP_RESPONSE = 2
@@ -46,7 +46,7 @@ export function decodeEap(b: Buffer): EapPacket {
     }
     if (code !== EAP_REQUEST && code !== EAP_RESPONSE) throw new EapFormatError("unknown EAP code " + code)
     if (length < 5) throw new EapFormatError("EAP Request/Response without a Type")
-    return { code: code, id: b[1], type: b[4], data: copyOf(b, 5, length) }
+    return { code: code, id: b[1], type: b[4], data: readOnlyView(b, 5, length) }
 }
 
 export function encodeEap(p: EapPacket): Buffer {

@@ -31,28 +31,28 @@ export interface Payment {
     transactionId: Buffer
 }
 
-function printable(s: string, max: number, what: string): Buffer {
-    const b = fromUtf8(s)
-    if (b.length < 1 || b.length > max) throw new PaymentFormatError(what + " must be 1.." + max + " characters")
-    for (let i = 0; i < b.length; i++) {
-        if (b[i] < 0x20 || b[i] > 0x7e) throw new PaymentFormatError(what + " must be printable ASCII")
+/** Printable ASCII (one byte per character in UTF-8), 1..max characters. */
+function checkPrintable(s: string, max: number, what: string): void {
+    if (s.length < 1 || s.length > max) throw new PaymentFormatError(what + " must be 1.." + max + " characters")
+    for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i)
+        if (c < 0x20 || c > 0x7e) throw new PaymentFormatError(what + " must be printable ASCII")
     }
-    return b
 }
 
 export function validatePayment(p: Payment): void {
     if (!(p.amount >= 0 && p.amount <= MAX_AMOUNT && Math.floor(p.amount) === p.amount)) throw new PaymentFormatError("amount must be a whole number of minor units")
     if (!(p.currency >= 1 && p.currency <= 999 && Math.floor(p.currency) === p.currency)) throw new PaymentFormatError("currency must be an ISO 4217 numeric code")
     if (!(p.installments >= 0 && p.installments <= MAX_INSTALLMENTS && Math.floor(p.installments) === p.installments)) throw new PaymentFormatError("installments must be 0..99")
-    printable(p.merchantId, MAX_MERCHANT_ID, "merchant ID")
-    printable(p.terminalId, MAX_TERMINAL_ID, "terminal ID")
+    checkPrintable(p.merchantId, MAX_MERCHANT_ID, "merchant ID")
+    checkPrintable(p.terminalId, MAX_TERMINAL_ID, "terminal ID")
     if (p.transactionId.length !== 8) throw new PaymentFormatError("transaction ID must be 8 bytes")
 }
 
 export function encodePayment(p: Payment): Buffer {
     validatePayment(p)
-    const mid = printable(p.merchantId, MAX_MERCHANT_ID, "merchant ID")
-    const tid = printable(p.terminalId, MAX_TERMINAL_ID, "terminal ID")
+    const mid = fromUtf8(p.merchantId)
+    const tid = fromUtf8(p.terminalId)
     const out = Buffer.alloc(6 + 2 + 1 + 1 + mid.length + 1 + tid.length + 8)
     writeUIntBE(out, 0, 6, p.amount)
     writeUIntBE(out, 6, 2, p.currency)

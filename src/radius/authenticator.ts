@@ -50,25 +50,17 @@ export const MAX_SECRET_LENGTH = 128
 
 const ZERO16 = Buffer.alloc(16)
 
-/** MD5 and HMAC-MD5 (keyed with the secret) from the platform, where it has them natively (Node). */
-export interface RadiusDigests {
-    md5(parts: Buffer[]): Buffer
-    hmacMd5(parts: Buffer[]): Buffer
-}
-
 /** A shared secret with its HMAC-MD5 pad states computed once (two compressions saved per packet). */
 export interface RadiusSecret {
     readonly secret: Buffer
     readonly hmacKey: HmacMd5Key
-    /** Native digests replacing the bytecode MD5 (null on the device). */
-    readonly native: RadiusDigests | null
 }
 
-export function radiusSecret(secret: Buffer, native?: (secret: Buffer) => RadiusDigests): RadiusSecret {
+export function radiusSecret(secret: Buffer): RadiusSecret {
     // RFC 2865 section 3: the secret MUST NOT be empty.
     if (secret.length < 1 || secret.length > MAX_SECRET_LENGTH) throw new RangeError("RADIUS secret must be 1.." + MAX_SECRET_LENGTH + " bytes")
     const s = copyOf(secret)
-    return { secret: s, hmacKey: hmacMd5Key(s), native: native ? native(s) : null }
+    return { secret: s, hmacKey: hmacMd5Key(s) }
 }
 
 /** A fresh Request Authenticator for Access-Request or Status-Server: 16 bytes from `random`. */
@@ -185,21 +177,18 @@ function checkSyncSize(bytes: Buffer): void {
 }
 
 function runSign(p: AuthPlan, secret: RadiusSecret): Buffer {
-    if (secret.native !== null) return runSignNative(p, secret.native, secret)
     checkSyncSize(p.bytes)
     if (p.ma >= 0) p.bytes.set(hmacMd5WithKey(secret.hmacKey, macParts(p.bytes, p.macAuth, p.ma)), p.ma + 2)
     if (p.md5Auth) p.bytes.set(md5Parts(md5AuthParts(p.bytes, p.md5Auth, secret)), 4)
     return p.bytes
 }
 
-function runSignNative(p: AuthPlan, d: RadiusDigests, secret: RadiusSecret): Buffer {
-    if (p.ma >= 0) p.bytes.set(d.hmacMd5(macParts(p.bytes, p.macAuth, p.ma)), p.ma + 2)
-    if (p.md5Auth) p.bytes.set(d.md5(md5AuthParts(p.bytes, p.md5Auth, secret)), 4)
-    return p.bytes
-}
-
 async function runSignAsync(p: AuthPlan, secret: RadiusSecret, yieldSlice: () => Promise<void>): Promise<Buffer> {
-    if (secret.native !== null) return runSignNative(p, secret.native, secret)
+    // A packet that fits one slice: one yield (a fresh slice), then both hashes at once.
+    if (p.bytes.length <= MAX_SYNC_PACKET) {
+        await yieldSlice()
+        return runSign(p, secret)
+    }
     if (p.ma >= 0) p.bytes.set(await hmacMd5Async(secret.hmacKey, macParts(p.bytes, p.macAuth, p.ma), yieldSlice), p.ma + 2)
     if (p.md5Auth) p.bytes.set(await md5PartsAsync(md5AuthParts(p.bytes, p.md5Auth, secret), yieldSlice), 4)
     return p.bytes
@@ -213,14 +202,8 @@ function authMatches(p: AuthPlan, digest: Buffer): boolean {
     return constantTimeEqual(digest, p.bytes.slice(4, HEADER_LENGTH))
 }
 
-function runVerifyNative(p: AuthPlan, d: RadiusDigests, secret: RadiusSecret): boolean {
-    if (p.md5Auth && !authMatches(p, d.md5(md5AuthParts(p.bytes, p.md5Auth, secret)))) return false
-    return p.ma < 0 || macMatches(p, d.hmacMd5(macParts(p.bytes, p.macAuth, p.ma)))
-}
-
 function runVerify(p: AuthPlan | null, secret: RadiusSecret): boolean {
     if (!p) return false
-    if (secret.native !== null) return runVerifyNative(p, secret.native, secret)
     checkSyncSize(p.bytes)
     if (p.md5Auth && !authMatches(p, md5Parts(md5AuthParts(p.bytes, p.md5Auth, secret)))) return false
     return p.ma < 0 || macMatches(p, hmacMd5WithKey(secret.hmacKey, macParts(p.bytes, p.macAuth, p.ma)))
@@ -228,7 +211,10 @@ function runVerify(p: AuthPlan | null, secret: RadiusSecret): boolean {
 
 async function runVerifyAsync(p: AuthPlan | null, secret: RadiusSecret, yieldSlice: () => Promise<void>): Promise<boolean> {
     if (!p) return false
-    if (secret.native !== null) return runVerifyNative(p, secret.native, secret)
+    if (p.bytes.length <= MAX_SYNC_PACKET) {
+        await yieldSlice()
+        return runVerify(p, secret)
+    }
     if (p.md5Auth && !authMatches(p, await md5PartsAsync(md5AuthParts(p.bytes, p.md5Auth, secret), yieldSlice))) return false
     return p.ma < 0 || macMatches(p, await hmacMd5Async(secret.hmacKey, macParts(p.bytes, p.macAuth, p.ma), yieldSlice))
 }

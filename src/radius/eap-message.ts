@@ -4,7 +4,7 @@
 
 import { RadiusAttribute, RadiusFormatError, MAX_ATTRIBUTE_VALUE_LENGTH, REASON_BAD_LAYOUT, REASON_BAD_VALUE, REASON_TOO_LONG } from "./packet"
 import { ATTR_EAP_MESSAGE } from "./attributes"
-import { copyOf, readU16BE } from "../bytes"
+import { readOnlyView, readU16BE } from "../bytes"
 
 /** The EAP header: Code, Identifier, Length (RFC 3748 section 4). */
 export const EAP_HEADER_LENGTH = 4
@@ -18,14 +18,14 @@ export function eapMessageAttributes(eap: Buffer): RadiusAttribute[] {
     }
     if (eap.length > 0xffff) throw new RadiusFormatError(REASON_TOO_LONG, "EAP packet of " + eap.length + " bytes")
     for (let o = 0; o < eap.length; o += MAX_ATTRIBUTE_VALUE_LENGTH) {
-        out.push({ type: ATTR_EAP_MESSAGE, value: copyOf(eap, o, Math.min(o + MAX_ATTRIBUTE_VALUE_LENGTH, eap.length)) })
+        out.push({ type: ATTR_EAP_MESSAGE, value: readOnlyView(eap, o, Math.min(o + MAX_ATTRIBUTE_VALUE_LENGTH, eap.length)) })
     }
     return out
 }
 
 /**
  * The EAP packet carried by a packet's attributes: null when there is no EAP-Message, an empty
- * buffer for EAP-Start, else the concatenation, checked: the EAP-Message attributes are
+ * buffer for EAP-Start, else the concatenation (the value itself when there is one fragment), checked: the EAP-Message attributes are
  * consecutive, none but a lone EAP-Start is empty, and the EAP Length field equals what they carry.
  */
 export function joinEapMessage(attributes: RadiusAttribute[]): Buffer | null {
@@ -44,13 +44,17 @@ export function joinEapMessage(attributes: RadiusAttribute[]): Buffer | null {
         if (first !== last) throw new RadiusFormatError(REASON_BAD_VALUE, "several empty EAP-Message attributes")
         return Buffer.alloc(0)
     }
-    const out = Buffer.alloc(total)
-    let o = 0
-    for (let i = first; i <= last; i++) {
-        const v = attributes[i].value
-        if (v.length === 0) throw new RadiusFormatError(REASON_BAD_VALUE, "empty EAP-Message fragment")
-        out.set(v, o)
-        o += v.length
+    // One fragment (most packets): its value is the packet, read-only like every decoded value.
+    let out = attributes[first].value
+    if (first !== last) {
+        out = Buffer.alloc(total)
+        let o = 0
+        for (let i = first; i <= last; i++) {
+            const v = attributes[i].value
+            if (v.length === 0) throw new RadiusFormatError(REASON_BAD_VALUE, "empty EAP-Message fragment")
+            out.set(v, o)
+            o += v.length
+        }
     }
     if (total < EAP_HEADER_LENGTH) throw new RadiusFormatError(REASON_BAD_VALUE, "EAP packet of " + total + " bytes")
     const len = readU16BE(out, 2)

@@ -14,7 +14,7 @@
 // the connection (RFC 6613 section 2.6.4). Codes are not judged here: the server drops the ones
 // it does not serve.
 
-import { copyOf, readU16BE, writeU16BE } from "../bytes"
+import { readOnlyView, readU16BE, writeU16BE } from "../bytes"
 
 export const CODE_ACCESS_REQUEST = 1
 export const CODE_ACCESS_ACCEPT = 2
@@ -90,11 +90,11 @@ export function checkAttributes(data: Buffer, from: number, to: number): number 
     return n
 }
 
-/** Decodes the type-length-value items in data[from..to) (see checkAttributes); values are copies. */
+/** Decodes the type-length-value items in data[from..to) (see checkAttributes); values are read-only views (readOnlyView). */
 export function decodeAttributes(data: Buffer, from: number, to: number): RadiusAttribute[] {
     checkAttributes(data, from, to)
     const out: RadiusAttribute[] = []
-    for (let o = from; o < to; o += data[o + 1]) out.push({ type: data[o], value: copyOf(data, o + 2, o + data[o + 1]) })
+    for (let o = from; o < to; o += data[o + 1]) out.push({ type: data[o], value: readOnlyView(data, o + 2, o + data[o + 1]) })
     return out
 }
 
@@ -161,7 +161,7 @@ export function decodePacket(data: Buffer): RadiusPacket {
     return {
         code: data[0],
         identifier: data[1],
-        authenticator: copyOf(data, 4, HEADER_LENGTH),
+        authenticator: readOnlyView(data, 4, HEADER_LENGTH),
         attributes: decodeAttributes(data, HEADER_LENGTH, data.length),
     }
 }

@@ -1,7 +1,8 @@
 // Card logic <-> terminal relay logic <-> payment server over real RADIUS sockets on loopback.
 
 import { afterEach, beforeEach, describe, expect, test } from "vitest"
-import { LedgerRecord, T_LEDGER, CardRecord, T_CARDS } from "../../sim/server/ledger-ports"
+import { LedgerRecord, T_LEDGER, CardRecord, T_CARDS, T_PSEUDONYMS, T_REAUTH, PSEUDONYMS_KEPT } from "../../sim/server/ledger-ports"
+import type { InProcessCard } from "../../sim/card/in-process-card"
 import { UplinkPort, UplinkReply } from "../../src/terminal/terminal-relay"
 import { Payment } from "../../src/payment/payment"
 import { newCard, newPayment, pay, startWorld, uplinkFor, World } from "../support/payment-world"
@@ -240,6 +241,35 @@ describe("replays, retransmissions and restarts", () => {
         await client.close()
         expect(standingApprovals()).toHaveLength(2)
         expect(world.server.store.get<CardRecord>(T_CARDS, "CARD0001")!.balance).toBe(1_000_000 - 3000)
+    })
+})
+
+describe("identities kept by the server", () => {
+    test("per card: the newest two pseudonyms and one re-authentication ID; an older pseudonym falls back to the card ID", async () => {
+        const { uplink, client } = await uplinkFor(world, "udp")
+        const cardIdSeen = (relay: { observed: { eap: Buffer }[] }) => Buffer.concat(relay.observed.map((o) => o.eap)).toString("latin1").includes("CARD0001")
+        // A full authentication each time (no re-authentication identity on the card): a new pseudonym each time.
+        const fullAuth = async (card: InProcessCard) => {
+            card.flash.reauth = null
+            const again = card.reboot()
+            const r = await pay(again, uplink, newPayment(1000), world.pin)
+            expect(r.outcome.approved).toBe(true)
+            return { card: again, relay: r.relay }
+        }
+        let card = newCard(world)
+        ;({ card } = await fullAuth(card))
+        const holdingFirst = card.reboot()
+        for (let i = 0; i < 2; i++) ({ card } = await fullAuth(card))
+        const holdingPrevious = card.reboot()
+        ;({ card } = await fullAuth(card))
+        const store = world.server.store
+        expect(store.entries<string>(T_PSEUDONYMS).filter(([, id]) => id === "CARD0001")).toHaveLength(PSEUDONYMS_KEPT)
+        expect(store.values<{ cardId: string }>(T_REAUTH).filter((r) => r.cardId === "CARD0001")).toHaveLength(1)
+        // The pseudonym before the newest still works without revealing the card ID...
+        expect(cardIdSeen((await fullAuth(holdingPrevious)).relay)).toBe(false)
+        // ...an older one is unknown: the server asks for the card ID (RFC 4187 4.1.6) and the payment goes through.
+        expect(cardIdSeen((await fullAuth(holdingFirst)).relay)).toBe(true)
+        await client.close()
     })
 })
 

@@ -17,8 +17,8 @@ import { milenage, milenageKey, opc } from "../../src/crypto/milenage"
 import { cardVerifyAutn, generateVector, resyncFromAuts } from "../../src/crypto/aka"
 import { SqnWindow, sqnOf } from "../../src/crypto/sqn"
 import { fips186Prf, MAX_PRF_BYTES } from "../../src/crypto/fips186-prf"
-import { eapAkaKeysFromMk, eapAkaReauthKeys } from "../../src/crypto/eap-aka-keys"
-import { deriveCkIkPrime, eapAkaPrimeKeys } from "../../src/crypto/eap-aka-prime-keys"
+import { eapAkaKeysFromMk, eapAkaReauthKeys, eapAkaSessionKeysFromMk } from "../../src/crypto/eap-aka-keys"
+import { deriveCkIkPrime, eapAkaPrimeKeys, eapAkaPrimeMk, MK_SESSION_BYTES } from "../../src/crypto/eap-aka-prime-keys"
 import { copyOf, fromHex, readUIntBE, toHex } from "../../src/bytes"
 
 export interface CaseEnv {
@@ -204,6 +204,10 @@ export function cryptoCases(): CryptoCase[] {
                 eq(k.kAut, v.kAut, "K_aut")
                 eq(k.msk, v.msk, "MSK")
                 eq(k.emsk, v.emsk, "EMSK")
+                // What an exchange derives up front: the first two PRF rounds only.
+                const s = eapAkaSessionKeysFromMk(fromHex(v.mk))
+                eq(s.kEncr, v.kEncr, "K_encr (session keys only)")
+                eq(s.kAut, v.kAut, "K_aut (session keys only)")
             },
         })
     })
@@ -233,6 +237,8 @@ export function cryptoCases(): CryptoCase[] {
                 eq(k.kRe, v.kRe, "K_re")
                 eq(k.msk, v.msk, "MSK")
                 eq(k.emsk, v.emsk, "EMSK")
+                // What an exchange derives up front: K_encr | K_aut | K_re, three PRF' rounds.
+                eq(eapAkaPrimeMk(env.hmacSha256, fromHex(v.identity), p.ckPrime, p.ikPrime, MK_SESSION_BYTES), v.kEncr + v.kAut + v.kRe, "MK up to K_re")
             },
         })
     })

@@ -53,7 +53,7 @@ describe.each([
         await relay(peer, server)
         expect(server.outcome.success).toBe(true)
         expect(peer.state).toBe(PEER_SUCCESS)
-        expect(peer.outcome.msk!.equals(server.outcome.msk!)).toBe(true)
+        expect(peer.outcome.exportKeys!().msk.equals(server.outcome.exportKeys!().msk)).toBe(true)
         expect(server.outcome.cardId).toBe("c0ffee01")
     })
 
