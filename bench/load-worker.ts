@@ -24,8 +24,6 @@ export interface LoadJob {
 }
 
 export interface LoadResult {
-    /** Event-loop utilisation of this load thread during the run (1 = saturated). */
-    utilization: number
     approved: number
     failures: string[]
     latencies: number[]
@@ -67,7 +65,6 @@ async function payAll(job: LoadJob, terminals: Terminal[], count: number): Promi
     let approved = 0
     let running = true
     pollWhile(() => running)
-    const elu0 = performance.eventLoopUtilization()
     await Promise.all(
         terminals.map(async (t) => {
             for (let i = 0; i < count; i++) {
@@ -80,9 +77,8 @@ async function payAll(job: LoadJob, terminals: Terminal[], count: number): Promi
             }
         }),
     )
-    const utilization = performance.eventLoopUtilization(elu0).utilization
     running = false
-    return { utilization, approved, failures, latencies }
+    return { approved, failures, latencies }
 }
 
 // "ready" once loaded and connected; "warm" after the warm-up payments; then the measured run on

@@ -53,7 +53,6 @@ export interface ServerBenchResult {
 }
 
 export async function benchServer(method: number, terminals: number, cardsPerTerminal: number, paymentsPerTerminal: number, warmupPerTerminal = 10, withProfile = false): Promise<ServerBenchResult> {
-    const workers = 1
     const dir = mkdtempSync(join(tmpdir(), "activecard-bench-"))
     const server = await PaymentServer.start({ dataDir: dir, udpPort: 0, tcpPort: 0, methods: [method], log: () => {} })
     try {
@@ -78,35 +77,21 @@ export async function benchServer(method: number, terminals: number, cardsPerTer
             }
             fleets.push(cards)
         }
-        // The simulated terminals run in worker threads: the server keeps this thread to itself.
-        const jobs: LoadJob[] = []
-        for (let w = 0; w < workers; w++) {
-            jobs.push({ port: server.udp.port, secret: terminal.secret, terminalId: terminal.terminalId, prime: method === EAP_TYPE_AKA_PRIME, fleets: fleets.filter((_, i) => i % workers === w), warmupPerTerminal, paymentsPerTerminal })
-        }
-        const started = await Promise.all(
-            jobs.map(
-                (job) =>
-                    new Promise<Worker>((resolve, reject) => {
-                        const worker = new Worker(new URL("./load-worker-boot.mjs", import.meta.url), { workerData: job })
-                        worker.once("message", () => resolve(worker))
-                        worker.once("error", reject)
-                    }),
-            ),
-        )
+        // The simulated terminals run in a worker thread: the server keeps this thread to itself.
+        const job: LoadJob = { port: server.udp.port, secret: terminal.secret, terminalId: terminal.terminalId, prime: method === EAP_TYPE_AKA_PRIME, fleets, warmupPerTerminal, paymentsPerTerminal }
+        const worker = new Worker(new URL("./load-worker-boot.mjs", import.meta.url), { workerData: job })
+        /** The worker's next message, after sending it `command` (if any). */
+        const exchange = <T>(command?: string) =>
+            new Promise<T>((resolve, reject) => {
+                worker.once("message", resolve)
+                worker.once("error", reject)
+                if (command !== undefined) worker.postMessage(command)
+            })
+        await exchange<string>() // "ready"
         // Warm-up: every terminal pays a few times first (not counted), so that what is timed is the
         // steady state, with both threads' code compiled.
-        await Promise.all(
-            started.map(
-                (worker) =>
-                    new Promise<void>((resolve, reject) => {
-                        worker.once("message", (m: { warmupFailures: string[] }) => {
-                            if (m.warmupFailures.length > 0) reject(new Error("warm-up payments not approved: " + m.warmupFailures.join("; ")))
-                            else resolve()
-                        })
-                        worker.postMessage("warm up")
-                    }),
-            ),
-        )
+        const warm = await exchange<{ warmupFailures: string[] }>("warm up")
+        if (warm.warmupFailures.length > 0) throw new Error("warm-up payments not approved: " + warm.warmupFailures.join("; "))
         const vector: Timed = { total: 0, calls: 0 }
         const decide: Timed = { total: 0, calls: 0 }
         const finalize: Timed = { total: 0, calls: 0 }
@@ -122,25 +107,11 @@ export async function benchServer(method: number, terminals: number, cardsPerTer
         const cpu0 = process.cpuUsage()
         const elu0 = performance.eventLoopUtilization()
         const t0 = performance.now()
-        const results = await Promise.all(
-            started.map(
-                (worker) =>
-                    new Promise<LoadResult>((resolve, reject) => {
-                        worker.once("message", (r: LoadResult) => {
-                            void worker.terminate()
-                            resolve(r)
-                        })
-                        worker.once("error", reject)
-                        worker.postMessage("go")
-                    }),
-            ),
-        )
-        let approved = 0
-        for (const r of results) {
-            approved += r.approved
-            latencies.push(...r.latencies)
-            if (r.failures.length > 0) throw new Error("payments not approved: " + r.failures.join("; "))
-        }
+        const result = await exchange<LoadResult>("go")
+        void worker.terminate()
+        if (result.failures.length > 0) throw new Error("payments not approved: " + result.failures.join("; "))
+        const approved = result.approved
+        latencies.push(...result.latencies)
         const seconds = (performance.now() - t0) / 1000
         const profileLines = profiler ? await profiler.stop(approved) : []
         const serverUtilization = performance.eventLoopUtilization(elu0).utilization
@@ -158,7 +129,7 @@ export async function benchServer(method: number, terminals: number, cardsPerTer
         const cpuPerPayment = (utilization: number) => `${((utilization * wall * 1000) / payments).toFixed(0)} us/payment`
         const breakdown = [
             `process CPU ${(((cpu.user + cpu.system) / 1000 / wall) * 100).toFixed(0)}% of one core over ${seconds.toFixed(1)} s (server thread, load thread of simulated terminals and cards, GC and file-system helper threads)`,
-            `server thread busy ${(serverUtilization * 100).toFixed(0)}% = ${cpuPerPayment(serverUtilization)}; the load thread polls instead of sleeping, so it reads busy ${results.map((r) => (r.utilization * 100).toFixed(0) + "%").join(", ")} by design`,
+            `server thread busy ${(serverUtilization * 100).toFixed(0)}% = ${cpuPerPayment(serverUtilization)} (the load thread polls instead of sleeping: it is busy by design)`,
             `latency inside the server, waiting for the disk included: AuC vector (SEQ from a durably reserved block) ${per(vector)}; decision + durable ledger entry ${per(decide)}; finalize after the card's acknowledgement (durable) ${per(finalize)}`,
             `durable journal writes: ${fsyncs} (${(fsyncs / payments).toFixed(2)} per payment, group commit)`,
             `event loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms`,

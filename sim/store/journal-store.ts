@@ -213,8 +213,6 @@ export class JournalStore {
     private durableSeq = 0
     private gen = 1
     private handle: FileHandle | undefined
-    /** Journal writes are durable on return (O_DSYNC): no separate fdatasync per frame. */
-    private readonly syncsOnWrite = SYNC_ON_WRITE_FLAG !== 0
     private journalBytes = 0
 
     private queue: Pending[] = []
@@ -459,7 +457,7 @@ export class JournalStore {
             if (!handle) throw new Error("store: no journal open")
             await writeAll(handle, frame, this.journalBytes)
             // With O_DSYNC the write itself returned only once the frame was on disk.
-            if (!this.syncsOnWrite) await handle.datasync()
+            if (SYNC_ON_WRITE_FLAG === 0) await handle.datasync()
             this.counters.fsyncs++
             this.counters.batches++
             this.journalBytes += frame.length
