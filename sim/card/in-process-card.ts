@@ -21,9 +21,12 @@ export interface CardFlash {
     reauth: null | { id: string; method: number; counter: number; kEncr: string; kAut: string; reauthKey: string }
 }
 
+const DISPLAY_LINES = 32
+
 export class InProcessCard implements CardPort {
     /** Set to true to pull the card out of the field: every command then fails. */
     removed = false
+    /** What the card showed, oldest first (the last DISPLAY_LINES lines). */
     readonly display: string[] = []
     private session: CardSession | null = null
     private aka: PeerState
@@ -79,9 +82,15 @@ export class InProcessCard implements CardPort {
 
     private ui(): CardUi {
         return {
-            showPayment: (p) => this.display.push(`PAY ${p.amount} (${p.currency}) x${p.installments} AT ${p.merchantId}`),
-            showStatus: (t) => this.display.push(t),
+            showPayment: (p) => this.show(`PAY ${p.amount} (${p.currency}) x${p.installments} AT ${p.merchantId}`),
+            showStatus: (t) => this.show(t),
         }
+    }
+
+    /** Keeps the last DISPLAY_LINES lines: a card that pays thousands of times (benchmark) does not hoard them. */
+    private show(line: string): void {
+        this.display.push(line)
+        if (this.display.length > DISPLAY_LINES) this.display.shift()
     }
 
     private present(): void {

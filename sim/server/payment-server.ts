@@ -57,9 +57,15 @@ export class PaymentServer {
             const gateway = new EapGateway(ports, nodeAkaPlatform, { methods: config.methods, networkName: config.networkName, realm: config.realm, alwaysAskIdentity: false }, config.sessionTimeoutMs)
             const handler = radiusHandler(gateway, config.log)
             // Terminals are RADIUS clients known by source address, each with its own secret.
+            // One Buffer per client record (records are replaced, never changed, when a secret
+            // changes), so that the RADIUS servers recognise it without re-reading it per request.
+            const secrets = new WeakMap<ClientRecord, Buffer>()
             const secretFor = (address: string) => {
                 const c = store.get<ClientRecord>(T_CLIENTS, address)
-                return c ? Buffer.from(c.secret, "utf8") : null
+                if (!c) return null
+                let b = secrets.get(c)
+                if (!b) secrets.set(c, (b = Buffer.from(c.secret, "utf8")))
+                return b
             }
             const udp = await RadiusUdpServer.start({ host: config.host, port: config.udpPort, secretFor, handler })
             let tcp: RadiusTcpServer

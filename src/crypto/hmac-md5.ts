@@ -2,7 +2,7 @@
 // outer pad states are computed once per key, which saves two compressions per MAC: a RADIUS
 // peer signs and verifies every packet under the same shared secret.
 
-import { MAX_SYNC_BYTES, Md5, md5, md5Compress, md5InitialState } from "./md5"
+import { Md5, md5, md5Absorb, md5Compress, md5Digest, md5InitialState, md5WriteDigest } from "./md5"
 
 export interface HmacMd5Key {
     readonly inner: number[]
@@ -22,16 +22,21 @@ export function hmacMd5Key(key: Buffer): HmacMd5Key {
     return { inner: inner, outer: outer }
 }
 
+/** Scratch states for the one-call HMAC (single-threaded, no await inside). */
+const INNER = [0, 0, 0, 0]
+const OUTER = [0, 0, 0, 0]
+const INNER_DIGEST: Buffer[] = [Buffer.alloc(16)]
+
 /** HMAC-MD5 over the concatenation of parts with a precomputed key (at most MAX_SYNC_BYTES in total). */
 export function hmacMd5WithKey(key: HmacMd5Key, parts: Buffer[]): Buffer {
-    const h = new Md5(key.inner, 64)
-    let n = 0
-    for (let i = 0; i < parts.length; i++) {
-        n += parts[i].length
-        if (n > MAX_SYNC_BYTES) throw new RangeError("hmacMd5: input over " + MAX_SYNC_BYTES + " bytes")
-        h.update(parts[i])
+    for (let i = 0; i < 4; i++) {
+        INNER[i] = key.inner[i]
+        OUTER[i] = key.outer[i]
     }
-    return new Md5(key.outer, 64).update(h.digest()).digest()
+    md5Absorb(INNER, 64, parts)
+    md5WriteDigest(INNER, INNER_DIGEST[0])
+    md5Absorb(OUTER, 64, INNER_DIGEST)
+    return md5Digest(OUTER)
 }
 
 export function hmacMd5(key: Buffer, data: Buffer): Buffer {

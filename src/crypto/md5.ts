@@ -189,21 +189,75 @@ export class Md5 extends MdHash {
     }
 }
 
-export function md5(data: Buffer): Buffer {
-    if (data.length > MAX_SYNC_BYTES) throw new RangeError("md5: input over " + MAX_SYNC_BYTES + " bytes; use Md5.update in slices")
-    return new Md5().update(data).digest()
+/** The partial block of a one-call hash, reused by every call (single-threaded, no await inside). */
+const BLOCK = Buffer.alloc(64)
+
+/**
+ * Hashes the parts into h, which already holds `prefixBytes` of compressed input (0 for a plain
+ * hash, 64 after an HMAC pad), padding included: h then holds the digest. The one-call path of
+ * md5Parts and hmacMd5WithKey: no hash object and no buffer per call (a RADIUS server signs and
+ * verifies every packet). At most MAX_SYNC_BYTES in all (one VM slice).
+ */
+export function md5Absorb(h: number[], prefixBytes: number, parts: Buffer[]): void {
+    let used = 0
+    let total = prefixBytes
+    for (let k = 0; k < parts.length; k++) {
+        const p = parts[k]
+        const n = p.length
+        let i = 0
+        total += n
+        if (total - prefixBytes > MAX_SYNC_BYTES) throw new RangeError("md5: input over " + MAX_SYNC_BYTES + " bytes; use Md5.updateAsync")
+        if (used > 0) {
+            while (i < n && used < 64) BLOCK[used++] = p[i++]
+            if (used < 64) continue
+            md5Compress(h, BLOCK, 0)
+            used = 0
+        }
+        for (; n - i >= 64; i += 64) md5Compress(h, p, i)
+        while (i < n) BLOCK[used++] = p[i++]
+    }
+    BLOCK[used++] = 0x80
+    if (used > 56) {
+        while (used < 64) BLOCK[used++] = 0
+        md5Compress(h, BLOCK, 0)
+        used = 0
+    }
+    while (used < 56) BLOCK[used++] = 0
+    // The length in bits, little-endian 64-bit (inputs here are far below 2^32 bits).
+    const bits = total * 8
+    writeWordLE(BLOCK, 56, bits)
+    writeWordLE(BLOCK, 60, Math.floor(bits / 0x100000000))
+    md5Compress(h, BLOCK, 0)
 }
 
-/** MD5 of the concatenation of parts (no intermediate copy). */
+function writeWordLE(b: Buffer, off: number, v: number): void {
+    b[off] = v & 0xff
+    b[off + 1] = (v >>> 8) & 0xff
+    b[off + 2] = (v >>> 16) & 0xff
+    b[off + 3] = (v >>> 24) & 0xff
+}
+
+/** Writes the 16-byte digest of the state h into out. */
+export function md5WriteDigest(h: number[], out: Buffer): void {
+    for (let i = 0; i < 4; i++) writeWordLE(out, 4 * i, h[i])
+}
+
+/** The 16-byte digest of the state h. */
+export function md5Digest(h: number[]): Buffer {
+    const out = Buffer.alloc(16)
+    md5WriteDigest(h, out)
+    return out
+}
+
+export function md5(data: Buffer): Buffer {
+    return md5Parts([data])
+}
+
+/** MD5 of the concatenation of parts (no intermediate copy), at most MAX_SYNC_BYTES in all. */
 export function md5Parts(parts: Buffer[]): Buffer {
-    const h = new Md5()
-    let n = 0
-    for (let i = 0; i < parts.length; i++) {
-        n += parts[i].length
-        if (n > MAX_SYNC_BYTES) throw new RangeError("md5: input over " + MAX_SYNC_BYTES + " bytes")
-        h.update(parts[i])
-    }
-    return h.digest()
+    const h = md5InitialState()
+    md5Absorb(h, 0, parts)
+    return md5Digest(h)
 }
 
 /** MD5 of the concatenation of parts of any total length, yielding between slices. */
