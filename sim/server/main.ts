@@ -27,10 +27,25 @@ function int(v: string | undefined, fallback: number, what: string): number {
     return Number(v)
 }
 
+const SERVE_USAGE = "usage: npm run server -- [--data DIR] [--host 127.0.0.1] [--udp-port 1812] [--tcp-port 1812] [--network-name ACTIVECARD] [--realm pay.activecard.example]"
+
+/** parseArgs for string options, with a usage line instead of a stack trace for an unknown or malformed one. */
+function options(argv: string[], spec: Record<string, { type: "string" }>, usage: string): Record<string, string | undefined> {
+    if (argv.includes("--help")) {
+        console.log(usage)
+        process.exit(0)
+    }
+    try {
+        return parseArgs({ args: argv, options: spec, allowPositionals: false }).values as Record<string, string | undefined>
+    } catch (e) {
+        fail(`${(e as Error).message}\n${usage}`)
+    }
+}
+
 async function serve(argv: string[]): Promise<void> {
-    const { values } = parseArgs({
-        args: argv,
-        options: {
+    const values = options(
+        argv,
+        {
             data: { type: "string" },
             host: { type: "string" },
             "udp-port": { type: "string" },
@@ -38,7 +53,8 @@ async function serve(argv: string[]): Promise<void> {
             "network-name": { type: "string" },
             realm: { type: "string" },
         },
-    })
+        SERVE_USAGE,
+    )
     const server = await PaymentServer.start({
         dataDir: values.data ?? DEFAULT_CONFIG.dataDir,
         host: values.host ?? DEFAULT_CONFIG.host,
@@ -47,21 +63,28 @@ async function serve(argv: string[]): Promise<void> {
         networkName: values["network-name"] ?? DEFAULT_CONFIG.networkName,
         realm: values.realm ?? DEFAULT_CONFIG.realm,
     })
-    console.log(`payment server: RADIUS/UDP ${server.udp.address}:${server.udp.port}, RADIUS/TCP ${server.tcp.port}, data ${values.data ?? DEFAULT_CONFIG.dataDir}`)
-    console.log(`cards: ${server.store.size("cards")}, terminals: ${server.store.size("clients")}, ledger entries: ${server.store.size("ledger")}`)
     const stop = async () => {
         await server.stop()
         process.exit(0)
     }
+    // Before the banner: whoever waits for it to stop the server must find the handlers in place.
     process.on("SIGINT", stop)
     process.on("SIGTERM", stop)
+    console.log(`payment server: RADIUS/UDP ${server.udp.address}:${server.udp.port}, RADIUS/TCP ${server.tcp.port}, data ${values.data ?? DEFAULT_CONFIG.dataDir}`)
+    console.log(`cards: ${server.store.size("cards")}, terminals: ${server.store.size("clients")}, ledger entries: ${server.store.size("ledger")}`)
 }
+
+const PROVISION_USAGE = [
+    "usage: npm run provision -- card --card-id ID --pan DIGITS [--holder NAME] [--currency 410] [--balance N] [--limit N] [--pin DIGITS] [--no-pin-limit N] [--out FILE] [--data DIR]",
+    "       npm run provision -- terminal --terminal-id ID --merchant-id ID [--address 127.0.0.1] [--server-port 1812] [--out FILE] [--data DIR]",
+].join("\n")
 
 async function provision(argv: string[]): Promise<void> {
     const [kind, ...rest] = argv
-    const { values } = parseArgs({
-        args: rest,
-        options: {
+    if (kind !== "card" && kind !== "terminal") fail(PROVISION_USAGE)
+    const values = options(
+        rest,
+        {
             data: { type: "string" },
             "card-id": { type: "string" },
             pan: { type: "string" },
@@ -77,7 +100,8 @@ async function provision(argv: string[]): Promise<void> {
             "server-port": { type: "string" },
             out: { type: "string" },
         },
-    })
+        PROVISION_USAGE,
+    )
     const dataDir = values.data ?? DEFAULT_CONFIG.dataDir
     let store: JournalStore
     try {
@@ -103,14 +127,14 @@ async function provision(argv: string[]): Promise<void> {
             const out = values.out ?? join(dataDir, "..", "cards", `${cardId}.json`)
             const mailer = writeCardFiles(out, profile, pin)
             console.log(`card ${cardId} issued: profile ${out}, PIN mailer ${mailer} (both mode 0600)`)
-        } else if (kind === "terminal") {
+        } else {
             const terminalId = values["terminal-id"] ?? fail("--terminal-id is required")
             const address = values.address ?? "127.0.0.1"
             const config = await provisionTerminal(store, address, terminalId, values["merchant-id"] ?? fail("--merchant-id is required"), DEFAULT_CONFIG.host, int(values["server-port"], DEFAULT_CONFIG.tcpPort, "--server-port"))
             const out = values.out ?? join(dataDir, "..", "terminals", `${terminalId}.json`)
             writeTerminalConfig(out, config)
             console.log(`terminal ${terminalId} at ${address} registered: configuration ${out} (mode 0600)`)
-        } else fail("usage: provision card|terminal [options] (see sim/server/main.ts)")
+        }
     } catch (e) {
         fail((e as Error).message)
     } finally {
@@ -121,4 +145,4 @@ async function provision(argv: string[]): Promise<void> {
 const [command, ...args] = process.argv.slice(2)
 if (command === "serve") await serve(args)
 else if (command === "provision") await provision(args)
-else fail("usage: main.ts serve|provision ...")
+else fail(`${SERVE_USAGE}\n${PROVISION_USAGE}`)
