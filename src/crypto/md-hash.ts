@@ -7,8 +7,49 @@ import { copyOf } from "../bytes"
 /** Compresses block[off..off+64) into the state h, in place. */
 export type Compress = (h: number[], block: Buffer, off: number) => void
 
-function writeWord(b: Buffer, off: number, v: number, littleEndian: boolean): void {
+export function writeWord(b: Buffer, off: number, v: number, littleEndian: boolean): void {
     for (let i = 0; i < 4; i++) b[off + (littleEndian ? i : 3 - i)] = (v >>> (8 * i)) & 0xff
+}
+
+/**
+ * Feeds data into the partial block buf, which holds `used` bytes, compressing every full block
+ * into h; returns how many bytes buf holds after.
+ */
+export function mdFeed(compress: Compress, h: number[], buf: Buffer, used: number, data: Buffer): number {
+    let i = 0
+    const n = data.length
+    if (used > 0) {
+        while (i < n && used < 64) buf[used++] = data[i++]
+        if (used < 64) return used
+        compress(h, buf, 0)
+        used = 0
+    }
+    while (n - i >= 64) {
+        compress(h, data, i)
+        i += 64
+    }
+    while (i < n) buf[used++] = data[i++]
+    return used
+}
+
+/**
+ * The last block(s): the 0x80 pad, zeros, and the bit length of `total` bytes of input as a
+ * 64-bit word. h then holds the digest.
+ */
+export function mdFinish(compress: Compress, littleEndian: boolean, h: number[], buf: Buffer, used: number, total: number): void {
+    const bits = total * 8
+    buf[used++] = 0x80
+    if (used > 56) {
+        while (used < 64) buf[used++] = 0
+        compress(h, buf, 0)
+        used = 0
+    }
+    while (used < 56) buf[used++] = 0
+    const high = Math.floor(bits / 0x100000000)
+    const low = bits >>> 0
+    writeWord(buf, 56, littleEndian ? low : high, littleEndian)
+    writeWord(buf, 60, littleEndian ? high : low, littleEndian)
+    compress(h, buf, 0)
 }
 
 export class MdHash {
@@ -29,20 +70,8 @@ export class MdHash {
     }
 
     update(data: Buffer): MdHash {
-        let i = 0
-        const n = data.length
-        this.total += n
-        if (this.used > 0) {
-            while (i < n && this.used < 64) this.buf[this.used++] = data[i++]
-            if (this.used < 64) return this
-            this.compress(this.h, this.buf, 0)
-            this.used = 0
-        }
-        while (n - i >= 64) {
-            this.compress(this.h, data, i)
-            i += 64
-        }
-        while (i < n) this.buf[this.used++] = data[i++]
+        this.total += data.length
+        this.used = mdFeed(this.compress, this.h, this.buf, this.used, data)
         return this
     }
 
@@ -57,20 +86,7 @@ export class MdHash {
     }
 
     digest(): Buffer {
-        const buf = this.buf
-        const bits = this.total * 8
-        buf[this.used++] = 0x80
-        if (this.used > 56) {
-            while (this.used < 64) buf[this.used++] = 0
-            this.compress(this.h, buf, 0)
-            this.used = 0
-        }
-        while (this.used < 56) buf[this.used++] = 0
-        const high = Math.floor(bits / 0x100000000)
-        const low = bits >>> 0
-        writeWord(buf, 56, this.littleEndian ? low : high, this.littleEndian)
-        writeWord(buf, 60, this.littleEndian ? high : low, this.littleEndian)
-        this.compress(this.h, buf, 0)
+        mdFinish(this.compress, this.littleEndian, this.h, this.buf, this.used, this.total)
         const out = Buffer.alloc(4 * this.h.length)
         for (let i = 0; i < this.h.length; i++) writeWord(out, 4 * i, this.h[i], this.littleEndian)
         return out

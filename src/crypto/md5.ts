@@ -10,7 +10,7 @@
 // MAX_SYNC_BYTES so that one call fits one VM slice; longer messages go through Md5.updateAsync,
 // which yields between chunks of SLICE_BYTES.
 
-import { MdHash } from "./md-hash"
+import { MdHash, mdFeed, mdFinish, writeWord } from "./md-hash"
 
 /** Largest input md5()/hmacMd5() accept in one synchronous call (one VM slice). */
 export const MAX_SYNC_BYTES = 1024
@@ -202,44 +202,16 @@ export function md5Absorb(h: number[], prefixBytes: number, parts: Buffer[]): vo
     let used = 0
     let total = prefixBytes
     for (let k = 0; k < parts.length; k++) {
-        const p = parts[k]
-        const n = p.length
-        let i = 0
-        total += n
+        total += parts[k].length
         if (total - prefixBytes > MAX_SYNC_BYTES) throw new RangeError("md5: input over " + MAX_SYNC_BYTES + " bytes; use Md5.updateAsync")
-        if (used > 0) {
-            while (i < n && used < 64) BLOCK[used++] = p[i++]
-            if (used < 64) continue
-            md5Compress(h, BLOCK, 0)
-            used = 0
-        }
-        for (; n - i >= 64; i += 64) md5Compress(h, p, i)
-        while (i < n) BLOCK[used++] = p[i++]
+        used = mdFeed(md5Compress, h, BLOCK, used, parts[k])
     }
-    BLOCK[used++] = 0x80
-    if (used > 56) {
-        while (used < 64) BLOCK[used++] = 0
-        md5Compress(h, BLOCK, 0)
-        used = 0
-    }
-    while (used < 56) BLOCK[used++] = 0
-    // The length in bits, little-endian 64-bit (inputs here are far below 2^32 bits).
-    const bits = total * 8
-    writeWordLE(BLOCK, 56, bits)
-    writeWordLE(BLOCK, 60, Math.floor(bits / 0x100000000))
-    md5Compress(h, BLOCK, 0)
-}
-
-function writeWordLE(b: Buffer, off: number, v: number): void {
-    b[off] = v & 0xff
-    b[off + 1] = (v >>> 8) & 0xff
-    b[off + 2] = (v >>> 16) & 0xff
-    b[off + 3] = (v >>> 24) & 0xff
+    mdFinish(md5Compress, true, h, BLOCK, used, total)
 }
 
 /** Writes the 16-byte digest of the state h into out. */
 export function md5WriteDigest(h: number[], out: Buffer): void {
-    for (let i = 0; i < 4; i++) writeWordLE(out, 4 * i, h[i])
+    for (let i = 0; i < 4; i++) writeWord(out, 4 * i, h[i], true)
 }
 
 /** The 16-byte digest of the state h. */
