@@ -38,7 +38,10 @@ function options(argv: string[], spec: Record<string, { type: "string" }>, usage
     try {
         return parseArgs({ args: argv, options: spec, allowPositionals: false }).values as Record<string, string | undefined>
     } catch (e) {
-        fail(`${(e as Error).message}\n${usage}`)
+        // A stray argument is usually part of a value typed with spaces (a card number, a PIN):
+        // it is not echoed. The other parse errors name only the option.
+        const stray = (e as { code?: string }).code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL"
+        fail(`${stray ? "an argument without an option before it (quote a value that has spaces)" : (e as Error).message}\n${usage}`)
     }
 }
 

@@ -108,6 +108,11 @@ describe("server command line", () => {
             expect(r.out).toContain("usage: npm run")
             expect(r.out).not.toMatch(/\n\s+at /)
         }
+        // A card number typed with spaces: refused without echoing any of it.
+        const stray = run(MAIN, ["provision", "card", "--card-id", "CLI00002", "--pan", "9400", "5555", "6666", "7777"])
+        expect(stray.status).toBe(2)
+        expect(stray.out).toContain("an argument without an option before it")
+        for (const part of ["5555", "6666", "7777"]) expect(stray.out).not.toContain(part)
         const help = run(MAIN, ["serve", "--help"])
         expect(help.status).toBe(0)
         expect(help.out).toContain("usage: npm run server")
