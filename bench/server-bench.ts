@@ -16,6 +16,7 @@ import { LedgerRecord, T_LEDGER } from "../sim/server/ledger-ports"
 import { EAP_TYPE_AKA, EAP_TYPE_AKA_PRIME } from "../src/eap/eap-packet"
 import { ServerProfiler } from "./profile-categories"
 import { threadCpu, threadTimes, type ThreadTimes } from "./thread-cpu"
+import { cpuTicks, stealShare, type CpuTicks } from "./cpu-steal"
 
 interface Timed {
     total: number
@@ -117,6 +118,7 @@ export async function benchServer(method: number, terminals: number, cardsPerTer
         const profiler = withProfile ? new ServerProfiler() : null
         await profiler?.start()
         const threads0 = threadTimes()
+        const ticks0 = cpuTicks()
         const cpu0 = process.cpuUsage()
         const elu0 = performance.eventLoopUtilization()
         const t0 = performance.now()
@@ -127,6 +129,7 @@ export async function benchServer(method: number, terminals: number, cardsPerTer
         latencies.push(...result.latencies)
         const seconds = (performance.now() - t0) / 1000
         const threads1 = threadTimes()
+        const ticks1 = cpuTicks()
         const profileLines = profiler ? await profiler.stop(approved) : []
         const serverUtilization = performance.eventLoopUtilization(elu0).utilization
         const cpu = process.cpuUsage(cpu0)
@@ -145,6 +148,7 @@ export async function benchServer(method: number, terminals: number, cardsPerTer
             `process CPU ${(((cpu.user + cpu.system) / 1000 / wall) * 100).toFixed(0)}% of one core over ${seconds.toFixed(1)} s (server thread, load thread of simulated terminals and cards, GC and file-system helper threads)`,
             `server thread busy ${(serverUtilization * 100).toFixed(0)}% of the time = ${cpuPerPayment(serverUtilization)} (event loop utilisation: includes time spent waiting for a core)`,
             ...threadLines(threads0, threads1, warm.threadId, payments, wall),
+            ...stealLines(ticks0, ticks1),
             `latency inside the server, waiting for the disk included: AuC vector (SEQ from a durably reserved block) ${per(vector)}; decision + durable ledger entry ${per(decide)}; finalize after the card's acknowledgement (durable) ${per(finalize)}`,
             `durable journal writes: ${fsyncs} (${(fsyncs / payments).toFixed(2)} per payment, group commit)`,
             `event loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms`,
@@ -164,6 +168,12 @@ function threadLines(before: ThreadTimes, after: ThreadTimes, loadThread: string
     return [
         `CPU per payment: server thread ${t.main.toFixed(0)} us, simulated fleet's thread ${t.load.toFixed(0)} us, other threads ${t.others.toFixed(0)} us (V8 GC helpers and compiler, file-system pool); the server thread waited for a core ${(t.mainWaited * 100).toFixed(0)}% of the time`,
     ]
+}
+
+/** How much CPU time the hypervisor took away during the run, where /proc/stat says (Linux). */
+function stealLines(before: CpuTicks | null, after: CpuTicks | null): string[] {
+    if (!before || !after) return []
+    return [`the hypervisor gave ${(stealShare(before, after) * 100).toFixed(1)}% of this machine's CPU time to others during the run (steal: the same code is markedly slower when it is high)`]
 }
 
 export function printServerBench(r: ServerBenchResult): void {
