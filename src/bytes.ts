@@ -18,6 +18,22 @@ export function hexOfByte(b: number): string {
     return toHex(one)
 }
 
+let allocator: (n: number) => Buffer = (n: number) => Buffer.alloc(n)
+
+/**
+ * Zero-filled bytes for a message, a key stream or a copy to be built in: the encoders allocate
+ * here so that a platform can supply a cheaper allocator than Buffer.alloc (Node does, see
+ * sim/node-platform.ts). Whatever it supplies must return n zero bytes that alias nothing live.
+ */
+export function zeroBytes(n: number): Buffer {
+    return allocator(n)
+}
+
+/** Replaces zeroBytes' allocator for the whole program (done once, at start-up). */
+export function setZeroBytesAllocator(a: (n: number) => Buffer): void {
+    allocator = a
+}
+
 export function fromUtf8(s: string): Buffer {
     return Buffer.from(s, "utf8")
 }
@@ -28,7 +44,7 @@ export function fromUtf8(s: string): Buffer {
  */
 export function copyOf(b: Buffer, from = 0, to = b.length): Buffer {
     if (from < 0 || to > b.length || from > to) throw new RangeError("copyOf out of range")
-    const out = Buffer.alloc(to - from)
+    const out = zeroBytes(to - from)
     out.set(b.slice(from, to), 0)
     return out
 }
@@ -51,7 +67,7 @@ export function utf8At(b: Buffer, from: number, len: number): string {
 export function concat(parts: Buffer[]): Buffer {
     let n = 0
     for (let i = 0; i < parts.length; i++) n += parts[i].length
-    const out = Buffer.alloc(n)
+    const out = zeroBytes(n)
     let o = 0
     for (let i = 0; i < parts.length; i++) {
         out.set(parts[i], o)

@@ -4,7 +4,7 @@
 // XKEY = (1 + XKEY + x_j) mod 2^160.
 
 import { sha1Compress, sha1InitialState } from "./sha1"
-import { copyOf, writeU32BE } from "../bytes"
+import { copyOf, writeU32BE, zeroBytes } from "../bytes"
 
 /** EAP-AKA needs 160 bytes (8 compressions); 320 would not fit one VM slice. */
 export const MAX_PRF_BYTES = 160
@@ -15,7 +15,7 @@ export function fips186Prf(xkey: Buffer, outLen: number): Buffer {
     const key = Buffer.alloc(64)
     key.set(xkey, 0)
     // Whole 20-byte x values are generated; the caller gets the first outLen bytes.
-    const out = Buffer.alloc(Math.ceil(outLen / 20) * 20)
+    const out = zeroBytes(Math.ceil(outLen / 20) * 20)
     const h: number[] = [0, 0, 0, 0, 0]
     for (let o = 0; o < outLen; o += 20) {
         const init = sha1InitialState()

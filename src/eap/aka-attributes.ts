@@ -4,7 +4,7 @@
 // attributes a message may carry, unknown non-skippable attributes rejected, unknown skippable
 // attributes (128-255) ignored.
 
-import { readOnlyView } from "../bytes"
+import { readOnlyView, zeroBytes } from "../bytes"
 
 export const SUBTYPE_CHALLENGE = 1
 export const SUBTYPE_AUTHENTICATION_REJECT = 2
@@ -216,7 +216,7 @@ export function encodeAttributes(attrs: AkaAttribute[], startOffset: number): { 
         if (len % 4 !== 0 || len > 1020) throw new AkaFormatError("attribute " + attrs[i].type + " value not padded to 4 bytes")
         n += len
     }
-    const out = Buffer.alloc(n)
+    const out = zeroBytes(n)
     let o = 0
     let macOffset = -1
     for (let i = 0; i < attrs.length; i++) {
@@ -233,7 +233,7 @@ export function encodeAttributes(attrs: AkaAttribute[], startOffset: number): { 
 /** Type-Data of an EAP-AKA/AKA' message: subtype, 2 reserved bytes, attributes. */
 export function encodeAkaMessage(subtype: number, attrs: AkaAttribute[]): { data: Buffer; macOffset: number } {
     const body = encodeAttributes(attrs, 3)
-    const data = Buffer.alloc(3 + body.bytes.length)
+    const data = zeroBytes(3 + body.bytes.length)
     data[0] = subtype
     data.set(body.bytes, 3)
     return { data: data, macOffset: body.macOffset }
@@ -269,7 +269,7 @@ export function valueU16(a: AkaAttribute): number {
 /** An actual-length field, the bytes, zero padding: AT_IDENTITY, AT_KDF_INPUT, AT_NEXT_*, payment attributes. */
 export function attrLengthPrefixed(type: number, bytes: Buffer): AkaAttribute {
     const len = 2 + bytes.length
-    const v = Buffer.alloc(len + ((4 - ((len + 2) % 4)) % 4))
+    const v = zeroBytes(len + ((4 - ((len + 2) % 4)) % 4))
     v[0] = (bytes.length >> 8) & 0xff
     v[1] = bytes.length & 0xff
     v.set(bytes, 2)
@@ -282,7 +282,7 @@ export function valueLengthPrefixed(a: AkaAttribute): Buffer {
 
 /** AT_RES: RES length in bits, RES, padding. */
 export function attrRes(res: Buffer): AkaAttribute {
-    const v = Buffer.alloc(2 + res.length + ((4 - ((res.length + 4) % 4)) % 4))
+    const v = zeroBytes(2 + res.length + ((4 - ((res.length + 4) % 4)) % 4))
     v[0] = ((res.length * 8) >> 8) & 0xff
     v[1] = (res.length * 8) & 0xff
     v.set(res, 2)
@@ -295,7 +295,7 @@ export function valueRes(a: AkaAttribute): Buffer {
 
 /** 2 reserved bytes then data: AT_CHECKCODE, AT_ENCR_DATA. */
 export function attrReservedData(type: number, data: Buffer): AkaAttribute {
-    const v = Buffer.alloc(2 + data.length)
+    const v = zeroBytes(2 + data.length)
     v.set(data, 2)
     return { type: type, value: v }
 }

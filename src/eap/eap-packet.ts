@@ -1,6 +1,6 @@
 // EAP packets (RFC 3748 section 4): Code | Identifier | Length | Type | Type-Data.
 
-import { readOnlyView } from "../bytes"
+import { readOnlyView, zeroBytes } from "../bytes"
 
 export const EAP_REQUEST = 1
 export const EAP_RESPONSE = 2
@@ -53,7 +53,7 @@ export function encodeEap(p: EapPacket): Buffer {
     const hasType = p.code === EAP_REQUEST || p.code === EAP_RESPONSE
     const length = hasType ? 5 + p.data.length : 4
     if (length > MAX_EAP_LENGTH) throw new EapFormatError("EAP packet would be " + length + " bytes")
-    const out = Buffer.alloc(length)
+    const out = zeroBytes(length)
     out[0] = p.code
     out[1] = p.id & 0xff
     out[2] = (length >> 8) & 0xff

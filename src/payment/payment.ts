@@ -4,7 +4,7 @@
 //   | merchant ID length (1) | merchant ID (ASCII) | terminal ID length (1) | terminal ID (ASCII)
 //   | transaction ID (8)
 
-import { constantTimeEqual, copyOf, fromUtf8, readUIntBE, utf8At, writeUIntBE } from "../bytes"
+import { constantTimeEqual, copyOf, fromUtf8, readUIntBE, utf8At, writeUIntBE, zeroBytes } from "../bytes"
 
 export const MAX_AMOUNT = 281474976710655 // 2^48 - 1 minor units
 export const MAX_MERCHANT_ID = 15 // ISO 8583 field 42
@@ -53,7 +53,7 @@ export function encodePayment(p: Payment): Buffer {
     validatePayment(p)
     const mid = fromUtf8(p.merchantId)
     const tid = fromUtf8(p.terminalId)
-    const out = Buffer.alloc(6 + 2 + 1 + 1 + mid.length + 1 + tid.length + 8)
+    const out = zeroBytes(6 + 2 + 1 + 1 + mid.length + 1 + tid.length + 8)
     writeUIntBE(out, 0, 6, p.amount)
     writeUIntBE(out, 6, 2, p.currency)
     out[8] = p.installments

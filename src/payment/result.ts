@@ -2,7 +2,7 @@
 // to the terminal in RADIUS. Response codes follow ISO 8583 field 39.
 //   response code (2 ASCII) | approval number length (1) | approval number | reason length (1) | reason (UTF-8)
 
-import { fromUtf8, utf8At } from "../bytes"
+import { fromUtf8, utf8At, zeroBytes } from "../bytes"
 import { PaymentFormatError } from "./payment"
 
 export const RC_APPROVED = "00"
@@ -36,7 +36,7 @@ export function encodeResult(r: PaymentResult): Buffer {
     const reason = fromUtf8(r.reason)
     if (code.length !== 2) throw new PaymentFormatError("response code must be 2 characters")
     if (approval.length > 12 || reason.length > 200) throw new PaymentFormatError("approval number or reason too long")
-    const out = Buffer.alloc(2 + 1 + approval.length + 1 + reason.length)
+    const out = zeroBytes(2 + 1 + approval.length + 1 + reason.length)
     out.set(code, 0)
     out[2] = approval.length
     out.set(approval, 3)

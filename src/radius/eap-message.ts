@@ -4,7 +4,7 @@
 
 import { RadiusAttribute, RadiusFormatError, MAX_ATTRIBUTE_VALUE_LENGTH, REASON_BAD_LAYOUT, REASON_BAD_VALUE, REASON_TOO_LONG } from "./packet"
 import { ATTR_EAP_MESSAGE } from "./attributes"
-import { readOnlyView, readU16BE } from "../bytes"
+import { readOnlyView, readU16BE, zeroBytes } from "../bytes"
 
 /** The EAP header: Code, Identifier, Length (RFC 3748 section 4). */
 export const EAP_HEADER_LENGTH = 4
@@ -47,7 +47,7 @@ export function joinEapMessage(attributes: RadiusAttribute[]): Buffer | null {
     // One fragment (most packets): its value is the packet, read-only like every decoded value.
     let out = attributes[first].value
     if (first !== last) {
-        out = Buffer.alloc(total)
+        out = zeroBytes(total)
         let o = 0
         for (let i = first; i <= last; i++) {
             const v = attributes[i].value

@@ -14,7 +14,7 @@
 // the connection (RFC 6613 section 2.6.4). Codes are not judged here: the server drops the ones
 // it does not serve.
 
-import { readOnlyView, readU16BE, writeU16BE } from "../bytes"
+import { readOnlyView, readU16BE, writeU16BE, zeroBytes } from "../bytes"
 
 export const CODE_ACCESS_REQUEST = 1
 export const CODE_ACCESS_ACCEPT = 2
@@ -125,7 +125,7 @@ export function writeAttributes(out: Buffer, off: number, attributes: RadiusAttr
 }
 
 export function encodeAttributes(attributes: RadiusAttribute[]): Buffer {
-    const out = Buffer.alloc(attributesLength(attributes))
+    const out = zeroBytes(attributesLength(attributes))
     writeAttributes(out, 0, attributes)
     return out
 }
@@ -137,7 +137,7 @@ export function encodePacket(p: RadiusPacket): Buffer {
     if (p.authenticator.length !== AUTHENTICATOR_LENGTH) throw new RadiusFormatError(REASON_BAD_FIELD, "authenticator of " + p.authenticator.length + " bytes")
     const n = HEADER_LENGTH + attributesLength(p.attributes)
     if (n > MAX_PACKET_LENGTH) throw new RadiusFormatError(REASON_TOO_LONG, "packet of " + n + " bytes")
-    const out = Buffer.alloc(n)
+    const out = zeroBytes(n)
     out[0] = p.code
     out[1] = p.identifier
     writeU16BE(out, 2, n)

@@ -8,7 +8,7 @@
 // attribute. Every value is checked on both sides: a value this system would not send is a
 // RadiusFormatError on receipt, so the payment layer only ever sees well-formed fields.
 
-import { readUIntBE, readU16BE, writeUIntBE, writeU16BE, writeU32BE, readU32BE } from "../bytes"
+import { readUIntBE, readU16BE, writeUIntBE, writeU16BE, writeU32BE, readU32BE, zeroBytes } from "../bytes"
 import { decodeAttributes, encodeAttributes, MAX_ATTRIBUTE_VALUE_LENGTH, RadiusAttribute, RadiusFormatError, REASON_BAD_ATTRIBUTE, REASON_BAD_LAYOUT, REASON_BAD_VALUE, REASON_TOO_LONG } from "./packet"
 import { ATTR_VENDOR_SPECIFIC, isValidUtf8 } from "./attributes"
 
@@ -40,7 +40,7 @@ export function vendorSpecific(vendorId: number, subAttributes: RadiusAttribute[
     if (!(vendorId >= 0 && vendorId <= 0xffffff && Math.floor(vendorId) === vendorId)) throw new RangeError("Vendor-Id " + vendorId)
     const subs = encodeAttributes(subAttributes)
     if (4 + subs.length > MAX_ATTRIBUTE_VALUE_LENGTH) throw new RadiusFormatError(REASON_TOO_LONG, "Vendor-Specific of " + (4 + subs.length) + " bytes")
-    const value = Buffer.alloc(4 + subs.length)
+    const value = zeroBytes(4 + subs.length)
     writeU32BE(value, 0, vendorId)
     value.set(subs, 4)
     return { type: ATTR_VENDOR_SPECIFIC, value: value }
