@@ -11,6 +11,7 @@ import { RadiusUplink } from "../src/terminal/radius-uplink"
 import { InProcessCard } from "../sim/card/in-process-card"
 import { TerminalRelay } from "../src/terminal/terminal-relay"
 import type { CardProfile } from "../sim/server/provision"
+import { BENCH_PIN, benchCards } from "./bench-cards"
 
 export interface LoadJob {
     port: number
@@ -30,16 +31,20 @@ export interface LoadResult {
     latencies: number[]
 }
 
-interface Terminal {
+/** A simulated terminal: its cards and its uplink to the payment server. */
+export interface BenchTerminal {
     cards: InProcessCard[]
-    client: RadiusClient
     uplink: RadiusUplink
+}
+
+interface Terminal extends BenchTerminal {
+    client: RadiusClient
 }
 
 async function connect(job: LoadJob): Promise<Terminal[]> {
     return await Promise.all(
         job.fleets.map(async (profiles) => {
-            const cards = profiles.map((p) => InProcessCard.fromProfile(p, { preferPrime: job.prime, allowAka: true, networkName: "", usePseudonyms: false }))
+            const cards = benchCards(profiles, job.prime)
             const client = await RadiusClient.connect({ transport: "udp", host: "127.0.0.1", port: job.port, secret: Buffer.from(job.secret, "utf8"), timeoutMs: 3000, retries: 3 })
             return { cards, client, uplink: new RadiusUplink(client, job.terminalId) }
         }),
@@ -70,26 +75,34 @@ function pollWhile(active: () => boolean): void {
 }
 
 /** Every terminal pays `count` times in a row, all terminals at once. */
-async function payAll(job: LoadJob, terminals: Terminal[], count: number): Promise<LoadResult> {
+export async function payAll(terminalId: string, terminals: BenchTerminal[], count: number): Promise<LoadResult> {
     const latencies: number[] = []
     const failures: string[] = []
     let approved = 0
-    let running = true
-    pollWhile(() => running)
     await Promise.all(
         terminals.map(async (t) => {
             for (let i = 0; i < count; i++) {
                 const relay = new TerminalRelay(t.cards[i % t.cards.length], t.uplink, randomBytes)
                 const s = performance.now()
-                const o = await relay.pay({ amount: 1000 + i, currency: 410, installments: 0, merchantId: "MERCHANT0001", terminalId: job.terminalId, transactionId: randomBytes(8) }, "2580")
+                const o = await relay.pay({ amount: 1000 + i, currency: 410, installments: 0, merchantId: "MERCHANT0001", terminalId, transactionId: randomBytes(8) }, BENCH_PIN)
                 latencies.push(performance.now() - s)
                 if (o.approved) approved++
                 else if (failures.length < 5) failures.push(o.message)
             }
         }),
     )
-    running = false
     return { approved, failures, latencies }
+}
+
+/** payAll over the network, with this thread polling for the replies (pollWhile). */
+async function payAllPolling(job: LoadJob, terminals: Terminal[], count: number): Promise<LoadResult> {
+    let running = true
+    pollWhile(() => running)
+    try {
+        return await payAll(job.terminalId, terminals, count)
+    } finally {
+        running = false
+    }
 }
 
 // "ready" once loaded and connected; "warm" after the warm-up payments; then the measured run on
@@ -99,10 +112,10 @@ if (parentPort) {
     const job = workerData as LoadJob
     const terminals = await connect(job)
     port.once("message", async () => {
-        const warm = await payAll(job, terminals, job.warmupPerTerminal)
+        const warm = await payAllPolling(job, terminals, job.warmupPerTerminal)
         port.postMessage({ warmupFailures: warm.failures, threadId: currentThreadId() })
         port.once("message", async () => {
-            const result = await payAll(job, terminals, job.paymentsPerTerminal)
+            const result = await payAllPolling(job, terminals, job.paymentsPerTerminal)
             for (const t of terminals) await t.client.close()
             port.postMessage(result)
         })

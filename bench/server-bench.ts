@@ -8,9 +8,10 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { monitorEventLoopDelay, performance } from "node:perf_hooks"
 import { PaymentServer } from "../sim/server/payment-server"
-import { provisionCard, provisionTerminal } from "../sim/server/provision"
+import { provisionTerminal } from "../sim/server/provision"
 import { Worker } from "node:worker_threads"
-import type { CardProfile } from "../sim/server/provision"
+import { provisionBenchCards } from "./bench-cards"
+import { benchInProcess, type InProcessResult } from "./in-process-bench"
 import type { LoadJob, LoadResult } from "./load-worker"
 import { LedgerRecord, T_LEDGER } from "../sim/server/ledger-ports"
 import { EAP_TYPE_AKA, EAP_TYPE_AKA_PRIME } from "../src/eap/eap-packet"
@@ -59,6 +60,8 @@ export interface ServerBenchResult {
     p50: number
     p99: number
     approvedDurable: number
+    /** Process CPU time (every thread) per payment, in µs. */
+    cpuPerPayment: number
     breakdown: string[]
 }
 
@@ -67,26 +70,7 @@ export async function benchServer(method: number, terminals: number, cardsPerTer
     const server = await PaymentServer.start({ dataDir: dir, udpPort: 0, tcpPort: 0, methods: [method], log: () => {} })
     try {
         const terminal = await provisionTerminal(server.store, "127.0.0.1", "TERM0001", "MERCHANT0001", "127.0.0.1", server.udp.port)
-        const fleets: CardProfile[][] = []
-        for (let t = 0; t < terminals; t++) {
-            const cards: CardProfile[] = []
-            for (let c = 0; c < cardsPerTerminal; c++) {
-                const { profile } = await provisionCard(server.store, {
-                    cardId: `B${t}C${c}`.padEnd(8, "0"),
-                    pan: String(9400000000000000 + t * 1000 + c),
-                    holder: "BENCH",
-                    currency: 410,
-                    balance: 1e12,
-                    limit: 1e9,
-                    pin: "2580",
-                    realm: "pay.activecard.example",
-                    networkName: "",
-                    noPinLimit: 1e9, // no PIN: the benchmark measures the server
-                })
-                cards.push(profile)
-            }
-            fleets.push(cards)
-        }
+        const fleets = await provisionBenchCards(server.store, terminals, cardsPerTerminal)
         // The simulated terminals run in a worker thread: the server keeps this thread to itself.
         const job: LoadJob = { port: server.udp.port, secret: terminal.secret, terminalId: terminal.terminalId, prime: method === EAP_TYPE_AKA_PRIME, fleets, warmupPerTerminal, paymentsPerTerminal }
         const worker = new Worker(new URL("./load-worker-boot.mjs", import.meta.url), { workerData: job })
@@ -141,11 +125,12 @@ export async function benchServer(method: number, terminals: number, cardsPerTer
         const fsyncs = server.store.stats().fsyncs - fsyncs0
         const wall = seconds * 1000
         const payments = approved
+        const processCpuPerPayment = (cpu.user + cpu.system) / payments
         // Sampled calls: scaled back to all calls.
         const per = (t: Timed) => `${((t.total * SAMPLE_EVERY) / payments).toFixed(2)} ms/payment over ${((t.calls * SAMPLE_EVERY) / payments).toFixed(1)} calls`
         const cpuPerPayment = (utilization: number) => `${((utilization * wall * 1000) / payments).toFixed(0)} us/payment`
         const breakdown = [
-            `process CPU ${(((cpu.user + cpu.system) / 1000 / wall) * 100).toFixed(0)}% of one core over ${seconds.toFixed(1)} s (server thread, load thread of simulated terminals and cards, GC and file-system helper threads)`,
+            `process CPU ${(((cpu.user + cpu.system) / 1000 / wall) * 100).toFixed(0)}% of one core over ${seconds.toFixed(1)} s = ${processCpuPerPayment.toFixed(0)} us per payment (server thread, load thread of simulated terminals and cards, GC and file-system helper threads)`,
             `server thread busy ${(serverUtilization * 100).toFixed(0)}% of the time = ${cpuPerPayment(serverUtilization)} (event loop utilisation: includes time spent waiting for a core)`,
             ...threadLines(threads0, threads1, warm.threadId, payments, wall),
             ...stealLines(ticks0, ticks1),
@@ -154,7 +139,7 @@ export async function benchServer(method: number, terminals: number, cardsPerTer
             `event loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms`,
             ...profileLines,
         ]
-        return { method: method === EAP_TYPE_AKA_PRIME ? "EAP-AKA'" : "EAP-AKA", payments, seconds, perSecond: payments / seconds, p50: pct(50), p99: pct(99), approvedDurable: durable, breakdown }
+        return { method: method === EAP_TYPE_AKA_PRIME ? "EAP-AKA'" : "EAP-AKA", payments, seconds, perSecond: payments / seconds, p50: pct(50), p99: pct(99), approvedDurable: durable, cpuPerPayment: processCpuPerPayment, breakdown }
     } finally {
         await server.stop()
         rmSync(dir, { recursive: true, force: true })
@@ -181,9 +166,27 @@ export function printServerBench(r: ServerBenchResult): void {
     for (const line of r.breakdown) console.log("  " + line)
 }
 
+/** Beside a UDP run: the same payments in one thread without sockets, and what that leaves to the transport. */
+export function printInProcess(r: ServerBenchResult, p: InProcessResult): void {
+    const share = p.cpuPerPayment / r.cpuPerPayment
+    console.log(
+        `  the same payments with both sides in one thread and no sockets (${p.approved} approved, server called directly): ${p.cpuPerPayment.toFixed(0)} us of CPU per payment, ${(share * 100).toFixed(0)}% of the ${r.cpuPerPayment.toFixed(0)} us above;` +
+            ` the other ${(r.cpuPerPayment - p.cpuPerPayment).toFixed(0)} us come with carrying them over UDP between two threads (system calls, Node's socket layer, and the same code running slower on caches shared by busy threads)`,
+    )
+}
+
+/** In-process run: warm-up and measured payments per terminal (the card code has not run in this thread before). */
+const IN_PROCESS_WARMUP = 20
+const IN_PROCESS_PAYMENTS = 50
+
 if (import.meta.url === `file://${process.argv[1]}`) {
     // --profile: also say where the server thread's time goes (a CPU profile of the measured run; slower).
     // 128 terminals with 4 cards each; WARMUP_PER_TERMINAL warm-up and 100 measured payments per terminal.
     const withProfile = process.argv.includes("--profile")
-    for (const method of [EAP_TYPE_AKA_PRIME, EAP_TYPE_AKA]) printServerBench(await benchServer(method, 128, 4, 100, WARMUP_PER_TERMINAL, withProfile))
+    for (const method of [EAP_TYPE_AKA_PRIME, EAP_TYPE_AKA]) {
+        const r = await benchServer(method, 128, 4, 100, WARMUP_PER_TERMINAL, withProfile)
+        printServerBench(r)
+        // Not beside a profiled run: the profiler slows the UDP run, the ratio would mean nothing.
+        if (!withProfile) printInProcess(r, await benchInProcess(method, 128, 4, IN_PROCESS_PAYMENTS, IN_PROCESS_WARMUP))
+    }
 }

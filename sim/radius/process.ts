@@ -214,7 +214,7 @@ export interface Outcome {
     close: boolean
 }
 
-const DROP: Outcome = { reply: null, close: false }
+export const DROP: Outcome = { reply: null, close: false }
 const DROP_AND_CLOSE: Outcome = { reply: null, close: true }
 const noYield = async (): Promise<void> => {}
 

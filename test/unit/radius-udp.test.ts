@@ -192,6 +192,32 @@ describe("RADIUS over UDP: server and client", () => {
         expect(decodePacket(r.received[3]).attributes.find((a) => a.type === ATTR_REPLY_MESSAGE)?.value.toString()).toBe("ok 2")
     })
 
+    test("answer() (the benchmark's way in without a socket) is the datagram path: same checks, same duplicate cache, unknown clients dropped", async () => {
+        const rec = recorder()
+        const s = await server(rec)
+        const req = await signedRequest(CODE_ACCESS_REQUEST, 11, [textAttribute(ATTR_USER_NAME, "direct")], SECRET)
+        const first = await s.answer(req, "127.0.0.1", 40001)
+        expect(first.reply).not.toBeNull()
+        expect(verifyResponse(first.reply!, req.subarray(4, 20), radiusSecret(SECRET), true)).toBe(true)
+        // Again from the same address and port: a duplicate, answered from the cache.
+        expect((await s.answer(req, "127.0.0.1", 40001)).reply!.equals(first.reply!)).toBe(true)
+        expect(rec.calls).toHaveLength(1)
+        // The same bytes as a datagram come from another port: a request of their own, answered over the socket.
+        const r = await raw(s.port)
+        await r.send(req)
+        expect(await until(() => r.received.length === 1)).toBe(true)
+        expect(verifyResponse(r.received[0], req.subarray(4, 20), radiusSecret(SECRET), true)).toBe(true)
+        expect(rec.calls).toHaveLength(2)
+        expect(s.stats).toMatchObject({ received: 3, handled: 2, duplicatesResent: 1, responses: 1 })
+        // A tampered copy and an unknown client: nothing, each counted.
+        const tampered = Buffer.from(req)
+        tampered[tampered.length - 1] ^= 1
+        expect((await s.answer(tampered, "127.0.0.1", 40002)).reply).toBeNull()
+        expect((await s.answer(req, "127.0.0.9", 40001)).reply).toBeNull()
+        expect(s.stats).toMatchObject({ received: 5, badMessageAuthenticator: 1, unknownClient: 1 })
+        expect(rec.calls).toHaveLength(2)
+    })
+
     test("duplicate detection: a copy of a request still in progress is dropped; after the window the request is handled again", async () => {
         let now = 1_000_000
         const rec = recorder(150)
