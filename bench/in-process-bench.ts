@@ -4,17 +4,12 @@
 // payment, measured beside the socket benchmark in the same minutes, tells what the protocol and
 // the store cost from what carrying them over UDP between two threads costs.
 
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-import { PaymentServer } from "../sim/server/payment-server"
-import { provisionTerminal } from "../sim/server/provision"
 import { nodeRandomBytes as randomBytes } from "../sim/node-platform"
 import type { RadiusUdpServer } from "../sim/radius/udp-server"
 import { decodePacket, encodePacket, type RadiusAttribute, type RadiusPacket } from "../src/radius/packet"
 import { newRequestAuthenticator, radiusSecret, signRequest, verifyResponse, withMessageAuthenticator, type RadiusSecret } from "../src/radius/authenticator"
 import { RadiusUplink, type RadiusTransport } from "../src/terminal/radius-uplink"
-import { benchCards, provisionBenchCards } from "./bench-cards"
+import { benchCards, openBenchServer } from "./bench-setup"
 import { payAll } from "./load-worker"
 import { EAP_TYPE_AKA_PRIME } from "../src/eap/eap-packet"
 
@@ -48,12 +43,9 @@ export interface InProcessResult {
 }
 
 export async function benchInProcess(method: number, terminals: number, cardsPerTerminal: number, paymentsPerTerminal: number, warmupPerTerminal: number): Promise<InProcessResult> {
-    const dir = mkdtempSync(join(tmpdir(), "activecard-bench-"))
-    const server = await PaymentServer.start({ dataDir: dir, udpPort: 0, tcpPort: 0, methods: [method], log: () => {} })
+    const { server, terminal, fleets, close } = await openBenchServer(method, terminals, cardsPerTerminal)
     try {
-        const terminal = await provisionTerminal(server.store, "127.0.0.1", "TERM0001", "MERCHANT0001", "127.0.0.1", server.udp.port)
         const secret = radiusSecret(Buffer.from(terminal.secret, "utf8"))
-        const fleets = await provisionBenchCards(server.store, terminals, cardsPerTerminal)
         // A source port per terminal, as each simulated terminal has its own socket in the UDP run.
         const fleet = fleets.map((profiles, t) => ({
             cards: benchCards(profiles, method === EAP_TYPE_AKA_PRIME),
@@ -68,7 +60,6 @@ export async function benchInProcess(method: number, terminals: number, cardsPer
         if (result.failures.length > 0) throw new Error("in-process payments not approved: " + result.failures.join("; "))
         return { approved: result.approved, cpuPerPayment: (cpu.user + cpu.system) / result.approved }
     } finally {
-        await server.stop()
-        rmSync(dir, { recursive: true, force: true })
+        await close()
     }
 }

@@ -8,10 +8,10 @@ import { performance } from "node:perf_hooks"
 import { currentThreadId } from "./thread-cpu"
 import { RadiusClient } from "../sim/radius/client"
 import { RadiusUplink } from "../src/terminal/radius-uplink"
-import { InProcessCard } from "../sim/card/in-process-card"
+import type { InProcessCard } from "../sim/card/in-process-card"
 import { TerminalRelay } from "../src/terminal/terminal-relay"
 import type { CardProfile } from "../sim/server/provision"
-import { BENCH_PIN, benchCards } from "./bench-cards"
+import { BENCH_PIN, benchCards } from "./bench-setup"
 
 export interface LoadJob {
     port: number

@@ -3,14 +3,9 @@
 // its own cards), every payment approved and durably recorded before the terminal hears of it.
 // Prints throughput, latency percentiles and where the time goes.
 
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { monitorEventLoopDelay, performance } from "node:perf_hooks"
-import { PaymentServer } from "../sim/server/payment-server"
-import { provisionTerminal } from "../sim/server/provision"
 import { Worker } from "node:worker_threads"
-import { provisionBenchCards } from "./bench-cards"
+import { openBenchServer } from "./bench-setup"
 import { benchInProcess, type InProcessResult } from "./in-process-bench"
 import type { LoadJob, LoadResult } from "./load-worker"
 import { LedgerRecord, T_LEDGER } from "../sim/server/ledger-ports"
@@ -66,11 +61,8 @@ export interface ServerBenchResult {
 }
 
 export async function benchServer(method: number, terminals: number, cardsPerTerminal: number, paymentsPerTerminal: number, warmupPerTerminal = WARMUP_PER_TERMINAL, withProfile = false): Promise<ServerBenchResult> {
-    const dir = mkdtempSync(join(tmpdir(), "activecard-bench-"))
-    const server = await PaymentServer.start({ dataDir: dir, udpPort: 0, tcpPort: 0, methods: [method], log: () => {} })
+    const { server, terminal, fleets, close } = await openBenchServer(method, terminals, cardsPerTerminal)
     try {
-        const terminal = await provisionTerminal(server.store, "127.0.0.1", "TERM0001", "MERCHANT0001", "127.0.0.1", server.udp.port)
-        const fleets = await provisionBenchCards(server.store, terminals, cardsPerTerminal)
         // The simulated terminals run in a worker thread: the server keeps this thread to itself.
         const job: LoadJob = { port: server.udp.port, secret: terminal.secret, terminalId: terminal.terminalId, prime: method === EAP_TYPE_AKA_PRIME, fleets, warmupPerTerminal, paymentsPerTerminal }
         const worker = new Worker(new URL("./load-worker-boot.mjs", import.meta.url), { workerData: job })
@@ -141,8 +133,7 @@ export async function benchServer(method: number, terminals: number, cardsPerTer
         ]
         return { method: method === EAP_TYPE_AKA_PRIME ? "EAP-AKA'" : "EAP-AKA", payments, seconds, perSecond: payments / seconds, p50: pct(50), p99: pct(99), approvedDurable: durable, cpuPerPayment: processCpuPerPayment, breakdown }
     } finally {
-        await server.stop()
-        rmSync(dir, { recursive: true, force: true })
+        await close()
     }
 }
 
