@@ -14,6 +14,7 @@ import { HUB_PORT, JacdacHub } from "../sim/vm/jacdac-hub"
 import { buildFirmware, Simulator } from "../sim/simulator/simulator"
 import { runSale } from "../sim/simulator/sale"
 import { recordTranscript, Transcript, writeTranscriptModule } from "./card-transcript"
+import { median } from "./median"
 
 const BUFFER = 256
 
@@ -47,11 +48,6 @@ async function emptyProgramBuffers(): Promise<number> {
     const run = await runTestMode(program, 120_000)
     const counts = run.lines.filter((l) => l.startsWith("HEAP ")).map((l) => Number(l.slice(5)))
     return counts[counts.length - 1]
-}
-
-function median(xs: number[]): number {
-    const s = [...xs].sort((a, b) => a - b)
-    return s[Math.floor(s.length / 2)]
 }
 
 async function main(): Promise<void> {

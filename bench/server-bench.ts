@@ -13,6 +13,7 @@ import { EAP_TYPE_AKA, EAP_TYPE_AKA_PRIME } from "../src/eap/eap-packet"
 import { ServerProfiler } from "./profile-categories"
 import { threadCpu, threadTimes, type ThreadTimes } from "./thread-cpu"
 import { cpuTicks, stealShare } from "./cpu-steal"
+import { median } from "./median"
 
 /** What issue 3 asks of this 2-core machine, for each method. */
 const TARGET_PER_SECOND = 2000
@@ -188,10 +189,7 @@ function printRunsSummary(results: ServerBenchResult[]): void {
         const runs = results.filter((r) => r.method === method)
         const met = runs.filter((r) => r.perSecond >= TARGET_PER_SECOND).length
         const each = runs.map((r) => `${r.perSecond.toFixed(0)}/s` + (r.steal === null ? "" : ` at ${(r.steal * 100).toFixed(1)}% steal`)).join(", ")
-        const sorted = runs.map((r) => r.perSecond).sort((a, b) => a - b)
-        const mid = sorted.length >> 1
-        const median = sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
-        console.log(`  ${method}: met in ${met} of ${runs.length} runs; median ${median.toFixed(0)}/s; ${each}`)
+        console.log(`  ${method}: met in ${met} of ${runs.length} runs; median ${median(runs.map((r) => r.perSecond)).toFixed(0)}/s; ${each}`)
     }
 }
 
