@@ -2,12 +2,12 @@
 // beside the same operations in Node with @noble, in one run; plus the heap the AES tables take
 // and the bytecode size of the crypto core. Figures, not pass/fail: ratios are what to compare.
 
-import { readFileSync } from "node:fs"
 import { unsafe as nobleAes } from "@noble/ciphers/aes.js"
 import { hmac } from "@noble/hashes/hmac.js"
 import { sha1 } from "@noble/hashes/legacy.js"
 import { sha256 } from "@noble/hashes/sha2.js"
-import { buildProgram, BuiltProgram, runOnBus, runTestMode } from "../sim/vm/devs-cli"
+import { buildProgram, runOnBus, runTestMode } from "../sim/vm/devs-cli"
+import { functionBytesBySource } from "./bytecode-size"
 import { JacdacHub } from "../sim/vm/jacdac-hub"
 import { nodeHmacSha256 } from "../sim/node-platform"
 import { milenage as coreMilenage, milenageKey } from "../src/crypto/milenage"
@@ -54,22 +54,6 @@ function nobleMilenage(xk: Uint32Array, opc: Uint8Array, rand: Uint8Array, sqn: 
         out.push(x(e.encrypt(t), opc))
     }
     return out
-}
-
-function functionBytesBySource(program: BuiltProgram, prefixes: string[]): number {
-    const dbg = JSON.parse(readFileSync(program.dbgFile, "utf8"))
-    const starts: { path: string; start: number; end: number }[] = []
-    let pos = 0
-    for (const s of dbg.sources) {
-        starts.push({ path: s.path, start: pos, end: pos + s.length })
-        pos += s.length
-    }
-    let total = 0
-    for (const f of dbg.functions) {
-        const src = starts.find((s) => f.location[0] >= s.start && f.location[0] < s.end)
-        if (src && prefixes.some((p) => src.path.startsWith(p))) total += f.size
-    }
-    return total
 }
 
 async function heapBuffers(entry: string): Promise<number> {

@@ -132,3 +132,13 @@ export function uintToBytes(v: number, len: number): Buffer {
     writeUIntBE(out, 0, len, v)
     return out
 }
+
+/**
+ * The bytes of a hex`...` literal. The DeviceScript compiler turns every template tagged `hex`
+ * into a buffer literal in the program image (flash, outside the GC heap) and never calls this;
+ * Node calls it, once per literal. Whitespace in the literal is ignored.
+ */
+export function hex(strings: TemplateStringsArray): Buffer {
+    const parts = strings as unknown as string[]
+    return Buffer.from(parts[0].split(" ").join("").split("\n").join(""), "hex")
+}
