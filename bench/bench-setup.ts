@@ -8,12 +8,12 @@ import { join } from "node:path"
 import { InProcessCard } from "../sim/card/in-process-card"
 import { PaymentServer } from "../sim/server/payment-server"
 import { provisionCard, provisionTerminal, type CardProfile, type TerminalConfig } from "../sim/server/provision"
-import type { JournalStore } from "../sim/store/journal-store"
+import type { ServerStorage } from "../sim/db/storage"
 
 /** The PIN of every benchmark card; payments under the no-PIN limit never ask for it. */
 export const BENCH_PIN = "2580"
 
-async function provisionBenchCards(store: JournalStore, terminals: number, cardsPerTerminal: number): Promise<CardProfile[][]> {
+async function provisionBenchCards(store: ServerStorage, terminals: number, cardsPerTerminal: number): Promise<CardProfile[][]> {
     const fleets: CardProfile[][] = []
     for (let t = 0; t < terminals; t++) {
         const cards: CardProfile[] = []

@@ -12,7 +12,7 @@
 import { parseArgs } from "node:util"
 import { join } from "node:path"
 import { DEFAULT_CONFIG, PaymentServer } from "./payment-server"
-import { JournalStore } from "../store/journal-store"
+import type { ServerStorage } from "../db/storage"
 import { openServerStore } from "./open-store"
 import { provisionCard, provisionTerminal, writeCardFiles, writeTerminalConfig } from "./provision"
 
@@ -74,7 +74,8 @@ async function serve(argv: string[]): Promise<void> {
     process.on("SIGINT", stop)
     process.on("SIGTERM", stop)
     console.log(`payment server: RADIUS/UDP ${server.udp.address}:${server.udp.port}, RADIUS/TCP ${server.tcp.port}, data ${values.data ?? DEFAULT_CONFIG.dataDir}`)
-    console.log(`cards: ${server.store.size("cards")}, terminals: ${server.store.size("clients")}, ledger entries: ${server.store.size("ledger")}`)
+    const n = await server.store.counts()
+    console.log(`${server.store.description}; cards: ${n.cards}, terminals: ${n.clients}, ledger entries: ${n.ledger}`)
 }
 
 const PROVISION_USAGE = [
@@ -106,11 +107,11 @@ async function provision(argv: string[]): Promise<void> {
         PROVISION_USAGE,
     )
     const dataDir = values.data ?? DEFAULT_CONFIG.dataDir
-    let store: JournalStore
+    let store: ServerStorage
     try {
         store = await openServerStore(dataDir)
     } catch (e) {
-        fail(`cannot open ${dataDir}: ${(e as Error).message} (stop the server first)`)
+        fail((e as Error).message)
     }
     try {
         if (kind === "card") {

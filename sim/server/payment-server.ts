@@ -1,18 +1,17 @@
 // The payment server: RADIUS over UDP (standard NAS equipment) and TCP (RFC 6613, the
-// DeviceScript terminal), EAP-AKA / EAP-AKA' sessions, and the durable store holding the AuC,
-// the card registry, pending payments and the ledger.
+// DeviceScript terminal), EAP-AKA / EAP-AKA' sessions, and the storage holding the AuC, the card
+// registry, pending payments and the ledger (SQLite in the data folder).
 
 import { join } from "node:path"
 import { EAP_TYPE_AKA, EAP_TYPE_AKA_PRIME } from "../../src/eap/eap-packet"
-import { JournalStore } from "../store/journal-store"
-import { openServerStore } from "./open-store"
+import type { ServerStorage } from "../db/storage"
+import { openServerStore, serverLock } from "./open-store"
 import { RadiusUdpServer } from "../radius/udp-server"
 import { RadiusTcpServer } from "../radius/tcp-server"
 import { nodeAkaPlatform } from "../node-platform"
 import { EapGateway } from "./eap-gateway"
 import { LedgerPorts } from "./ledger-ports"
 import { radiusHandler } from "./radius-handler"
-import { ClientRecord, T_CLIENTS } from "./provision"
 
 export interface PaymentServerConfig {
     dataDir: string
@@ -42,7 +41,8 @@ export const DEFAULT_CONFIG: PaymentServerConfig = {
 
 export class PaymentServer {
     private constructor(
-        readonly store: JournalStore,
+        readonly store: ServerStorage,
+        private readonly lock: { release(): void },
         readonly ports: LedgerPorts,
         readonly gateway: EapGateway,
         readonly udp: RadiusUdpServer,
@@ -52,20 +52,22 @@ export class PaymentServer {
     static async start(partial: Partial<PaymentServerConfig> = {}): Promise<PaymentServer> {
         const config = { ...DEFAULT_CONFIG, ...partial }
         const store = await openServerStore(config.dataDir)
+        let lock: { release(): void } | undefined
         try {
+            lock = serverLock(config.dataDir)
             const ports = new LedgerPorts(store, config.log)
             const gateway = new EapGateway(ports, nodeAkaPlatform, { methods: config.methods, networkName: config.networkName, realm: config.realm, alwaysAskIdentity: false }, config.sessionTimeoutMs)
             const handler = radiusHandler(gateway, config.log)
-            // Terminals are RADIUS clients known by source address, each with its own secret.
-            // One Buffer per client record (records are replaced, never changed, when a secret
-            // changes), so that the RADIUS servers recognise it without re-reading it per request.
-            const secrets = new WeakMap<ClientRecord, Buffer>()
+            // Terminals are RADIUS clients known by source address, each with its own secret, looked
+            // up per request (a terminal provisioned while the server runs is served at once); the
+            // secret's bytes are kept per address until the secret changes.
+            const secrets = new Map<string, { secret: string; bytes: Buffer }>()
             const secretFor = (address: string) => {
-                const c = store.get<ClientRecord>(T_CLIENTS, address)
+                const c = store.client(address)
                 if (!c) return null
-                let b = secrets.get(c)
-                if (!b) secrets.set(c, (b = Buffer.from(c.secret, "utf8")))
-                return b
+                let s = secrets.get(address)
+                if (!s || s.secret !== c.secret) secrets.set(address, (s = { secret: c.secret, bytes: Buffer.from(c.secret, "utf8") }))
+                return s.bytes
             }
             const udp = await RadiusUdpServer.start({ host: config.host, port: config.udpPort, secretFor, handler })
             let tcp: RadiusTcpServer
@@ -75,9 +77,10 @@ export class PaymentServer {
                 await udp.close()
                 throw e
             }
-            return new PaymentServer(store, ports, gateway, udp, tcp)
+            return new PaymentServer(store, lock, ports, gateway, udp, tcp)
         } catch (e) {
             await store.close()
+            lock?.release()
             throw e
         }
     }
@@ -87,6 +90,7 @@ export class PaymentServer {
         await this.tcp.close()
         await this.gateway.close()
         await this.store.close()
+        this.lock.release()
     }
 }
 
