@@ -23,7 +23,7 @@ async function provisionBenchCards(store: ServerStorage, terminals: number, card
                 pan: String(9400000000000000 + t * 1000 + c),
                 holder: "BENCH",
                 currency: 410,
-                balance: 1e12,
+                balance: 999_999_999_999,
                 limit: 1e9,
                 pin: BENCH_PIN,
                 realm: "pay.activecard.example",
