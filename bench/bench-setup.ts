@@ -20,7 +20,7 @@ async function provisionBenchCards(store: ServerStorage, terminals: number, card
         for (let c = 0; c < cardsPerTerminal; c++) {
             const { profile } = await provisionCard(store, {
                 cardId: `B${t}C${c}`.padEnd(8, "0"),
-                pan: String(9400000000000000 + t * 1000 + c),
+                pan: "94" + String(t).padStart(7, "0") + String(c).padStart(7, "0"), // 16 digits, one per card
                 holder: "BENCH",
                 currency: 410,
                 balance: 999_999_999_999,

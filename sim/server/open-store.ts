@@ -12,9 +12,6 @@ import { StorageError, type ServerStorage } from "../db/storage"
 export const DATABASE_FILE = "server.db"
 const LOCK_FILE = "server.lock"
 
-/** Files the database and the lock leave beside them. */
-const OWN_FILES = new Set([DATABASE_FILE, `${DATABASE_FILE}-wal`, `${DATABASE_FILE}-shm`, `${DATABASE_FILE}-journal`, LOCK_FILE])
-
 export async function openServerStore(dir: string, options: { busyTimeoutMs?: number } = {}): Promise<ServerStorage> {
     mkdirSync(dir, { recursive: true, mode: 0o700 })
     const names = readdirSync(dir)
@@ -22,7 +19,8 @@ export async function openServerStore(dir: string, options: { busyTimeoutMs?: nu
         throw new StorageError(`data folder ${dir} holds the journal store of an earlier version, which this server no longer reads: provision into a new data folder (--data), or run the earlier version`)
     }
     const file = join(dir, DATABASE_FILE)
-    if (!existsSync(file) && names.some((n) => !OWN_FILES.has(n) || n.startsWith(`${DATABASE_FILE}-`))) {
+    // Anything in the folder (even the lock file a server leaves) means it was initialised.
+    if (!existsSync(file) && names.length > 0) {
         throw new StorageError(`data folder ${dir} has no ${DATABASE_FILE} but is not empty: the database is missing (restore it, or choose an empty folder)`)
     }
     try {

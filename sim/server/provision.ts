@@ -8,6 +8,7 @@ import { dirname } from "node:path"
 import { pinVerifier, DEFAULT_PIN_TRIES, validPinFormat } from "../../src/card/pin"
 import { nodeSha256 } from "../node-platform"
 import type { AucRecord, CardRecord, ClientRecord, ServerStorage } from "../db/storage"
+import { checkAddress, checkCurrency, checkMerchantId, checkMinorUnits, checkPrintable, checkTerminalId } from "./fields"
 
 /** What a card is flashed with (devices/card loads it into settings). */
 export interface CardProfile {
@@ -55,6 +56,11 @@ function writePrivate(file: string, data: unknown): void {
 export async function provisionCard(store: ServerStorage, req: CardRequest): Promise<{ profile: CardProfile; pin: string }> {
     if (!/^[A-Za-z0-9]{4,32}$/.test(req.cardId)) throw new Error("card ID must be 4..32 letters or digits")
     if (!/^\d{12,19}$/.test(req.pan)) throw new Error("card number must be 12..19 digits")
+    checkPrintable(req.holder, 26, "holder name")
+    checkCurrency(req.currency)
+    checkMinorUnits(req.balance, "balance")
+    checkMinorUnits(req.limit, "limit")
+    checkMinorUnits(req.noPinLimit, "no-PIN limit")
     const pin = req.pin ?? String(randomInt(0, 10000)).padStart(4, "0")
     if (!validPinFormat(pin)) throw new Error("PIN must be 4..12 digits")
     const k = randomBytes(16)
@@ -85,7 +91,9 @@ export function writeCardFiles(profileFile: string, profile: CardProfile, pin: s
 
 /** Registers a terminal (RADIUS client) by source address with a fresh shared secret. */
 export async function provisionTerminal(store: ServerStorage, address: string, terminalId: string, merchantId: string, serverHost: string, serverPort: number): Promise<TerminalConfig> {
-    if (!/^[\x20-\x7e]{1,8}$/.test(terminalId)) throw new Error("terminal ID must be 1..8 printable characters")
+    checkTerminalId(terminalId)
+    checkMerchantId(merchantId)
+    checkAddress(address)
     // A printable secret (RADIUS secrets are strings in standard NAS configuration): 32 hex characters.
     const secret = randomBytes(16).toString("hex")
     const rec: ClientRecord = { address, secret, terminalId }

@@ -176,7 +176,7 @@ describe("SQLite storage", () => {
         expect(() => migrations("sqlite", extra)).toThrow(/expected version/)
     })
 
-    test("a database newer than this server is refused: by the storage, and by the command line in one line with exit code 2", async () => {
+    test("a database newer than this server is refused: by the storage, and by the command line in one line with exit code 1", async () => {
         const dir = join(tempDir(), "server")
         await (await openStore(dir)).close()
         open.splice(0)
@@ -186,7 +186,7 @@ describe("SQLite storage", () => {
         await expect(openServerStore(dir)).rejects.toThrow(StorageError)
         await expect(openServerStore(dir)).rejects.toThrow(/schema version 99, newer than this server knows/)
         const r = provisionCli(dir)
-        expect(r.status).toBe(2)
+        expect(r.status).toBe(1)
         expect(r.out.trim().split("\n")).toHaveLength(1)
         expect(r.out).toMatch(/^error: database .* has schema version 99/)
     }, 60_000)
@@ -198,7 +198,7 @@ describe("SQLite storage", () => {
         writeFileSync(join(dir, "LOCK"), "1\n")
         await expect(openServerStore(dir)).rejects.toThrow(/journal store of an earlier version.*provision into a new data folder/)
         const r = provisionCli(dir)
-        expect(r.status).toBe(2)
+        expect(r.status).toBe(1)
         expect(r.out.trim().split("\n")).toHaveLength(1)
     }, 60_000)
 
