@@ -119,6 +119,11 @@ export class SqliteStorage implements ServerStorage {
             reauthIdsOf: p("SELECT reauth_id FROM reauth WHERE card_id = ?").pluck(),
             putPending: p("INSERT INTO pending (txid, terminal_id, payment, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (txid) DO UPDATE SET terminal_id = excluded.terminal_id, payment = excluded.payment, created_at = excluded.created_at"),
             deletePending: p("DELETE FROM pending WHERE txid = ?"),
+            expirePending: p("DELETE FROM pending WHERE created_at < ?"),
+            creditProvisional: p(
+                "UPDATE cards SET balance = balance + (SELECT sum(amount) FROM ledger WHERE ledger.card_id = cards.card_id AND state = 'provisional') WHERE card_id IN (SELECT card_id FROM ledger WHERE state = 'provisional')",
+            ),
+            reverseProvisional: p("UPDATE ledger SET state = 'reversed', response_code = ?, approval_number = ?, reason = ?, updated_at = ? WHERE state = 'provisional'"),
             ledgerRow: p("SELECT * FROM ledger WHERE txid = ?"),
             nextApproval: p("SELECT coalesce(max(approval_seq), 0) + 1 FROM ledger").pluck(),
             debit: p("UPDATE cards SET balance = balance - ? WHERE card_id = ?"),
@@ -128,7 +133,7 @@ export class SqliteStorage implements ServerStorage {
             ),
             setLedgerState: p("UPDATE ledger SET state = ?, response_code = ?, approval_number = ?, reason = ?, updated_at = ? WHERE txid = ?"),
             ledger: p("SELECT * FROM ledger ORDER BY created_at, rowid"),
-            counts: p("SELECT (SELECT count(*) FROM cards) AS cards, (SELECT count(*) FROM clients) AS clients, (SELECT count(*) FROM ledger) AS ledger"),
+            counts: p("SELECT (SELECT count(*) FROM cards) AS cards, (SELECT count(*) FROM clients) AS clients, (SELECT count(*) FROM ledger) AS ledger, (SELECT count(*) FROM pending) AS pending"),
         }
     }
 
@@ -269,6 +274,14 @@ export class SqliteStorage implements ServerStorage {
         await this.write(() => this.s.putPending.run(txid, terminalId, payment, at))
     }
 
+    async dropPending(txid: string): Promise<void> {
+        await this.write(() => this.s.deletePending.run(txid))
+    }
+
+    expirePending(before: number): Promise<number> {
+        return this.write(() => this.s.expirePending.run(Math.min(before, Number.MAX_SAFE_INTEGER)).changes)
+    }
+
     decide(txid: string, cardId: string, payment: Payment, encoded: Buffer, rules: (card: CardRecord | null, payment: Payment) => Decision): Promise<PaymentResult> {
         return this.write(() => {
             const previous = this.s.ledgerRow.get(txid) as LedgerRow | undefined
@@ -309,6 +322,13 @@ export class SqliteStorage implements ServerStorage {
         })
     }
 
+    reverseProvisional(reversal: PaymentResult): Promise<number> {
+        return this.write(() => {
+            this.s.creditProvisional.run()
+            return this.s.reverseProvisional.run(reversal.responseCode, reversal.approvalNumber, reversal.reason, Date.now()).changes
+        })
+    }
+
     async ledger(): Promise<LedgerRecord[]> {
         return (this.s.ledger.all() as LedgerRow[]).map((r) => ({
             txid: r.txid,
@@ -322,8 +342,8 @@ export class SqliteStorage implements ServerStorage {
         }))
     }
 
-    async counts(): Promise<{ cards: number; clients: number; ledger: number }> {
-        return this.s.counts.get() as { cards: number; clients: number; ledger: number }
+    async counts(): Promise<{ cards: number; clients: number; ledger: number; pending: number }> {
+        return this.s.counts.get() as { cards: number; clients: number; ledger: number; pending: number }
     }
 
     stats(): StorageStats {

@@ -110,6 +110,10 @@ export interface ServerStorage {
 
     /** Figure 7: the terminal's payment, kept from before authentication until it is decided. Not awaited. */
     storePending(txid: string, terminalId: string, payment: Buffer, at: number): Promise<void>
+    /** Removes a pending payment whose exchange ended undecided. Not awaited. */
+    dropPending(txid: string): Promise<void>
+    /** Removes pending payments stored before `before` (ms since the epoch); resolves with how many. */
+    expirePending(before: number): Promise<number>
     /**
      * Decides a payment once, durably: a transaction ID already in the ledger gets its recorded
      * answer back when it is the same payment from the same card (a retransmission), a duplicate
@@ -118,9 +122,11 @@ export interface ServerStorage {
     decide(txid: string, cardId: string, payment: Payment, encoded: Buffer, rules: (card: CardRecord | null, payment: Payment) => Decision): Promise<PaymentResult>
     /** Makes a provisional approval final (acknowledged) or reverses it and restores the balance. */
     finalize(txid: string, cardId: string, acknowledged: boolean, reversal: PaymentResult): Promise<void>
+    /** Reverses every provisional approval and restores its card's balance, in one commit; resolves with how many. */
+    reverseProvisional(reversal: PaymentResult): Promise<number>
 
     ledger(): Promise<LedgerRecord[]>
-    counts(): Promise<{ cards: number; clients: number; ledger: number }>
+    counts(): Promise<{ cards: number; clients: number; ledger: number; pending: number }>
     stats(): StorageStats
     close(): Promise<void>
 }

@@ -43,6 +43,7 @@ export function paymentRules(card: CardRecord | null, payment: Payment): Decisio
 }
 
 const REVERSED: PaymentResult = { responseCode: RC_SYSTEM_MALFUNCTION, approvalNumber: "", reason: "approval reversed: not acknowledged by the card" }
+const RESTART_REVERSAL: PaymentResult = { responseCode: RC_SYSTEM_MALFUNCTION, approvalNumber: "", reason: "approval reversed: the server restarted before the card acknowledged it" }
 
 /** AMF with the separation bit set for EAP-AKA' (TS 33.402 annex A.2), and plain for EAP-AKA. */
 const AMF_AKA_PRIME = Buffer.from("8000", "hex")
@@ -135,6 +136,31 @@ export class LedgerPorts implements AkaServerPorts {
     /** Figure 7: the terminal's payment, stored before authentication starts (durable with the next commit). */
     storePending(payment: Payment, terminalId: string): void {
         this.background(this.store.storePending(hex(payment.transactionId), terminalId, encodePayment(payment), Date.now()))
+    }
+
+    /** A pending payment whose exchange ended undecided (removed with the next commit). */
+    dropPending(payment: Payment): void {
+        this.background(this.store.dropPending(hex(payment.transactionId)))
+    }
+
+    async expirePending(before: number): Promise<void> {
+        const n = await this.store.expirePending(before).catch((e) => {
+            this.log(`store write failed: ${(e as Error).message}`)
+            return 0
+        })
+        if (n > 0) this.log(`${n} pending payments expired`)
+    }
+
+    /**
+     * At start-up, before any request: EAP sessions live in the memory of the process that ran
+     * them, so an approval still provisional belongs to an exchange that died with it and can never
+     * be acknowledged. It is reversed, as an abandoned exchange's would be, and the balance
+     * restored, in one commit; pending payments of those exchanges are removed.
+     */
+    async recover(): Promise<{ reversed: number; pending: number }> {
+        const reversed = await this.store.reverseProvisional(RESTART_REVERSAL)
+        const pending = await this.store.expirePending(Infinity)
+        return { reversed, pending }
     }
 
     async decide(cardId: string, payment: Payment): Promise<PaymentResult> {

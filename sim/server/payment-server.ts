@@ -9,7 +9,7 @@ import { openServerStore, serverLock } from "./open-store"
 import { RadiusUdpServer } from "../radius/udp-server"
 import { RadiusTcpServer } from "../radius/tcp-server"
 import { nodeAkaPlatform } from "../node-platform"
-import { EapGateway } from "./eap-gateway"
+import { DEFAULT_MAX_PAYMENTS_PER_TERMINAL, EapGateway } from "./eap-gateway"
 import { LedgerPorts } from "./ledger-ports"
 import { radiusHandler } from "./radius-handler"
 
@@ -24,6 +24,8 @@ export interface PaymentServerConfig {
     /** EAP methods in order of preference. */
     methods: number[]
     sessionTimeoutMs: number
+    /** Exchanges carrying a payment that one terminal may have in progress at once. */
+    maxPaymentsPerTerminal: number
     log: (line: string) => void
 }
 
@@ -36,6 +38,7 @@ export const DEFAULT_CONFIG: PaymentServerConfig = {
     realm: "pay.activecard.example",
     methods: [EAP_TYPE_AKA_PRIME, EAP_TYPE_AKA],
     sessionTimeoutMs: 30_000,
+    maxPaymentsPerTerminal: DEFAULT_MAX_PAYMENTS_PER_TERMINAL,
     log: (line) => console.log(`[server] ${line}`),
 }
 
@@ -56,7 +59,11 @@ export class PaymentServer {
         try {
             lock = serverLock(config.dataDir)
             const ports = new LedgerPorts(store, config.log)
-            const gateway = new EapGateway(ports, nodeAkaPlatform, { methods: config.methods, networkName: config.networkName, realm: config.realm, alwaysAskIdentity: false }, config.sessionTimeoutMs)
+            // Under the lock, before the first request: what a previous process left in flight.
+            const recovered = await ports.recover()
+            if (recovered.reversed > 0) config.log(`${recovered.reversed} approvals left provisional by the previous run reversed`)
+            if (recovered.pending > 0) config.log(`${recovered.pending} pending payments of the previous run removed`)
+            const gateway = new EapGateway(ports, nodeAkaPlatform, { methods: config.methods, networkName: config.networkName, realm: config.realm, alwaysAskIdentity: false }, config.sessionTimeoutMs, config.maxPaymentsPerTerminal)
             const handler = radiusHandler(gateway, config.log)
             // Terminals are RADIUS clients known by source address, each with its own secret, looked
             // up per request (a terminal provisioned while the server runs is served at once); the

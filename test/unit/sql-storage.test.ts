@@ -41,7 +41,7 @@ async function openStore(dir: string, options: { busyTimeoutMs?: number } = {}):
 }
 
 async function withCard(s: ServerStorage, cardId = "CARD0001", balance = 100_000): Promise<void> {
-    await s.addCard({ cardId, pan: "9400111100002222", holder: "T", status: "active", currency: 410, balance, limit: 50_000 }, { k: "00".repeat(16), opc: "11".repeat(16), seq: 1, ind: 0 })
+    await s.addCard({ cardId, pan: `94001111${cardId.replace(/\D/g, "").padStart(8, "0")}`, holder: "T", status: "active", currency: 410, balance, limit: 50_000 }, { k: "00".repeat(16), opc: "11".repeat(16), seq: 1, ind: 0 })
 }
 
 function payment(amount: number, txid: string): Payment {
@@ -88,6 +88,23 @@ describe("SQLite storage", () => {
         ])
         // A reversed approval's number is not issued again.
         expect((await decide(s, payment(10, "0000000000000004"))).approvalNumber).toBe("000003")
+    })
+
+    test("reverseProvisional: every approval still provisional is reversed and its amount restored, in one commit", async () => {
+        const s = await openStore(tempDir())
+        await withCard(s)
+        await withCard(s, "CARD0002")
+        await decide(s, payment(1000, "0000000000000001"))
+        await decide(s, payment(2000, "0000000000000002"))
+        await decide(s, payment(4000, "0000000000000003"), "CARD0002")
+        await s.finalize("0000000000000001", "CARD0001", true, { responseCode: "96", approvalNumber: "", reason: "reversed" })
+        const commits = s.stats().commits
+        expect(await s.reverseProvisional({ responseCode: "96", approvalNumber: "", reason: "restart" })).toBe(2)
+        expect(s.stats().commits).toBe(commits + 1)
+        expect((await s.card("CARD0001"))!.balance).toBe(100_000 - 1000)
+        expect((await s.card("CARD0002"))!.balance).toBe(100_000)
+        expect((await s.ledger()).map((r) => r.state)).toEqual(["final", "reversed", "reversed"])
+        expect(await s.reverseProvisional({ responseCode: "96", approvalNumber: "", reason: "restart" })).toBe(0)
     })
 
     test("group commit: writes of one event-loop turn share one commit, and each is committed when its promise resolves", async () => {
