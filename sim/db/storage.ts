@@ -87,6 +87,8 @@ export interface ServerStorage {
     addCard(card: CardRecord, auc: AucRecord): Promise<void>
     card(cardId: string): Promise<CardRecord | null>
     auc(cardId: string): Promise<AucRecord | null>
+    /** The card and its AuC record in one read (each authentication vector needs both). */
+    cardWithAuc(cardId: string): Promise<{ card: CardRecord; auc: AucRecord } | null>
     /** Reserves `block` SEQ values for the card; resolves with the first and last once durable. */
     reserveSeq(cardId: string, block: number): Promise<{ next: number; limit: number }>
     /** Raises the card's SEQ to at least `seq` (after a resynchronisation). */

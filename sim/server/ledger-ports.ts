@@ -80,9 +80,9 @@ export class LedgerPorts implements AkaServerPorts {
     }
 
     async vector(cardId: string, method: number): Promise<AuthVector | null> {
-        const card = await this.store.card(cardId)
-        const auc = await this.store.auc(cardId)
-        if (!card || !auc || card.status !== "active") return null
+        const records = await this.store.cardWithAuc(cardId)
+        if (!records || records.card.status !== "active") return null
+        const auc = records.auc
         const seq = await this.nextSeq(cardId)
         return generateVector(this.milenageKeyOf(cardId, auc), randomBytes(16), sqnOf(seq, auc.ind), method === EAP_TYPE_AKA_PRIME ? AMF_AKA_PRIME : AMF_AKA)
     }

@@ -42,6 +42,9 @@ export const DEFAULT_CONFIG: PaymentServerConfig = {
     log: (line) => console.log(`[server] ${line}`),
 }
 
+/** How long a terminal's secret is used before it is read from the database again. */
+const SECRET_CACHE_MS = 1000
+
 export class PaymentServer {
     private constructor(
         readonly store: ServerStorage,
@@ -65,15 +68,22 @@ export class PaymentServer {
             if (recovered.pending > 0) config.log(`${recovered.pending} pending payments of the previous run removed`)
             const gateway = new EapGateway(ports, nodeAkaPlatform, { methods: config.methods, networkName: config.networkName, realm: config.realm, alwaysAskIdentity: false }, config.sessionTimeoutMs, config.maxPaymentsPerTerminal)
             const handler = radiusHandler(gateway, config.log)
-            // Terminals are RADIUS clients known by source address, each with its own secret, looked
-            // up per request (a terminal provisioned while the server runs is served at once); the
-            // secret's bytes are kept per address until the secret changes.
-            const secrets = new Map<string, { secret: string; bytes: Buffer }>()
+            // Terminals are RADIUS clients known by source address, each with its own secret. A
+            // known terminal's secret is kept for a second before it is read again, so a terminal
+            // provisioned or re-keyed while the server runs is served within a second without a
+            // database read per datagram; an unknown address is looked up each time.
+            const secrets = new Map<string, { bytes: Buffer; until: number }>()
             const secretFor = (address: string) => {
-                const c = store.client(address)
-                if (!c) return null
+                const now = Date.now()
                 let s = secrets.get(address)
-                if (!s || s.secret !== c.secret) secrets.set(address, (s = { secret: c.secret, bytes: Buffer.from(c.secret, "utf8") }))
+                if (!s || s.until < now) {
+                    const c = store.client(address)
+                    if (!c) {
+                        secrets.delete(address)
+                        return null
+                    }
+                    secrets.set(address, (s = { bytes: Buffer.from(c.secret, "utf8"), until: now + SECRET_CACHE_MS }))
+                }
                 return s.bytes
             }
             const udp = await RadiusUdpServer.start({ host: config.host, port: config.udpPort, secretFor, handler })

@@ -53,7 +53,6 @@ CREATE TABLE pending (
     payment     BLOB NOT NULL,
     created_at  INTEGER NOT NULL
 ) STRICT;
-CREATE INDEX pending_by_terminal ON pending (terminal_id);
 CREATE INDEX pending_by_age ON pending (created_at);
 
 -- One row per transaction ID (the primary key makes a decision idempotent). An approval takes the
