@@ -1,7 +1,8 @@
 // Between RADIUS and the EAP-AKA server sessions: one session per authentication, found again
 // through the RADIUS State attribute, with the terminal's payment stored before authentication
 // starts (figure 7) and abandoned sessions reversed after a timeout. What one terminal can hold is
-// bounded: at most `maxPaymentsPerTerminal` exchanges with a payment at once (a first request
+// bounded: at most `maxPaymentsPerTerminal` exchanges with a payment at once per RADIUS client
+// (counted by address, which its shared secret authenticates; a first request
 // beyond that is rejected, nothing stored), and a pending payment is removed when its exchange
 // ends undecided, or by the periodic sweep once older than twice the session timeout.
 
@@ -21,6 +22,8 @@ export interface GatewayRequest {
     /** The payment the terminal announces (Vendor-Specific attributes), first request only. */
     payment: Payment | null
     terminalId: string
+    /** The RADIUS client's address: what its shared secret authenticates (the terminal ID is only claimed). */
+    client: string
 }
 
 export interface GatewayReply {
@@ -35,7 +38,7 @@ export interface GatewayReply {
 interface Session {
     aka: AkaServerSession
     expires: number
-    terminalId: string
+    client: string
     payment: Payment | null
 }
 
@@ -43,7 +46,7 @@ export const DEFAULT_MAX_PAYMENTS_PER_TERMINAL = 1000
 
 export class EapGateway {
     private readonly sessions = new Map<string, Session>()
-    /** Exchanges carrying a payment, per terminal. */
+    /** Exchanges carrying a payment, per RADIUS client address. */
     private readonly paymentsOf = new Map<string, number>()
     private readonly timer: NodeJS.Timeout
 
@@ -76,15 +79,15 @@ export class EapGateway {
         const isIdentity = req.eap !== null && req.eap.length >= 5 && req.eap[0] === EAP_RESPONSE && req.eap[4] === EAP_TYPE_IDENTITY
         if (req.eap !== null && !isIdentity) return this.reject(null, "the first EAP message must be EAP-Start or EAP-Response/Identity")
         if (req.payment !== null) {
-            const held = this.paymentsOf.get(req.terminalId) ?? 0
+            const held = this.paymentsOf.get(req.client) ?? 0
             if (held >= this.maxPaymentsPerTerminal) return this.reject(null, "too many payments in progress for this terminal")
-            this.paymentsOf.set(req.terminalId, held + 1)
+            this.paymentsOf.set(req.client, held + 1)
             this.ports.storePending(req.payment, req.terminalId)
         }
         const firstId = req.eap === null ? randomBytes(1)[0] : req.eap[1]
         const aka = new AkaServerSession(this.ports, this.platform, this.options, req.payment, firstId)
         const key = randomBytes(16).toString("hex")
-        this.sessions.set(key, { aka, expires: Date.now() + this.sessionTimeoutMs, terminalId: req.terminalId, payment: req.payment })
+        this.sessions.set(key, { aka, expires: Date.now() + this.sessionTimeoutMs, client: req.client, payment: req.payment })
         const out = req.eap === null ? aka.identityRequest() : await aka.handle(req.eap)
         return this.reply(key, aka, out)
     }
@@ -95,9 +98,9 @@ export class EapGateway {
         if (!s) return
         this.sessions.delete(key)
         if (s.payment === null) return
-        const held = (this.paymentsOf.get(s.terminalId) ?? 1) - 1
-        if (held > 0) this.paymentsOf.set(s.terminalId, held)
-        else this.paymentsOf.delete(s.terminalId)
+        const held = (this.paymentsOf.get(s.client) ?? 1) - 1
+        if (held > 0) this.paymentsOf.set(s.client, held)
+        else this.paymentsOf.delete(s.client)
         if (s.aka.outcome.result === null) this.ports.dropPending(s.payment)
     }
 

@@ -68,7 +68,7 @@ export function radiusHandler(gateway: EapGateway, log: (line: string) => void) 
         }
         const eap = joined !== null && joined.length > 0 ? joined : null
         const nas = getAttribute(request.attributes, ATTR_NAS_IDENTIFIER)
-        const reply = await gateway.handle({ eap, state: getAttribute(request.attributes, ATTR_STATE), payment, terminalId: nas ? readText(nas) : client.address })
+        const reply = await gateway.handle({ eap, state: getAttribute(request.attributes, ATTR_STATE), payment, terminalId: nas ? readText(nas) : client.address, client: client.address })
         if (reply.kind !== "challenge") {
             const r = reply.result
             log(`${reply.kind} ${client.address}${nas ? " " + readText(nas) : ""}: ${r ? r.responseCode + " " + (r.approvalNumber || r.reason) : reply.reason}`)

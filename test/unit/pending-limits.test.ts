@@ -32,12 +32,14 @@ describe("pending payments and per-terminal limits", () => {
             await server.stop()
             rmSync(dir, { recursive: true, force: true })
         })
-        const first = (terminalId: string) => server.gateway.handle({ eap: null, state: null, payment: payment(terminalId), terminalId })
+        const first = (terminalId: string, client = "127.0.0.1") => server.gateway.handle({ eap: null, state: null, payment: payment(terminalId), terminalId, client })
         for (let i = 0; i < 3; i++) expect((await first("TERM0001")).kind).toBe("challenge")
         const refused = await first("TERM0001")
         expect(refused.kind).toBe("reject")
         expect(refused.reason).toBe("too many payments in progress for this terminal")
-        expect((await first("TERM0002")).kind).toBe("challenge") // another terminal is not held back
+        // Counted per RADIUS client: another claimed terminal ID from the same address does not escape it.
+        expect((await first("TERM0009")).kind).toBe("reject")
+        expect((await first("TERM0002", "127.0.0.2")).kind).toBe("challenge") // another terminal is not held back
         await tick()
         expect((await server.store.counts()).pending).toBe(4)
 
