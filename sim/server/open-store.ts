@@ -42,8 +42,13 @@ export async function openServerStore(dir: string, options: { busyTimeoutMs?: nu
 export function serverLock(dir: string): { release(): void } {
     let db: Database.Database | undefined
     try {
-        db = new Database(join(dir, LOCK_FILE))
+        const file = join(dir, LOCK_FILE)
+        const creating = !existsSync(file)
+        db = new Database(file)
+        if (creating) chmodSync(file, 0o600)
         db.pragma("busy_timeout = 0")
+        // Nothing is ever written to it: no rollback journal beside it.
+        db.pragma("journal_mode = OFF")
         db.pragma("locking_mode = EXCLUSIVE")
         db.exec("BEGIN EXCLUSIVE")
     } catch (e) {
