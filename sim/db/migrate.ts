@@ -40,11 +40,17 @@ export function migrate(db: Database.Database, file: string, list: Migration[] =
     if (current > newest) {
         throw new StorageError(`database ${file} has schema version ${current}, newer than this server knows (${newest}): run the newer server that wrote it`)
     }
-    for (const m of list.slice(current)) {
-        db.transaction(() => {
-            db.exec(m.sql)
-            db.pragma(`user_version = ${m.version}`)
-        }).immediate()
+    // The version is read again under the write lock: another process (provisioning beside a
+    // server starting on a new folder) may have applied a migration in between.
+    const step = db.transaction(() => {
+        const at = db.pragma("user_version", { simple: true }) as number
+        if (at >= newest) return false
+        db.exec(list[at].sql)
+        db.pragma(`user_version = ${list[at].version}`)
+        return true
+    })
+    while (step.immediate()) {
+        // one migration per transaction
     }
     return current
 }
