@@ -8,22 +8,22 @@ import { join } from "node:path"
 import { InProcessCard } from "../sim/card/in-process-card"
 import { PaymentServer } from "../sim/server/payment-server"
 import { provisionCard, provisionTerminal, type CardProfile, type TerminalConfig } from "../sim/server/provision"
-import type { JournalStore } from "../sim/store/journal-store"
+import type { ServerStorage } from "../sim/db/storage"
 
 /** The PIN of every benchmark card; payments under the no-PIN limit never ask for it. */
 export const BENCH_PIN = "2580"
 
-async function provisionBenchCards(store: JournalStore, terminals: number, cardsPerTerminal: number): Promise<CardProfile[][]> {
+async function provisionBenchCards(store: ServerStorage, terminals: number, cardsPerTerminal: number): Promise<CardProfile[][]> {
     const fleets: CardProfile[][] = []
     for (let t = 0; t < terminals; t++) {
         const cards: CardProfile[] = []
         for (let c = 0; c < cardsPerTerminal; c++) {
             const { profile } = await provisionCard(store, {
                 cardId: `B${t}C${c}`.padEnd(8, "0"),
-                pan: String(9400000000000000 + t * 1000 + c),
+                pan: "94" + String(t).padStart(7, "0") + String(c).padStart(7, "0"), // 16 digits, one per card
                 holder: "BENCH",
                 currency: 410,
-                balance: 1e12,
+                balance: 999_999_999_999,
                 limit: 1e9,
                 pin: BENCH_PIN,
                 realm: "pay.activecard.example",

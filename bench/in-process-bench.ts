@@ -55,7 +55,6 @@ export async function benchInProcess(method: number, terminals: number, cardsPer
         if (warm.failures.length > 0) throw new Error("in-process warm-up payments not approved: " + warm.failures.join("; "))
         const cpu0 = process.cpuUsage()
         const result = await payAll(terminal.terminalId, fleet, paymentsPerTerminal)
-        await server.store.flush()
         const cpu = process.cpuUsage(cpu0)
         if (result.failures.length > 0) throw new Error("in-process payments not approved: " + result.failures.join("; "))
         return { approved: result.approved, cpuPerPayment: (cpu.user + cpu.system) / result.approved }

@@ -18,7 +18,7 @@ interface Profile {
 
 /** Part of the server -> what its files' paths look like. First match wins. */
 const PARTS: [string, RegExp][] = [
-    ["durable store and ledger (journal, JSON, fsync hand-off)", /sim\/store\/|ledger-ports/],
+    ["storage and ledger (SQLite, group commit)", /sim\/db\/|better-sqlite3|ledger-ports/],
     ["crypto (HMAC-SHA-256, MD5 for RADIUS, Milenage/AES)", /src\/crypto\/|sim\/crypto\/|aka-crypto|aka-encr/],
     ["RADIUS (codec, authenticators, duplicate cache, sockets' JS side)", /src\/radius\/|sim\/radius\//],
     ["EAP-AKA/AKA' server state machine and payment codec", /src\/eap\/|src\/payment\//],

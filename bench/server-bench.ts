@@ -8,7 +8,6 @@ import { Worker } from "node:worker_threads"
 import { openBenchServer } from "./bench-setup"
 import { benchInProcess, type InProcessResult } from "./in-process-bench"
 import type { LoadJob, LoadResult } from "./load-worker"
-import { LedgerRecord, T_LEDGER } from "../sim/server/ledger-ports"
 import { EAP_TYPE_AKA, EAP_TYPE_AKA_PRIME } from "../src/eap/eap-packet"
 import { ServerProfiler } from "./profile-categories"
 import { threadCpu, threadTimes, type ThreadTimes } from "./thread-cpu"
@@ -93,7 +92,7 @@ export async function benchServer(method: number, terminals: number, cardsPerTer
         const warm = await exchange<{ warmupFailures: string[]; threadId: string }>("warm up")
         if (warm.warmupFailures.length > 0) throw new Error("warm-up payments not approved: " + warm.warmupFailures.join("; "))
         for (const t of [vector, decide, finalize]) t.total = t.calls = 0
-        const fsyncs0 = server.store.stats().fsyncs
+        const commits0 = server.store.stats().commits
         const latencies: number[] = []
         const loop = monitorEventLoopDelay({ resolution: 10 })
         loop.enable()
@@ -117,11 +116,10 @@ export async function benchServer(method: number, terminals: number, cardsPerTer
         const serverUtilization = performance.eventLoopUtilization(elu0).utilization
         const cpu = process.cpuUsage(cpu0)
         loop.disable()
-        await server.store.flush()
-        const durable = server.store.values<LedgerRecord>(T_LEDGER).filter((r) => r.state === "final" && r.result.responseCode === "00").length - terminals * warmupPerTerminal
+        const durable = (await server.store.ledger()).filter((r) => r.state === "final" && r.result.responseCode === "00").length - terminals * warmupPerTerminal
         latencies.sort((a, b) => a - b)
         const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((latencies.length * p) / 100))]
-        const fsyncs = server.store.stats().fsyncs - fsyncs0
+        const commits = server.store.stats().commits - commits0
         const wall = seconds * 1000
         const payments = approved
         const processCpuPerPayment = (cpu.user + cpu.system) / payments
@@ -134,7 +132,7 @@ export async function benchServer(method: number, terminals: number, cardsPerTer
             ...threadLines(threads0, threads1, warm.threadId, payments, wall),
             ...stealLines(steal),
             `latency inside the server, waiting for the disk included: AuC vector (SEQ from a durably reserved block) ${per(vector)}; decision + durable ledger entry ${per(decide)}; finalize after the card's acknowledgement (durable) ${per(finalize)}`,
-            `durable journal writes: ${fsyncs} (${(fsyncs / payments).toFixed(2)} per payment, group commit)`,
+            `durable commits (${server.store.description.split(" ")[0]}): ${commits} (${(commits / payments).toFixed(2)} per payment, group commit)`,
             `event loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms`,
             ...profileLines,
         ]

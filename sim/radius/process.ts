@@ -87,6 +87,10 @@ export interface RadiusServerStats {
     connectionsAccepted: number
     /** TCP connections the server closed because of a protocol violation or an unknown client. */
     connectionsClosed: number
+    /** TCP connections closed after carrying no request for the idle timeout. */
+    idleTimeouts: number
+    /** TCP connections closed because a frame, once begun, did not complete in time. */
+    frameTimeouts: number
 }
 
 export function newServerStats(): RadiusServerStats {
@@ -107,6 +111,8 @@ export function newServerStats(): RadiusServerStats {
         socketErrors: 0,
         connectionsAccepted: 0,
         connectionsClosed: 0,
+        idleTimeouts: 0,
+        frameTimeouts: 0,
     }
 }
 

@@ -5,7 +5,10 @@
 //   authentication closes the connection, as section 2.6.4 requires ("silently discard" becomes
 //   "silently discard and close"); a well-formed request with an unknown code is only dropped;
 // - duplicate detection is per connection (section 2.6.1: servers SHOULD still detect
-//   duplicates), and the cache goes with the connection.
+//   duplicates), and the cache goes with the connection;
+// - timeouts (section 2.6): a connection that carries no request for the idle timeout while no
+//   answer is pending is closed, and so is one whose frame, once begun, is not complete within
+//   the frame timeout (a byte now and then does not keep a connection open).
 // Requests on one connection are handled concurrently; responses go out as they are ready
 // (RADIUS matches them by Identifier).
 
@@ -14,9 +17,14 @@ import { FrameReader } from "./framing"
 import { DuplicateCache, newServerStats, normalizeAddress, processRequest, RadiusServerOptions, RadiusServerStats, RequestContext, SecretTable } from "./process"
 
 export interface RadiusTcpServerOptions extends RadiusServerOptions {
-    /** Close a connection idle this long (ms); 0 (the default) never does. */
+    /** Close a connection that carried no request, with no answer pending, this long (ms); 0 never does. */
     idleTimeoutMs?: number
+    /** Close a connection whose frame, once its first byte arrived, is not complete within this long (ms); 0 never does. */
+    frameTimeoutMs?: number
 }
+
+export const DEFAULT_IDLE_TIMEOUT_MS = 120_000
+export const DEFAULT_FRAME_TIMEOUT_MS = 10_000
 
 export class RadiusTcpServer {
     readonly stats: RadiusServerStats = newServerStats()
@@ -95,30 +103,63 @@ export class RadiusTcpServer {
             this.stats.connectionsClosed++
             socket.destroy()
         }
+        const idleMs = this.options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS
+        const frameMs = this.options.frameTimeoutMs ?? DEFAULT_FRAME_TIMEOUT_MS
+        let inFlight = 0
+        let idleTimer: NodeJS.Timeout | undefined
+        let frameTimer: NodeJS.Timeout | undefined
+        const timeout = (counter: "idleTimeouts" | "frameTimeouts") => () => {
+            if (!open) return
+            open = false
+            this.stats[counter]++
+            socket.destroy()
+        }
+        const armIdle = () => {
+            clearTimeout(idleTimer)
+            idleTimer = idleMs > 0 && inFlight === 0 ? setTimeout(timeout("idleTimeouts"), idleMs) : undefined
+        }
+        armIdle()
         socket.on("close", () => {
             open = false
+            clearTimeout(idleTimer)
+            clearTimeout(frameTimer)
             cache.clear()
             this.sockets.delete(socket)
         })
-        if (this.options.idleTimeoutMs) socket.setTimeout(this.options.idleTimeoutMs, () => socket.destroy())
         const reader = new FrameReader()
         socket.on("data", (chunk: Buffer) => {
             if (!open) return
+            const partialBefore = reader.pending > 0
             const { frames, malformed } = reader.push(chunk)
+            // The frame timer runs from the first byte of a frame until its last.
+            if (reader.pending === 0 || frames.length > 0) {
+                clearTimeout(frameTimer)
+                frameTimer = undefined
+            }
+            if (reader.pending > 0 && frameMs > 0 && (frameTimer === undefined || !partialBefore)) frameTimer = setTimeout(timeout("frameTimeouts"), frameMs)
+            if (frames.length > 0) {
+                inFlight += frames.length
+                armIdle()
+            }
             frames.forEach((frame) => {
                 this.stats.received++
-                processRequest(frame, peer, ctx).then(
-                    (out) => {
-                        if (out.close) violation()
-                        else if (out.reply && open && socket.writable) {
-                            this.stats.responses++
-                            socket.write(out.reply)
-                        }
-                    },
-                    () => {
-                        this.stats.handlerErrors++
-                    },
-                )
+                processRequest(frame, peer, ctx)
+                    .then(
+                        (out) => {
+                            if (out.close) violation()
+                            else if (out.reply && open && socket.writable) {
+                                this.stats.responses++
+                                socket.write(out.reply)
+                            }
+                        },
+                        () => {
+                            this.stats.handlerErrors++
+                        },
+                    )
+                    .finally(() => {
+                        inFlight--
+                        if (open) armIdle()
+                    })
             })
             if (malformed) {
                 this.stats.received++

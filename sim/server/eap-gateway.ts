@@ -1,6 +1,10 @@
 // Between RADIUS and the EAP-AKA server sessions: one session per authentication, found again
 // through the RADIUS State attribute, with the terminal's payment stored before authentication
-// starts (figure 7) and abandoned sessions reversed after a timeout.
+// starts (figure 7) and abandoned sessions reversed after a timeout. What one terminal can hold is
+// bounded: at most `maxPaymentsPerTerminal` exchanges with a payment at once per RADIUS client
+// (counted by address, which its shared secret authenticates; a first request
+// beyond that is rejected, nothing stored), and a pending payment is removed when its exchange
+// ends undecided, or by the periodic sweep once older than twice the session timeout.
 
 import { nodeRandomBytes as randomBytes } from "../node-platform"
 import { AkaServerSession, ServerOptions } from "../../src/eap/aka-server"
@@ -18,6 +22,8 @@ export interface GatewayRequest {
     /** The payment the terminal announces (Vendor-Specific attributes), first request only. */
     payment: Payment | null
     terminalId: string
+    /** The RADIUS client's address: what its shared secret authenticates (the terminal ID is only claimed). */
+    client: string
 }
 
 export interface GatewayReply {
@@ -32,10 +38,16 @@ export interface GatewayReply {
 interface Session {
     aka: AkaServerSession
     expires: number
+    client: string
+    payment: Payment | null
 }
+
+export const DEFAULT_MAX_PAYMENTS_PER_TERMINAL = 1000
 
 export class EapGateway {
     private readonly sessions = new Map<string, Session>()
+    /** Exchanges carrying a payment, per RADIUS client address. */
+    private readonly paymentsOf = new Map<string, number>()
     private readonly timer: NodeJS.Timeout
 
     constructor(
@@ -43,6 +55,7 @@ export class EapGateway {
         private readonly platform: AkaPlatform,
         private readonly options: ServerOptions,
         private readonly sessionTimeoutMs = 30_000,
+        private readonly maxPaymentsPerTerminal = DEFAULT_MAX_PAYMENTS_PER_TERMINAL,
     ) {
         this.timer = setInterval(() => void this.sweep(), Math.min(5_000, sessionTimeoutMs)).unref()
     }
@@ -63,21 +76,38 @@ export class EapGateway {
     }
 
     private async begin(req: GatewayRequest): Promise<GatewayReply> {
-        if (req.payment !== null) this.ports.storePending(req.payment, req.terminalId)
         const isIdentity = req.eap !== null && req.eap.length >= 5 && req.eap[0] === EAP_RESPONSE && req.eap[4] === EAP_TYPE_IDENTITY
         if (req.eap !== null && !isIdentity) return this.reject(null, "the first EAP message must be EAP-Start or EAP-Response/Identity")
+        if (req.payment !== null) {
+            const held = this.paymentsOf.get(req.client) ?? 0
+            if (held >= this.maxPaymentsPerTerminal) return this.reject(null, "too many payments in progress for this terminal")
+            this.paymentsOf.set(req.client, held + 1)
+            this.ports.storePending(req.payment, req.terminalId)
+        }
         const firstId = req.eap === null ? randomBytes(1)[0] : req.eap[1]
         const aka = new AkaServerSession(this.ports, this.platform, this.options, req.payment, firstId)
         const key = randomBytes(16).toString("hex")
-        this.sessions.set(key, { aka, expires: Date.now() + this.sessionTimeoutMs })
+        this.sessions.set(key, { aka, expires: Date.now() + this.sessionTimeoutMs, client: req.client, payment: req.payment })
         const out = req.eap === null ? aka.identityRequest() : await aka.handle(req.eap)
         return this.reply(key, aka, out)
+    }
+
+    /** Forgets a session; its pending payment goes too when the exchange ended undecided. */
+    private end(key: string): void {
+        const s = this.sessions.get(key)
+        if (!s) return
+        this.sessions.delete(key)
+        if (s.payment === null) return
+        const held = (this.paymentsOf.get(s.client) ?? 1) - 1
+        if (held > 0) this.paymentsOf.set(s.client, held)
+        else this.paymentsOf.delete(s.client)
+        if (s.aka.outcome.result === null) this.ports.dropPending(s.payment)
     }
 
     private reply(key: string, aka: AkaServerSession, eap: Buffer): GatewayReply {
         const o = aka.outcome
         if (eap[0] === EAP_REQUEST) return { kind: "challenge", eap, state: Buffer.from(key, "hex"), result: null, reason: "" }
-        this.sessions.delete(key)
+        this.end(key)
         if (eap[0] === EAP_SUCCESS) return { kind: "accept", eap, state: null, result: o.result, reason: o.result ? o.result.reason : "authenticated" }
         return { kind: "reject", eap, state: null, result: o.result, reason: o.failure }
     }
@@ -86,15 +116,19 @@ export class EapGateway {
         return { kind: "reject", eap: Buffer.from([EAP_FAILURE, 0, 0, 4]), state: null, result, reason }
     }
 
-    /** Abandons sessions past their timeout: an approval the card never acknowledged is reversed. */
+    /**
+     * Abandons sessions past their timeout (an approval the card never acknowledged is reversed),
+     * and removes pending payments older than twice the session timeout.
+     */
     async sweep(now = Date.now()): Promise<number> {
         let n = 0
         for (const [key, s] of this.sessions) {
             if (s.expires > now) continue
-            this.sessions.delete(key)
+            this.end(key)
             await s.aka.abandon()
             n++
         }
+        await this.ports.expirePending(now - 2 * this.sessionTimeoutMs)
         return n
     }
 

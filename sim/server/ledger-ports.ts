@@ -1,8 +1,8 @@
-// The payment server's AkaServerPorts over the durable store: the AuC (K, OPc, SQN with SEQ/IND),
-// the card registry (card ID -> card number, holder, status, balance), pseudonyms, re-authentication
-// contexts, pending payments and the ledger. Every decision is on disk before it is answered, and
-// the ledger, keyed by transaction ID, makes decide() idempotent: a retransmission never
-// double-approves.
+// The payment server's AkaServerPorts over its storage (../db/storage.ts): the AuC (K, OPc, SQN
+// with SEQ/IND), the card registry (card ID -> card number, holder, status, balance), pseudonyms,
+// re-authentication contexts, pending payments and the ledger. Every decision is committed before
+// it is answered, and the ledger, keyed by transaction ID, makes decide() idempotent: a
+// retransmission never double-approves.
 
 import { nodeRandomBytes as randomBytes } from "../node-platform"
 import { AuthVector, generateVector, resyncFromAuts } from "../../src/crypto/aka"
@@ -13,80 +13,13 @@ import { EAP_TYPE_AKA_PRIME } from "../../src/eap/eap-packet"
 import { encodePayment, Payment } from "../../src/payment/payment"
 import {
     PaymentResult,
-    RC_APPROVED,
     RC_CARD_RESTRICTED,
-    RC_DUPLICATE,
     RC_EXCEEDS_LIMIT,
     RC_INSUFFICIENT_FUNDS,
     RC_INVALID_CARD,
+    RC_SYSTEM_MALFUNCTION,
 } from "../../src/payment/result"
-import type { JournalStore, Tx } from "../store/journal-store"
-
-export const T_CARDS = "cards"
-export const T_AUC = "auc"
-export const T_PSEUDONYMS = "pseudonyms"
-export const T_REAUTH = "reauth"
-export const T_PENDING = "pending"
-export const T_LEDGER = "ledger"
-export const T_COUNTERS = "counters"
-/** Per card: the pseudonyms and the re-authentication identity it may still present. */
-export const T_IDENTITIES = "identities"
-
-export interface CardRecord {
-    cardId: string
-    /** The card number: only the server knows it; terminals and logs never see it. */
-    pan: string
-    holder: string
-    status: "active" | "blocked"
-    currency: number
-    balance: number
-    /** Largest single payment. */
-    limit: number
-}
-
-export interface AucRecord {
-    k: string
-    opc: string
-    /**
-     * The highest SEQ_HE (TS 33.102 annex C) this server has reserved. Vectors use SEQ values from
-     * a block reserved durably ahead (SEQ_BLOCK at a time), so an SQN is never issued twice, even
-     * across a crash, without a disk write per vector.
-     */
-    seq: number
-    /** IND value this server node uses (annex C.3.2: one IND per issuing node). */
-    ind: number
-}
-
-export interface LedgerRecord {
-    txid: string
-    cardId: string
-    payment: string
-    result: PaymentResult
-    /** provisional until the card acknowledges the MAC-protected result; then final, or reversed. */
-    state: "provisional" | "final" | "reversed"
-    at: number
-}
-
-export interface PendingRecord {
-    payment: string
-    terminalId: string
-    at: number
-}
-
-interface ReauthRecord {
-    cardId: string
-    method: number
-    counter: number
-    kEncr: string
-    kAut: string
-    reauthKey: string
-}
-
-interface IdentityRecord {
-    /** Newest first. */
-    pseudonyms: string[]
-    reauthId: string
-}
+import type { AucRecord, CardRecord, Decision, ServerStorage } from "../db/storage"
 
 /**
  * Pseudonyms a card may still present: the newest, and the one before in case the challenge that
@@ -98,9 +31,19 @@ export const PSEUDONYMS_KEPT = 2
 /** SEQ values reserved per durable write; after a crash the unused rest of a block is skipped. */
 export const SEQ_BLOCK = 32
 
-function identitiesOf(tx: Tx, cardId: string): IdentityRecord {
-    return tx.get<IdentityRecord>(T_IDENTITIES, cardId) ?? { pseudonyms: [], reauthId: "" }
+/** The issuer's rules for a payment on a card, as the card stands when the decision is written. */
+export function paymentRules(card: CardRecord | null, payment: Payment): Decision {
+    const decline = (responseCode: string, reason: string): Decision => ({ approve: false, result: { responseCode, approvalNumber: "", reason } })
+    if (!card) return decline(RC_INVALID_CARD, "unknown card")
+    if (card.status !== "active") return decline(RC_CARD_RESTRICTED, "card blocked")
+    if (payment.currency !== card.currency) return decline(RC_CARD_RESTRICTED, "currency not accepted on this card")
+    if (payment.amount > card.limit) return decline(RC_EXCEEDS_LIMIT, "over the card's limit")
+    if (payment.amount > card.balance) return decline(RC_INSUFFICIENT_FUNDS, "insufficient funds")
+    return { approve: true }
 }
+
+const REVERSED: PaymentResult = { responseCode: RC_SYSTEM_MALFUNCTION, approvalNumber: "", reason: "approval reversed: not acknowledged by the card" }
+const RESTART_REVERSAL: PaymentResult = { responseCode: RC_SYSTEM_MALFUNCTION, approvalNumber: "", reason: "approval reversed: the server restarted before the card acknowledged it" }
 
 /** AMF with the separation bit set for EAP-AKA' (TS 33.402 annex A.2), and plain for EAP-AKA. */
 const AMF_AKA_PRIME = Buffer.from("8000", "hex")
@@ -110,13 +53,12 @@ const hex = (b: Buffer) => b.toString("hex")
 const unhex = (s: string) => Buffer.from(s, "hex")
 
 export class LedgerPorts implements AkaServerPorts {
-    /** SEQ values reserved on disk and not yet used, per card. */
+    /** SEQ values reserved durably and not yet used, per card. */
     private readonly reserved = new Map<string, { next: number; limit: number }>()
-    private deferred: ((tx: Tx) => void)[] = []
     private readonly milenageKeys = new Map<string, { k: string; opc: string; key: MilenageKey }>()
 
     constructor(
-        private readonly store: JournalStore,
+        private readonly store: ServerStorage,
         private readonly log: (line: string) => void = () => {},
     ) {}
 
@@ -124,11 +66,7 @@ export class LedgerPorts implements AkaServerPorts {
         let r = this.reserved.get(cardId)
         if (!r || r.next > r.limit) {
             // Reserve the next block durably before any SQN from it leaves the server.
-            const block = await this.transaction((tx) => {
-                const a = tx.get<AucRecord>(T_AUC, cardId)!
-                tx.put(T_AUC, cardId, { ...a, seq: a.seq + SEQ_BLOCK })
-                return { next: a.seq + 1, limit: a.seq + SEQ_BLOCK }
-            })
+            const block = await this.store.reserveSeq(cardId, SEQ_BLOCK)
             r = this.reserved.get(cardId) ?? block
             if (r.next > r.limit) r = block
             this.reserved.set(cardId, r)
@@ -136,39 +74,15 @@ export class LedgerPorts implements AkaServerPorts {
         return r.next++
     }
 
-    /**
-     * Writes that must reach the journal but that nothing waits for: the pending payment, a new
-     * pseudonym, a new re-authentication identity. Those of one event-loop turn go into one
-     * transaction (a payment's first request makes three), committed once the turn's I/O callbacks
-     * have run (setImmediate) or before the next awaited transaction, whichever comes first: the
-     * journal stays in call order.
-     */
-    private background(body: (tx: Tx) => void): void {
-        this.deferred.push(body)
-        if (this.deferred.length === 1) setImmediate(() => this.commitBackground())
-    }
-
-    private commitBackground(): void {
-        if (this.deferred.length === 0) return
-        const bodies = this.deferred
-        this.deferred = []
-        this.store
-            .transaction((tx) => {
-                for (const body of bodies) body(tx)
-            })
-            .catch((e) => this.log(`store write failed: ${(e as Error).message}`))
-    }
-
-    /** Every awaited transaction goes through here, after the background writes called before it. */
-    private transaction<R>(body: (tx: Tx) => R): Promise<R> {
-        this.commitBackground()
-        return this.store.transaction(body)
+    /** A write nothing waits for: committed with the next group commit; a failure is logged. */
+    private background(write: Promise<void>): void {
+        write.catch((e) => this.log(`store write failed: ${(e as Error).message}`))
     }
 
     async vector(cardId: string, method: number): Promise<AuthVector | null> {
-        const card = this.store.get<CardRecord>(T_CARDS, cardId)
-        const auc = this.store.get<AucRecord>(T_AUC, cardId)
-        if (!card || !auc || card.status !== "active") return null
+        const records = await this.store.cardWithAuc(cardId)
+        if (!records || records.card.status !== "active") return null
+        const auc = records.auc
         const seq = await this.nextSeq(cardId)
         return generateVector(this.milenageKeyOf(cardId, auc), randomBytes(16), sqnOf(seq, auc.ind), method === EAP_TYPE_AKA_PRIME ? AMF_AKA_PRIME : AMF_AKA)
     }
@@ -183,109 +97,77 @@ export class LedgerPorts implements AkaServerPorts {
     }
 
     async resync(cardId: string, rand: Buffer, auts: Buffer): Promise<boolean> {
-        const auc = this.store.get<AucRecord>(T_AUC, cardId)
+        const auc = await this.store.auc(cardId)
         if (!auc) return false
         const sqnMs = resyncFromAuts(this.milenageKeyOf(cardId, auc), rand, auts)
         if (sqnMs < 0) return false
         // Continue after the card's SQN: drop the reservation, the next vector reserves from there.
         this.reserved.delete(cardId)
-        await this.transaction((tx) => {
-            const a = tx.get<AucRecord>(T_AUC, cardId)!
-            tx.put(T_AUC, cardId, { ...a, seq: Math.max(a.seq, seqOf(sqnMs)) })
-        })
+        await this.store.raiseSeq(cardId, seqOf(sqnMs))
         return true
     }
 
     async resolvePseudonym(pseudonym: string): Promise<string | null> {
-        return this.store.get<string>(T_PSEUDONYMS, pseudonym) ?? null
+        return await this.store.cardOfPseudonym(pseudonym)
     }
 
     async newPseudonym(cardId: string): Promise<string> {
-        // Not awaited: the journal is ordered, so it is on disk before the decision that ends this
-        // exchange is; a crash before that only makes the card fall back to its permanent identity.
+        // Not awaited: it is committed no later than the decision that ends this exchange; a crash
+        // before that only makes the card fall back to its permanent identity.
         const p = randomBytes(12).toString("base64url")
-        this.background((tx) => {
-            const ids = identitiesOf(tx, cardId)
-            const kept = [p].concat(ids.pseudonyms.slice(0, PSEUDONYMS_KEPT - 1))
-            for (const old of ids.pseudonyms.slice(PSEUDONYMS_KEPT - 1)) tx.delete(T_PSEUDONYMS, old)
-            tx.put(T_PSEUDONYMS, p, cardId)
-            tx.put(T_IDENTITIES, cardId, { pseudonyms: kept, reauthId: ids.reauthId })
-        })
+        this.background(this.store.addPseudonym(cardId, p, PSEUDONYMS_KEPT))
         return p
     }
 
     async resolveReauth(reauthId: string): Promise<ServerReauthContext | null> {
-        const r = this.store.get<ReauthRecord>(T_REAUTH, reauthId)
+        const r = await this.store.takeReauth(reauthId)
         if (!r) return null
-        // One use per re-authentication identity.
-        this.background((tx) => {
-            tx.delete(T_REAUTH, reauthId)
-        })
         return { cardId: r.cardId, method: r.method, counter: r.counter, kEncr: unhex(r.kEncr), kAut: unhex(r.kAut), reauthKey: unhex(r.reauthKey) }
     }
 
     async newReauth(ctx: ServerReauthContext): Promise<string> {
+        // One re-authentication identity per card: a new one replaces the last (a card that
+        // missed it offers the old one, is refused, and authenticates in full).
         const id = randomBytes(12).toString("base64url")
-        const rec: ReauthRecord = { cardId: ctx.cardId, method: ctx.method, counter: ctx.counter, kEncr: hex(ctx.kEncr), kAut: hex(ctx.kAut), reauthKey: hex(ctx.reauthKey) }
-        this.background((tx) => {
-            // One re-authentication identity per card: a new one replaces the last (a card that
-            // missed it offers the old one, is refused, and authenticates in full).
-            const ids = identitiesOf(tx, ctx.cardId)
-            if (ids.reauthId !== "") tx.delete(T_REAUTH, ids.reauthId)
-            tx.put(T_REAUTH, id, rec)
-            tx.put(T_IDENTITIES, ctx.cardId, { pseudonyms: ids.pseudonyms, reauthId: id })
-        })
+        this.background(this.store.putReauth(id, { cardId: ctx.cardId, method: ctx.method, counter: ctx.counter, kEncr: hex(ctx.kEncr), kAut: hex(ctx.kAut), reauthKey: hex(ctx.reauthKey) }))
         return id
     }
 
     /** Figure 7: the terminal's payment, stored before authentication starts (durable with the next commit). */
     storePending(payment: Payment, terminalId: string): void {
-        const rec: PendingRecord = { payment: hex(encodePayment(payment)), terminalId, at: Date.now() }
-        this.background((tx) => tx.put(T_PENDING, hex(payment.transactionId), rec))
+        this.background(this.store.storePending(hex(payment.transactionId), terminalId, encodePayment(payment), Date.now()))
+    }
+
+    /** A pending payment whose exchange ended undecided (removed with the next commit). */
+    dropPending(payment: Payment): void {
+        this.background(this.store.dropPending(hex(payment.transactionId)))
+    }
+
+    async expirePending(before: number): Promise<void> {
+        const n = await this.store.expirePending(before).catch((e) => {
+            this.log(`store write failed: ${(e as Error).message}`)
+            return 0
+        })
+        if (n > 0) this.log(`${n} pending payments expired`)
+    }
+
+    /**
+     * At start-up, before any request: EAP sessions live in the memory of the process that ran
+     * them, so an approval still provisional belongs to an exchange that died with it and can never
+     * be acknowledged. It is reversed, as an abandoned exchange's would be, and the balance
+     * restored, in one commit; pending payments of those exchanges are removed.
+     */
+    async recover(): Promise<{ reversed: number; pending: number }> {
+        const reversed = await this.store.reverseProvisional(RESTART_REVERSAL)
+        const pending = await this.store.expirePending(Infinity)
+        return { reversed, pending }
     }
 
     async decide(cardId: string, payment: Payment): Promise<PaymentResult> {
-        const txid = hex(payment.transactionId)
-        const encoded = hex(encodePayment(payment))
-        return await this.transaction((tx) => {
-            const previous = tx.get<LedgerRecord>(T_LEDGER, txid)
-            if (previous) {
-                // The same transaction again (a retransmission, a retry after a lost answer): same answer.
-                if (previous.cardId === cardId && previous.payment === encoded && previous.state !== "reversed") return previous.result
-                return { responseCode: RC_DUPLICATE, approvalNumber: "", reason: "duplicate transaction ID" }
-            }
-            const card = tx.get<CardRecord>(T_CARDS, cardId)
-            let result: PaymentResult
-            if (!card) result = { responseCode: RC_INVALID_CARD, approvalNumber: "", reason: "unknown card" }
-            else if (card.status !== "active") result = { responseCode: RC_CARD_RESTRICTED, approvalNumber: "", reason: "card blocked" }
-            else if (payment.currency !== card.currency) result = { responseCode: RC_CARD_RESTRICTED, approvalNumber: "", reason: "currency not accepted on this card" }
-            else if (payment.amount > card.limit) result = { responseCode: RC_EXCEEDS_LIMIT, approvalNumber: "", reason: "over the card's limit" }
-            else if (payment.amount > card.balance) result = { responseCode: RC_INSUFFICIENT_FUNDS, approvalNumber: "", reason: "insufficient funds" }
-            else {
-                const n = (tx.get<number>(T_COUNTERS, "approval") ?? 0) + 1
-                tx.put(T_COUNTERS, "approval", n)
-                tx.put(T_CARDS, cardId, { ...card, balance: card.balance - payment.amount })
-                result = { responseCode: RC_APPROVED, approvalNumber: String(n % 1_000_000).padStart(6, "0"), reason: "approved" }
-            }
-            const rec: LedgerRecord = { txid, cardId, payment: encoded, result, state: result.responseCode === RC_APPROVED ? "provisional" : "final", at: Date.now() }
-            tx.put(T_LEDGER, txid, rec)
-            tx.delete(T_PENDING, txid)
-            return result
-        })
+        return await this.store.decide(hex(payment.transactionId), cardId, payment, encodePayment(payment), paymentRules)
     }
 
     async finalize(cardId: string, payment: Payment, acknowledged: boolean): Promise<void> {
-        const txid = hex(payment.transactionId)
-        await this.transaction((tx) => {
-            const rec = tx.get<LedgerRecord>(T_LEDGER, txid)
-            if (!rec || rec.cardId !== cardId || rec.state !== "provisional") return
-            if (acknowledged) {
-                tx.put(T_LEDGER, txid, { ...rec, state: "final" })
-                return
-            }
-            const card = tx.get<CardRecord>(T_CARDS, cardId)
-            if (card) tx.put(T_CARDS, cardId, { ...card, balance: card.balance + payment.amount })
-            tx.put(T_LEDGER, txid, { ...rec, state: "reversed", result: { responseCode: "96", approvalNumber: "", reason: "approval reversed: not acknowledged by the card" } })
-        })
+        await this.store.finalize(hex(payment.transactionId), cardId, acknowledged, REVERSED)
     }
 }

@@ -8,23 +8,39 @@
 //   npm run provision -- terminal --terminal-id ID --merchant-id ID [--address 127.0.0.1] [--out FILE] [--data DIR]
 //
 // Secrets (K, OPc, PIN, RADIUS shared secrets) go only into the files written with mode 0600.
+// Every error is one line on stderr and a non-zero exit code: 2 for a wrong command line or
+// refused input, 1 for a failure at run time (data folder, port, database).
 
 import { parseArgs } from "node:util"
 import { join } from "node:path"
 import { DEFAULT_CONFIG, PaymentServer } from "./payment-server"
-import { JournalStore } from "../store/journal-store"
+import { DuplicateCardError, type ServerStorage } from "../db/storage"
 import { openServerStore } from "./open-store"
+import { FieldError, MAX_MINOR_UNITS, parseCurrency, parseWhole } from "./fields"
 import { provisionCard, provisionTerminal, writeCardFiles, writeTerminalConfig } from "./provision"
 
-function fail(message: string): never {
+function fail(message: string, code = 2): never {
     console.error(`error: ${message}`)
-    process.exit(2)
+    process.exit(code)
 }
 
-function int(v: string | undefined, fallback: number, what: string): number {
+/** An option's whole number in min..max, or the fallback when absent. */
+function int(v: string | undefined, fallback: number, what: string, min: number, max: number): number {
     if (v === undefined) return fallback
-    if (!/^\d+$/.test(v)) fail(`${what} must be a whole number`)
-    return Number(v)
+    try {
+        return parseWhole(v, what, min, max)
+    } catch (e) {
+        fail((e as Error).message)
+    }
+}
+
+/** One line for a failure at run time: what an operator must know, without a stack trace. */
+function runtimeMessage(e: unknown): string {
+    const err = e as NodeJS.ErrnoException & { address?: string; port?: number }
+    if (err?.code === "EADDRINUSE") return `port ${err.port} on ${err.address} is already in use (another server running? choose --udp-port/--tcp-port)`
+    if (err?.code === "EACCES" && err.syscall === "bind") return `no permission to listen on port ${err.port} (ports below 1024 need privileges)`
+    if (err?.code === "EADDRNOTAVAIL") return `address ${err.address} is not an address of this machine (--host)`
+    return err instanceof Error ? err.message : String(e)
 }
 
 const SERVE_USAGE = "usage: npm run server -- [--data DIR] [--host 127.0.0.1] [--udp-port 1812] [--tcp-port 1812] [--network-name ACTIVECARD] [--realm pay.activecard.example]"
@@ -58,14 +74,20 @@ async function serve(argv: string[]): Promise<void> {
         },
         SERVE_USAGE,
     )
-    const server = await PaymentServer.start({
+    const config = {
         dataDir: values.data ?? DEFAULT_CONFIG.dataDir,
         host: values.host ?? DEFAULT_CONFIG.host,
-        udpPort: int(values["udp-port"], DEFAULT_CONFIG.udpPort, "--udp-port"),
-        tcpPort: int(values["tcp-port"], DEFAULT_CONFIG.tcpPort, "--tcp-port"),
+        udpPort: int(values["udp-port"], DEFAULT_CONFIG.udpPort, "--udp-port", 0, 65535),
+        tcpPort: int(values["tcp-port"], DEFAULT_CONFIG.tcpPort, "--tcp-port", 0, 65535),
         networkName: values["network-name"] ?? DEFAULT_CONFIG.networkName,
         realm: values.realm ?? DEFAULT_CONFIG.realm,
-    })
+    }
+    let server: PaymentServer
+    try {
+        server = await PaymentServer.start(config)
+    } catch (e) {
+        fail(runtimeMessage(e), 1)
+    }
     const stop = async () => {
         await server.stop()
         process.exit(0)
@@ -74,7 +96,8 @@ async function serve(argv: string[]): Promise<void> {
     process.on("SIGINT", stop)
     process.on("SIGTERM", stop)
     console.log(`payment server: RADIUS/UDP ${server.udp.address}:${server.udp.port}, RADIUS/TCP ${server.tcp.port}, data ${values.data ?? DEFAULT_CONFIG.dataDir}`)
-    console.log(`cards: ${server.store.size("cards")}, terminals: ${server.store.size("clients")}, ledger entries: ${server.store.size("ledger")}`)
+    const n = await server.store.counts()
+    console.log(`${server.store.description}; cards: ${n.cards}, terminals: ${n.clients}, ledger entries: ${n.ledger}`)
 }
 
 const PROVISION_USAGE = [
@@ -84,6 +107,10 @@ const PROVISION_USAGE = [
 
 async function provision(argv: string[]): Promise<void> {
     const [kind, ...rest] = argv
+    if (kind === "--help") {
+        console.log(PROVISION_USAGE)
+        process.exit(0)
+    }
     if (kind !== "card" && kind !== "terminal") fail(PROVISION_USAGE)
     const values = options(
         rest,
@@ -106,11 +133,11 @@ async function provision(argv: string[]): Promise<void> {
         PROVISION_USAGE,
     )
     const dataDir = values.data ?? DEFAULT_CONFIG.dataDir
-    let store: JournalStore
+    let store: ServerStorage
     try {
         store = await openServerStore(dataDir)
     } catch (e) {
-        fail(`cannot open ${dataDir}: ${(e as Error).message} (stop the server first)`)
+        fail(runtimeMessage(e), 1)
     }
     try {
         if (kind === "card") {
@@ -119,13 +146,13 @@ async function provision(argv: string[]): Promise<void> {
                 cardId,
                 pan: values.pan ?? fail("--pan is required"),
                 holder: values.holder ?? "CARD HOLDER",
-                currency: int(values.currency, 410, "--currency"),
-                balance: int(values.balance, 1_000_000, "--balance"),
-                limit: int(values.limit, 5_000_000, "--limit"),
+                currency: values.currency === undefined ? 410 : parseCurrency(values.currency),
+                balance: int(values.balance, 1_000_000, "--balance", 0, MAX_MINOR_UNITS),
+                limit: int(values.limit, 5_000_000, "--limit", 0, MAX_MINOR_UNITS),
                 pin: values.pin,
                 realm: DEFAULT_CONFIG.realm,
                 networkName: "",
-                noPinLimit: int(values["no-pin-limit"], 0, "--no-pin-limit"),
+                noPinLimit: int(values["no-pin-limit"], 0, "--no-pin-limit", 0, MAX_MINOR_UNITS),
             })
             const out = values.out ?? join(dataDir, "..", "cards", `${cardId}.json`)
             const mailer = writeCardFiles(out, profile, pin)
@@ -133,19 +160,25 @@ async function provision(argv: string[]): Promise<void> {
         } else {
             const terminalId = values["terminal-id"] ?? fail("--terminal-id is required")
             const address = values.address ?? "127.0.0.1"
-            const config = await provisionTerminal(store, address, terminalId, values["merchant-id"] ?? fail("--merchant-id is required"), DEFAULT_CONFIG.host, int(values["server-port"], DEFAULT_CONFIG.tcpPort, "--server-port"))
+            const config = await provisionTerminal(store, address, terminalId, values["merchant-id"] ?? fail("--merchant-id is required"), DEFAULT_CONFIG.host, int(values["server-port"], DEFAULT_CONFIG.tcpPort, "--server-port", 1, 65535))
             const out = values.out ?? join(dataDir, "..", "terminals", `${terminalId}.json`)
             writeTerminalConfig(out, config)
             console.log(`terminal ${terminalId} at ${address} registered: configuration ${out} (mode 0600)`)
         }
     } catch (e) {
-        fail((e as Error).message)
-    } finally {
         await store.close()
+        // Refused input (a field out of range, a malformed ID) is 2; the data folder failing is 1.
+        fail(runtimeMessage(e), e instanceof FieldError || e instanceof DuplicateCardError || (e as Error)?.name === "Error" ? 2 : 1)
     }
+    await store.close()
 }
 
 const [command, ...args] = process.argv.slice(2)
-if (command === "serve") await serve(args)
-else if (command === "provision") await provision(args)
-else fail(`${SERVE_USAGE}\n${PROVISION_USAGE}`)
+try {
+    if (command === "serve") await serve(args)
+    else if (command === "provision") await provision(args)
+    else if (command === "--help") console.log(`${SERVE_USAGE}\n${PROVISION_USAGE}`)
+    else fail(`${SERVE_USAGE}\n${PROVISION_USAGE}`)
+} catch (e) {
+    fail(runtimeMessage(e), 1)
+}

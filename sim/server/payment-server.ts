@@ -1,18 +1,17 @@
 // The payment server: RADIUS over UDP (standard NAS equipment) and TCP (RFC 6613, the
-// DeviceScript terminal), EAP-AKA / EAP-AKA' sessions, and the durable store holding the AuC,
-// the card registry, pending payments and the ledger.
+// DeviceScript terminal), EAP-AKA / EAP-AKA' sessions, and the storage holding the AuC, the card
+// registry, pending payments and the ledger (SQLite in the data folder).
 
 import { join } from "node:path"
 import { EAP_TYPE_AKA, EAP_TYPE_AKA_PRIME } from "../../src/eap/eap-packet"
-import { JournalStore } from "../store/journal-store"
-import { openServerStore } from "./open-store"
+import type { ServerStorage } from "../db/storage"
+import { openServerStore, serverLock } from "./open-store"
 import { RadiusUdpServer } from "../radius/udp-server"
 import { RadiusTcpServer } from "../radius/tcp-server"
 import { nodeAkaPlatform } from "../node-platform"
-import { EapGateway } from "./eap-gateway"
+import { DEFAULT_MAX_PAYMENTS_PER_TERMINAL, EapGateway } from "./eap-gateway"
 import { LedgerPorts } from "./ledger-ports"
 import { radiusHandler } from "./radius-handler"
-import { ClientRecord, T_CLIENTS } from "./provision"
 
 export interface PaymentServerConfig {
     dataDir: string
@@ -25,6 +24,8 @@ export interface PaymentServerConfig {
     /** EAP methods in order of preference. */
     methods: number[]
     sessionTimeoutMs: number
+    /** Exchanges carrying a payment that one terminal may have in progress at once. */
+    maxPaymentsPerTerminal: number
     log: (line: string) => void
 }
 
@@ -37,12 +38,17 @@ export const DEFAULT_CONFIG: PaymentServerConfig = {
     realm: "pay.activecard.example",
     methods: [EAP_TYPE_AKA_PRIME, EAP_TYPE_AKA],
     sessionTimeoutMs: 30_000,
+    maxPaymentsPerTerminal: DEFAULT_MAX_PAYMENTS_PER_TERMINAL,
     log: (line) => console.log(`[server] ${line}`),
 }
 
+/** How long a terminal's secret is used before it is read from the database again. */
+const SECRET_CACHE_MS = 1000
+
 export class PaymentServer {
     private constructor(
-        readonly store: JournalStore,
+        readonly store: ServerStorage,
+        private readonly lock: { release(): void },
         readonly ports: LedgerPorts,
         readonly gateway: EapGateway,
         readonly udp: RadiusUdpServer,
@@ -52,20 +58,33 @@ export class PaymentServer {
     static async start(partial: Partial<PaymentServerConfig> = {}): Promise<PaymentServer> {
         const config = { ...DEFAULT_CONFIG, ...partial }
         const store = await openServerStore(config.dataDir)
+        let lock: { release(): void } | undefined
         try {
+            lock = serverLock(config.dataDir)
             const ports = new LedgerPorts(store, config.log)
-            const gateway = new EapGateway(ports, nodeAkaPlatform, { methods: config.methods, networkName: config.networkName, realm: config.realm, alwaysAskIdentity: false }, config.sessionTimeoutMs)
+            // Under the lock, before the first request: what a previous process left in flight.
+            const recovered = await ports.recover()
+            if (recovered.reversed > 0) config.log(`${recovered.reversed} approvals left provisional by the previous run reversed`)
+            if (recovered.pending > 0) config.log(`${recovered.pending} pending payments of the previous run removed`)
+            const gateway = new EapGateway(ports, nodeAkaPlatform, { methods: config.methods, networkName: config.networkName, realm: config.realm, alwaysAskIdentity: false }, config.sessionTimeoutMs, config.maxPaymentsPerTerminal)
             const handler = radiusHandler(gateway, config.log)
-            // Terminals are RADIUS clients known by source address, each with its own secret.
-            // One Buffer per client record (records are replaced, never changed, when a secret
-            // changes), so that the RADIUS servers recognise it without re-reading it per request.
-            const secrets = new WeakMap<ClientRecord, Buffer>()
+            // Terminals are RADIUS clients known by source address, each with its own secret. A
+            // known terminal's secret is kept for a second before it is read again, so a terminal
+            // provisioned or re-keyed while the server runs is served within a second without a
+            // database read per datagram; an unknown address is looked up each time.
+            const secrets = new Map<string, { bytes: Buffer; until: number }>()
             const secretFor = (address: string) => {
-                const c = store.get<ClientRecord>(T_CLIENTS, address)
-                if (!c) return null
-                let b = secrets.get(c)
-                if (!b) secrets.set(c, (b = Buffer.from(c.secret, "utf8")))
-                return b
+                const now = Date.now()
+                let s = secrets.get(address)
+                if (!s || s.until < now) {
+                    const c = store.client(address)
+                    if (!c) {
+                        secrets.delete(address)
+                        return null
+                    }
+                    secrets.set(address, (s = { bytes: Buffer.from(c.secret, "utf8"), until: now + SECRET_CACHE_MS }))
+                }
+                return s.bytes
             }
             const udp = await RadiusUdpServer.start({ host: config.host, port: config.udpPort, secretFor, handler })
             let tcp: RadiusTcpServer
@@ -75,9 +94,10 @@ export class PaymentServer {
                 await udp.close()
                 throw e
             }
-            return new PaymentServer(store, ports, gateway, udp, tcp)
+            return new PaymentServer(store, lock, ports, gateway, udp, tcp)
         } catch (e) {
             await store.close()
+            lock?.release()
             throw e
         }
     }
@@ -87,6 +107,7 @@ export class PaymentServer {
         await this.tcp.close()
         await this.gateway.close()
         await this.store.close()
+        this.lock.release()
     }
 }
 

@@ -1,4 +1,4 @@
-// Issues card profiles and terminal credentials into the payment server's store, and writes the
+// Issues card profiles and terminal credentials into the payment server's storage, and writes the
 // files a card is flashed with and a terminal is configured with (mode 0600). Keys, OPc and PINs
 // are written only there: never printed, never logged.
 
@@ -7,10 +7,8 @@ import { mkdirSync, writeFileSync } from "node:fs"
 import { dirname } from "node:path"
 import { pinVerifier, DEFAULT_PIN_TRIES, validPinFormat } from "../../src/card/pin"
 import { nodeSha256 } from "../node-platform"
-import type { JournalStore } from "../store/journal-store"
-import { AucRecord, CardRecord, T_AUC, T_CARDS } from "./ledger-ports"
-
-export const T_CLIENTS = "clients"
+import type { AucRecord, CardRecord, ClientRecord, ServerStorage } from "../db/storage"
+import { checkAddress, checkCurrency, checkMerchantId, checkMinorUnits, checkPrintable, checkTerminalId } from "./fields"
 
 /** What a card is flashed with (devices/card loads it into settings). */
 export interface CardProfile {
@@ -25,12 +23,6 @@ export interface CardProfile {
     pin: { salt: string; verifier: string; triesLeft: number; maxTries: number }
     /** Payments at or under this many minor units need no PIN. */
     noPinLimit: number
-}
-
-export interface ClientRecord {
-    address: string
-    secret: string
-    terminalId: string
 }
 
 /** What a terminal is configured with (devices/terminal loads it into settings). */
@@ -61,10 +53,14 @@ function writePrivate(file: string, data: unknown): void {
 }
 
 /** Creates the card in the registry and the AuC; returns the profile and the PIN (for the PIN mailer only). */
-export async function provisionCard(store: JournalStore, req: CardRequest): Promise<{ profile: CardProfile; pin: string }> {
+export async function provisionCard(store: ServerStorage, req: CardRequest): Promise<{ profile: CardProfile; pin: string }> {
     if (!/^[A-Za-z0-9]{4,32}$/.test(req.cardId)) throw new Error("card ID must be 4..32 letters or digits")
     if (!/^\d{12,19}$/.test(req.pan)) throw new Error("card number must be 12..19 digits")
-    if (store.get(T_CARDS, req.cardId)) throw new Error(`card ${req.cardId} already exists`)
+    checkPrintable(req.holder, 26, "holder name")
+    checkCurrency(req.currency)
+    checkMinorUnits(req.balance, "balance")
+    checkMinorUnits(req.limit, "limit")
+    checkMinorUnits(req.noPinLimit, "no-PIN limit")
     const pin = req.pin ?? String(randomInt(0, 10000)).padStart(4, "0")
     if (!validPinFormat(pin)) throw new Error("PIN must be 4..12 digits")
     const k = randomBytes(16)
@@ -72,10 +68,7 @@ export async function provisionCard(store: JournalStore, req: CardRequest): Prom
     const salt = randomBytes(16)
     const card: CardRecord = { cardId: req.cardId, pan: req.pan, holder: req.holder, status: "active", currency: req.currency, balance: req.balance, limit: req.limit }
     const auc: AucRecord = { k: k.toString("hex"), opc: opc.toString("hex"), seq: 1, ind: 0 }
-    await store.transaction((tx) => {
-        tx.put(T_CARDS, req.cardId, card)
-        tx.put(T_AUC, req.cardId, auc)
-    })
+    await store.addCard(card, auc)
     const profile: CardProfile = {
         cardId: req.cardId,
         realm: req.realm,
@@ -97,12 +90,14 @@ export function writeCardFiles(profileFile: string, profile: CardProfile, pin: s
 }
 
 /** Registers a terminal (RADIUS client) by source address with a fresh shared secret. */
-export async function provisionTerminal(store: JournalStore, address: string, terminalId: string, merchantId: string, serverHost: string, serverPort: number): Promise<TerminalConfig> {
-    if (!/^[\x20-\x7e]{1,8}$/.test(terminalId)) throw new Error("terminal ID must be 1..8 printable characters")
+export async function provisionTerminal(store: ServerStorage, address: string, terminalId: string, merchantId: string, serverHost: string, serverPort: number): Promise<TerminalConfig> {
+    checkTerminalId(terminalId)
+    checkMerchantId(merchantId)
+    checkAddress(address)
     // A printable secret (RADIUS secrets are strings in standard NAS configuration): 32 hex characters.
     const secret = randomBytes(16).toString("hex")
     const rec: ClientRecord = { address, secret, terminalId }
-    await store.transaction((tx) => tx.put(T_CLIENTS, address, rec))
+    await store.putClient(rec)
     return { terminalId, merchantId, serverHost, serverPort, secret }
 }
 

@@ -9,6 +9,7 @@ import { eapMessageAttributes, joinEapMessage } from "../../src/radius/eap-messa
 import { paymentAttributes, PaymentAttributes, readPaymentAttributes } from "../../src/radius/vendor"
 import type { RadiusPeer, RadiusReply } from "../radius/process"
 import type { EapGateway, GatewayReply } from "./eap-gateway"
+import { checkPaymentFields, FieldError } from "./fields"
 
 /** The payment announced in the request's VSAs, null when there is none; throws when it is partial or invalid. */
 export function paymentFromAttributes(a: PaymentAttributes): Payment | null {
@@ -17,7 +18,14 @@ export function paymentFromAttributes(a: PaymentAttributes): Payment | null {
         throw new PaymentFormatError("incomplete payment attributes")
     }
     const p: Payment = { amount: a.amount, currency: a.currency, installments: a.installments ?? 0, merchantId: a.merchantId, terminalId: a.terminalId, transactionId: a.transactionId }
-    return decodePayment(encodePayment(p)) // validates every field
+    const checked = decodePayment(encodePayment(p)) // validates every field's wire format
+    try {
+        checkPaymentFields(checked)
+    } catch (e) {
+        if (e instanceof FieldError) throw new PaymentFormatError(e.message)
+        throw e
+    }
+    return checked
 }
 
 export function replyAttributes(r: GatewayReply): RadiusAttribute[] {
@@ -60,7 +68,7 @@ export function radiusHandler(gateway: EapGateway, log: (line: string) => void) 
         }
         const eap = joined !== null && joined.length > 0 ? joined : null
         const nas = getAttribute(request.attributes, ATTR_NAS_IDENTIFIER)
-        const reply = await gateway.handle({ eap, state: getAttribute(request.attributes, ATTR_STATE), payment, terminalId: nas ? readText(nas) : client.address })
+        const reply = await gateway.handle({ eap, state: getAttribute(request.attributes, ATTR_STATE), payment, terminalId: nas ? readText(nas) : client.address, client: client.address })
         if (reply.kind !== "challenge") {
             const r = reply.result
             log(`${reply.kind} ${client.address}${nas ? " " + readText(nas) : ""}: ${r ? r.responseCode + " " + (r.approvalNumber || r.reason) : reply.reason}`)

@@ -5,6 +5,7 @@
 //                  --amount 15000 [--currency 410] [--installments 3] --pin 1234 [--udp]
 //
 // The card's new state (SQN window, PIN tries, pseudonym) is written back to its profile file.
+// An error is one line and a non-zero exit code; a declined payment exits 1.
 
 import { parseArgs } from "node:util"
 import { randomBytes } from "node:crypto"
@@ -14,25 +15,62 @@ import { RadiusUplink } from "../../src/terminal/radius-uplink"
 import { InProcessCard, CardFlash } from "../card/in-process-card"
 import { TerminalRelay } from "../../src/terminal/terminal-relay"
 import type { TerminalConfig } from "../server/provision"
+import { parseAmount, parseCurrency, parseWhole } from "../server/fields"
 
-const { values } = parseArgs({
-    options: {
-        card: { type: "string" },
-        terminal: { type: "string" },
-        amount: { type: "string" },
-        currency: { type: "string" },
-        installments: { type: "string" },
-        pin: { type: "string" },
-        udp: { type: "boolean" },
-    },
-})
-if (!values.card || !values.terminal || !values.amount || !values.pin) {
-    console.error("usage: npm run pay -- --card FILE --terminal FILE --amount N --pin DIGITS [--currency 410] [--installments N] [--udp]")
-    process.exit(2)
+const USAGE = "usage: npm run pay -- --card FILE --terminal FILE --amount N --pin DIGITS [--currency 410] [--installments N] [--udp]"
+
+/** One line on stderr and exit code 2 (wrong command line or input) or 1 (failure at run time). */
+function fail(message: string, code = 2): never {
+    console.error(`error: ${message}`)
+    process.exit(code)
 }
-const saved = JSON.parse(readFileSync(values.card, "utf8"))
+
+// Anything unforeseen (a damaged profile, a network failure mid-payment) is one line as well.
+process.on("uncaughtException", (e) => fail(e.message, 1))
+process.on("unhandledRejection", (e) => fail(e instanceof Error ? e.message : String(e), 1))
+
+let values: { card?: string; terminal?: string; amount?: string; currency?: string; installments?: string; pin?: string; udp?: boolean; help?: boolean }
+try {
+    ;({ values } = parseArgs({
+        options: {
+            card: { type: "string" },
+            terminal: { type: "string" },
+            amount: { type: "string" },
+            currency: { type: "string" },
+            installments: { type: "string" },
+            pin: { type: "string" },
+            udp: { type: "boolean" },
+            help: { type: "boolean" },
+        },
+    }))
+} catch (e) {
+    fail(`${(e as Error).message}\n${USAGE}`)
+}
+if (values.help) {
+    console.log(USAGE)
+    process.exit(0)
+}
+if (!values.card || !values.terminal || !values.amount || !values.pin) fail(USAGE)
+let amount = 0
+let currency = 0
+let installments = 0
+try {
+    amount = parseAmount(values.amount)
+    currency = values.currency === undefined ? 410 : parseCurrency(values.currency)
+    installments = values.installments === undefined ? 0 : parseWhole(values.installments, "installments", 0, 99)
+} catch (e) {
+    fail((e as Error).message)
+}
+function readJson(file: string, what: string): any {
+    try {
+        return JSON.parse(readFileSync(file, "utf8"))
+    } catch (e) {
+        fail(`cannot read the ${what} file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+    }
+}
+const saved = readJson(values.card, "card")
 const flash: CardFlash = saved.profile ? saved : { profile: saved, pseudonym: "", reauth: null }
-const terminal: TerminalConfig = JSON.parse(readFileSync(values.terminal, "utf8"))
+const terminal: TerminalConfig = readJson(values.terminal, "terminal")
 const card = new InProcessCard(flash)
 const client = await RadiusClient.connect({
     transport: values.udp ? "udp" : "tcp",
@@ -41,16 +79,13 @@ const client = await RadiusClient.connect({
     secret: Buffer.from(terminal.secret, "utf8"),
     timeoutMs: 2000,
     retries: 2,
-}).catch((e) => {
-    console.error(`cannot reach the payment server at ${terminal.serverHost}:${terminal.serverPort}: ${e.message}`)
-    process.exit(1)
-})
+}).catch((e) => fail(`cannot reach the payment server at ${terminal.serverHost}:${terminal.serverPort}: ${e.message}`, 1))
 const relay = new TerminalRelay(card, new RadiusUplink(client, terminal.terminalId), (n) => randomBytes(n))
 const outcome = await relay.pay(
     {
-        amount: Number(values.amount),
-        currency: Number(values.currency ?? 410),
-        installments: Number(values.installments ?? 0),
+        amount,
+        currency,
+        installments,
         merchantId: terminal.merchantId,
         terminalId: terminal.terminalId,
         transactionId: randomBytes(8),

@@ -1,7 +1,8 @@
 // Card logic <-> terminal relay logic <-> payment server over real RADIUS sockets on loopback.
 
 import { afterEach, beforeEach, describe, expect, test } from "vitest"
-import { LedgerRecord, T_LEDGER, CardRecord, T_CARDS, T_PSEUDONYMS, T_REAUTH, PSEUDONYMS_KEPT } from "../../sim/server/ledger-ports"
+import { PSEUDONYMS_KEPT } from "../../sim/server/ledger-ports"
+import type { LedgerRecord } from "../../sim/db/storage"
 import type { InProcessCard } from "../../sim/card/in-process-card"
 import { UplinkPort, UplinkReply } from "../../src/terminal/terminal-relay"
 import { Payment } from "../../src/payment/payment"
@@ -16,12 +17,12 @@ afterEach(async () => {
     await world.close()
 })
 
-function ledger(): LedgerRecord[] {
-    return world.server.store.values<LedgerRecord>(T_LEDGER)
+async function ledger(): Promise<LedgerRecord[]> {
+    return await world.server.store.ledger()
 }
 
-function standingApprovals(): LedgerRecord[] {
-    return ledger().filter((r) => r.result.responseCode === "00" && r.state === "final")
+async function standingApprovals(): Promise<LedgerRecord[]> {
+    return (await ledger()).filter((r) => r.result.responseCode === "00" && r.state === "final")
 }
 
 describe.each([
@@ -38,8 +39,8 @@ describe.each([
         expect(outcome.approved).toBe(true)
         expect(outcome.approvalNumber).toMatch(/^\d{6}$/)
         expect(card.lastResult!.approvalNumber).toBe(outcome.approvalNumber)
-        expect(standingApprovals()).toHaveLength(1)
-        expect(world.server.store.get<CardRecord>(T_CARDS, "CARD0001")!.balance).toBe(1_000_000 - 15000)
+        expect(await standingApprovals()).toHaveLength(1)
+        expect((await world.server.store.card("CARD0001"))!.balance).toBe(1_000_000 - 15000)
         // The terminal saw the card's identity but never the card number, K or OPc.
         const seen = Buffer.concat(relay.observed.map((o) => o.eap)).toString("latin1")
         expect(seen).not.toContain("9400123456789012")
@@ -66,7 +67,7 @@ describe("declines and failures", () => {
         await client.close()
         expect(outcome.responseCode).toBe("55")
         expect(outcome.message).toMatch(/WRONG PIN - 2 TRIES LEFT/)
-        expect(ledger()).toHaveLength(0)
+        expect(await ledger()).toHaveLength(0)
     })
 
     test("PIN locked after three wrong PINs, still locked with the right PIN and after a reboot", async () => {
@@ -78,7 +79,7 @@ describe("declines and failures", () => {
         card = card.reboot()
         expect((await pay(card, uplink, newPayment(1000), world.pin)).outcome.responseCode).toBe("75")
         await client.close()
-        expect(ledger()).toHaveLength(0)
+        expect(await ledger()).toHaveLength(0)
     })
 
     test("insufficient funds: declined 51 on the terminal and on the card's receipt", async () => {
@@ -98,7 +99,7 @@ describe("declines and failures", () => {
         const { outcome } = await pay(impostorServerCard, uplink, newPayment(1000), world.pin)
         await client.close()
         expect(outcome.approved).toBe(false)
-        expect(ledger()).toHaveLength(0)
+        expect(await ledger()).toHaveLength(0)
     })
 
     test("SQN out of sync: the card's AUTS resynchronises the AuC and the payment is approved", async () => {
@@ -124,7 +125,7 @@ describe("declines and failures", () => {
         await client.close()
         expect(outcome.message).toMatch(/CARD REMOVED/)
         await world.server.gateway.sweep(Infinity)
-        expect(standingApprovals()).toHaveLength(0)
+        expect(await standingApprovals()).toHaveLength(0)
     })
 
     test("server down: clear message, no approval", async () => {
@@ -160,7 +161,7 @@ describe("a tampering terminal is declined, never approved", () => {
         const { outcome } = await pay(card, tampering(uplink, { payment: alter }), newPayment(1000), world.pin)
         await client.close()
         expect(outcome.approved).toBe(false)
-        expect(standingApprovals()).toHaveLength(0)
+        expect(await standingApprovals()).toHaveLength(0)
     })
 
     test("altered payment confirmation from the card (AT_PAYMENT under AT_MAC)", async () => {
@@ -174,7 +175,7 @@ describe("a tampering terminal is declined, never approved", () => {
         const { outcome } = await pay(newCard(world), tampering(uplink, { eap: flipInChallengeResponse }), newPayment(1000), world.pin)
         await client.close()
         expect(outcome.approved).toBe(false)
-        expect(standingApprovals()).toHaveLength(0)
+        expect(await standingApprovals()).toHaveLength(0)
     })
 })
 
@@ -196,7 +197,7 @@ describe("replays, retransmissions and restarts", () => {
         const { outcome } = await pay(replayer, uplink, newPayment(1000), world.pin)
         await client.close()
         expect(outcome.approved).toBe(false)
-        expect(standingApprovals()).toHaveLength(1)
+        expect(await standingApprovals()).toHaveLength(1)
     })
 
     test("replay of an old challenge to the card: the card refuses (SQN), no RES leaves it", async () => {
@@ -226,8 +227,8 @@ describe("replays, retransmissions and restarts", () => {
         const { outcome } = await pay(newCard(world), twice, newPayment(1000), world.pin)
         await client.close()
         expect(outcome.approved).toBe(true)
-        expect(ledger()).toHaveLength(1)
-        expect(standingApprovals()).toHaveLength(1)
+        expect(await ledger()).toHaveLength(1)
+        expect(await standingApprovals()).toHaveLength(1)
     })
 
     test("server restart between two transactions: cards, SQN, pseudonyms and ledger are kept", async () => {
@@ -239,8 +240,8 @@ describe("replays, retransmissions and restarts", () => {
         ;({ uplink, client } = await uplinkFor(world, "udp"))
         expect((await pay(card, uplink, newPayment(2000), world.pin)).outcome.approved).toBe(true)
         await client.close()
-        expect(standingApprovals()).toHaveLength(2)
-        expect(world.server.store.get<CardRecord>(T_CARDS, "CARD0001")!.balance).toBe(1_000_000 - 3000)
+        expect(await standingApprovals()).toHaveLength(2)
+        expect((await world.server.store.card("CARD0001"))!.balance).toBe(1_000_000 - 3000)
     })
 })
 
@@ -263,8 +264,8 @@ describe("identities kept by the server", () => {
         const holdingPrevious = card.reboot()
         ;({ card } = await fullAuth(card))
         const store = world.server.store
-        expect(store.entries<string>(T_PSEUDONYMS).filter(([, id]) => id === "CARD0001")).toHaveLength(PSEUDONYMS_KEPT)
-        expect(store.values<{ cardId: string }>(T_REAUTH).filter((r) => r.cardId === "CARD0001")).toHaveLength(1)
+        expect(await store.pseudonymsOf("CARD0001")).toHaveLength(PSEUDONYMS_KEPT)
+        expect(await store.reauthIdsOf("CARD0001")).toHaveLength(1)
         // The pseudonym before the newest still works without revealing the card ID...
         expect(cardIdSeen((await fullAuth(holdingPrevious)).relay)).toBe(false)
         // ...an older one is unknown: the server asks for the card ID (RFC 4187 4.1.6) and the payment goes through.
@@ -296,7 +297,7 @@ describe("card-payment proxy (the agency between terminals and the server)", () 
             await client.close()
             expect(outcome.approved).toBe(true)
             expect(proxy.forwarded).toBeGreaterThanOrEqual(3)
-            expect(standingApprovals()).toHaveLength(1)
+            expect(await standingApprovals()).toHaveLength(1)
         } finally {
             await proxy.stop()
         }
@@ -351,7 +352,7 @@ describe("over ISO 7816-4 APDUs (the card's application behind a simulated field
         card = card.reboot()
         expect((await pay(new ApduCardPort(card.apduLink()), uplink, newPayment(1000), world.pin)).outcome.responseCode).toBe("75")
         await client.close()
-        expect(ledger()).toHaveLength(0)
+        expect(await ledger()).toHaveLength(0)
     })
 
     test("card pulled from the field mid-transaction: CARD REMOVED, no standing approval", async () => {
@@ -369,7 +370,7 @@ describe("over ISO 7816-4 APDUs (the card's application behind a simulated field
         await client.close()
         expect(outcome.message).toMatch(/CARD REMOVED/)
         await world.server.gateway.sweep(Infinity)
-        expect(standingApprovals()).toHaveLength(0)
+        expect(await standingApprovals()).toHaveLength(0)
     })
 })
 

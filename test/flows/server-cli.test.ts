@@ -117,4 +117,37 @@ describe("server command line", () => {
         expect(help.status).toBe(0)
         expect(help.out).toContain("usage: npm run server")
     }, 120_000)
+
+    test("refused input and run-time failures: one line each, a non-zero exit code, no stack trace; --help for each command", async () => {
+        const dir = mkdtempSync(join(tmpdir(), "activecard-cli-"))
+        dirs.push(dir)
+        const data = join(dir, "server")
+        const oneLine = (r: { status: number | null; out: string }, status: number, pattern: RegExp) => {
+            expect(r.status, r.out).toBe(status)
+            expect(r.out.trim().split("\n"), r.out).toHaveLength(1)
+            expect(r.out).toMatch(pattern)
+        }
+        const card = ["provision", "card", "--card-id", "CLI00003", "--pan", "9400555566668888", "--data", data]
+        oneLine(run(MAIN, [...card, "--balance", "0x10"]), 2, /--balance must be a whole number in decimal digits/)
+        oneLine(run(MAIN, [...card, "--balance", "99999999999999999999"]), 2, /--balance must be 0\.\.999999999999/)
+        oneLine(run(MAIN, [...card, "--currency", "99999"]), 2, /currency must be 1\.\.999/)
+        oneLine(run(MAIN, [...card, "--currency", "999"]), 2, /not an ISO 4217 numeric code/)
+        const pay = ["--card", join(dir, "card.json"), "--terminal", join(dir, "terminal.json"), "--pin", "2580"]
+        oneLine(run(PAY, [...pay, "--amount", "0x10"]), 2, /amount must be a whole number in decimal digits/)
+        oneLine(run(PAY, [...pay, "--amount", "0"]), 2, /amount must be 1\.\.999999999999/)
+        oneLine(run(PAY, [...pay, "--amount", "100"]), 2, /cannot read the card file/)
+        for (const [script, args, usage] of [[PAY, ["--help"], "npm run pay"], [MAIN, ["provision", "--help"], "npm run provision"], [MAIN, ["--help"], "npm run server"]] as const) {
+            const r = run(script, [...args])
+            expect(r.status).toBe(0)
+            expect(r.out).toContain(`usage: ${usage}`)
+        }
+        // A second server on the same data folder, a port in use, a folder that lost its database.
+        const port = await freePort()
+        const first = await serve(data, port)
+        oneLine(run(MAIN, ["serve", "--data", data, "--udp-port", "0", "--tcp-port", "0"]), 1, /^error: another payment server is running on data folder/)
+        oneLine(run(MAIN, ["serve", "--data", join(dir, "other"), "--udp-port", String(port), "--tcp-port", String(port)]), 1, new RegExp(`^error: port ${port} on 127.0.0.1 is already in use`))
+        expect(await stop(first.child)).toBe(0)
+        rmSync(join(data, "server.db"))
+        oneLine(run(MAIN, ["serve", "--data", data]), 1, /the database is missing/)
+    }, 120_000)
 })

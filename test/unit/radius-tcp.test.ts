@@ -34,9 +34,11 @@ afterEach(async () => {
     while (closers.length) await closers.pop()!()
 })
 
-async function server(options: { secret?: Buffer; known?: boolean; delayMs?: number; reply?: (req: RadiusPacket) => RadiusReply | null } = {}) {
+async function server(options: { secret?: Buffer; known?: boolean; delayMs?: number; reply?: (req: RadiusPacket) => RadiusReply | null; idleTimeoutMs?: number; frameTimeoutMs?: number } = {}) {
     const calls: RadiusPacket[] = []
     const s = await RadiusTcpServer.start({
+        idleTimeoutMs: options.idleTimeoutMs,
+        frameTimeoutMs: options.frameTimeoutMs,
         secretFor: (a) => (options.known === false ? null : a === "127.0.0.1" ? (options.secret ?? SECRET) : null),
         handler: async (req) => {
             calls.push(req)
@@ -145,6 +147,32 @@ describe("RADIUS over TCP (RFC 6613): server and client", () => {
         expect(await until(() => c.frames.length === 1)).toBe(true)
         expect(c.closed).toBe(false)
         expect(s.stats.unknownCode).toBe(1)
+    })
+
+    test("RFC 6613 2.6 timeouts: an idle connection is closed; one byte at a time does not keep a frame open; a pending answer is not cut off", async () => {
+        const { s } = await server({ idleTimeoutMs: 400, frameTimeoutMs: 300, delayMs: 700 })
+        const idle = await conn(s.port)
+        const slow = await conn(s.port)
+        const busy = await conn(s.port)
+        const req = await signedRequest(CODE_ACCESS_REQUEST, 9, [textAttribute(ATTR_USER_NAME, "slow")], SECRET)
+        await busy.write(req) // answered after 700 ms: longer than the idle timeout
+        const t0 = Date.now()
+        for (let i = 0; i < 8 && !slow.closed; i++) {
+            await slow.write(req.subarray(i, i + 1))
+            await sleep(100)
+        }
+        expect(slow.closed).toBe(true) // within the frame timeout, although a byte came every 100 ms
+        expect(Date.now() - t0).toBeLessThan(700)
+        expect(s.stats.frameTimeouts).toBe(1)
+        expect(await until(() => idle.closed, 2000)).toBe(true)
+        expect(s.stats.idleTimeouts).toBeGreaterThanOrEqual(1)
+        expect(await until(() => busy.frames.length === 1, 2000)).toBe(true)
+        expect(reply(busy.frames[0])).toBe("ok 1")
+        expect(busy.closed).toBe(false)
+        // After the answer, the busy connection is idle in turn.
+        expect(await until(() => busy.closed, 2000)).toBe(true)
+        expect(s.stats.idleTimeouts).toBe(2)
+        expect(s.connectionCount).toBe(0)
     })
 
     test("an unknown client's connection is closed at once", async () => {

@@ -17,7 +17,7 @@ import { SimDevice } from "../../sim/jacdac/sim-device"
 import { SimButton, SimCharacterScreen, SimLed, SimMatrixKeypad } from "../../sim/jacdac/peripherals"
 import { PaymentServer } from "../../sim/server/payment-server"
 import { provisionTerminal } from "../../sim/server/provision"
-import { T_AUC, T_CARDS, CardRecord, AucRecord, LedgerRecord, T_LEDGER } from "../../sim/server/ledger-ports"
+import type { AucRecord, CardRecord } from "../../sim/db/storage"
 import { TEST_CARD_ID, TEST_K, TEST_OPC } from "../shared/test-card"
 
 describe.sequential("two VMs", () => {
@@ -72,10 +72,7 @@ describe.sequential("terminal VM to the payment server", () => {
         // The test card's keys (TS 35.208 set 1) registered directly: the VM program carries the same profile.
         const card: CardRecord = { cardId: TEST_CARD_ID, pan: "9400000000000001", holder: "VM TEST", status: "active", currency: 410, balance: 1_000_000, limit: 1_000_000 }
         const auc: AucRecord = { k: TEST_K.toString("hex"), opc: TEST_OPC.toString("hex"), seq: 1, ind: 0 }
-        await server.store.transaction((tx) => {
-            tx.put(T_CARDS, TEST_CARD_ID, card)
-            tx.put(T_AUC, TEST_CARD_ID, auc)
-        })
+        await server.store.addCard(card, auc)
         const terminal = await provisionTerminal(server.store, "127.0.0.1", "TERM0001", "MERCHANT0001", "127.0.0.1", server.tcp.port)
         mkdirSync(join(ROOT, "test/vm/programs/generated"), { recursive: true })
         writeFileSync(
@@ -99,9 +96,9 @@ describe.sequential("terminal VM to the payment server", () => {
     })
 
     describe("terminal VM over RADIUS/TCP to the payment server", () => {
-        test("the payment is approved and final in the server's ledger", () => {
+        test("the payment is approved and final in the server's ledger", async () => {
             expect(run.lines.find((l) => l.startsWith("RADIUS RESULT")), run.output.slice(-3000)).toMatch(/^RADIUS RESULT 00 APPROVED \d{6}/)
-            const ledger = server.store.values<LedgerRecord>(T_LEDGER)
+            const ledger = await server.store.ledger()
             expect(ledger).toHaveLength(1)
             expect(ledger[0].state).toBe("final")
             expect(server.tcp.stats.badMessageAuthenticator).toBe(0)

@@ -12,7 +12,7 @@ import { EAP_TYPE_AKA } from "../../src/eap/eap-packet"
 import { buildFirmware, Firmware, SimLink, Simulator } from "../../sim/simulator/simulator"
 import { runSale } from "../../sim/simulator/sale"
 import { formatTrace } from "../../sim/trace/field-trace"
-import { LedgerRecord, T_LEDGER } from "../../sim/server/ledger-ports"
+import type { LedgerRecord } from "../../sim/db/storage"
 
 let firmware: Firmware
 /** test/vm/bus.test.ts also needs the bus port: wait for it rather than fail. */
@@ -25,12 +25,12 @@ beforeAll(async () => {
     firmware = await buildFirmware()
 }, 180_000)
 
-function ledger(sim: Simulator): LedgerRecord[] {
-    return sim.server!.store.values<LedgerRecord>(T_LEDGER)
+async function ledger(sim: Simulator): Promise<LedgerRecord[]> {
+    return await sim.server!.store.ledger()
 }
 
-function approvals(sim: Simulator): number {
-    return ledger(sim).filter((r) => r.state === "final" && r.result.responseCode === "00").length
+async function approvals(sim: Simulator): Promise<number> {
+    return (await ledger(sim)).filter((r) => r.state === "final" && r.result.responseCode === "00").length
 }
 
 describe.sequential.each(["nfc", "infrared", "cardlink"] as SimLink[])("simulator over %s: EAP-AKA' card and server", (link) => {
@@ -50,8 +50,8 @@ describe.sequential.each(["nfc", "infrared", "cardlink"] as SimLink[])("simulato
         // The card's display follows its own VM's timing: give it a moment after the terminal's.
         await sim.waitFor(() => sim.cardHistory.at(-1) === approval, 3000, "the card never showed its receipt", () => sim.cardHistory.join(" // ")).catch(() => {})
         expect(sim.cardHistory.at(-1)).toBe(approval) // the card's receipt, received under AT_MAC
-        expect(ledger(sim)).toHaveLength(1)
-        expect(approvals(sim)).toBe(1)
+        expect(await ledger(sim)).toHaveLength(1)
+        expect(await approvals(sim)).toBe(1)
         const whats = sim.fieldLines().map((l) => l.what)
         expect(whats).toContain("EAP-Request/AKA'-Challenge")
         expect(whats).toContain("EAP-Response/AKA'-Challenge")
@@ -67,33 +67,33 @@ describe.sequential.each(["nfc", "infrared", "cardlink"] as SimLink[])("simulato
         const r = await runSale(sim, { amount: 3000, months: 0, pin: wrong })
         expect(r.display).toMatch(/^WRONG PIN\n2 TRIES LEFT/)
         expect(sim.cardHistory.at(-1)).toBe("WRONG PIN")
-        expect(approvals(sim)).toBe(1)
+        expect(await approvals(sim)).toBe(1)
     }, FLOW_MS)
 
     test("the card pulled away mid-transaction: a clear message, no approval; the next tap pays exactly once", async () => {
         // The card already paid once, so the server now uses fast re-authentication: pull on whichever comes.
-        const before = approvals(sim)
+        const before = await approvals(sim)
         const r = await runSale(sim, { amount: 4000, months: 0, pin: sim.pin, pullWhen: (what) => /^EAP-Request\/AKA'-(Challenge|Re-authentication)/.test(what) })
         expect(r.display).toMatch(/^CARD REMOVED\nNOT APPROVED/)
         if (link === "cardlink") expect(sim.retransmissions).toBeGreaterThan(0) // the terminal tried again before giving up
-        expect(approvals(sim)).toBe(before)
+        expect(await approvals(sim)).toBe(before)
         // The card closes the abandoned transaction on its side: no stale "PIN OK" on its display.
         await sim.waitFor(() => sim.cardHistory.at(-1) === "NOT COMPLETED", 6000, "the card never showed NOT COMPLETED", () => sim.cardHistory.join(" // "))
         const again = await runSale(sim, { amount: 4000, months: 0, pin: sim.pin })
         expect(again.approved, again.display).toBe(true)
-        expect(approvals(sim)).toBe(before + 1)
+        expect(await approvals(sim)).toBe(before + 1)
     }, FLOW_MS)
 
     test("the server down: a clear message, no approval; back up, payments go through", async () => {
-        const before = approvals(sim)
+        const before = await approvals(sim)
         await sim.stopServer()
         const r = await runSale(sim, { amount: 5000, months: 0, pin: sim.pin })
         expect(r.display).toMatch(/^SERVER UNREACHABLE\nNOT APPROVED/)
         await sim.startServer()
-        expect(approvals(sim)).toBe(before)
+        expect(await approvals(sim)).toBe(before)
         const again = await runSale(sim, { amount: 5000, months: 0, pin: sim.pin })
         expect(again.approved, again.display).toBe(true)
-        expect(approvals(sim)).toBe(before + 1)
+        expect(await approvals(sim)).toBe(before + 1)
     }, FLOW_MS)
 })
 
@@ -110,7 +110,7 @@ describe.sequential.each(CHIP_LINKS)("simulator over %s: EAP-AKA (the server off
         const whats = sim.fieldLines().map((l) => l.what)
         expect(whats).toContain("EAP-Request/AKA-Challenge")
         expect(whats).not.toContain("EAP-Request/AKA'-Challenge")
-        expect(approvals(sim)).toBe(1)
+        expect(await approvals(sim)).toBe(1)
     }, FLOW_MS)
 })
 
@@ -130,7 +130,7 @@ describe.sequential.each(CHIP_LINKS)("simulator over %s: the PIN lock survives a
         expect(sim.cardHistory.at(-1)).toBe("CARD LOCKED")
         const r = await runSale(sim, { amount: 1000, months: 0, pin: sim.pin })
         expect(r.display).toMatch(/^CARD LOCKED\nPIN TRIES EXCEEDED/)
-        expect(approvals(sim)).toBe(0)
+        expect(await approvals(sim)).toBe(0)
     }, FLOW_MS)
 })
 
@@ -149,7 +149,7 @@ describe.sequential.each(CHIP_LINKS)("simulator over %s: a tampering terminal", 
         // The card saw the server's (altered) view in the MAC-protected challenge and did not confirm it.
         const challenge = sim.fieldLines().find((l) => l.what === "EAP-Request/AKA'-Challenge")
         expect(challenge?.readable.join(" ")).toContain("amount 125000")
-        expect(approvals(sim)).toBe(0)
-        expect(ledger(sim).filter((x) => x.state !== "reversed" && x.result.responseCode === "00")).toHaveLength(0)
+        expect(await approvals(sim)).toBe(0)
+        expect((await ledger(sim)).filter((x) => x.state !== "reversed" && x.result.responseCode === "00")).toHaveLength(0)
     }, FLOW_MS)
 })

@@ -1,0 +1,145 @@
+// What the payment server keeps durably, as one small interface that a database engine implements
+// (sqlite-storage.ts: SQLite, the embedded default). The server's ports (ledger-ports.ts,
+// provision.ts) talk only to this, so a second engine adds a class, not changes to the server.
+//
+// Contract for every engine:
+// - A promise returned by a write resolves only once the write is committed (durable): an answer
+//   built on it may leave the server. Writes that nothing waits for (the pending payment, a new
+//   pseudonym or re-authentication identity) are committed no later than the next awaited write.
+// - decide() is idempotent by transaction ID through the ledger's primary key; approvals take
+//   consecutive sequence numbers under a UNIQUE constraint.
+// - Errors that an operator must act on are StorageError with one readable line.
+
+import type { Payment } from "../../src/payment/payment"
+import type { PaymentResult } from "../../src/payment/result"
+
+export interface CardRecord {
+    cardId: string
+    /** The card number: only the server knows it; terminals and logs never see it. */
+    pan: string
+    holder: string
+    status: "active" | "blocked"
+    currency: number
+    /** Minor units. */
+    balance: number
+    /** Largest single payment, in minor units. */
+    limit: number
+}
+
+export interface AucRecord {
+    k: string
+    opc: string
+    /**
+     * The highest SEQ_HE (TS 33.102 annex C) reserved so far. Vectors use SEQ values from a block
+     * reserved durably ahead, so an SQN is never issued twice, even across a crash, without a
+     * write per vector.
+     */
+    seq: number
+    /** IND value this server node uses (annex C.3.2: one IND per issuing node). */
+    ind: number
+}
+
+/** A terminal: a RADIUS client known by source address, with its own shared secret. */
+export interface ClientRecord {
+    address: string
+    secret: string
+    terminalId: string
+}
+
+export type LedgerState = "provisional" | "final" | "reversed"
+
+export interface LedgerRecord {
+    txid: string
+    cardId: string
+    /** The encoded payment, hex. */
+    payment: string
+    amount: number
+    currency: number
+    result: PaymentResult
+    /** provisional until the card acknowledges the MAC-protected result; then final, or reversed. */
+    state: LedgerState
+    at: number
+}
+
+export interface ReauthRecord {
+    cardId: string
+    method: number
+    counter: number
+    kEncr: string
+    kAut: string
+    reauthKey: string
+}
+
+export interface StorageStats {
+    /** Commits since open (each one durable write; several payments share one under group commit). */
+    commits: number
+    /** Writes carried by those commits. */
+    writes: number
+}
+
+/** The outcome of the rules for one payment on one card: approve, or decline with a result. */
+export type Decision = { approve: true } | { approve: false; result: PaymentResult }
+
+export interface ServerStorage {
+    /** Engine name and where its data is, for the start-up banner. */
+    readonly description: string
+
+    addCard(card: CardRecord, auc: AucRecord): Promise<void>
+    card(cardId: string): Promise<CardRecord | null>
+    auc(cardId: string): Promise<AucRecord | null>
+    /** The card and its AuC record in one read (each authentication vector needs both). */
+    cardWithAuc(cardId: string): Promise<{ card: CardRecord; auc: AucRecord } | null>
+    /** Reserves `block` SEQ values for the card; resolves with the first and last once durable. */
+    reserveSeq(cardId: string, block: number): Promise<{ next: number; limit: number }>
+    /** Raises the card's SEQ to at least `seq` (after a resynchronisation). */
+    raiseSeq(cardId: string, seq: number): Promise<void>
+
+    /** Registers a terminal (replacing one at the same address). */
+    putClient(client: ClientRecord): Promise<void>
+    /** The terminal at a source address. Synchronous: the RADIUS servers ask it per datagram. */
+    client(address: string): ClientRecord | null
+
+    cardOfPseudonym(pseudonym: string): Promise<string | null>
+    /** Adds a pseudonym and forgets the card's older ones beyond the `keep` newest. Not awaited. */
+    addPseudonym(cardId: string, pseudonym: string, keep: number): Promise<void>
+    /** The card's pseudonyms, newest first. */
+    pseudonymsOf(cardId: string): Promise<string[]>
+    /** Reads and removes a re-authentication identity (one use each). */
+    takeReauth(reauthId: string): Promise<ReauthRecord | null>
+    /** The card's one re-authentication identity, replacing its previous one. Not awaited. */
+    putReauth(reauthId: string, record: ReauthRecord): Promise<void>
+    reauthIdsOf(cardId: string): Promise<string[]>
+
+    /** Figure 7: the terminal's payment, kept from before authentication until it is decided. Not awaited. */
+    storePending(txid: string, terminalId: string, payment: Buffer, at: number): Promise<void>
+    /** Removes a pending payment whose exchange ended undecided. Not awaited. */
+    dropPending(txid: string): Promise<void>
+    /** Removes pending payments stored before `before` (ms since the epoch); resolves with how many. */
+    expirePending(before: number): Promise<number>
+    /**
+     * Decides a payment once, durably: a transaction ID already in the ledger gets its recorded
+     * answer back when it is the same payment from the same card (a retransmission), a duplicate
+     * decline otherwise. `rules` decides a new one from the card as it stands inside the write.
+     */
+    decide(txid: string, cardId: string, payment: Payment, encoded: Buffer, rules: (card: CardRecord | null, payment: Payment) => Decision): Promise<PaymentResult>
+    /** Makes a provisional approval final (acknowledged) or reverses it and restores the balance. */
+    finalize(txid: string, cardId: string, acknowledged: boolean, reversal: PaymentResult): Promise<void>
+    /** Reverses every provisional approval and restores its card's balance, in one commit; resolves with how many. */
+    reverseProvisional(reversal: PaymentResult): Promise<number>
+
+    ledger(): Promise<LedgerRecord[]>
+    counts(): Promise<{ cards: number; clients: number; ledger: number; pending: number }>
+    stats(): StorageStats
+    close(): Promise<void>
+}
+
+/** A condition an operator must act on (locked, newer schema, old format, unreadable folder): one line, no stack trace. */
+export class StorageError extends Error {
+    constructor(message: string) {
+        super(message)
+        this.name = "StorageError"
+    }
+}
+
+/** A card ID that is already in the registry. */
+export class DuplicateCardError extends StorageError {}
