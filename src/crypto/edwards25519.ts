@@ -24,7 +24,6 @@ import {
     Fe,
     feAdd,
     feCopy,
-    feEqual,
     feInvert,
     feIsZero,
     feMul,
@@ -320,11 +319,7 @@ function encodeWithInverse(out: Buffer, p: EdPoint, zInverse: Fe): void {
 
 /** The 32-byte encoding of p. */
 export async function edEncode(p: EdPoint, yieldSlice: () => Promise<void>): Promise<Buffer> {
-    const zInverse = feZero()
-    await feInvert(zInverse, p.z, yieldSlice)
-    const out = Buffer.alloc(32)
-    encodeWithInverse(out, p, zInverse)
-    return out
+    return (await edEncodeTwo(p, p, yieldSlice))[0]
 }
 
 /** The encodings of p and q with one inversion (Montgomery's trick: 1/Zp = Zq / (Zp Zq)). */
@@ -392,7 +387,9 @@ export async function edDecode(b: Buffer, yieldSlice: () => Promise<void>): Prom
     feMul(check, check, v) // v x^2, which must be u or -u
     const sum = feZero()
     feAdd(sum, check, u)
-    if (feEqual(check, u) === 0) {
+    const difference = feZero()
+    feSub(difference, check, u)
+    if (feIsZero(difference) === 0) {
         if (feIsZero(sum) === 0) return null
         feMul(x, x, feFromBytes(SQRT_M1_BYTES))
     }

@@ -293,13 +293,6 @@ export function feParity(a: Fe): number {
     return b[0] & 1
 }
 
-/** 1 when a = b (mod p), else 0. */
-export function feEqual(a: Fe, b: Fe): number {
-    const d = feZero()
-    feSub(d, a, b)
-    return feIsZero(d)
-}
-
 /** o = a^(2^n) by n squarings, yielding first and then every SQUARINGS_PER_SLICE of them. */
 async function feSquareTimes(o: Fe, a: Fe, n: number, yieldSlice: () => Promise<void>): Promise<void> {
     await yieldSlice()

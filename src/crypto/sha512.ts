@@ -282,8 +282,7 @@ export class Sha512 {
 
 /** SHA-512 of data, at most MAX_SYNC_BYTES (one synchronous call within half a VM slice). */
 export function sha512(data: Buffer): Buffer {
-    if (data.length > MAX_SYNC_BYTES) throw new RangeError("sha512: input of " + data.length + " bytes, over " + MAX_SYNC_BYTES + "; use sha512Async")
-    return new Sha512().update(data).digest()
+    return new Sha512().update(data).digest() // update refuses more than MAX_SYNC_BYTES
 }
 
 /** SHA-512 of the concatenation of parts of any length, yielding between slices. */

@@ -1,4 +1,4 @@
-// Generates the random public-key cases (SHA-512 messages for now) with their expected values from
+// Generates the random public-key cases (SHA-512, X25519, Ed25519) with their expected values from
 // @noble (the independent implementation), from a seed so that a failure can be reproduced, and
 // writes them as a module the DeviceScript compiler compiles into the VM test program.
 
@@ -9,23 +9,7 @@ import { ed25519, x25519 } from "@noble/curves/ed25519.js"
 import type { Sha512RandomCases } from "../shared/sha512-cases"
 import type { X25519RandomCases } from "../shared/x25519-cases"
 import type { Ed25519RandomCases } from "../shared/ed25519-cases"
-
-/** xorshift32: deterministic bytes from a seed (test data, not keys). */
-function rng(seed: number): (n: number) => Buffer {
-    let x = seed >>> 0 || 1
-    return (n: number) => {
-        const b = Buffer.alloc(n)
-        for (let i = 0; i < n; i++) {
-            x ^= x << 13
-            x >>>= 0
-            x ^= x >>> 17
-            x ^= x << 5
-            x >>>= 0
-            b[i] = x & 0xff
-        }
-        return b
-    }
-}
+import { rng } from "./random-cases-noble"
 
 /**
  * The lengths around SHA-512's padding (a message of 112 bytes or more mod 128 needs another

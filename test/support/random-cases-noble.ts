@@ -10,7 +10,7 @@ import { hmac } from "@noble/hashes/hmac.js"
 import type { RandomCases, RandomHashCase } from "../shared/random-cases"
 
 /** xorshift32: deterministic bytes from a seed (test data, not keys). */
-function rng(seed: number): (n: number) => Buffer {
+export function rng(seed: number): (n: number) => Buffer {
     let x = seed >>> 0 || 1
     return (n: number) => {
         const b = Buffer.alloc(n)
