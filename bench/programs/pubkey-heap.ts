@@ -1,6 +1,7 @@
 // Heap probe for one public-key operation (VM test mode: GC stress on, so garbage does not count).
-// Holds START 256-byte ballast buffers, then repeats: run the operation, print "HEAPOK <ballast>",
-// add one more buffer; the VM stops with OutOfMemory once the operation no longer fits. The
+// Holds START ballast units (four 64-byte buffers each: small enough to fill the gaps a larger
+// buffer could not), then repeats: run the operation, print "HEAPOK <units>", add one more unit;
+// the VM stops with OutOfMemory once the operation no longer fits. The
 // largest ballast that still let the operation finish, against the same program running no
 // operation ("none"), bounds the operation's peak heap (its tables included).
 
@@ -32,13 +33,25 @@ async function operation(): Promise<void> {
 }
 
 if (OPERATION === "ed25519_verify_100B") signature = await ed25519Sign(seed, message, yieldSlice)
-const ballast: Buffer[] = []
+/** Ballast as a linked list: an array that grows would need ever larger contiguous blocks. */
+class Ballast {
+    constructor(
+        public bytes: Buffer,
+        public next: Ballast | null,
+    ) {}
+}
+let ballast: Ballast | null = null
+let units = 0
+function addUnit(): void {
+    for (let j = 0; j < 4; j++) ballast = new Ballast(Buffer.alloc(64), ballast)
+    units++
+}
 for (let i = 0; i < START; i++) {
-    ballast.push(Buffer.alloc(256))
+    addUnit()
     if (i % 50 === 0) await ds.sleep(0)
 }
-for (let i = 0; i < 200; i++) {
+for (let i = 0; i < 400; i++) {
     await operation()
-    console.log("HEAPOK " + ballast.length)
-    ballast.push(Buffer.alloc(256))
+    console.log("HEAPOK " + units)
+    addUnit()
 }
