@@ -10,9 +10,10 @@
 // feCswap (an arithmetic mask), so neither the branches nor the memory accesses depend on the
 // scalar's bits; the final inversion uses a fixed addition chain.
 //
-// Slices: one ladder step is about 10 field multiplications (~13K VM steps); the ladder yields
-// every STEPS_PER_SLICE steps and the inversion every 40 squarings, so no slice nears the 128K-step
-// limit. `yieldSlice` is the platform's yield (the device passes ds.sleep(0)); Node needs none.
+// Slices: one ladder step is ten field multiplications and eight additions (about 19K VM steps,
+// measured); the ladder yields before every STEPS_PER_SLICE steps and the inversion every 40
+// squarings, so no slice goes past about 80K of the 128K steps. `yieldSlice` is the platform's
+// yield (the device passes ds.sleep(0)); Node needs none.
 
 import { clampScalar } from "./scalar25519"
 import { edScalarMultBase, edToMontgomeryU } from "./edwards25519"
