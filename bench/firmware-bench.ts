@@ -51,7 +51,7 @@ async function emptyProgramBuffers(): Promise<number> {
 }
 
 async function main(): Promise<void> {
-    console.log("\n== firmware (issue 4) ==")
+    console.log("\n== firmware ==")
     const firmware = await buildFirmware()
     console.log("compiled images (bytecode deployed to a board):")
     console.log(`  card      ${firmware.card.imageBytes} bytes   target < 65536: ${firmware.card.imageBytes < 65536 ? "met" : "NOT met"}`)

@@ -14,7 +14,7 @@ import { threadCpu, threadTimes, type ThreadTimes } from "./thread-cpu"
 import { cpuTicks, stealShare } from "./cpu-steal"
 import { median } from "./median"
 
-/** What issue 3 asks of this 2-core machine, for each method. */
+/** The throughput target on this 2-core machine, for each method. */
 const TARGET_PER_SECOND = 2000
 
 interface Timed {

@@ -5,11 +5,11 @@
 
 import { spawn, spawnSync, type ChildProcess } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterEach, describe, expect, test } from "vitest"
+import { freePort } from "../support/free-port"
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..")
 const MAIN = "sim/server/main.ts"
@@ -27,14 +27,6 @@ function run(script: string, args: string[]): { status: number | null; out: stri
     return { status: r.status, out: r.stdout + r.stderr }
 }
 
-/** A TCP port free right now (the server then binds UDP and TCP on it). */
-async function freePort(): Promise<number> {
-    const s = createServer()
-    await new Promise<void>((r) => s.listen(0, "127.0.0.1", r))
-    const port = (s.address() as { port: number }).port
-    await new Promise<void>((r) => s.close(() => r()))
-    return port
-}
 
 /** Starts `serve` and resolves with its output once it says it is listening. */
 async function serve(data: string, port: number): Promise<{ child: ChildProcess; banner: string }> {

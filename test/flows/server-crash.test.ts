@@ -7,7 +7,6 @@
 import { spawn, type ChildProcess } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { mkdtempSync, rmSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -18,6 +17,7 @@ import { openServerStore } from "../../sim/server/open-store"
 import { provisionCard, provisionTerminal, type CardProfile, type TerminalConfig } from "../../sim/server/provision"
 import { RadiusUplink } from "../../src/terminal/radius-uplink"
 import { TerminalRelay } from "../../src/terminal/terminal-relay"
+import { freePort } from "../support/free-port"
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..")
 const CARDS = 8
@@ -28,13 +28,6 @@ afterEach(() => {
     for (const f of cleanup.splice(0)) f()
 })
 
-async function freePort(): Promise<number> {
-    const s = createServer()
-    await new Promise<void>((r) => s.listen(0, "127.0.0.1", r))
-    const port = (s.address() as { port: number }).port
-    await new Promise<void>((r) => s.close(() => r()))
-    return port
-}
 
 /** Starts the server process; resolves with it and its output so far once it listens. */
 async function serve(data: string, port: number): Promise<{ child: ChildProcess; output: () => string }> {
