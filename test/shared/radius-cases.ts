@@ -1,7 +1,7 @@
 // RADIUS codec and authenticator cases, written once and run twice: by vitest in Node
 // (test/unit/radius-codec.test.ts) and inside the DeviceScript VM (test/vm/radius.test.ts), so
 // the terminal's bytecode is held to the RFC 2865 examples and to packets computed by FreeRADIUS.
-// Portable code only (see README "What the DeviceScript VM imposes").
+// Portable code only (see docs/devicescript.md, "What the VM imposes").
 
 import { copyOf, fromHex, fromUtf8, toHex } from "../../src/bytes"
 import {
