@@ -137,8 +137,14 @@ export function uintToBytes(v: number, len: number): Buffer {
  * The bytes of a hex`...` literal. The DeviceScript compiler turns every template tagged `hex`
  * into a buffer literal in the program image (flash, outside the GC heap) and never calls this;
  * Node calls it, once per literal. Whitespace in the literal is ignored.
+ *
+ * Tables read word by word use `getAt(offset, "i32")`: on DeviceScript a builtin that compiles to
+ * one opcode when the receiver is typed Buffer (four byte reads take about six times the steps).
+ * Node's Buffer has no getAt, so each literal made here gets its own, reading the same
+ * little-endian signed word (sim/node-buffer-getat.d.ts declares it for Node's type check).
  */
 export function hex(strings: TemplateStringsArray): Buffer {
     const parts = strings as unknown as string[]
-    return Buffer.from(parts[0].split(" ").join("").split("\n").join(""), "hex")
+    const bytes = Buffer.from(parts[0].split(" ").join("").split("\n").join(""), "hex")
+    return Object.assign(bytes, { getAt: (offset: number) => bytes.readUInt32LE(offset) | 0 })
 }

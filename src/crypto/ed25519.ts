@@ -17,13 +17,11 @@
 // signature, together with R: the two fixed-base multiplications share their table reads
 // (edScalarMultBaseTwo) and one inversion (edEncodeTwo).
 
-import { edDecode, edDoubleScalarMultVartime, edEncode, edEncodeTwo, edScalarMultBase, edScalarMultBaseTwo } from "./edwards25519"
-import { feNeg } from "./field25519"
+import { edDecode, edDoubleScalarMultVartime, edEncode, edEncodeTwo, edOddMultiples, edScalarMultBase, edScalarMultBaseTwo } from "./edwards25519"
+import { feNeg, noYield } from "./field25519"
 import { clampScalar, scalarIsCanonical, scalarMulAdd, scalarReduce64 } from "./scalar25519"
 import { sha512Async } from "./sha512"
 import { copyOf } from "../bytes"
-
-const noYield = async (): Promise<void> => {}
 
 function checkSeed(seed: Buffer): void {
     if (seed.length !== 32) throw new RangeError("ed25519: the seed must be 32 bytes")
@@ -66,19 +64,31 @@ export async function ed25519Sign(seed: Buffer, message: Buffer, yieldSlice: () 
     return sig
 }
 
+/**
+ * The odd multiples of -A for verification, or null when the public key does not decode. The
+ * decoded point lives only in this frame: the multiplication that follows holds just the packed
+ * multiples.
+ */
+async function negatedKeyMultiples(publicKey: Buffer, yieldSlice: () => Promise<void>): Promise<Buffer | null> {
+    const a = await edDecode(publicKey, yieldSlice)
+    if (a === null) return null
+    feNeg(a.x, a.x)
+    feNeg(a.t, a.t)
+    await yieldSlice()
+    return await edOddMultiples(a, yieldSlice)
+}
+
 /** True exactly when signature is a valid Ed25519 signature of message under publicKey. */
 export async function ed25519Verify(publicKey: Buffer, message: Buffer, signature: Buffer, yieldSlice: () => Promise<void> = noYield): Promise<boolean> {
     if (publicKey.length !== 32 || signature.length !== 64) return false
     const s = copyOf(signature, 32, 64)
     if (!scalarIsCanonical(s)) return false
-    const a = await edDecode(publicKey, yieldSlice)
-    if (a === null) return false
+    const minusA = await negatedKeyMultiples(publicKey, yieldSlice)
+    if (minusA === null) return false
     const rBytes = copyOf(signature, 0, 32)
     const k = scalarReduce64(await hash([rBytes, publicKey, message], yieldSlice))
     // [S]B + [k](-A) must encode to R.
-    feNeg(a.x, a.x)
-    feNeg(a.t, a.t)
-    const check = await edEncode(await edDoubleScalarMultVartime(s, k, a, yieldSlice), yieldSlice)
+    const check = await edEncode(await edDoubleScalarMultVartime(s, k, minusA, yieldSlice), yieldSlice)
     let diff = 0
     for (let i = 0; i < 32; i++) diff |= check[i] ^ rBytes[i]
     return diff === 0

@@ -9,15 +9,15 @@
 // between passes: with four passes, 64 mixed additions and 12 doublings.
 //
 // Constant time in the fixed-base multiplications: every digit reads all eight entries of its
-// row and keeps the one it needs by an arithmetic mask (no table index from the secret), negates
-// by a masked swap, and adds the identity for a zero digit, so the same operations run for every
-// k. The variable-base multiplication (edDoubleScalarMultVartime) is for verification, where the
-// scalars are public: it branches and indexes on them.
+// row, word by word, and keeps the one it needs by an arithmetic mask (no table index from the
+// secret), negates by a masked swap, and adds the identity for a zero digit, so the same
+// operations run for every k. The variable-base multiplication (edDoubleScalarMultVartime) is for
+// verification, where the scalars are public: it branches and indexes on them.
 //
 // Slices (VM steps measured with a step-limit probe): a field multiplication 1.6K, a mixed
-// addition 12.4K, a doubling 14K, a table scan 9K (13K for two digits). The loops yield every two
-// or three digits, between groups of doublings, and every few operations of the variable-base
-// loop: no slice goes past about 80K of the 128K steps.
+// addition 12.3K, a doubling 14K, a table scan 8.7K (9.6K for two digits). The loops yield every
+// two digits (68K steps for two scalars), between groups of doublings, and every few operations
+// of the variable-base loop: no slice goes past about 80K of the 128K steps.
 
 import { hex } from "../bytes"
 import {
@@ -46,6 +46,8 @@ const SQRT_M1_BYTES = hex`b0a00e4a271beec478e42fad0618432fa7d7fb3d99004d2b0bdfc1
 
 /** Bytes of one table entry: y+x, y-x and 2dxy of an affine point, 32 bytes each. */
 const ENTRY_BYTES = 96
+/** Bytes of one packed cached point (packCached). */
+const CACHED_BYTES = 128
 /**
  * Point operations (about 13K VM steps each) after which the variable-base loop yields before
  * its next window: at most one more plus a window's four, about 70K steps per slice.
@@ -124,12 +126,9 @@ function edDouble(r: EdPoint, p: EdPoint, s: EdScratch, withT: boolean): void {
     if (withT) feMul(r.t, s.d, s.b)
 }
 
-/** r = 16p: four doublings, T computed by the last only. */
-function edTimes16(r: EdPoint, p: EdPoint, s: EdScratch): void {
-    edDouble(r, p, s, false)
-    edDouble(r, r, s, false)
-    edDouble(r, r, s, false)
-    edDouble(r, r, s, true)
+/** r = 16r: four doublings, T computed by the last only. */
+function edTimes16(r: EdPoint, s: EdScratch): void {
+    for (let i = 0; i < 4; i++) edDouble(r, r, s, i === 3)
 }
 
 /** r = p + q for a cached q (add-2008-hwcd-3: 8 multiplications). r may be p. */
@@ -150,14 +149,14 @@ function edToCached(c: EdCached, p: EdPoint, d2: Fe): void {
     feMul(c.t2d, p.t, d2)
 }
 
-/** r = p + (ypx, ymx, xy2d), an affine point in the table's form (7 multiplications). */
-function edAddAffine(r: EdPoint, p: EdPoint, ypx: Fe, ymx: Fe, xy2d: Fe, s: EdScratch): void {
-    feSub(s.a, p.y, p.x)
-    feMul(s.a, s.a, ymx)
-    feAdd(s.b, p.y, p.x)
-    feMul(s.b, s.b, ypx)
-    feMul(s.c, p.t, xy2d)
-    feAdd(s.d, p.z, p.z)
+/** r += the selected table entry, an affine point as y+x, y-x, 2dxy (7 multiplications). */
+function edAddEntry(r: EdPoint, e: BaseEntry, s: EdScratch): void {
+    feSub(s.a, r.y, r.x)
+    feMul(s.a, s.a, e.ymx)
+    feAdd(s.b, r.y, r.x)
+    feMul(s.b, s.b, e.ypx)
+    feMul(s.c, r.t, e.xy2d)
+    feAdd(s.d, r.z, r.z)
     finishAdd(r, s)
 }
 
@@ -182,15 +181,12 @@ function signedRadix16(k: Buffer): Buffer {
 
 /** The table entry one digit selects: its words as read, and the operands of the affine addition. */
 class BaseEntry {
+    /** All ones for the entry (1..8) the digit's magnitude selects, zero for the seven others. */
+    masks: number[] = [0, 0, 0, 0, 0, 0, 0, 0]
     words: number[] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
     ypx: Fe = feZero()
     ymx: Fe = feZero()
     xy2d: Fe = feZero()
-}
-
-/** -1 when the digit's magnitude is j, else 0, without a comparison that could branch. */
-function entryMask(magnitude: number, j: number): number {
-    return -((((magnitude ^ j) - 1) >> 8) & 1)
 }
 
 /** |digit| for a digit in [-8, 8], without a branch. */
@@ -229,32 +225,34 @@ function finishEntry(e: BaseEntry, digit: number): void {
 
 /**
  * Selects |digit| * 16^(PASSES row) B for two digits from one row of the table (one digit when
- * e2 is e1: the same words are OR-ed twice, finished once). All eight
- * entries of the row are read, as 32-bit words shared by both digits, and OR-ed in under a mask
- * that is all ones for the wanted entry only. The bytes are read inline: Buffer.readUInt32LE is
- * a bytecode function in the VM, and its call frames (GC-heap objects) cost more time than the
- * extra steps.
+ * e2 is e1: the same words are kept twice, finished once). Word by word, all eight entries of
+ * the row are read and OR-ed in under each digit's masks, so the reads do not depend on the
+ * digits. getAt reads a word in one VM step (four byte reads take six times the time).
  */
 function selectBase(e1: BaseEntry, digit1: number, e2: BaseEntry, digit2: number, row: number): void {
     const table = BASE_TABLE
     const m1 = magnitudeOf(digit1)
     const m2 = magnitudeOf(digit2)
-    const w1 = e1.words
-    const w2 = e2.words
-    for (let w = 0; w < 24; w++) {
-        w1[w] = 0
-        w2[w] = 0
+    const k1 = e1.masks
+    const k2 = e2.masks
+    for (let j = 0; j < 8; j++) {
+        // -1 where the magnitude is j + 1, else 0, with no comparison.
+        k1[j] = -((((m1 ^ (j + 1)) - 1) >> 8) & 1)
+        k2[j] = -((((m2 ^ (j + 1)) - 1) >> 8) & 1)
     }
-    for (let j = 1; j <= 8; j++) {
-        const k1 = entryMask(m1, j)
-        const k2 = entryMask(m2, j)
-        let o = (row * 8 + j - 1) * ENTRY_BYTES
-        for (let w = 0; w < 24; w++) {
-            const v = table[o] | (table[o + 1] << 8) | (table[o + 2] << 16) | (table[o + 3] << 24)
-            w1[w] |= k1 & v
-            w2[w] |= k2 & v
-            o += 4
+    const rowStart = row * 8 * ENTRY_BYTES
+    for (let w = 0; w < 24; w++) {
+        let o = rowStart + 4 * w
+        let a1 = 0
+        let a2 = 0
+        for (let j = 0; j < 8; j++) {
+            const v = table.getAt(o, "i32")
+            a1 |= k1[j] & v
+            a2 |= k2[j] & v
+            o += ENTRY_BYTES
         }
+        e1.words[w] = a1
+        e2.words[w] = a2
     }
     finishEntry(e1, digit1)
     if (e2 !== e1) finishEntry(e2, digit2)
@@ -265,32 +263,28 @@ function selectBase(e1: BaseEntry, digit1: number, e2: BaseEntry, digit2: number
  * constant time. Two scalars share the reads of the table (a signature needs both the public key
  * and the nonce point): about 0.7 of the steps of two separate multiplications.
  */
-async function multiplyBase(k1: Buffer, k2: Buffer | null, yieldSlice: () => Promise<void>): Promise<EdPoint[]> {
+async function multiplyBase(k1: Buffer, k2: Buffer | null, s: EdScratch, yieldSlice: () => Promise<void>): Promise<EdPoint[]> {
     const both = k2 !== null
     const d1 = signedRadix16(k1)
     const d2 = k2 === null ? d1 : signedRadix16(k2)
-    const s = new EdScratch()
     const r1 = new EdPoint()
     const r2 = both ? new EdPoint() : r1
     const e1 = new BaseEntry()
     const e2 = both ? new BaseEntry() : e1
-    const rows = 64 / BASE_TABLE_PASSES
-    const digitsPerSlice = both ? 2 : 3 // a digit is about 24K VM steps, 37K for two scalars
-    let digits = 0
     for (let pass = BASE_TABLE_PASSES - 1; pass >= 0; pass--) {
-        for (let row = 0; row < rows; row++) {
-            if (digits++ % digitsPerSlice === 0) await yieldSlice()
+        for (let row = 0; row < 64 / BASE_TABLE_PASSES; row++) {
+            if ((row & 1) === 0) await yieldSlice() // two digits: about 42K VM steps, 68K for two scalars
             const i = row * BASE_TABLE_PASSES + pass
             selectBase(e1, d1[i] - 8, e2, d2[i] - 8, row)
-            edAddAffine(r1, r1, e1.ypx, e1.ymx, e1.xy2d, s)
-            if (both) edAddAffine(r2, r2, e2.ypx, e2.ymx, e2.xy2d, s)
+            edAddEntry(r1, e1, s)
+            if (both) edAddEntry(r2, e2, s)
         }
         if (pass > 0) {
             await yieldSlice()
-            edTimes16(r1, r1, s)
+            edTimes16(r1, s)
             if (both) {
                 await yieldSlice()
-                edTimes16(r2, r2, s)
+                edTimes16(r2, s)
             }
         }
     }
@@ -299,12 +293,12 @@ async function multiplyBase(k1: Buffer, k2: Buffer | null, yieldSlice: () => Pro
 
 /** [k]B for a secret 32-byte little-endian scalar k < 2^255, in constant time. */
 export async function edScalarMultBase(k: Buffer, yieldSlice: () => Promise<void>): Promise<EdPoint> {
-    return (await multiplyBase(k, null, yieldSlice))[0]
+    return (await multiplyBase(k, null, new EdScratch(), yieldSlice))[0]
 }
 
 /** [k1]B and [k2]B together (one pass over the table), in constant time. */
 export async function edScalarMultBaseTwo(k1: Buffer, k2: Buffer, yieldSlice: () => Promise<void>): Promise<EdPoint[]> {
-    return await multiplyBase(k1, k2, yieldSlice)
+    return await multiplyBase(k1, k2, new EdScratch(), yieldSlice)
 }
 
 /** The 32-byte encoding of p (RFC 8032 5.1.2) given 1/Z. */
@@ -368,12 +362,12 @@ export async function edDecode(b: Buffer, yieldSlice: () => Promise<void>): Prom
     const sign = b[31] >> 7
     const u = feZero()
     const v = feZero()
+    const v3 = feZero()
     feSquare(u, y)
     feMul(v, u, feFromBytes(D_BYTES))
     u[0] -= 1 // u = y^2 - 1
     v[0] += 1 // v = d y^2 + 1
     // x = u v^3 (u v^7)^((p - 5)/8)
-    const v3 = feZero()
     feSquare(v3, v)
     feMul(v3, v3, v)
     feSquare(x, v3)
@@ -382,15 +376,13 @@ export async function edDecode(b: Buffer, yieldSlice: () => Promise<void>): Prom
     await fePow22523(x, x, yieldSlice)
     feMul(x, x, v3)
     feMul(x, x, u)
-    const check = feZero()
-    feSquare(check, x)
-    feMul(check, check, v) // v x^2, which must be u or -u
-    const sum = feZero()
-    feAdd(sum, check, u)
-    const difference = feZero()
-    feSub(difference, check, u)
-    if (feIsZero(difference) === 0) {
-        if (feIsZero(sum) === 0) return null
+    // v x^2 must be u (x is the root) or -u (x sqrt(-1) is); v3 and v hold the two tests.
+    feSquare(v3, x)
+    feMul(v3, v3, v)
+    feAdd(v, v3, u)
+    feSub(v3, v3, u)
+    if (feIsZero(v3) === 0) {
+        if (feIsZero(v) === 0) return null
         feMul(x, x, feFromBytes(SQRT_M1_BYTES))
     }
     if (feIsZero(x) === 1 && sign === 1) return null
@@ -404,33 +396,56 @@ function bitOf(k: Buffer, i: number): number {
     return (k[i >> 3] >> (i & 7)) & 1
 }
 
-/** P, 3P, 5P and 7P, cached for addition (the doubling and sums that make them die here). */
-function oddMultiples(p: EdPoint, s: EdScratch, d2: Fe): EdCached[] {
-    const twice = new EdPoint()
-    edDouble(twice, p, s, true)
-    const twiceCached = new EdCached()
-    edToCached(twiceCached, twice, d2)
-    const odd: EdCached[] = [new EdCached()]
-    edToCached(odd[0], p, d2)
+/** Writes a cached point as its four coordinates, 32 bytes each (CACHED_BYTES). */
+function packCached(out: Buffer, off: number, c: EdCached): void {
+    fePack(out, off, c.ypx)
+    fePack(out, off + 32, c.ymx)
+    fePack(out, off + 64, c.z2)
+    fePack(out, off + 96, c.t2d)
+}
+
+function unpackCached(c: EdCached, b: Buffer, off: number): void {
+    feUnpack(c.ypx, b, off)
+    feUnpack(c.ymx, b, off + 32)
+    feUnpack(c.z2, b, off + 64)
+    feUnpack(c.t2d, b, off + 96)
+}
+
+/**
+ * P, 3P, 5P and 7P cached for addition and packed into 512 bytes of one buffer: as four cached
+ * points of field-element arrays they would hold about 2.6 KB of the VM's heap through the whole
+ * multiplication. Unpacking one before each addition costs about 5% of the addition's steps.
+ * P itself is not kept: the caller's point dies after this. A point and its packing take about
+ * 30K VM steps: it yields before each.
+ */
+export async function edOddMultiples(p: EdPoint, yieldSlice: () => Promise<void>): Promise<Buffer> {
+    const s = new EdScratch()
+    const d2 = feFromBytes(D2_BYTES)
+    const c = new EdCached()
+    const twice = new EdCached()
     const acc = new EdPoint()
+    edDouble(acc, p, s, true)
+    edToCached(twice, acc, d2)
+    const out = Buffer.alloc(4 * CACHED_BYTES)
+    edToCached(c, p, d2)
+    packCached(out, 0, c)
     for (let m = 1; m < 4; m++) {
-        edAddCached(acc, m === 1 ? p : acc, twiceCached, s) // (2m + 1) P
-        const c = new EdCached()
+        await yieldSlice()
+        edAddCached(acc, m === 1 ? p : acc, twice, s) // (2m + 1) P
         edToCached(c, acc, d2)
-        odd.push(c)
+        packCached(out, m * CACHED_BYTES, c)
     }
-    return odd
+    return out
 }
 
 /**
  * [k]P for a public scalar k < 2^255, left to right with a sliding window of up to three bits
- * over the odd multiples P, 3P, 5P, 7P (four cached points, where a radix-16 table of eight
- * would hold twice the heap): 255 doublings and about 64 additions.
+ * over the odd multiples P, 3P, 5P, 7P (edOddMultiples; a radix-16 table of eight would hold
+ * twice the bytes): 255 doublings and about 64 additions.
  */
-async function edScalarMultVartime(k: Buffer, p: EdPoint, s: EdScratch, d2: Fe, yieldSlice: () => Promise<void>): Promise<EdPoint> {
-    await yieldSlice()
-    const odd = oddMultiples(p, s, d2)
+async function edScalarMultVartime(k: Buffer, odd: Buffer, s: EdScratch, yieldSlice: () => Promise<void>): Promise<EdPoint> {
     const r = new EdPoint()
+    const c = new EdCached()
     let ops = 0 // point operations since the last yield
     let i = 254
     while (i >= 0) {
@@ -451,22 +466,23 @@ async function edScalarMultVartime(k: Buffer, p: EdPoint, s: EdScratch, d2: Fe, 
             value = (value << 1) | bitOf(k, b)
             edDouble(r, r, s, b === j)
         }
-        edAddCached(r, r, odd[value >> 1], s)
+        unpackCached(c, odd, (value >> 1) * CACHED_BYTES)
+        edAddCached(r, r, c, s)
         ops += i - j + 2
         i = j - 1
     }
     return r
 }
 
-/** [a]B + [b]P for public scalars a, b (32 bytes each, < 2^255): verification's combination. */
-export async function edDoubleScalarMultVartime(a: Buffer, b: Buffer, p: EdPoint, yieldSlice: () => Promise<void>): Promise<EdPoint> {
+/** [a]B + [b]P for public scalars a, b (32 bytes each, < 2^255), P given by edOddMultiples: verification's combination. */
+export async function edDoubleScalarMultVartime(a: Buffer, b: Buffer, oddMultiplesOfP: Buffer, yieldSlice: () => Promise<void>): Promise<EdPoint> {
     const s = new EdScratch()
-    const d2 = feFromBytes(D2_BYTES)
-    const r = await edScalarMultVartime(b, p, s, d2, yieldSlice)
-    const aB = await edScalarMultBase(a, yieldSlice)
     await yieldSlice()
+    const r = await edScalarMultVartime(b, oddMultiplesOfP, s, yieldSlice)
+    await yieldSlice()
+    const aB = (await multiplyBase(a, null, s, yieldSlice))[0]
     const c = new EdCached()
-    edToCached(c, aB, d2)
+    edToCached(c, aB, feFromBytes(D2_BYTES))
     edAddCached(r, r, c, s)
     return r
 }

@@ -17,7 +17,7 @@
 
 import { clampScalar } from "./scalar25519"
 import { edScalarMultBase, edToMontgomeryU } from "./edwards25519"
-import { feAdd, feCopy, feCswap, feInvert, feMul, fePack, feSmall, feSquare, feSub, feUnpack, feZero } from "./field25519"
+import { feAdd, feCopy, feCswap, feInvert, feMul, fePack, feSmall, feSquare, feSub, feUnpack, feZero, noYield } from "./field25519"
 
 /** Thrown when the shared secret is all zeros (RFC 7748 section 6.1): the peer's u is of low order. */
 export class X25519ZeroSharedSecretError extends Error {
@@ -29,8 +29,6 @@ export class X25519ZeroSharedSecretError extends Error {
 
 /** Ladder steps between two yields. */
 const STEPS_PER_SLICE = 4
-
-const noYield = async (): Promise<void> => {}
 
 function checkLength(b: Buffer, what: string): void {
     if (b.length !== 32) throw new RangeError("x25519: " + what + " must be 32 bytes")
