@@ -16,6 +16,7 @@ import { openTerminalDisplay } from "./display"
 import { openTerminalKeypad } from "./keypad"
 import { openCardReader } from "./reader"
 import { TerminalApp } from "../../src/terminal/terminal-app"
+import { inquiryPolicy } from "../../src/terminal/terminal-relay"
 import { RadiusUplink } from "../../src/terminal/radius-uplink"
 import { RadiusStreamClient } from "../../src/radius/stream-client"
 import { radiusSecret } from "../../src/radius/authenticator"
@@ -54,7 +55,9 @@ const app = new TerminalApp(display, keypad, reader, new RadiusUplink(radius, te
     currency: currency,
     promptTimeoutMs: 60000,
     displayColumns: 20,
-})
+}, inquiryPolicy(async (ms: number) => {
+    await ds.sleep(ms)
+}))
 console.log("TERMINAL READY " + terminalId)
 for (;;) {
     const outcome = await app.sale()

@@ -366,6 +366,12 @@ export class SqliteStorage implements ServerStorage {
         }))
     }
 
+    async outcome(txid: string): Promise<LedgerRecord | null> {
+        const r = this.s.ledgerRow.get(txid) as LedgerRow | undefined
+        if (!r) return null
+        return { txid: r.txid, cardId: r.card_id, payment: r.payment.toString("hex"), amount: r.amount, currency: r.currency, result: resultOf(r), state: r.state, at: r.created_at }
+    }
+
     async counts(): Promise<{ cards: number; clients: number; ledger: number; pending: number }> {
         return this.s.counts.get() as { cards: number; clients: number; ledger: number; pending: number }
     }

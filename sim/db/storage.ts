@@ -128,6 +128,8 @@ export interface ServerStorage {
     reverseProvisional(reversal: PaymentResult): Promise<number>
 
     ledger(): Promise<LedgerRecord[]>
+    /** The ledger's record of one transaction ID as committed, or null when there is none (a status inquiry). */
+    outcome(txid: string): Promise<LedgerRecord | null>
     counts(): Promise<{ cards: number; clients: number; ledger: number; pending: number }>
     stats(): StorageStats
     close(): Promise<void>

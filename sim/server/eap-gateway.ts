@@ -5,6 +5,8 @@
 // (counted by address, which its shared secret authenticates; a first request
 // beyond that is rejected, nothing stored), and a pending payment is removed when its exchange
 // ends undecided, or by the periodic sweep once older than twice the session timeout.
+// A status inquiry (src/radius/inquiry.ts) ends the asking terminal's exchange of that transaction
+// if it is still open, then answers from the ledger.
 
 import { nodeRandomBytes as randomBytes } from "../node-platform"
 import { AkaServerSession, ServerOptions } from "../../src/eap/aka-server"
@@ -40,6 +42,14 @@ interface Session {
     expires: number
     client: string
     payment: Payment | null
+    /** The step being handled, if any (an inquiry lets it finish before ending the exchange). */
+    busy: Promise<Buffer> | null
+}
+
+/** What a status inquiry learns: the ledger's final decision, not final yet, or no record for this terminal. */
+export interface InquiryAnswer {
+    kind: "final" | "in-progress" | "unknown"
+    result: PaymentResult | null
 }
 
 export const DEFAULT_MAX_PAYMENTS_PER_TERMINAL = 1000
@@ -48,6 +58,8 @@ export class EapGateway {
     private readonly sessions = new Map<string, Session>()
     /** Exchanges carrying a payment, per RADIUS client address. */
     private readonly paymentsOf = new Map<string, number>()
+    /** The session of each transaction ID in progress (hex), by its key. */
+    private readonly sessionOfTx = new Map<string, string>()
     private readonly timer: NodeJS.Timeout
 
     constructor(
@@ -71,8 +83,43 @@ export class EapGateway {
         if (!s) return this.reject(null, "unknown or expired session")
         if (req.eap === null) return this.reject(null, "EAP-Start inside a session")
         s.expires = Date.now() + this.sessionTimeoutMs
-        const out = await s.aka.handle(req.eap)
+        const out = await this.step(s, req.eap)
         return this.reply(key, s.aka, out)
+    }
+
+    private async step(s: Session, eap: Buffer): Promise<Buffer> {
+        const work = s.aka.handle(eap)
+        s.busy = work
+        try {
+            return await work
+        } finally {
+            if (s.busy === work) s.busy = null
+        }
+    }
+
+    /**
+     * A status inquiry from the RADIUS client at `client` about a transaction. The terminal relays
+     * nothing more for it, so an exchange of it still open here (started by the same client for a
+     * payment of its terminal) is ended first, once a step in progress has finished: an approval the
+     * card has not acknowledged is reversed. Then the ledger answers; a record of another terminal
+     * is answered as no record.
+     */
+    async inquire(transactionId: Buffer, client: string): Promise<InquiryAnswer> {
+        const terminalId = this.ports.terminalOf(client)
+        if (terminalId === null) return { kind: "unknown", result: null }
+        const key = this.sessionOfTx.get(transactionId.toString("hex"))
+        const s = key !== undefined ? this.sessions.get(key) : undefined
+        if (key !== undefined && s && s.client === client && s.payment !== null && s.payment.terminalId === terminalId) {
+            if (s.busy) await s.busy.catch(() => undefined)
+            if (this.sessions.get(key) === s) {
+                this.end(key)
+                await s.aka.abandon()
+            }
+        }
+        const r = await this.ports.outcome(transactionId)
+        if (r === null || r.terminalId !== terminalId) return { kind: "unknown", result: null }
+        if (r.state === "provisional") return { kind: "in-progress", result: null }
+        return { kind: "final", result: r.result }
     }
 
     private async begin(req: GatewayRequest): Promise<GatewayReply> {
@@ -87,8 +134,10 @@ export class EapGateway {
         const firstId = req.eap === null ? randomBytes(1)[0] : req.eap[1]
         const aka = new AkaServerSession(this.ports, this.platform, this.options, req.payment, firstId)
         const key = randomBytes(16).toString("hex")
-        this.sessions.set(key, { aka, expires: Date.now() + this.sessionTimeoutMs, client: req.client, payment: req.payment })
-        const out = req.eap === null ? aka.identityRequest() : await aka.handle(req.eap)
+        const s: Session = { aka, expires: Date.now() + this.sessionTimeoutMs, client: req.client, payment: req.payment, busy: null }
+        this.sessions.set(key, s)
+        if (req.payment !== null) this.sessionOfTx.set(req.payment.transactionId.toString("hex"), key)
+        const out = req.eap === null ? aka.identityRequest() : await this.step(s, req.eap)
         return this.reply(key, aka, out)
     }
 
@@ -98,6 +147,8 @@ export class EapGateway {
         if (!s) return
         this.sessions.delete(key)
         if (s.payment === null) return
+        const tx = s.payment.transactionId.toString("hex")
+        if (this.sessionOfTx.get(tx) === key) this.sessionOfTx.delete(tx)
         const held = (this.paymentsOf.get(s.client) ?? 1) - 1
         if (held > 0) this.paymentsOf.set(s.client, held)
         else this.paymentsOf.delete(s.client)

@@ -10,7 +10,7 @@ import { milenageKey, MilenageKey } from "../../src/crypto/milenage"
 import { seqOf, sqnOf } from "../../src/crypto/sqn"
 import { AkaServerPorts, ServerReauthContext } from "../../src/eap/aka-server"
 import { EAP_TYPE_AKA_PRIME } from "../../src/eap/eap-packet"
-import { encodePayment, Payment } from "../../src/payment/payment"
+import { decodePayment, encodePayment, Payment } from "../../src/payment/payment"
 import {
     PaymentResult,
     RC_CARD_RESTRICTED,
@@ -19,7 +19,7 @@ import {
     RC_INVALID_CARD,
     RC_SYSTEM_MALFUNCTION,
 } from "../../src/payment/result"
-import type { AucRecord, CardRecord, Decision, ServerStorage } from "../db/storage"
+import type { AucRecord, CardRecord, Decision, LedgerState, ServerStorage } from "../db/storage"
 
 /**
  * Pseudonyms a card may still present: the newest, and the one before in case the challenge that
@@ -161,6 +161,18 @@ export class LedgerPorts implements AkaServerPorts {
         const reversed = await this.store.reverseProvisional(RESTART_REVERSAL)
         const pending = await this.store.expirePending(Infinity)
         return { reversed, pending }
+    }
+
+    /** The terminal ID registered for a RADIUS client address (which its shared secret authenticates), or null. */
+    terminalOf(address: string): string | null {
+        return this.store.client(address)?.terminalId ?? null
+    }
+
+    /** What the ledger holds for a transaction (a status inquiry), with the terminal ID of its payment; null when nothing. */
+    async outcome(transactionId: Buffer): Promise<{ state: LedgerState; result: PaymentResult; terminalId: string } | null> {
+        const r = await this.store.outcome(hex(transactionId))
+        if (!r) return null
+        return { state: r.state, result: r.result, terminalId: decodePayment(unhex(r.payment)).terminalId }
     }
 
     async decide(cardId: string, payment: Payment): Promise<PaymentResult> {

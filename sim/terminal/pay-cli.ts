@@ -5,6 +5,8 @@
 //                  --amount 15000 [--currency 410] [--installments 3] --pin 1234 [--udp]
 //
 // The card's new state (SQN window, PIN tries, pseudonym) is written back to its profile file.
+// When the server's answer is lost after it may have decided, the terminal asks for the ledger's
+// outcome of the transaction (status inquiry, retried with backoff for about half a minute).
 // An error is one line and a non-zero exit code; a declined payment exits 1.
 
 import { parseArgs } from "node:util"
@@ -13,7 +15,7 @@ import { readFileSync, writeFileSync } from "node:fs"
 import { RadiusClient } from "../radius/client"
 import { RadiusUplink } from "../../src/terminal/radius-uplink"
 import { InProcessCard, CardFlash } from "../card/in-process-card"
-import { TerminalRelay } from "../../src/terminal/terminal-relay"
+import { inquiryPolicy, TerminalRelay } from "../../src/terminal/terminal-relay"
 import type { TerminalConfig } from "../server/provision"
 import { parseAmount, parseCurrency, parseWhole } from "../server/fields"
 
@@ -80,7 +82,8 @@ const client = await RadiusClient.connect({
     timeoutMs: 2000,
     retries: 2,
 }).catch((e) => fail(`cannot reach the payment server at ${terminal.serverHost}:${terminal.serverPort}: ${e.message}`, 1))
-const relay = new TerminalRelay(card, new RadiusUplink(client, terminal.terminalId), (n) => randomBytes(n))
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+const relay = new TerminalRelay(card, new RadiusUplink(client, terminal.terminalId), (n) => randomBytes(n), false, inquiryPolicy(sleep))
 const outcome = await relay.pay(
     {
         amount,

@@ -7,9 +7,14 @@ import { PaymentFormatError } from "./payment"
 
 export const RC_APPROVED = "00"
 export const RC_DO_NOT_HONOR = "05"
+/** Request in progress: the outcome is not final yet (a status inquiry asks again later). */
+export const RC_IN_PROGRESS = "09"
 export const RC_INVALID_TRANSACTION = "12"
 export const RC_INVALID_CARD = "14"
 export const RC_CUSTOMER_CANCELLED = "17"
+/** Unable to locate record: no decision under that transaction ID for this terminal. */
+export const RC_NO_RECORD = "25"
+export const RC_FORMAT_ERROR = "30"
 export const RC_INSUFFICIENT_FUNDS = "51"
 export const RC_INCORRECT_PIN = "55"
 export const RC_EXCEEDS_LIMIT = "61"

@@ -41,6 +41,8 @@ export const ATTR_ERROR_CAUSE = 101
 export const SERVICE_TYPE_LOGIN = 1
 export const SERVICE_TYPE_FRAMED = 2
 export const SERVICE_TYPE_AUTHENTICATE_ONLY = 8
+/** Authorization without authentication (RFC 5176 section 3.1): here, a payment status inquiry. */
+export const SERVICE_TYPE_AUTHORIZE_ONLY = 17
 
 /** NAS-Port-Type values (RFC 2865 section 5.41, RFC 2869). */
 export const NAS_PORT_TYPE_VIRTUAL = 5

@@ -7,7 +7,7 @@
 import { fitToColumns } from "./display-text"
 import { formatAmount } from "../payment/money"
 import { Payment, MAX_AMOUNT } from "../payment/payment"
-import { CardPort, PinEntry, TerminalOutcome, TerminalRelay, UplinkPort } from "./terminal-relay"
+import { CardPort, InquiryPolicy, PinEntry, TerminalOutcome, TerminalRelay, UplinkPort } from "./terminal-relay"
 
 export const APP_AMOUNT = 0
 export const APP_MONTHS = 1
@@ -55,6 +55,8 @@ export class TerminalApp {
         private readonly uplink: UplinkPort,
         private readonly randomBytes: (n: number) => Buffer,
         private readonly settings: SaleSettings,
+        /** How to ask for the outcome after a lost answer (see TerminalRelay). */
+        private readonly inquiry: InquiryPolicy | null = null,
     ) {
         const columns = settings.displayColumns
         this.display = {
@@ -124,7 +126,7 @@ export class TerminalApp {
                 return pin
             },
         }
-        const outcome = await new TerminalRelay(this.reader.card(), this.uplink, this.randomBytes).pay(payment, pinPad)
+        const outcome = await new TerminalRelay(this.reader.card(), this.uplink, this.randomBytes, false, this.inquiry).pay(payment, pinPad)
         return this.finish(outcome.message + "\n" + shown, outcome)
     }
 }

@@ -3,11 +3,18 @@
 // able to read or forge what matters (it holds no key), and show the outcome. It never sees the
 // card number: the card gives a pseudonym, re-authentication ID or card ID; only the server maps
 // it. States: OFFER -> PIN -> IDENTITY -> RELAY -> DONE.
+//
+// When the answer is lost (no answer, the server restarted, an answer that fails authentication)
+// after the server may have decided, the outcome is in doubt: the card may show an approval the
+// terminal never heard. The terminal then asks the server for the ledger's outcome of that
+// transaction ID (a status inquiry, src/radius/inquiry.ts) and shows it:
+//   RELAY -> INQUIRY (ask) -> IN_DOUBT (wait, doubling the delay) -> INQUIRY ... -> DONE
+// The asking is bounded; an outcome still unknown is shown as such, never as a decline.
 
 import { EAP_REQUEST, EAP_TYPE_IDENTITY, encodeEap } from "../eap/eap-packet"
 import { encodePayment, Payment } from "../payment/payment"
 import { concat, fromUtf8 } from "../bytes"
-import { RC_APPROVED, RC_CUSTOMER_CANCELLED, RC_INCORRECT_PIN, RC_ISSUER_UNAVAILABLE, RC_PIN_TRIES_EXCEEDED, RC_SYSTEM_MALFUNCTION } from "../payment/result"
+import { RC_APPROVED, RC_CUSTOMER_CANCELLED, RC_IN_PROGRESS, RC_INCORRECT_PIN, RC_ISSUER_UNAVAILABLE, RC_NO_RECORD, RC_PIN_TRIES_EXCEEDED, RC_SYSTEM_MALFUNCTION } from "../payment/result"
 
 export const PIN_ANSWER_OK = 0
 export const PIN_ANSWER_WRONG = 1
@@ -50,6 +57,28 @@ export class UplinkError extends Error {
 /** The payment server as the terminal reaches it (RADIUS); throws UplinkError when unreachable. */
 export interface UplinkPort {
     send(eap: Buffer, state: Buffer | null, payment: Payment | null): Promise<UplinkReply>
+    /**
+     * The ledger's outcome of this terminal's transaction: "accept" with the final decision,
+     * "reject" with RC_NO_RECORD (never decided), RC_IN_PROGRESS (not final yet) or another code
+     * (the inquiry was refused).
+     */
+    inquire(transactionId: Buffer): Promise<UplinkReply>
+}
+
+/**
+ * How the terminal asks again while the outcome is in doubt: at once, then after `firstDelayMs`,
+ * the delay doubling up to `maxDelayMs`, `attempts` inquiries at most.
+ */
+export interface InquiryPolicy {
+    sleep: (ms: number) => Promise<void>
+    firstDelayMs: number
+    maxDelayMs: number
+    attempts: number
+}
+
+/** Eight inquiries over about 30 seconds (0, 0.5, 1, 2, 4, 8, 8, 8 s apart), plus the transport's timeouts. */
+export function inquiryPolicy(sleep: (ms: number) => Promise<void>): InquiryPolicy {
+    return { sleep: sleep, firstDelayMs: 500, maxDelayMs: 8000, attempts: 8 }
 }
 
 /** The terminal's PIN pad: asked only when the card requires a PIN; null when the holder cancels. */
@@ -80,11 +109,20 @@ export const TERMINAL_PIN = 1
 export const TERMINAL_IDENTITY = 2
 export const TERMINAL_RELAY = 3
 export const TERMINAL_DONE = 4
+/** The answer was lost after the server may have decided: waiting before asking again. */
+export const TERMINAL_IN_DOUBT = 5
+/** Asking the server for the ledger's outcome of the transaction. */
+export const TERMINAL_INQUIRY = 6
 
 export class TerminalRelay {
     state = TERMINAL_OFFER
     /** Every EAP packet that crossed the terminal, in order: what it could observe. */
     readonly observed: { from: "card" | "server"; eap: Buffer }[] = []
+
+    /** Requests sent to the server for the current payment. */
+    private sent = 0
+    /** Whether the current exchange ended without a decision after the server may have made one. */
+    private inDoubt = false
 
     constructor(
         private readonly card: CardPort,
@@ -92,23 +130,75 @@ export class TerminalRelay {
         private readonly randomBytes: (n: number) => Buffer,
         /** Open with EAP-Start (figure 6) so the server sends the EAP-Request/Identity itself. */
         private readonly eapStart = false,
+        /** How to ask again while the outcome is in doubt; null asks once. */
+        private readonly inquiry: InquiryPolicy | null = null,
     ) {}
 
     /** `pin`: the PIN itself (tests, unattended use) or the PIN pad to ask once the card wants one. */
     async pay(payment: Payment, pin: string | PinEntry): Promise<TerminalOutcome> {
+        this.sent = 0
+        this.inDoubt = false
+        let outcome: TerminalOutcome
         try {
-            return await this.run(payment, pin)
+            outcome = await this.run(payment, pin)
         } catch (e: any) {
             this.state = TERMINAL_DONE
             if (e instanceof LinkLostError) return this.done(false, RC_SYSTEM_MALFUNCTION, "", "CARD REMOVED - NOT APPROVED")
-            if (e instanceof UplinkError) return this.done(false, RC_ISSUER_UNAVAILABLE, "", "SERVER UNREACHABLE - NOT APPROVED")
-            throw e
+            if (!(e instanceof UplinkError)) throw e
+            outcome = this.done(false, RC_ISSUER_UNAVAILABLE, "", "SERVER UNREACHABLE - NOT APPROVED")
+            // Nothing is decided before the card answers a challenge: a request after the one that
+            // carried the payment must have gone out.
+            this.inDoubt = this.sent > 1
         }
+        if (!this.inDoubt) return outcome
+        return await this.resolve(payment.transactionId, outcome)
     }
 
     private done(approved: boolean, code: string, approval: string, message: string): TerminalOutcome {
         this.state = TERMINAL_DONE
         return { approved: approved, responseCode: code, approvalNumber: approval, message: message }
+    }
+
+    /** The outcome a decision from the server shows. */
+    private decided(code: string, approval: string, reason: string): TerminalOutcome {
+        if (code === RC_APPROVED && approval !== "") return this.done(true, RC_APPROVED, approval, "APPROVED " + approval)
+        const c = code !== "" ? code : "05"
+        return this.done(false, c, "", "DECLINED " + c + (reason !== "" ? " " + reason.toUpperCase() : ""))
+    }
+
+    private async send(eap: Buffer, state: Buffer | null, payment: Payment | null): Promise<UplinkReply> {
+        this.sent++
+        return await this.uplink.send(eap, state, payment)
+    }
+
+    /**
+     * In doubt: asks the server what its ledger holds for the transaction, at once and then with a
+     * growing delay while there is no answer or the outcome is not final. `fallback` is what the
+     * terminal shows when the ledger has no record (the payment was never decided: not approved).
+     */
+    private async resolve(transactionId: Buffer, fallback: TerminalOutcome): Promise<TerminalOutcome> {
+        const policy = this.inquiry
+        const attempts = policy !== null ? policy.attempts : 1
+        let delay = policy !== null ? policy.firstDelayMs : 0
+        for (let i = 0; i < attempts; i++) {
+            if (i > 0 && policy !== null) {
+                this.state = TERMINAL_IN_DOUBT
+                await policy.sleep(delay)
+                delay = Math.min(delay * 2, policy.maxDelayMs)
+            }
+            this.state = TERMINAL_INQUIRY
+            let r: UplinkReply | null = null
+            try {
+                r = await this.uplink.inquire(transactionId)
+            } catch (e: any) {
+                if (!(e instanceof UplinkError)) throw e
+            }
+            if (r === null) continue
+            if (r.kind === "accept") return this.decided(r.responseCode, r.approvalNumber, r.reason)
+            if (r.responseCode === RC_NO_RECORD) return this.done(false, fallback.responseCode, "", fallback.message)
+            if (r.responseCode !== RC_IN_PROGRESS) break
+        }
+        return this.done(false, RC_ISSUER_UNAVAILABLE, "", "NO ANSWER - OUTCOME UNKNOWN")
     }
 
     private async run(payment: Payment, pin: string | PinEntry): Promise<TerminalOutcome> {
@@ -128,7 +218,7 @@ export class TerminalRelay {
         let first = true
         if (this.eapStart) {
             // EAP-Start (an empty EAP-Message, RFC 3579 3.1) carries the payment; the server answers with the Identity request.
-            const reply = await this.uplink.send(Buffer.alloc(0), null, payment)
+            const reply = await this.send(Buffer.alloc(0), null, payment)
             first = false
             if (reply.kind !== "challenge" || reply.eap === null) return this.done(false, reply.responseCode !== "" ? reply.responseCode : RC_SYSTEM_MALFUNCTION, "", "SERVER REFUSED EAP-START")
             this.observed.push({ from: "server", eap: reply.eap })
@@ -141,7 +231,7 @@ export class TerminalRelay {
             this.observed.push({ from: "card", eap: response })
             this.state = TERMINAL_RELAY
             // Figure 7: the payment rides on the first request (the card's identity) so the server stores it first.
-            const reply = await this.uplink.send(response, state, first ? payment : null)
+            const reply = await this.send(response, state, first ? payment : null)
             first = false
             if (reply.eap !== null) this.observed.push({ from: "server", eap: reply.eap })
             if (reply.kind === "challenge") {
@@ -161,8 +251,10 @@ export class TerminalRelay {
             if (reply.kind === "accept" && (reply.responseCode === RC_APPROVED || reply.responseCode === "")) {
                 return this.done(true, RC_APPROVED, reply.approvalNumber, reply.approvalNumber !== "" ? "APPROVED " + reply.approvalNumber : "AUTHENTICATED")
             }
-            const code = reply.responseCode !== "" ? reply.responseCode : "05"
-            return this.done(false, code, "", "DECLINED " + code + (reply.reason !== "" ? " " + reply.reason.toUpperCase() : ""))
+            // A refusal that is no decision (an exchange the server no longer knows after a restart,
+            // a failed authentication) leaves the outcome in doubt once the server may have decided.
+            if (reply.kind === "reject" && reply.responseCode === "") this.inDoubt = this.sent > 1
+            return this.decided(reply.responseCode, "", reply.reason)
         }
         return this.done(false, RC_SYSTEM_MALFUNCTION, "", "TOO MANY ROUNDS - NOT APPROVED")
     }

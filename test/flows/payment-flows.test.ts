@@ -146,6 +146,7 @@ function tampering(inner: UplinkPort, change: { payment?: (p: Payment) => Paymen
             const e = change.eap ? change.eap(eap, n++) : eap
             return inner.send(e, state, payment && change.payment ? change.payment(payment) : payment)
         },
+        inquire: (transactionId) => inner.inquire(transactionId),
     }
 }
 
@@ -223,6 +224,7 @@ describe("replays, retransmissions and restarts", () => {
                 await uplink.send(eap, state, payment).catch(() => undefined)
                 return a
             },
+            inquire: (transactionId) => uplink.inquire(transactionId),
         }
         const { outcome } = await pay(newCard(world), twice, newPayment(1000), world.pin)
         await client.close()

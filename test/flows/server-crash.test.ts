@@ -1,8 +1,12 @@
 // The payment server killed with SIGKILL under load, three times, and restarted on the same data
 // folder: afterwards every approval a terminal received is in the ledger once and final, no
 // approval number repeats, nothing is left provisional or pending, and each card's balance is its
-// initial balance minus its final approvals. Real processes: `npm run server`'s entry point, and
-// in-process cards paying over RADIUS/UDP from this one.
+// initial balance minus its final approvals. A terminal whose answer was lost after the server may
+// have decided (a kill, or one Access-Accept in ten dropped on purpose) asks for the outcome
+// (status inquiry, retried while the server is down), so for every transaction ID the terminal's
+// final view equals the ledger's: approved with the same approval number exactly when the ledger
+// holds a final approval. Real processes: `npm run server`'s entry point, and in-process cards
+// paying over RADIUS/UDP from this one.
 
 import { spawn, type ChildProcess } from "node:child_process"
 import { randomBytes } from "node:crypto"
@@ -16,7 +20,7 @@ import { RadiusClient } from "../../sim/radius/client"
 import { openServerStore } from "../../sim/server/open-store"
 import { provisionCard, provisionTerminal, type CardProfile, type TerminalConfig } from "../../sim/server/provision"
 import { RadiusUplink } from "../../src/terminal/radius-uplink"
-import { TerminalRelay } from "../../src/terminal/terminal-relay"
+import { inquiryPolicy, TerminalRelay, UplinkError, type UplinkPort } from "../../src/terminal/terminal-relay"
 import { freePort } from "../support/free-port"
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..")
@@ -53,20 +57,47 @@ interface Approval {
     approvalNumber: string
 }
 
+/** What the terminal finally showed for one transaction ID it sent. */
+interface TerminalView {
+    approved: boolean
+    approvalNumber: string
+    message: string
+    /** Status inquiries it made for it. */
+    inquiries: number
+}
+
 /** Every card pays in a loop (one payment at a time per card, all cards at once) until `stop()`. */
-function load(port: number, terminal: TerminalConfig, cards: InProcessCard[], approvals: Approval[]) {
+function load(port: number, terminal: TerminalConfig, cards: InProcessCard[], approvals: Approval[], views: Map<string, TerminalView>) {
     let running = true
     const clients: RadiusClient[] = []
     const done = Promise.all(
         cards.map(async (card) => {
             const client = await RadiusClient.connect({ transport: "udp", host: "127.0.0.1", port, secret: Buffer.from(terminal.secret, "utf8"), timeoutMs: 500, retries: 1 })
             clients.push(client)
-            const relay = new TerminalRelay(card, new RadiusUplink(client, terminal.terminalId), (n) => randomBytes(n))
+            const radius = new RadiusUplink(client, terminal.terminalId)
+            let inquiries = 0
+            let accepts = 0
+            const uplink: UplinkPort = {
+                // Besides the kills, one Access-Accept in ten is lost on its way (a lost datagram).
+                send: async (eap, state, payment) => {
+                    const reply = await radius.send(eap, state, payment)
+                    if (reply.kind === "accept" && ++accepts % 10 === 0) throw new UplinkError("answer lost")
+                    return reply
+                },
+                inquire: (transactionId) => {
+                    inquiries++
+                    return radius.inquire(transactionId)
+                },
+            }
+            const relay = new TerminalRelay(card, uplink, (n) => randomBytes(n), false, inquiryPolicy((ms) => new Promise((r) => setTimeout(r, ms))))
             while (running) {
                 const amount = 1 + Math.floor(Math.random() * 5000)
                 const transactionId = randomBytes(8)
+                inquiries = 0
                 const outcome = await relay.pay({ amount, currency: 410, installments: 0, merchantId: terminal.merchantId, terminalId: terminal.terminalId, transactionId }, "2580").catch(() => null)
-                if (outcome?.approved) approvals.push({ cardId: card.flash.profile.cardId, txid: transactionId.toString("hex"), amount, approvalNumber: outcome.approvalNumber })
+                const txid = transactionId.toString("hex")
+                views.set(txid, { approved: outcome?.approved ?? false, approvalNumber: outcome?.approvalNumber ?? "", message: outcome?.message ?? "(threw)", inquiries })
+                if (outcome?.approved) approvals.push({ cardId: card.flash.profile.cardId, txid, amount, approvalNumber: outcome.approvalNumber })
                 else await new Promise((r) => setTimeout(r, 20)) // the server is down: try again shortly
             }
         }),
@@ -89,7 +120,7 @@ async function until(cond: () => boolean, ms: number): Promise<void> {
 }
 
 describe("payment server crash", () => {
-    test("kill -9 under load, three times: every approval received is final once, balances = initial - final approvals", async () => {
+    test("kill -9 under load, three times: every approval received is final once, balances = initial - final approvals, each terminal's final view = the ledger", async () => {
         const dir = mkdtempSync(join(tmpdir(), "activecard-crash-"))
         cleanup.push(() => rmSync(dir, { recursive: true, force: true }))
         const data = join(dir, "server")
@@ -105,8 +136,9 @@ describe("payment server crash", () => {
         const cards = profiles.map((p) => InProcessCard.fromProfile(p, { preferPrime: true, allowAka: true, networkName: "", usePseudonyms: false }))
 
         const approvals: Approval[] = []
+        const views = new Map<string, TerminalView>()
         const logs: string[] = []
-        const traffic = load(port, terminal, cards, approvals)
+        const traffic = load(port, terminal, cards, approvals, views)
         for (let crash = 1; crash <= 3; crash++) {
             const server = await serve(data, port)
             const target = approvals.length + 60
@@ -143,7 +175,26 @@ describe("payment server crash", () => {
             expect((await after.card(p.cardId))!.balance, p.cardId).toBe(BALANCE - spent)
         }
         expect((await after.counts()).pending).toBe(0)
+
+        // The terminal's final view equals the ledger for every transaction ID: each one the
+        // terminal sent and the ledger holds, approved (same number) exactly when final and 00.
+        const askedFor = [...views.values()].filter((v) => v.inquiries > 0)
+        const learned = askedFor.filter((v) => v.approved).length
+        expect([...views.values()].filter((v) => /OUTCOME UNKNOWN|threw/.test(v.message))).toEqual([])
+        for (const r of ledger) {
+            const v = views.get(r.txid)
+            expect(v, `ledger ${r.txid} was sent by a terminal`).toBeDefined()
+            const approvedInLedger = r.state === "final" && r.result.responseCode === "00"
+            expect({ txid: r.txid, approved: v!.approved, approvalNumber: v!.approved ? v!.approvalNumber : "" }).toEqual({ txid: r.txid, approved: approvedInLedger, approvalNumber: approvedInLedger ? r.result.approvalNumber : "" })
+        }
+        for (const [txid, v] of views) if (v.approved) expect(byTxid.get(txid)?.state, txid).toBe("final")
+        expect(final.length).toBe(approvals.length)
+        expect(learned, "approvals whose Access-Accept was lost, learned by inquiry").toBeGreaterThan(0)
         // What the restarts found in flight and resolved (how much depends on where each kill fell).
-        console.log(`crash test: ${approvals.length} approvals received, ${final.length} final in the ledger, ${ledger.filter((r) => r.state === "reversed").length} reversed; ` + logs.flatMap((l) => l.split("\n").filter((x) => /reversed|removed/.test(x))).join("; "))
+        console.log(
+            `crash test: ${approvals.length} approvals received (${learned} learned by inquiry), ${final.length} final in the ledger, ${ledger.filter((r) => r.state === "reversed").length} reversed; ` +
+                `${askedFor.length} transactions in doubt asked about (${askedFor.reduce((n, v) => n + v.inquiries, 0)} inquiries); ` +
+                logs.flatMap((l) => l.split("\n").filter((x) => /reversed|removed/.test(x) && !/inquiry/.test(x))).join("; "),
+        )
     }, 240_000)
 })

@@ -6,7 +6,8 @@ import { AkaServerSession } from "../../src/eap/aka-server"
 import { EAP_FAILURE, EAP_SUCCESS } from "../../src/eap/eap-packet"
 import { Payment } from "../../src/payment/payment"
 import { UplinkPort, UplinkReply } from "../../src/terminal/terminal-relay"
-import { fromUtf8 } from "../../src/bytes"
+import { constantTimeEqual, fromUtf8 } from "../../src/bytes"
+import { approved, RC_IN_PROGRESS, RC_NO_RECORD, RC_SYSTEM_MALFUNCTION } from "../../src/payment/result"
 import { MemoryServerPorts } from "./memory-server-ports"
 
 export class MemoryUplink implements UplinkPort {
@@ -27,5 +28,18 @@ export class MemoryUplink implements UplinkPort {
         const r = s.outcome.result
         const kind = out[0] === EAP_SUCCESS ? "accept" : out[0] === EAP_FAILURE ? "reject" : "challenge"
         return { kind: kind, eap: out, state: fromUtf8("s"), responseCode: r !== null ? r.responseCode : "", approvalNumber: r !== null ? r.approvalNumber : "", reason: r !== null ? r.reason : "" }
+    }
+
+    /** A status inquiry, answered from the decisions as the payment server answers from its ledger. */
+    async inquire(transactionId: Buffer): Promise<UplinkReply> {
+        const decisions = this.ports.decisions
+        for (let i = decisions.length - 1; i >= 0; i--) {
+            const d = decisions[i]
+            if (!constantTimeEqual(d.payment.transactionId, transactionId)) continue
+            if (d.reversed) return { kind: "accept", eap: null, state: null, responseCode: RC_SYSTEM_MALFUNCTION, approvalNumber: "", reason: "approval reversed" }
+            if (approved(d.result) && !d.final) return { kind: "reject", eap: null, state: null, responseCode: RC_IN_PROGRESS, approvalNumber: "", reason: "" }
+            return { kind: "accept", eap: null, state: null, responseCode: d.result.responseCode, approvalNumber: d.result.approvalNumber, reason: d.result.reason }
+        }
+        return { kind: "reject", eap: null, state: null, responseCode: RC_NO_RECORD, approvalNumber: "", reason: "unknown transaction" }
     }
 }

@@ -2,8 +2,9 @@
 // package freeradius-utils) against this project's UDP and TCP servers on 127.0.0.1. radclient
 // checks the Response Authenticator and the Message-Authenticator of what it receives: a response
 // failing them is reported as "Reply verification failed", never printed as "Received ...". The
-// last test proves that with a rogue responder. Skipped, with a message, when radclient is not
-// installed (RADCLIENT=path picks another binary).
+// last test proves that with a rogue responder. radclient also sends the payment status inquiry
+// (src/radius/inquiry.ts) to the real payment server. Skipped, with a message, when radclient is
+// not installed (RADCLIENT=path picks another binary).
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { spawn, spawnSync } from "node:child_process"
@@ -25,6 +26,7 @@ import { ATTR_REPLY_MESSAGE, ATTR_STATE, ATTR_USER_PASSWORD, getAttribute, textA
 import { eapMessageAttributes, joinEapMessage } from "../../src/radius/eap-message"
 import { radiusSecret, signResponse, withMessageAuthenticator } from "../../src/radius/authenticator"
 import { recoverUserPassword } from "../../src/radius/user-password"
+import { newCard, newPayment, pay, startWorld, uplinkFor, type World } from "../support/payment-world"
 
 const RADCLIENT = process.env.RADCLIENT ?? "radclient"
 const found = spawnSync(RADCLIENT, ["-v"], { encoding: "utf8" })
@@ -152,4 +154,39 @@ describe.skipIf(!available)("FreeRADIUS radclient against our servers", () => {
             }
         }
     })
+})
+
+describe.skipIf(!available)("FreeRADIUS radclient sends a status inquiry to the payment server", () => {
+    let world: World
+    beforeAll(async () => {
+        world = await startWorld()
+    })
+    afterAll(async () => {
+        await world?.close()
+    })
+
+    /** Service-Type Authorize-Only, the Transaction-Id as raw Vendor-Specific (enterprise 32473 = 0x7ed9, type 6). */
+    const inquiry = (txid: Buffer) => `Service-Type = Authorize-Only, NAS-Identifier = "TERM0001", Attr-26 = 0x00007ed9060a${txid.toString("hex")}, Message-Authenticator = 0x00`
+    const hex = (s: string) => Buffer.from(s).toString("hex")
+
+    for (const t of ["udp", "tcp"] as const) {
+        test(`${t}: the ledger's approval comes back in an Access-Accept; an unknown transaction gets an Access-Reject 25`, async () => {
+            const { uplink, client } = await uplinkFor(world, "udp")
+            const payment = newPayment(1000)
+            const { outcome } = await pay(newCard(world), uplink, payment, world.pin)
+            await client.close()
+            expect(outcome.approved).toBe(true)
+            const port = t === "udp" ? world.server.udp.port : world.server.tcp.port
+            const secret = world.terminal.secret
+            const ok = await radclient(["-P", t, "-t", "2", "-r", "1", "127.0.0.1:" + port, "auth", secret], inquiry(payment.transactionId))
+            expect(ok.out).toMatch(/^Received Access-Accept Id \d+/m)
+            expect(ok.out).toContain(`Attr-26.32473.6 = 0x${payment.transactionId.toString("hex")}`) // Transaction-Id echoed
+            expect(ok.out).toContain(`Attr-26.32473.7 = 0x${hex(outcome.approvalNumber)}`) // Approval-Number
+            expect(ok.out).toContain(`Attr-26.32473.8 = 0x${hex("00")}`) // Response-Code
+            expect(ok.code, ok.out).toBe(0)
+            const no = await radclient(["-P", t, "-t", "2", "-r", "1", "127.0.0.1:" + port, "auth", secret], inquiry(Buffer.from("0000000000000001", "hex")))
+            expect(no.out).toMatch(/^Received Access-Reject Id \d+/m)
+            expect(no.out).toContain(`Attr-26.32473.8 = 0x${hex("25")}`)
+        })
+    }
 })

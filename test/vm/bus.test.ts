@@ -3,7 +3,8 @@
 //  1. Two VMs: the card firmware's APDU application served as the Card Link service
 //     (services/cardlink.md) and a terminal paying through it.
 //  2. The terminal firmware's uplink from a VM: RADIUS over TCP with the bytecode MD5 to the real
-//     payment server in Node, a full EAP-AKA' payment.
+//     payment server in Node, a full EAP-AKA' payment, and one whose Access-Accept is lost: the
+//     terminal asks for the outcome (status inquiry) and shows the ledger's.
 //  3. The simulated peripherals (sim/jacdac): a VM binds screen, keypad, button and LED clients to
 //     an in-process SimDevice, and the hub's routing policy keeps another board's device away.
 
@@ -99,9 +100,18 @@ describe.sequential("terminal VM to the payment server", () => {
         test("the payment is approved and final in the server's ledger", async () => {
             expect(run.lines.find((l) => l.startsWith("RADIUS RESULT")), run.output.slice(-3000)).toMatch(/^RADIUS RESULT 00 APPROVED \d{6}/)
             const ledger = await server.store.ledger()
-            expect(ledger).toHaveLength(1)
+            expect(ledger).toHaveLength(2)
             expect(ledger[0].state).toBe("final")
             expect(server.tcp.stats.badMessageAuthenticator).toBe(0)
+        })
+
+        test("the Access-Accept of the second payment is lost: the terminal asks once and shows the approval its ledger record holds", async () => {
+            const line = run.lines.find((l) => l.startsWith("RADIUS INDOUBT"))
+            expect(line, run.output.slice(-3000)).toMatch(/^RADIUS INDOUBT [0-9a-f]{16} 1 00 APPROVED \d{6}$/)
+            const [, , txid, , , , approval] = line!.split(" ")
+            const record = (await server.store.ledger()).find((r) => r.txid === txid)
+            expect(record?.state).toBe("final")
+            expect(record?.result.approvalNumber).toBe(approval)
         })
     })
 })
