@@ -1,12 +1,13 @@
 // The benchmarks' payment server: a data folder of its own, one terminal at 127.0.0.1, and
 // `cardsPerTerminal` cards for each of `terminals` simulated terminals, with balances and limits
-// that no benchmark exhausts.
+// that no benchmark exhausts. On SQLite (the data folder's database) or on PostgreSQL: a throwaway
+// database created for the run on the server the URL names, dropped afterwards.
 
-import { mkdtempSync, rmSync } from "node:fs"
+import { existsSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { InProcessCard } from "../sim/card/in-process-card"
-import { PaymentServer } from "../sim/server/payment-server"
+import { DEFAULT_CONFIG, PaymentServer, type PaymentServerConfig } from "../sim/server/payment-server"
 import { provisionCard, provisionTerminal, type CardProfile, type TerminalConfig } from "../sim/server/provision"
 import type { ServerStorage } from "../sim/db/storage"
 
@@ -46,12 +47,91 @@ export interface BenchServer {
     close(): Promise<void>
 }
 
+/** Where the benchmark's server keeps its data: SQLite in its data folder, or the PostgreSQL server at `url`. */
+export type BenchEngine = { name: "SQLite" } | { name: "PostgreSQL"; url: string }
+
+export const SQLITE: BenchEngine = { name: "SQLite" }
+
+/** The PostgreSQL server to measure: ACTIVECARD_BENCH_PG_URL, else ACTIVECARD_DB_URL; null when neither is set. */
+export function benchPostgresUrl(env: NodeJS.ProcessEnv = process.env): string | null {
+    return env.ACTIVECARD_BENCH_PG_URL || env.ACTIVECARD_DB_URL || null
+}
+
+/** Names the payment server's configuration may give its database URL. */
+const URL_FIELDS = ["db", "dbUrl", "database", "databaseUrl"]
+
+/** The configuration field that takes a database URL, or null in a tree without the PostgreSQL engine. */
+function databaseUrlField(): string | null {
+    if (!existsSync(new URL("../sim/db/postgres-storage.ts", import.meta.url))) return null
+    return URL_FIELDS.find((f) => f in DEFAULT_CONFIG) ?? null
+}
+
+/** Why PostgreSQL cannot be measured here, or null when it can. */
+export function postgresSkipReason(url: string | null): string | null {
+    if (url === null) return "set ACTIVECARD_BENCH_PG_URL"
+    if (databaseUrlField() === null) return "this tree's payment server has no PostgreSQL engine (sim/db/postgres-storage.ts and a database URL in its configuration)"
+    return null
+}
+
+/** `url` with its database name replaced (postgres://user:password@host:port/NAME?options). */
+export function withDatabase(url: string, name: string): string {
+    const m = /^(postgres(?:ql)?:\/\/[^/?]*)(\/[^?]*)?(\?.*)?$/.exec(url)
+    if (!m) throw new Error("not a postgres:// URL")
+    return `${m[1]}/${name}${m[3] ?? ""}`
+}
+
+/** A database of its own for one run on the PostgreSQL server at `url`, dropped by drop(). */
+async function throwawayDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
+    const moduleName = "pg" // the PostgreSQL engine's driver; loaded only when PostgreSQL is measured
+    const pg = (await import(moduleName)).default
+    const admin = new pg.Client({ connectionString: url })
+    await admin.connect()
+    const name = `activecard_bench_${process.pid}_${Date.now().toString(36)}`
+    try {
+        await admin.query(`CREATE DATABASE ${name}`)
+    } catch (e) {
+        await admin.end()
+        throw e
+    }
+    return {
+        url: withDatabase(url, name),
+        drop: async () => {
+            try {
+                await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+            } finally {
+                await admin.end()
+            }
+        },
+    }
+}
+
 /** A fresh server offering only `method`, with its terminal and cards provisioned. */
-export async function openBenchServer(method: number, terminals: number, cardsPerTerminal: number): Promise<BenchServer> {
+export async function openBenchServer(method: number, terminals: number, cardsPerTerminal: number, engine: BenchEngine = SQLITE): Promise<BenchServer> {
     const dir = mkdtempSync(join(tmpdir(), "activecard-bench-"))
-    const server = await PaymentServer.start({ dataDir: dir, udpPort: 0, tcpPort: 0, methods: [method], log: () => {} })
+    const config: Partial<PaymentServerConfig> = { dataDir: dir, udpPort: 0, tcpPort: 0, methods: [method], log: () => {} }
+    let database: { url: string; drop(): Promise<void> } | null = null
+    let server: PaymentServer
+    try {
+        if (engine.name === "PostgreSQL") {
+            const field = databaseUrlField()
+            if (field === null) throw new Error("PostgreSQL: " + postgresSkipReason(engine.url))
+            database = await throwawayDatabase(engine.url)
+            ;(config as Record<string, unknown>)[field] = database.url
+        }
+        server = await PaymentServer.start(config)
+        // A configuration field the server ignored would measure SQLite under PostgreSQL's name.
+        if (!server.store.description.startsWith(engine.name)) {
+            await server.stop()
+            throw new Error(`asked for ${engine.name}, the server opened ${server.store.description.split(" ")[0]}`)
+        }
+    } catch (e) {
+        await database?.drop()
+        rmSync(dir, { recursive: true, force: true })
+        throw e
+    }
     const close = async () => {
         await server.stop()
+        await database?.drop()
         rmSync(dir, { recursive: true, force: true })
     }
     try {
