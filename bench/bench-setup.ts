@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { InProcessCard } from "../sim/card/in-process-card"
-import { DEFAULT_CONFIG, PaymentServer, type PaymentServerConfig } from "../sim/server/payment-server"
+import { PaymentServer, type PaymentServerConfig } from "../sim/server/payment-server"
 import { provisionCard, provisionTerminal, type CardProfile, type TerminalConfig } from "../sim/server/provision"
 import type { ServerStorage } from "../sim/db/storage"
 
@@ -57,19 +57,15 @@ export function benchPostgresUrl(env: NodeJS.ProcessEnv = process.env): string |
     return env.ACTIVECARD_BENCH_PG_URL || env.ACTIVECARD_DB_URL || null
 }
 
-/** Names the payment server's configuration may give its database URL. */
-const URL_FIELDS = ["db", "dbUrl", "database", "databaseUrl"]
-
-/** The configuration field that takes a database URL, or null in a tree without the PostgreSQL engine. */
-function databaseUrlField(): string | null {
-    if (!existsSync(new URL("../sim/db/postgres-storage.ts", import.meta.url))) return null
-    return URL_FIELDS.find((f) => f in DEFAULT_CONFIG) ?? null
+/** Whether this tree's payment server has the PostgreSQL engine (a database URL in its configuration's `db`). */
+function postgresEngine(): boolean {
+    return existsSync(new URL("../sim/db/postgres-storage.ts", import.meta.url))
 }
 
 /** Why PostgreSQL cannot be measured here, or null when it can. */
 export function postgresSkipReason(url: string | null): string | null {
     if (url === null) return "set ACTIVECARD_BENCH_PG_URL"
-    if (databaseUrlField() === null) return "this tree's payment server has no PostgreSQL engine (sim/db/postgres-storage.ts and a database URL in its configuration)"
+    if (!postgresEngine()) return "this tree's payment server has no PostgreSQL engine (sim/db/postgres-storage.ts)"
     return null
 }
 
@@ -113,10 +109,11 @@ export async function openBenchServer(method: number, terminals: number, cardsPe
     let server: PaymentServer
     try {
         if (engine.name === "PostgreSQL") {
-            const field = databaseUrlField()
-            if (field === null) throw new Error("PostgreSQL: " + postgresSkipReason(engine.url))
+            const skip = postgresSkipReason(engine.url)
+            if (skip !== null) throw new Error("PostgreSQL: " + skip)
             database = await throwawayDatabase(engine.url)
-            ;(config as Record<string, unknown>)[field] = database.url
+            // The configuration's `db` (the server's --db): typed where the engine is in the tree.
+            ;(config as Record<string, unknown>).db = database.url
         }
         server = await PaymentServer.start(config)
         // A configuration field the server ignored would measure SQLite under PostgreSQL's name.
