@@ -34,7 +34,7 @@ import { hostapdBinary, startHostapd } from "./hostapd-peer"
 import { EAP_TYPE_AKA, EAP_TYPE_AKA_PRIME } from "../src/eap/eap-packet"
 import { ServerProfiler } from "./profile-categories"
 import { threadCpu, threadTimes, type ThreadTimes } from "./thread-cpu"
-import { cpuTicks, stealShare } from "./cpu-steal"
+import { busyMicros, cpuTicks, stealShare } from "./cpu-steal"
 import { median } from "./median"
 import { cpuOfProcessesNamed, procCpu, type ProcCpu } from "./proc-cpu"
 import { sqlCounter, type SqlCounts } from "./sql-count"
@@ -110,9 +110,15 @@ class RunClock {
         const seconds = (performance.now() - this.t0) / 1000
         const ticks1 = cpuTicks()
         const cpu = process.cpuUsage(this.cpu0)
+        const busy = this.ticks0 && ticks1 ? busyMicros(this.ticks0, ticks1) : null
         return {
             seconds,
             steal: this.ticks0 && ticks1 ? stealShare(this.ticks0, ticks1) : null,
+            /**
+             * Share (0..1) of the machine's CPU time that processes other than the benchmark's took
+             * during the run (other work on this shared machine), given the benchmark's own CPU (µs).
+             */
+            others: (oursUs: number) => (busy === null ? null : Math.max(0, busy - oursUs) / (seconds * 1e6 * cpus().length)),
             /** This process's CPU, all threads, µs. */
             processUs: cpu.user + cpu.system,
             threads0: this.threads0,
@@ -121,8 +127,13 @@ class RunClock {
     }
 }
 
-function stealText(steal: number | null): string {
-    return steal === null ? "steal unknown" : `${pct(steal)} steal`
+function stealText(steal: number | null, others: number | null): string {
+    return (steal === null ? "steal unknown" : `${pct(steal)} steal`) + (others === null ? "" : `, ${pct(others)} taken by other processes`)
+}
+
+/** "(steal, others)" for a run in a summary. */
+function conditions(r: { steal: number | null; others: number | null }): string {
+    return `(${r.steal === null ? "?" : pct(r.steal)}, ${r.others === null ? "?" : pct(r.others)})`
 }
 
 export interface ServerBenchResult {
@@ -138,6 +149,8 @@ export interface ServerBenchResult {
     cpuPerPayment: number
     /** Share (0..1) of the machine's CPU time the hypervisor gave to others during the run; null where unknown. */
     steal: number | null
+    /** Share (0..1) of the machine's CPU time other processes took during the run; null where unknown. */
+    others: number | null
     /** SQL statements per payment (PostgreSQL: each a round trip to the database server), and durable commits per payment. */
     statements: number
     commits: number
@@ -215,7 +228,7 @@ export async function benchServer(method: number, engine: BenchEngine, withProfi
             `event loop delay p99 ${(loop.percentile(99) / 1e6).toFixed(1)} ms`,
             ...profileLines,
         ]
-        return { method: methodName(method), engine: engine.name, payments, seconds: run.seconds, perSecond: payments / run.seconds, p50: at(50), p99: at(99), approvedDurable: durable, cpuPerPayment, steal: run.steal, statements, commits: commits / payments, breakdown }
+        return { method: methodName(method), engine: engine.name, payments, seconds: run.seconds, perSecond: payments / run.seconds, p50: at(50), p99: at(99), approvedDurable: durable, cpuPerPayment, steal: run.steal, others: run.others(run.processUs + result.cpuUs + db / 1000), statements, commits: commits / payments, breakdown }
     } finally {
         fleet?.kill()
         await close()
@@ -231,7 +244,7 @@ function threadLine(before: ThreadTimes, after: ThreadTimes, units: number, wall
 
 export function printServerBench(r: ServerBenchResult): void {
     console.log(
-        `${r.method} on ${r.engine}: ${fmt(r.payments)} payments in ${r.seconds.toFixed(2)} s = ${fmt(r.perSecond)} approved durable payments/s (target ${fmt(TARGET_PER_SECOND)}) at ${stealText(r.steal)}; ` +
+        `${r.method} on ${r.engine}: ${fmt(r.payments)} payments in ${r.seconds.toFixed(2)} s = ${fmt(r.perSecond)} approved durable payments/s (target ${fmt(TARGET_PER_SECOND)}) at ${stealText(r.steal, r.others)}; ` +
             `latency p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms; ${fmt(r.approvedDurable)} approvals final in the durable ledger`,
     )
     for (const line of r.breakdown) console.log("  " + line)
@@ -253,9 +266,9 @@ function printPaymentSummary(results: ServerBenchResult[]): void {
     for (const key of keys) {
         const runs = results.filter((r) => `${r.method} on ${r.engine}` === key)
         const met = runs.filter((r) => r.perSecond >= TARGET_PER_SECOND).length
-        const each = runs.map((r) => `${fmt(r.perSecond)} (${r.steal === null ? "?" : pct(r.steal)})`).join(", ")
+        const each = runs.map((r) => `${fmt(r.perSecond)} ${conditions(r)}`).join(", ")
         const cpu = median(runs.map((r) => r.cpuPerPayment))
-        console.log(`  ${key}: median ${fmt(median(runs.map((r) => r.perSecond)))}/s, met in ${met} of ${runs.length}; runs (steal): ${each}; server process CPU per payment median ${us(cpu)}`)
+        console.log(`  ${key}: median ${fmt(median(runs.map((r) => r.perSecond)))}/s, met in ${met} of ${runs.length}; runs (steal, other processes): ${each}; server process CPU per payment median ${us(cpu)}`)
     }
     const sqlite = results.filter((r) => r.engine === "SQLite")
     const pg = results.filter((r) => r.engine === "PostgreSQL")
@@ -286,6 +299,7 @@ interface AuthRunResult {
     /** Resynchronisations during the warm-up (each terminal's first card starts with its SQN ahead). */
     warmupResyncs: number
     steal: number | null
+    others: number | null
     p50: number
     detail: string
 }
@@ -339,6 +353,7 @@ export async function benchOurAuth(method: number, withProfile: boolean, rate = 
             keysMatched: r.keysMatched,
             warmupResyncs: warm.resyncs,
             steal: run.steal,
+            others: run.others(run.processUs + r.cpuUs),
             p50: p50Of(r.latencies),
             detail:
                 (run.threads1.size > 0 ? `server thread ${us(t.main)}, helper threads ${us(t.others)}; ` : "") +
@@ -407,6 +422,7 @@ export async function benchHostapdAuth(binary: string, method: number, rate = PE
             keysMatched: r.keysMatched,
             warmupResyncs: warm.resyncs,
             steal: run.steal,
+            others: run.others(run.processUs + r.cpuUs + (h0 && h1 ? (h1.ns - h0.ns) / 1000 : 0) + (relay0 && relay1 ? (relay1.ns - relay0.ns) / 1000 : 0)),
             p50: p50Of(r.latencies),
             detail: `hostapd /proc/PID/stat ${us(h.statUs)}; its HLR/AuC gateway (Milenage in Node, relay) ${us(run.processUs / n)} + ${relay ? us(relay.us) : "?"}; gateway ${fmt(gateway.stats.vectors)} vectors, ${gateway.stats.resyncs} resynchronisations, ${gateway.stats.badAuts + gateway.stats.unknown + gateway.stats.malformed} refused`,
         }
@@ -422,19 +438,19 @@ export function printAuthRun(r: AuthRunResult): void {
     const keys = r.server === "hostapd" ? `, ${fmt(r.keysMatched)} Access-Accepts with MS-MPPE keys equal to the card's MSK` : ""
     console.log(
         `${r.method}, authentication only${r.rate === 0 ? " as fast as the fleet goes" : ""}, ${r.server}: ${fmt(r.auths)} succeeded, ${r.failureCount} failed${keys}; ${fmt(r.perSecond)}/s, p50 ${r.p50.toFixed(1)} ms, ${r.roundTrips.toFixed(2)} round trips each, ` +
-            `${r.warmupResyncs} resynchronisations in the warm-up; process CPU ${us(r.cpuUs)} per authentication at ${stealText(r.steal)}`,
+            `${r.warmupResyncs} resynchronisations in the warm-up; process CPU ${us(r.cpuUs)} per authentication at ${stealText(r.steal, r.others)}`,
     )
     if (r.detail !== "") console.log("  " + r.detail)
     for (const f of r.failures) console.log("  failure: " + f)
 }
 
 function printPeerSummary(ours: AuthRunResult[], peer: AuthRunResult[], busy: AuthRunResult[]): void {
-    console.log(`\nAuthentication only at ${PEER_RATE}/s, process CPU per authentication (median of ${ours.length / 2} runs per method, each run with its steal):`)
+    console.log(`\nAuthentication only at ${PEER_RATE}/s, process CPU per authentication (median of ${ours.length / 2} runs per method; each run with its steal and the share other processes took):`)
     for (const method of ["EAP-AKA'", "EAP-AKA"]) {
         const o = ours.filter((r) => r.method === method)
         const p = peer.filter((r) => r.method === method)
         const oMed = median(o.map((r) => r.cpuUs))
-        const runs = (rs: AuthRunResult[]) => rs.map((r) => `${us(r.cpuUs)} (${r.steal === null ? "?" : pct(r.steal)})`).join(", ")
+        const runs = (rs: AuthRunResult[]) => rs.map((r) => `${us(r.cpuUs)} ${conditions(r)}`).join(", ")
         let line = `  ${method}: payment server ${us(oMed)} [${runs(o)}]`
         if (p.length > 0) {
             const pMed = median(p.map((r) => r.cpuUs))
@@ -444,7 +460,7 @@ function printPeerSummary(ours: AuthRunResult[], peer: AuthRunResult[], busy: Au
         }
         console.log(line)
     }
-    for (const r of busy) console.log(`  ${r.method}, payment server as fast as the fleet goes: ${fmt(r.perSecond)} authentications/s at ${us(r.cpuUs)} of process CPU each (${stealText(r.steal)})`)
+    for (const r of busy) console.log(`  ${r.method}, payment server as fast as the fleet goes: ${fmt(r.perSecond)} authentications/s at ${us(r.cpuUs)} of process CPU each (${stealText(r.steal, r.others)})`)
 }
 
 function machineLine(): string {
