@@ -43,6 +43,8 @@ export interface BenchServer {
     terminal: TerminalConfig
     /** Card profiles per simulated terminal. */
     fleets: CardProfile[][]
+    /** PostgreSQL: the database server's process IDs (their CPU is the database's, where it runs on this machine). */
+    databasePids: (() => Promise<number[]>) | null
     /** Stops the server and deletes its data folder. */
     close(): Promise<void>
 }
@@ -76,8 +78,15 @@ export function withDatabase(url: string, name: string): string {
     return `${m[1]}/${name}${m[3] ?? ""}`
 }
 
+interface ThrowawayDatabase {
+    url: string
+    /** The process IDs of the PostgreSQL server's processes (its backends and background workers). */
+    serverPids(): Promise<number[]>
+    drop(): Promise<void>
+}
+
 /** A database of its own for one run on the PostgreSQL server at `url`, dropped by drop(). */
-async function throwawayDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
+async function throwawayDatabase(url: string): Promise<ThrowawayDatabase> {
     const moduleName = "pg" // the PostgreSQL engine's driver; loaded only when PostgreSQL is measured
     const pg = (await import(moduleName)).default
     const admin = new pg.Client({ connectionString: url })
@@ -91,6 +100,7 @@ async function throwawayDatabase(url: string): Promise<{ url: string; drop(): Pr
     }
     return {
         url: withDatabase(url, name),
+        serverPids: async () => (await admin.query("SELECT pid FROM pg_stat_activity")).rows.map((r: { pid: number }) => r.pid),
         drop: async () => {
             try {
                 await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
@@ -105,7 +115,7 @@ async function throwawayDatabase(url: string): Promise<{ url: string; drop(): Pr
 export async function openBenchServer(method: number, terminals: number, cardsPerTerminal: number, engine: BenchEngine = SQLITE): Promise<BenchServer> {
     const dir = mkdtempSync(join(tmpdir(), "activecard-bench-"))
     const config: Partial<PaymentServerConfig> = { dataDir: dir, udpPort: 0, tcpPort: 0, methods: [method], log: () => {} }
-    let database: { url: string; drop(): Promise<void> } | null = null
+    let database: ThrowawayDatabase | null = null
     let server: PaymentServer
     try {
         if (engine.name === "PostgreSQL") {
@@ -134,7 +144,8 @@ export async function openBenchServer(method: number, terminals: number, cardsPe
     try {
         const terminal = await provisionTerminal(server.store, "127.0.0.1", "TERM0001", "MERCHANT0001", "127.0.0.1", server.udp.port)
         const fleets = await provisionBenchCards(server.store, terminals, cardsPerTerminal)
-        return { server, terminal, fleets, close }
+        const db = database
+        return { server, terminal, fleets, databasePids: db ? () => db.serverPids() : null, close }
     } catch (e) {
         await close()
         throw e

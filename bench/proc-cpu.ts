@@ -61,18 +61,3 @@ export function cpuPer(before: ProcCpu, after: ProcCpu, units: number): { us: nu
     return { us: (after.ns - before.ns) / 1000 / units, statUs: ((after.statMs - before.statMs) * 1000) / units }
 }
 
-/** Nanoseconds on a CPU so far, summed over every process whose command name is `name` (e.g. a database server's). */
-export function cpuOfProcessesNamed(name: string): number {
-    let ns = 0
-    for (const pid of readdirSync("/proc")) {
-        if (!/^\d+$/.test(pid)) continue
-        try {
-            const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
-            if (stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) !== name) continue
-        } catch {
-            continue
-        }
-        ns += procCpu(Number(pid))?.ns ?? 0
-    }
-    return ns
-}

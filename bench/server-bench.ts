@@ -36,7 +36,7 @@ import { ServerProfiler } from "./profile-categories"
 import { threadCpu, threadTimes, type ThreadTimes } from "./thread-cpu"
 import { busyMicros, cpuTicks, stealShare } from "./cpu-steal"
 import { median } from "./median"
-import { cpuOfProcessesNamed, procCpu, type ProcCpu } from "./proc-cpu"
+import { cpuPer, procCpu, type ProcCpu } from "./proc-cpu"
 import { sqlCounter, type SqlCounts } from "./sql-count"
 
 /** The throughput target on this 2-core machine, for each method. */
@@ -162,13 +162,26 @@ function statementsBetween(a: SqlCounts, b: SqlCounts, engine: string): number {
     return engine === "PostgreSQL" ? b.postgres - a.postgres : b.sqlite - a.sqlite
 }
 
-/** CPU of the PostgreSQL server's processes, where they run on this machine (0 otherwise). */
-function postgresCpuNs(engine: BenchEngine): number {
-    return engine.name === "PostgreSQL" ? cpuOfProcessesNamed("postgres") : 0
+/** CPU (ns) of the database server's processes so far, by process ID, where they run on this machine. */
+async function databaseCpu(pids: (() => Promise<number[]>) | null): Promise<Map<number, number>> {
+    const out = new Map<number, number>()
+    if (pids === null) return out
+    for (const pid of await pids()) {
+        const c = procCpu(pid)
+        if (c !== null) out.set(pid, c.ns)
+    }
+    return out
+}
+
+/** CPU (ns) the database's processes used between two readings (a process that started in between: all of it). */
+function databaseCpuBetween(before: Map<number, number>, after: Map<number, number>): number {
+    let ns = 0
+    for (const [pid, now] of after) ns += now - (before.get(pid) ?? 0)
+    return ns
 }
 
 export async function benchServer(method: number, engine: BenchEngine, withProfile = false): Promise<ServerBenchResult> {
-    const { server, terminal, fleets, close } = await openBenchServer(method, TERMINALS, CARDS_PER_TERMINAL, engine)
+    const { server, terminal, fleets, databasePids, close } = await openBenchServer(method, TERMINALS, CARDS_PER_TERMINAL, engine)
     let fleet: Awaited<ReturnType<typeof startFleet>> | null = null
     try {
         fleet = await startFleet({
@@ -199,11 +212,11 @@ export async function benchServer(method: number, engine: BenchEngine, withProfi
         await profiler?.start()
         const sql = await sqlCounter()
         const sql0 = sql()
-        const db0 = postgresCpuNs(engine)
+        const db0 = await databaseCpu(databasePids)
         const clock = new RunClock()
         const result: FleetResult = await fleet.run()
         const run = clock.stop()
-        const db = postgresCpuNs(engine) - db0
+        const db = databaseCpuBetween(db0, await databaseCpu(databasePids))
         const statements = statementsBetween(sql0, sql(), engine.name) / result.approved
         loop.disable()
         if (result.failureCount > 0) throw new Error(`${result.failureCount} payments not approved: ` + result.failures.join("; "))
@@ -402,7 +415,7 @@ export async function benchHostapdAuth(binary: string, method: number, rate = PE
         const h1 = procCpu(hostapd.pid)
         const relay1 = procCpu(hlr.relayPid)
         const n = Math.max(1, r.approved)
-        const cpu = (a: ProcCpu | null, b: ProcCpu | null) => (a && b ? { us: (b.ns - a.ns) / 1000 / n, statUs: ((b.statMs - a.statMs) * 1000) / n } : null)
+        const cpu = (a: ProcCpu | null, b: ProcCpu | null) => (a && b ? cpuPer(a, b, n) : null)
         const h = cpu(h0, h1)
         const relay = cpu(relay0, relay1)
         if (h === null) throw new Error("hostapd's CPU time is not readable from /proc")
