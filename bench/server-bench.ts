@@ -2,12 +2,13 @@
 // own socket and 4 cards running the real card logic) in a process of their own:
 // - approved durable payments per second, EAP-AKA' and EAP-AKA, on SQLite and (when a URL is
 //   given) PostgreSQL, every payment approved and final in the durable ledger before the terminal
-//   hears of it; each round's figures with the hypervisor's steal during the run, then per method
-//   and engine the median, every run, and how many met the target;
+//   hears of it; each run with the hypervisor's steal and the share of the machine other processes
+//   took during it, then per method and engine the median, every run, and how many met the target;
 // - the server process's CPU per approved payment (all its threads; the fleet is elsewhere);
 // - beside it, authentication only (no payment) against the payment server and against hostapd
 //   as a RADIUS EAP-AKA / EAP-AKA' server (bench/hostapd-peer.ts), the same fleet at the same
-//   rate: each server's process CPU per authentication, and the ratio.
+//   rate: each server's process CPU per authentication, and the ratio; then the payment server
+//   unpaced (its cost per authentication when group commit has several to share a commit).
 //
 //   npm run bench:server -- [--runs N] [--only payments|peer] [--profile] [--in-process]
 //   --runs N        rounds of payments (default 5) and pairs of authentication runs (default 3, at most N)
@@ -17,10 +18,9 @@
 // PostgreSQL: ACTIVECARD_BENCH_PG_URL (or ACTIVECARD_DB_URL) names a server where the benchmark
 // may create and drop a database for each run.
 
-import { cpus, loadavg } from "node:os"
+import { cpus, loadavg, tmpdir } from "node:os"
 import { mkdtempSync, rmSync } from "node:fs"
 import { createSocket } from "node:dgram"
-import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { monitorEventLoopDelay, performance } from "node:perf_hooks"
 import { randomBytes } from "node:crypto"
