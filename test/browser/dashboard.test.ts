@@ -3,7 +3,8 @@
 // card tapped with the page's control, the PIN clicked on the keypad) and checks what the page
 // shows: the LCD's text, the OLED's receipt drawn pixel for pixel from the emulated SSD1306's
 // display RAM, the messages in the sequence diagram, the ledger's row. It saves the screenshot the
-// README shows (docs/dashboard.png). The WebSocket refuses malformed controls and other origins.
+// README shows (docs/dashboard.png, rewritten when UPDATE_SCREENSHOT=1; otherwise it goes to the
+// system's temporary folder, so a test run leaves the tree as it was). The WebSocket refuses malformed controls and other origins.
 // The simulator holds the Jacdac port 8082 like test/vm/simulator-flows.test.ts: it waits for the
 // port if another test file has it. Without /usr/bin/chromium the file says so and skips.
 
@@ -23,7 +24,7 @@ if (!hasBrowser) console.log(`test/browser/dashboard.test.ts skipped: no browser
 const WAIT = 900_000
 const SALE_MS = 300_000
 const PAN = "9410000000000017"
-const SCREENSHOT = "docs/dashboard.png"
+const SCREENSHOT = process.env.UPDATE_SCREENSHOT === "1" ? "docs/dashboard.png" : join(tmpdir(), "activecard-dashboard.png")
 
 /** The LCD's rows as the page shows them, trailing blanks trimmed. */
 async function lcdRows(page: Page): Promise<string[]> {
