@@ -5,14 +5,26 @@
 // (counted by address, which its shared secret authenticates; a first request
 // beyond that is rejected, nothing stored), and a pending payment is removed when its exchange
 // ends undecided, or by the periodic sweep once older than twice the session timeout.
-
+//
+// Where sessions live between requests depends on the storage (ServerStorage.sessions):
+// - in this process's memory when one server owns the database (SQLite);
+// - in the database when several processes share it (PostgreSQL): each step is stored, committed,
+//   before its answer leaves, so the next request may reach any process, which restores the
+//   session from there. A step computed from a version another process has already replaced
+//   (a retransmission that reached two processes) is not answered (SessionSuperseded: the RADIUS
+//   server drops the request, and a retransmission is answered afresh from the stored session).
+//   An approval left provisional by an abandoned exchange is reversed by the sweep once the
+//   exchange's session is gone (ended or expired) and the approval is older than the session
+//   timeout: a process never reverses an exchange that another live process may still continue.
 import { nodeRandomBytes as randomBytes } from "../node-platform"
 import { AkaServerSession, ServerOptions } from "../../src/eap/aka-server"
 import { EAP_FAILURE, EAP_REQUEST, EAP_RESPONSE, EAP_SUCCESS, EAP_TYPE_IDENTITY } from "../../src/eap/eap-packet"
 import { Payment } from "../../src/payment/payment"
 import { PaymentResult } from "../../src/payment/result"
 import type { AkaPlatform } from "../../src/eap/aka-crypto"
+import type { SessionTable } from "../db/storage"
 import type { LedgerPorts } from "./ledger-ports"
+import { decodeSnapshot, encodeSnapshot } from "./session-codec"
 
 export interface GatewayRequest {
     /** The EAP packet from the card, or null for an EAP-Start (an empty EAP-Message, RFC 3579 3.1). */
@@ -40,15 +52,28 @@ interface Session {
     expires: number
     client: string
     payment: Payment | null
+    /** The stored version this copy continues from (sessions in the database); -1 when not stored. */
+    version: number
 }
 
 export const DEFAULT_MAX_PAYMENTS_PER_TERMINAL = 1000
 
+/** Another process stored this step of the session first: this request gets no answer from here. */
+export class SessionSuperseded extends Error {
+    constructor() {
+        super("the session was continued by another server process")
+        this.name = "SessionSuperseded"
+    }
+}
+
 export class EapGateway {
+    /** Sessions in memory (when the storage keeps none). */
     private readonly sessions = new Map<string, Session>()
-    /** Exchanges carrying a payment, per RADIUS client address. */
+    /** Exchanges carrying a payment, per RADIUS client address (sessions in memory). */
     private readonly paymentsOf = new Map<string, number>()
     private readonly timer: NodeJS.Timeout
+    /** Sessions in the database (several processes on one database), or null. */
+    private readonly shared: SessionTable | null
 
     constructor(
         private readonly ports: LedgerPorts,
@@ -57,57 +82,90 @@ export class EapGateway {
         private readonly sessionTimeoutMs = 30_000,
         private readonly maxPaymentsPerTerminal = DEFAULT_MAX_PAYMENTS_PER_TERMINAL,
     ) {
-        this.timer = setInterval(() => void this.sweep(), Math.min(5_000, sessionTimeoutMs)).unref()
+        this.shared = ports.sessionTable
+        // A sweep that fails (the database unreachable) is logged by the ports and tried again at the next tick.
+        this.timer = setInterval(() => void this.sweep().catch(() => {}), Math.min(5_000, sessionTimeoutMs)).unref()
     }
 
+    /** Sessions in this process's memory (0 when they live in the database). */
     get activeSessions(): number {
         return this.sessions.size
     }
 
+    /** The answer to one request; throws (no answer: the terminal retransmits) when the storage fails or the step was superseded. */
     async handle(req: GatewayRequest): Promise<GatewayReply> {
         if (req.state === null) return await this.begin(req)
         const key = req.state.toString("hex")
-        const s = this.sessions.get(key)
+        const s = this.shared !== null ? await this.load(key) : this.sessions.get(key)
         if (!s) return this.reject(null, "unknown or expired session")
         if (req.eap === null) return this.reject(null, "EAP-Start inside a session")
         s.expires = Date.now() + this.sessionTimeoutMs
         const out = await s.aka.handle(req.eap)
-        return this.reply(key, s.aka, out)
+        return await this.reply(key, s, out)
+    }
+
+    /** A session stored in the database, restored to continue here. */
+    private async load(key: string): Promise<Session | null> {
+        if (!/^[0-9a-f]{32}$/.test(key) || this.shared === null) return null
+        const row = await this.shared.load(key, Date.now())
+        if (row === null) return null
+        const aka = AkaServerSession.restore(this.ports, this.platform, this.options, decodeSnapshot(row.snapshot))
+        const payment = row.txid === null ? null : aka.payment
+        return { aka, expires: row.expiresAt, client: row.client, payment, version: row.version }
     }
 
     private async begin(req: GatewayRequest): Promise<GatewayReply> {
         const isIdentity = req.eap !== null && req.eap.length >= 5 && req.eap[0] === EAP_RESPONSE && req.eap[4] === EAP_TYPE_IDENTITY
         if (req.eap !== null && !isIdentity) return this.reject(null, "the first EAP message must be EAP-Start or EAP-Response/Identity")
         if (req.payment !== null) {
-            const held = this.paymentsOf.get(req.client) ?? 0
-            if (held >= this.maxPaymentsPerTerminal) return this.reject(null, "too many payments in progress for this terminal")
-            this.paymentsOf.set(req.client, held + 1)
+            if (this.shared === null) {
+                const held = this.paymentsOf.get(req.client) ?? 0
+                if (held >= this.maxPaymentsPerTerminal) return this.reject(null, "too many payments in progress for this terminal")
+                this.paymentsOf.set(req.client, held + 1)
+            }
             this.ports.storePending(req.payment, req.terminalId)
         }
         const firstId = req.eap === null ? randomBytes(1)[0] : req.eap[1]
         const aka = new AkaServerSession(this.ports, this.platform, this.options, req.payment, firstId)
         const key = randomBytes(16).toString("hex")
-        this.sessions.set(key, { aka, expires: Date.now() + this.sessionTimeoutMs, client: req.client, payment: req.payment })
+        const s: Session = { aka, expires: Date.now() + this.sessionTimeoutMs, client: req.client, payment: req.payment, version: -1 }
+        if (this.shared === null) this.sessions.set(key, s)
         const out = req.eap === null ? aka.identityRequest() : await aka.handle(req.eap)
-        return this.reply(key, aka, out)
+        if (this.shared !== null && out[0] === EAP_REQUEST) {
+            const row = { key, client: req.client, txid: req.payment === null ? null : req.payment.transactionId.toString("hex"), snapshot: encodeSnapshot(aka.snapshot()), version: 0, expiresAt: s.expires }
+            if (!(await this.shared.insert(row, this.maxPaymentsPerTerminal))) {
+                if (req.payment !== null) this.ports.dropPending(req.payment)
+                return this.reject(null, "too many payments in progress for this terminal")
+            }
+            return { kind: "challenge", eap: out, state: Buffer.from(key, "hex"), result: null, reason: "" }
+        }
+        return await this.reply(key, s, out)
     }
 
     /** Forgets a session; its pending payment goes too when the exchange ended undecided. */
-    private end(key: string): void {
-        const s = this.sessions.get(key)
-        if (!s) return
-        this.sessions.delete(key)
-        if (s.payment === null) return
-        const held = (this.paymentsOf.get(s.client) ?? 1) - 1
-        if (held > 0) this.paymentsOf.set(s.client, held)
-        else this.paymentsOf.delete(s.client)
-        if (s.aka.outcome.result === null) this.ports.dropPending(s.payment)
+    private async end(key: string, s: Session): Promise<void> {
+        if (this.shared !== null) {
+            if (s.version >= 0) await this.shared.remove(key)
+        } else {
+            if (this.sessions.get(key) !== s) return
+            this.sessions.delete(key)
+            if (s.payment !== null) {
+                const held = (this.paymentsOf.get(s.client) ?? 1) - 1
+                if (held > 0) this.paymentsOf.set(s.client, held)
+                else this.paymentsOf.delete(s.client)
+            }
+        }
+        if (s.payment !== null && s.aka.outcome.result === null) this.ports.dropPending(s.payment)
     }
 
-    private reply(key: string, aka: AkaServerSession, eap: Buffer): GatewayReply {
-        const o = aka.outcome
-        if (eap[0] === EAP_REQUEST) return { kind: "challenge", eap, state: Buffer.from(key, "hex"), result: null, reason: "" }
-        this.end(key)
+    private async reply(key: string, s: Session, eap: Buffer): Promise<GatewayReply> {
+        const o = s.aka.outcome
+        if (eap[0] === EAP_REQUEST) {
+            // Stored before it is answered: the next request may reach another process.
+            if (this.shared !== null && !(await this.shared.update(key, s.version, encodeSnapshot(s.aka.snapshot()), s.expires))) throw new SessionSuperseded()
+            return { kind: "challenge", eap, state: Buffer.from(key, "hex"), result: null, reason: "" }
+        }
+        await this.end(key, s)
         if (eap[0] === EAP_SUCCESS) return { kind: "accept", eap, state: null, result: o.result, reason: o.result ? o.result.reason : "authenticated" }
         return { kind: "reject", eap, state: null, result: o.result, reason: o.failure }
     }
@@ -118,22 +176,32 @@ export class EapGateway {
 
     /**
      * Abandons sessions past their timeout (an approval the card never acknowledged is reversed),
-     * and removes pending payments older than twice the session timeout.
+     * and removes pending payments older than twice the session timeout. Sessions in the database:
+     * removes the expired ones, then reverses the approvals that no session continues any more
+     * (older than the session timeout), whichever process began them.
      */
     async sweep(now = Date.now()): Promise<number> {
         let n = 0
-        for (const [key, s] of this.sessions) {
-            if (s.expires > now) continue
-            this.end(key)
-            await s.aka.abandon()
-            n++
+        if (this.shared !== null) {
+            n = await this.ports.abandonShared(now, this.sessionTimeoutMs)
+        } else {
+            for (const [key, s] of this.sessions) {
+                if (s.expires > now) continue
+                await this.end(key, s)
+                await s.aka.abandon()
+                n++
+            }
         }
         await this.ports.expirePending(now - 2 * this.sessionTimeoutMs)
         return n
     }
 
+    /**
+     * Stops the sweep. Sessions in memory end with the process: they are abandoned now. Sessions
+     * in the database stay for another process (or this one, restarted) to continue.
+     */
     async close(): Promise<void> {
         clearInterval(this.timer)
-        await this.sweep(Infinity)
+        if (this.shared === null) await this.sweep(Infinity)
     }
 }
