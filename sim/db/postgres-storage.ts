@@ -1,8 +1,13 @@
 // The payment server's storage on PostgreSQL (pg), for several server processes on one database.
 //
-// Every write is its own transaction, committed before its promise resolves (PostgreSQL's default
-// synchronous_commit: the commit is on disk); concurrent writes from the pool's connections share
-// PostgreSQL's WAL flushes, which is its group commit. What the processes share:
+// Group commit, as on SQLite: every write is one statement; the writes queued while the previous
+// batch was in flight go to the server together, as one multi-statement query (one round trip, one
+// transaction, one WAL flush), and each write's promise resolves once that commit returns
+// (PostgreSQL's default synchronous_commit: on disk). When a statement fails, the batch is rolled
+// back and its writes run again one by one, so that only the failing one is refused. Reads are
+// batched the same way (without a transaction). Values are written into the statements as
+// literals (numbers checked, strings and bytes escaped): a multi-statement query takes no
+// parameters. What the processes share:
 // - the IND (TS 33.102 annex C.3.2): each process claims a free one at start-up, recorded in the
 //   nodes table and held by a session-level advisory lock that PostgreSQL releases when the
 //   process (or its connection) dies; AucRecord.ind answers that IND;
@@ -10,8 +15,10 @@
 //   hence no SQN, is issued twice whichever process issues it, even across crashes (the IND only
 //   spares the card resynchronisations when processes use their blocks out of order);
 // - approval numbers, from one sequence (UNIQUE in the ledger), and the ledger, idempotent by its
-//   primary key: a decision locks the card's row, so that two processes deciding the same
-//   transaction ID are serialised and the second finds the first's row;
+//   primary key: a decision reads the card and the transaction ID's ledger row, applies the rules,
+//   and writes the approval in one statement that debits the card only if its row is still as
+//   read (compare-and-set; otherwise it reads again), so two decisions, in any processes, never
+//   both spend the same balance, and a second one for the same transaction ID finds the first's;
 // - EAP sessions (eap_sessions), so that any process continues any exchange (sessions()).
 // The terminals are read into memory and refreshed every second: the RADIUS servers look a
 // client's secret up synchronously for each datagram.
@@ -125,8 +132,8 @@ const reverseWhere = (where: string) => `
     SELECT coalesce(sum(n), 0)::bigint AS n FROM t`
 
 const SQL = {
-    insertCard: "INSERT INTO cards (card_id, pan, holder, status, currency, balance, max_amount) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    insertAuc: "INSERT INTO auc (card_id, k, opc, seq) VALUES ($1, $2, $3, $4)",
+    addCard: `WITH c AS (INSERT INTO cards (card_id, pan, holder, status, currency, balance, max_amount) VALUES ($1, $2, $3, $4, $5, $6, $7))
+        INSERT INTO auc (card_id, k, opc, seq) VALUES ($1, $8, $9, $10)`,
     card: "SELECT * FROM cards WHERE card_id = $1",
     cardForUpdate: "SELECT * FROM cards WHERE card_id = $1 FOR UPDATE",
     auc: "SELECT k, opc, seq FROM auc WHERE card_id = $1",
@@ -148,9 +155,11 @@ const SQL = {
     deletePending: "DELETE FROM pending WHERE txid = $1",
     expirePending: "DELETE FROM pending WHERE created_at < $1",
     ledgerRow: "SELECT * FROM ledger WHERE txid = $1",
-    approve: `WITH debit AS (UPDATE cards SET balance = balance - $4 WHERE card_id = $2),
-            gone AS (DELETE FROM pending WHERE txid = $1),
-            n AS (SELECT nextval('approval_numbers') AS seq)
+    // Debits only a card row still as the rules saw it; no row (no number taken) when it changed.
+    approve: `WITH debit AS (UPDATE cards SET balance = balance - $4
+                WHERE card_id = $2 AND balance = $9 AND status = $10 AND currency = $11 AND max_amount = $12 RETURNING card_id),
+            n AS (SELECT nextval('approval_numbers') AS seq FROM debit),
+            gone AS (DELETE FROM pending WHERE txid = $1 AND EXISTS (SELECT 1 FROM debit))
         INSERT INTO ledger (txid, card_id, payment, amount, currency, response_code, approval_seq, approval_number, reason, state, created_at, updated_at)
         SELECT $1, $2, $3, $4, $5, $6, n.seq, lpad((n.seq % 1000000)::text, 6, '0'), $7, 'provisional', $8, $8 FROM n
         RETURNING approval_number`,
@@ -162,7 +171,8 @@ const SQL = {
             WHERE txid = $1 AND card_id = $2 AND state = 'provisional' RETURNING card_id, amount)
         UPDATE cards SET balance = cards.balance + r.amount FROM r WHERE cards.card_id = r.card_id`,
     reverseProvisional: reverseWhere(""),
-    reverseAbandoned: reverseWhere("AND created_at < $5 AND NOT EXISTS (SELECT 1 FROM eap_sessions s WHERE s.txid = ledger.txid)"),
+    // Under a transaction-level advisory lock: one process at a time (the others reverse nothing this time).
+    reverseAbandoned: reverseWhere("AND created_at < $5 AND NOT EXISTS (SELECT 1 FROM eap_sessions s WHERE s.txid = ledger.txid) AND (SELECT pg_try_advisory_xact_lock($6, $7))"),
     ledger: "SELECT * FROM ledger ORDER BY created_at, ordinal",
     counts: "SELECT (SELECT count(*) FROM cards) AS cards, (SELECT count(*) FROM clients) AS clients, (SELECT count(*) FROM ledger) AS ledger, (SELECT count(*) FROM pending) AS pending",
     insertSession: `INSERT INTO eap_sessions (key, client, txid, snapshot, version, expires_at)
@@ -175,13 +185,116 @@ const SQL = {
     countSessions: "SELECT count(*) AS n FROM eap_sessions",
     lockNode: "SELECT pg_try_advisory_lock($1, $2) AS ok",
     claimNode: "INSERT INTO nodes (ind, node_id, host, pid, started_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (ind) DO UPDATE SET node_id = excluded.node_id, host = excluded.host, pid = excluded.pid, started_at = excluded.started_at",
-    sweepLock: "SELECT pg_try_advisory_xact_lock($1, $2) AS ok",
 } as const
 
 type Statement = keyof typeof SQL
 
 /** The advisory lock object that lets one process at a time reverse abandoned approvals (processes do not queue behind each other's sweeps). */
 const SWEEP_LOCK = 101
+/** Statements per batch at most. */
+const MAX_BATCH = 256
+/** Batched attempts of a decision whose card row changes between its read and its write, before it takes the card's row lock. */
+const OPTIMISTIC_ATTEMPTS = 3
+
+/** A value as an SQL literal: integers, strings (escaped), bytes, booleans, null. */
+export function literal(v: unknown): string {
+    if (v === null || v === undefined) return "NULL"
+    if (typeof v === "number") {
+        if (!Number.isSafeInteger(v)) throw new RangeError(`not a safe integer for SQL: ${v}`)
+        return String(v)
+    }
+    if (typeof v === "boolean") return v ? "TRUE" : "FALSE"
+    if (Buffer.isBuffer(v)) return `decode('${v.toString("hex")}', 'hex')`
+    if (typeof v === "string") {
+        if (v.includes("\0")) throw new RangeError("NUL in an SQL string")
+        return "E'" + v.replace(/\\/g, "\\\\").replace(/'/g, "''") + "'"
+    }
+    throw new TypeError(`no SQL literal for ${typeof v}`)
+}
+
+/** `text` with $1, $2, ... replaced by the values as literals. */
+export function bind(text: string, values: unknown[]): string {
+    return text.replace(/\$(\d+)/g, (_, n: string) => literal(values[Number(n) - 1]))
+}
+
+interface Queued {
+    text: string
+    resolve: (r: pg.QueryResult) => void
+    reject: (e: unknown) => void
+}
+
+/**
+ * Statements queued while the previous batch is in flight, sent together as one multi-statement
+ * query on one connection: one round trip, and, for writes, one transaction (PostgreSQL runs a
+ * multi-statement query as one). When it fails, each statement runs again alone.
+ */
+class Batcher {
+    private queue: Queued[] = []
+    private running: Promise<void> | null = null
+
+    constructor(
+        private readonly pool: pg.Pool,
+        private readonly wrap: (e: unknown) => unknown,
+        private readonly committed: (n: number) => void,
+    ) {}
+
+    run(text: string): Promise<pg.QueryResult> {
+        return new Promise((resolve, reject) => {
+            this.queue.push({ text, resolve, reject })
+            if (this.running === null) this.running = this.drain()
+        })
+    }
+
+    /** Resolves once nothing is queued or in flight. */
+    async idle(): Promise<void> {
+        while (this.running !== null) await this.running
+    }
+
+    private async drain(): Promise<void> {
+        // One turn of the event loop first: what the same turn queues goes in the same batch.
+        await new Promise((r) => setImmediate(r))
+        while (this.queue.length > 0) {
+            const batch = this.queue.splice(0, MAX_BATCH)
+            await this.send(batch)
+        }
+        this.running = null
+    }
+
+    private async send(batch: Queued[]): Promise<void> {
+        let c: pg.PoolClient
+        try {
+            c = await this.pool.connect()
+        } catch (e) {
+            for (const q of batch) q.reject(this.wrap(e))
+            return
+        }
+        let broken: Error | undefined
+        try {
+            const r = (await c.query(batch.map((q) => q.text).join(";\n"))) as unknown as pg.QueryResult | pg.QueryResult[]
+            const results = Array.isArray(r) ? r : [r]
+            this.committed(batch.length)
+            batch.forEach((q, i) => q.resolve(results[i]))
+        } catch (e) {
+            if (!(e instanceof pg.DatabaseError) || batch.length === 1) {
+                if (!(e instanceof pg.DatabaseError)) broken = e as Error
+                for (const q of batch) q.reject(this.wrap(e))
+                return
+            }
+            // One statement failed and the whole batch was rolled back: each alone, so that only it fails.
+            for (const q of batch) {
+                try {
+                    q.resolve((await c.query(q.text)) as unknown as pg.QueryResult)
+                    this.committed(1)
+                } catch (e2) {
+                    if (!(e2 instanceof pg.DatabaseError)) broken = e2 as Error
+                    q.reject(this.wrap(e2))
+                }
+            }
+        } finally {
+            c.release(broken)
+        }
+    }
+}
 const IND_COUNT = 32
 const CLIENT_REFRESH_MS = 1000
 const NODE_RETRY_MS = 2000
@@ -199,6 +312,8 @@ export class PostgresStorage implements ServerStorage {
     /** The connection holding this process's IND lock, or null while it is being regained. */
     private nodeClient: pg.Client | null = null
     private readonly log: (line: string) => void
+    private readonly reads: Batcher
+    private readonly writeBatches: Batcher
 
     private constructor(
         private readonly pool: pg.Pool,
@@ -209,6 +324,12 @@ export class PostgresStorage implements ServerStorage {
         this.description = `PostgreSQL ${where}`
         this.log = options.log ?? (() => {})
         this.sessions = new PgSessions(this)
+        const wrap = (e: unknown) => this.wrap(e)
+        this.reads = new Batcher(pool, wrap, () => {})
+        this.writeBatches = new Batcher(pool, wrap, (n) => {
+            this.commits++
+            this.writes += n
+        })
     }
 
     /**
@@ -251,47 +372,16 @@ export class PostgresStorage implements ServerStorage {
         return message !== null ? new StorageError(message) : e
     }
 
-    /** Runs a named statement (prepared once per connection) on the pool or in a transaction. */
-    async q(statement: Statement, values: unknown[], on: pg.Pool | pg.PoolClient = this.pool): Promise<pg.QueryResult> {
+    /** A read, batched with the others of this turn. */
+    async q(statement: Statement, values: unknown[]): Promise<pg.QueryResult> {
         if (this.closed) throw new StorageError(`database ${this.where} is closed`)
-        try {
-            return await on.query({ name: statement, text: SQL[statement], values })
-        } catch (e) {
-            throw this.wrap(e)
-        }
+        return await this.reads.run(bind(SQL[statement], values))
     }
 
-    /** A single-statement write: its own transaction, committed when it resolves. */
+    /** A write (one statement), committed with this turn's batch when it resolves. */
     async write(statement: Statement, values: unknown[]): Promise<pg.QueryResult> {
-        const r = await this.q(statement, values)
-        this.commits++
-        this.writes++
-        return r
-    }
-
-    /** Several statements in one transaction, committed when it resolves. */
-    private async tx<R>(run: (c: pg.PoolClient) => Promise<R>): Promise<R> {
         if (this.closed) throw new StorageError(`database ${this.where} is closed`)
-        let c: pg.PoolClient
-        try {
-            c = await this.pool.connect()
-        } catch (e) {
-            throw this.wrap(e)
-        }
-        let broken = false
-        try {
-            await c.query("BEGIN")
-            const r = await run(c)
-            await c.query("COMMIT")
-            this.commits++
-            this.writes++
-            return r
-        } catch (e) {
-            await c.query("ROLLBACK").catch(() => (broken = true))
-            throw this.wrap(e)
-        } finally {
-            c.release(broken)
-        }
+        return await this.writeBatches.run(bind(SQL[statement], values))
     }
 
     private async refreshClients(): Promise<void> {
@@ -359,13 +449,11 @@ export class PostgresStorage implements ServerStorage {
 
     async addCard(card: CardRecord, auc: AucRecord): Promise<void> {
         try {
-            await this.tx(async (c) => {
-                await this.q("insertCard", [card.cardId, card.pan, card.holder, card.status, card.currency, card.balance, card.limit], c)
-                await this.q("insertAuc", [card.cardId, auc.k, auc.opc, auc.seq], c)
-            })
+            await this.write("addCard", [card.cardId, card.pan, card.holder, card.status, card.currency, card.balance, card.limit, auc.k, auc.opc, auc.seq])
         } catch (e) {
             const constraint = (e as { constraint?: string }).constraint
-            if (pgCode(e) === "23505" && constraint === "cards_pkey") throw new DuplicateCardError(`card ${card.cardId} already exists`)
+            // (auc's key is the card ID too: whichever insert of the statement meets it first)
+            if (pgCode(e) === "23505" && (constraint === "cards_pkey" || constraint === "auc_pkey")) throw new DuplicateCardError(`card ${card.cardId} already exists`)
             if (pgCode(e) === "23505" && constraint === "cards_pan_key") throw new DuplicateCardError("that card number is already issued to another card")
             throw e
         }
@@ -445,34 +533,83 @@ export class PostgresStorage implements ServerStorage {
         return (await this.write("expirePending", [Math.min(before, Number.MAX_SAFE_INTEGER)])).rowCount ?? 0
     }
 
+    /**
+     * Optimistic first, batched with the other writes: read, apply the rules, write if the card is
+     * still as read. A card that keeps changing under it (many decisions on one card at once) is
+     * then decided under its row lock, in a transaction of its own, which always succeeds.
+     */
     async decide(txid: string, cardId: string, payment: Payment, encoded: Buffer, rules: (card: CardRecord | null, payment: Payment) => Decision): Promise<PaymentResult> {
-        for (let attempt = 0; ; attempt++) {
+        for (let attempt = 0; attempt < OPTIMISTIC_ATTEMPTS; attempt++) {
+            const [cardRows, ledgerRows] = await Promise.all([this.q("card", [cardId]), this.q("ledgerRow", [txid])])
             try {
-                return await this.tx(async (c) => {
-                    // The card's row lock serialises decisions on the card (its balance) and, with the
-                    // ledger read after it, two processes deciding the same transaction ID.
-                    const row = (await this.q("cardForUpdate", [cardId], c)).rows[0] as CardRow | undefined
-                    const previous = (await this.q("ledgerRow", [txid], c)).rows[0] as LedgerRow | undefined
-                    if (previous) {
-                        if (previous.card_id === cardId && previous.payment.equals(encoded) && previous.state !== "reversed") return resultOf(previous)
-                        return { responseCode: RC_DUPLICATE, approvalNumber: "", reason: "duplicate transaction ID" }
-                    }
-                    const decision = rules(row ? cardOf(row) : null, payment)
-                    const now = Date.now()
-                    if (decision.approve) {
-                        const r = await this.q("approve", [txid, cardId, encoded, payment.amount, payment.currency, RC_APPROVED, "approved", now], c)
-                        return { responseCode: RC_APPROVED, approvalNumber: r.rows[0].approval_number as string, reason: "approved" }
-                    }
-                    const d = decision.result
-                    await this.q("decline", [txid, cardId, encoded, payment.amount, payment.currency, d.responseCode, d.approvalNumber, d.reason, now], c)
-                    return d
-                })
+                const result = await this.decideFrom(cardRows.rows[0], ledgerRows.rows[0], txid, cardId, payment, encoded, rules, (statement, values) => this.write(statement, values))
+                if (result !== null) return result
             } catch (e) {
-                // The same transaction ID decided at once for another card (nothing locked both):
-                // once more, and the ledger's row answers.
-                if (attempt === 0 && pgCode(e) === "23505" && (e as { constraint?: string }).constraint === "ledger_pkey") continue
-                throw e
+                // The same transaction ID decided at once elsewhere: read again, and its row answers.
+                if (!(pgCode(e) === "23505" && (e as { constraint?: string }).constraint === "ledger_pkey")) throw e
             }
+        }
+        return await this.locked(async (c) => {
+            const run = async (statement: Statement, values: unknown[]) => (await c.query(bind(SQL[statement], values))) as pg.QueryResult
+            const row = (await run("cardForUpdate", [cardId])).rows[0]
+            const previous = (await run("ledgerRow", [txid])).rows[0]
+            const result = await this.decideFrom(row, previous, txid, cardId, payment, encoded, rules, run)
+            if (result === null) throw new Error("a locked card changed")
+            return result
+        })
+    }
+
+    /** The answer for a transaction ID given its card and ledger rows as read; null when the card changed before the write. */
+    private async decideFrom(
+        row: CardRow | undefined,
+        previous: LedgerRow | undefined,
+        txid: string,
+        cardId: string,
+        payment: Payment,
+        encoded: Buffer,
+        rules: (card: CardRecord | null, payment: Payment) => Decision,
+        write: (statement: Statement, values: unknown[]) => Promise<pg.QueryResult>,
+    ): Promise<PaymentResult | null> {
+        if (previous) {
+            // The same transaction again (a retransmission, a retry after a lost answer): same answer.
+            if (previous.card_id === cardId && previous.payment.equals(encoded) && previous.state !== "reversed") return resultOf(previous)
+            return { responseCode: RC_DUPLICATE, approvalNumber: "", reason: "duplicate transaction ID" }
+        }
+        const decision = rules(row ? cardOf(row) : null, payment)
+        const now = Date.now()
+        if (decision.approve) {
+            if (!row) throw new Error(`the rules approved a payment on unknown card ${cardId}`)
+            const r = await write("approve", [txid, cardId, encoded, payment.amount, payment.currency, RC_APPROVED, "approved", now, row.balance, row.status, row.currency, row.max_amount])
+            if (r.rowCount === 0) return null
+            return { responseCode: RC_APPROVED, approvalNumber: r.rows[0].approval_number as string, reason: "approved" }
+        }
+        const d = decision.result
+        await write("decline", [txid, cardId, encoded, payment.amount, payment.currency, d.responseCode, d.approvalNumber, d.reason, now])
+        return d
+    }
+
+    /** A transaction of its own on one connection, committed when it resolves. */
+    private async locked<R>(run: (c: pg.PoolClient) => Promise<R>): Promise<R> {
+        if (this.closed) throw new StorageError(`database ${this.where} is closed`)
+        let c: pg.PoolClient
+        try {
+            c = await this.pool.connect()
+        } catch (e) {
+            throw this.wrap(e)
+        }
+        let broken = false
+        try {
+            await c.query("BEGIN")
+            const r = await run(c)
+            await c.query("COMMIT")
+            this.commits++
+            this.writes++
+            return r
+        } catch (e) {
+            await c.query("ROLLBACK").catch(() => (broken = true))
+            throw this.wrap(e)
+        } finally {
+            c.release(broken)
         }
     }
 
@@ -487,11 +624,8 @@ export class PostgresStorage implements ServerStorage {
 
     /** Run by every process's sweep; the one that takes the sweep lock reverses, the others skip. */
     async reverseAbandoned(before: number, reversal: PaymentResult): Promise<number> {
-        return await this.tx(async (c) => {
-            if (!(await this.q("sweepLock", [PG_LOCK_CLASS, SWEEP_LOCK], c)).rows[0].ok) return 0
-            const cutoff = Math.min(before, Number.MAX_SAFE_INTEGER)
-            return (await this.q("reverseAbandoned", [reversal.responseCode, reversal.approvalNumber, reversal.reason, Date.now(), cutoff], c)).rows[0].n as number
-        })
+        const cutoff = Math.min(before, Number.MAX_SAFE_INTEGER)
+        return (await this.write("reverseAbandoned", [reversal.responseCode, reversal.approvalNumber, reversal.reason, Date.now(), cutoff, PG_LOCK_CLASS, SWEEP_LOCK])).rows[0].n as number
     }
 
     async ledger(): Promise<LedgerRecord[]> {
@@ -518,6 +652,8 @@ export class PostgresStorage implements ServerStorage {
     async close(): Promise<void> {
         if (this.closed) return
         this.closed = true
+        await this.writeBatches.idle()
+        await this.reads.idle()
         for (const t of this.timers) clearInterval(t)
         const node = this.nodeClient
         this.nodeClient = null
