@@ -167,7 +167,8 @@ export interface ServerStorage {
     /**
      * Decides a payment once, durably: a transaction ID already in the ledger gets its recorded
      * answer back when it is the same payment from the same card (a retransmission), a duplicate
-     * decline otherwise. `rules` decides a new one from the card as it stands inside the write.
+     * decline otherwise. `rules` decides a new one from the card as it stands when the decision
+     * is written (an approval is never written against a balance that changed since `rules` saw it).
      */
     decide(txid: string, cardId: string, payment: Payment, encoded: Buffer, rules: (card: CardRecord | null, payment: Payment) => Decision): Promise<PaymentResult>
     /** Makes a provisional approval final (acknowledged) or reverses it and restores the balance. */

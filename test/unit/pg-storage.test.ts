@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url"
 import pg from "pg"
 import { afterAll, describe, expect, test } from "vitest"
 import { migratePostgres, migrations } from "../../sim/db/migrate"
-import { PostgresStorage } from "../../sim/db/postgres-storage"
+import { literal, PostgresStorage } from "../../sim/db/postgres-storage"
 import { StorageError, type SessionRow } from "../../sim/db/storage"
 import { RC_APPROVED } from "../../src/payment/result"
 import { freePort } from "../support/free-port"
@@ -81,6 +81,21 @@ describe("PostgreSQL unreachable at start", () => {
     }, 120_000)
 })
 
+describe("values written into batched statements", () => {
+    test("integers as digits, strings and bytes escaped, anything else refused", () => {
+        expect(literal(42)).toBe("42")
+        expect(literal(null)).toBe("NULL")
+        expect(literal("it's")).toBe("E'it''s'")
+        expect(literal("back\\slash")).toBe("E'back\\\\slash'")
+        expect(literal(Buffer.from([0, 255]))).toBe("decode('00ff', 'hex')")
+        expect(() => literal(1.5)).toThrow(RangeError)
+        expect(() => literal(2 ** 53)).toThrow(RangeError)
+        expect(() => literal(Infinity)).toThrow(RangeError)
+        expect(() => literal("a\0b")).toThrow(RangeError)
+        expect(() => literal({})).toThrow(TypeError)
+    })
+})
+
 describe.skipIf(PG_URL === undefined)("PostgreSQL storage", () => {
     storageCases({
         async fresh() {
@@ -104,6 +119,16 @@ describe.skipIf(PG_URL === undefined)("PostgreSQL storage", () => {
         await expect(insert({ txid: "00000000000000bb", approval_seq: 2, approval_number: "000007" })).rejects.toThrow(/check constraint/)
         await expect(insert({ txid: "00000000000000bb", approval_seq: null, approval_number: "", amount: 1e12 })).rejects.toThrow(/check constraint/)
         await expect(sql(url, "UPDATE cards SET balance = -1")).rejects.toThrow(/check constraint/)
+    })
+
+    test("strings that look like SQL are stored as they are", async () => {
+        const url = await database()
+        const a = await open(url)
+        const nasty = ["x'; DROP TABLE ledger; --", "back\\slash\\'", "$1 $2 E'\\x00'", "한글 \u{1F4B3}", "\"quoted\"\n\t"]
+        for (let i = 0; i < nasty.length; i++) await a.putClient({ address: `10.0.0.${i}`, secret: nasty[i], terminalId: nasty[(i + 1) % nasty.length] })
+        const b = await open(url)
+        for (let i = 0; i < nasty.length; i++) expect(b.client(`10.0.0.${i}`)).toEqual({ address: `10.0.0.${i}`, secret: nasty[i], terminalId: nasty[(i + 1) % nasty.length] })
+        expect((await b.counts()).clients).toBe(nasty.length)
     })
 
     test("migrations: a new database gets every migration in order; reopening applies none; a later one applies alone", async () => {
