@@ -17,9 +17,11 @@
 // - approval numbers, from one sequence (UNIQUE in the ledger), and the ledger, idempotent by its
 //   primary key: a decision reads the card and the transaction ID's ledger row, applies the rules,
 //   and writes the approval in one statement that debits the card only if its row is still as
-//   read (compare-and-set; otherwise it reads again), so two decisions, in any processes, never
-//   both spend the same balance, and a second one for the same transaction ID finds the first's;
-// - EAP sessions (eap_sessions), so that any process continues any exchange (sessions()).
+//   read (compare-and-set; otherwise it reads again, and after three misses decides under the
+//   card's row lock), so two decisions, in any processes, never both spend the same balance, and a
+//   second one for the same transaction ID finds the first's;
+// - EAP sessions (eap_sessions, the `sessions` table interface), so that any process continues
+//   any exchange.
 // The terminals are read into memory and refreshed every second: the RADIUS servers look a
 // client's secret up synchronously for each datagram.
 
