@@ -63,6 +63,29 @@ export function storageCases(engine: StorageEngine): void {
         }
     })
 
+    test("outcome: one transaction ID's record as committed, through every state; null when there is none", async () => {
+        const s = await (await engine.fresh()).open()
+        try {
+            await withCard(s)
+            expect(await s.outcome("0000000000000001")).toBeNull()
+            const p = payment(1000, "0000000000000001")
+            const a = await decide(s, p)
+            const record = { txid: "0000000000000001", cardId: "CARD0001", payment: encodePayment(p).toString("hex"), amount: 1000, currency: 410 }
+            expect(await s.outcome("0000000000000001")).toMatchObject({ ...record, result: a, state: "provisional" })
+            await s.finalize("0000000000000001", "CARD0001", true, REVERSAL)
+            const final = (await s.outcome("0000000000000001"))!
+            expect(final).toMatchObject({ ...record, result: a, state: "final" })
+            expect(final).toEqual((await s.ledger()).find((r) => r.txid === "0000000000000001"))
+            await decide(s, payment(2000, "0000000000000002"))
+            await s.finalize("0000000000000002", "CARD0001", false, REVERSAL)
+            expect(await s.outcome("0000000000000002")).toMatchObject({ result: REVERSAL, state: "reversed", amount: 2000 })
+            await decide(s, payment(60_000, "0000000000000003"))
+            expect(await s.outcome("0000000000000003")).toMatchObject({ result: { responseCode: "61", approvalNumber: "" }, state: "final" })
+        } finally {
+            await s.close()
+        }
+    })
+
     test("reverseProvisional: every approval still provisional is reversed and its amount restored, in one commit", async () => {
         const s = await (await engine.fresh()).open()
         try {

@@ -252,4 +252,45 @@ describe.skipIf(PG_URL === undefined)("PostgreSQL storage", () => {
         expect(await state()).toEqual({ "1": "reversed", "6": "reversed", "7": "provisional" })
         expect((await s.card("CARD0001"))!.balance).toBe(100_000 - 1000)
     })
+
+    test("EAP sessions for a status inquiry: a transaction's rows, removed only at the version read; its approval reversed at once, once, when no row is left", async () => {
+        const url = await database()
+        const s = await open(url, { node: true })
+        const t = s.sessions
+        const now = Date.now()
+        const row = (key: string, txid: string | null, expiresAt = now + 30_000): SessionRow => ({ key, client: "127.0.0.1", txid, snapshot: "{}", version: 0, expiresAt })
+        // Two exchanges of one transaction (a first request retransmitted to two processes), one expired.
+        expect(await t.insert(row("k1", "0000000000000001"), 10)).toBe(true)
+        expect(await t.insert(row("k2", "0000000000000001", now - 1), 10)).toBe(true)
+        expect(await t.insert(row("k3", "0000000000000002"), 10)).toBe(true)
+        expect((await t.ofTransaction("0000000000000001")).map((r) => r.key).sort()).toEqual(["k1", "k2"])
+        expect(await t.ofTransaction("00000000000000ff")).toEqual([])
+        // A step stored by another process since the version was read: the removal is refused.
+        expect(await t.update("k1", 0, '{"step":1}', now + 30_000)).toBe(true)
+        expect(await t.removeAt("k1", 0)).toBe(false)
+        expect(await t.removeAt("k1", 1)).toBe(true)
+        expect(await t.removeAt("k1", 1)).toBe(false) // gone: the step that read it can no longer answer
+        expect(await t.update("k1", 1, '{"step":2}', now + 30_000)).toBe(false)
+
+        await withCard(s, "CARD0001", 100_000)
+        await decide(s, payment(1000, "0000000000000001"))
+        await decide(s, payment(2000, "0000000000000002"))
+        // k2 still names transaction …1 (expired or not): not reversed; k3 is …2's exchange.
+        expect(await t.reverseAbandonedPayment("0000000000000001", REVERSAL)).toBe(0)
+        expect(await t.reverseAbandonedPayment("0000000000000002", REVERSAL)).toBe(0)
+        expect(await t.removeAt("k2", 0)).toBe(true)
+        // Concurrently from two processes: one reversal, the balance restored once.
+        const other = await open(url)
+        const both = await Promise.all([t.reverseAbandonedPayment("0000000000000001", REVERSAL), other.sessions.reverseAbandonedPayment("0000000000000001", REVERSAL)])
+        expect(both.sort()).toEqual([0, 1])
+        expect(await s.outcome("0000000000000001")).toMatchObject({ state: "reversed", result: REVERSAL })
+        expect(await s.outcome("0000000000000002")).toMatchObject({ state: "provisional" })
+        expect((await s.card("CARD0001"))!.balance).toBe(100_000 - 2000)
+        // A final approval, and a transaction with no record, are left as they are.
+        await s.finalize("0000000000000002", "CARD0001", true, REVERSAL)
+        expect(await t.removeAt("k3", 0)).toBe(true)
+        expect(await t.reverseAbandonedPayment("0000000000000002", REVERSAL)).toBe(0)
+        expect(await t.reverseAbandonedPayment("00000000000000ff", REVERSAL)).toBe(0)
+        expect((await s.card("CARD0001"))!.balance).toBe(100_000 - 2000)
+    })
 })
