@@ -86,6 +86,8 @@ function explain(e: unknown, file: string): string | null {
 
 export class SqliteStorage implements ServerStorage {
     readonly description: string
+    /** One server per database (the data folder's lock): its EAP sessions stay in its memory. */
+    readonly sessions = null
     private queue: QueuedWrite[] = []
     private commits = 0
     private writes = 0
