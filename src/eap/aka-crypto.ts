@@ -9,6 +9,7 @@ import { constantTimeEqual, copyOf, readOnlyView } from "../bytes"
 import { eapAkaKeysFromMk, eapAkaMk, eapAkaReauthKeys, eapAkaSessionKeysFromMk } from "../crypto/eap-aka-keys"
 import { deriveCkIkPrime, eapAkaPrimeMk, eapAkaPrimeReauthKeys, MK_SESSION_BYTES } from "../crypto/eap-aka-prime-keys"
 import { EAP_TYPE_AKA_PRIME } from "./eap-packet"
+import { Log } from "../log"
 
 export interface AkaPlatform {
     hmacSha256: HmacSha256
@@ -16,6 +17,8 @@ export interface AkaPlatform {
     randomBytes: (n: number) => Buffer
     /** Ends a VM slice between heavy steps (a resolved promise in Node). */
     yieldSlice: () => Promise<void>
+    /** Where the state machines log their transitions. */
+    log: Log
 }
 
 /** MSK and EMSK (RFC 3748 section 7.10): exported to whoever asks, never used by the exchange itself. */

@@ -2,8 +2,10 @@
 // binding. It authenticates the server through AUTN before it reveals anything beyond its
 // identity, answers only requests that verify, and reports a clear outcome.
 //
-// States: IDLE -> IDENTITY (AKA-Identity rounds) -> CHALLENGED (response sent, server proven)
-//         -> NOTIFIED (protected result received) -> SUCCESS | FAILURE.
+// States: IDLE -> IDENTITY (identity given, AKA-Identity rounds) -> CHALLENGED (challenge or
+//         re-authentication answered, server proven) -> NOTIFIED (protected result received, when
+//         result indications were agreed) -> SUCCESS; FAILURE from any state. Each transition is
+//         logged through the platform's log, as hostapd's eap_aka_state() does.
 
 import { MilenageKey } from "../crypto/milenage"
 import { SqnWindow } from "../crypto/sqn"
@@ -78,13 +80,15 @@ import { decryptAttributes, encryptAttributes } from "./aka-encr"
 import { permanentIdentity, pseudonymIdentity, reauthIdentity } from "./aka-identity"
 import { decodePayment, encodePayment, Payment } from "../payment/payment"
 import { decodeResult, PaymentResult } from "../payment/result"
+import { logTransition } from "../log"
 
-export const PEER_IDLE = 0
-export const PEER_IDENTITY = 1
-export const PEER_CHALLENGED = 2
-export const PEER_NOTIFIED = 3
-export const PEER_SUCCESS = 4
-export const PEER_FAILURE = 5
+export const PEER_IDLE = "IDLE"
+export const PEER_IDENTITY = "IDENTITY"
+export const PEER_CHALLENGED = "CHALLENGED"
+export const PEER_NOTIFIED = "NOTIFIED"
+export const PEER_SUCCESS = "SUCCESS"
+export const PEER_FAILURE = "FAILURE"
+export type PeerStateName = typeof PEER_IDLE | typeof PEER_IDENTITY | typeof PEER_CHALLENGED | typeof PEER_NOTIFIED | typeof PEER_SUCCESS | typeof PEER_FAILURE
 
 /** What the card keeps between transactions (persisted by the card application). */
 export interface PeerState {
@@ -131,7 +135,7 @@ export interface PeerOutcome {
 }
 
 export class AkaPeer {
-    state = PEER_IDLE
+    state: PeerStateName = PEER_IDLE
     readonly outcome: PeerOutcome = { serverAuthenticated: false, success: false, result: null, failure: "", exportKeys: null }
     private method = 0
     private identity: Buffer = Buffer.alloc(0)
@@ -224,7 +228,7 @@ export class AkaPeer {
         // data; the card application reads it before the exchange, the peer just answers.
         const id = this.identityFor(AT_ANY_ID_REQ, this.preferredMethod())
         this.identity = fromUtf8(id)
-        this.state = PEER_IDENTITY
+        this.enter(PEER_IDENTITY)
         return encodeEap({ code: EAP_RESPONSE, id: req.id, type: EAP_TYPE_IDENTITY, data: this.identity })
     }
 
@@ -252,9 +256,14 @@ export class AkaPeer {
         return this.akaResponse(req, SUBTYPE_AUTHENTICATION_REJECT, [], null, null)
     }
 
+    private enter(next: PeerStateName): void {
+        logTransition(this.platform.log, "EAP-AKA peer", this.state, next)
+        this.state = next
+    }
+
     private fail(why: string): void {
         if (this.outcome.failure === "") this.outcome.failure = why
-        this.state = PEER_FAILURE
+        this.enter(PEER_FAILURE)
     }
 
     private finish(success: boolean): void {
@@ -263,7 +272,7 @@ export class AkaPeer {
             // when result indications were agreed (RFC 4187 6.2).
             const ready = this.state === PEER_NOTIFIED || (this.state === PEER_CHALLENGED && !this.resultInd)
             if (ready) {
-                this.state = PEER_SUCCESS
+                this.enter(PEER_SUCCESS)
                 this.outcome.success = true
                 if (this.keys !== null) this.outcome.exportKeys = this.keys.exported
                 return
@@ -290,7 +299,7 @@ export class AkaPeer {
         const level = any ? AT_ANY_ID_REQ : full ? AT_FULLAUTH_ID_REQ : AT_PERMANENT_ID_REQ
         const id = this.identityFor(level, this.method)
         this.identity = fromUtf8(id)
-        this.state = PEER_IDENTITY
+        this.enter(PEER_IDENTITY)
         const resp = this.akaResponse(req, SUBTYPE_IDENTITY, [attrLengthPrefixed(AT_IDENTITY, this.identity)], null, null)
         this.identityPackets.push(Buffer.from(raw))
         this.identityPackets.push(resp)
@@ -370,7 +379,7 @@ export class AkaPeer {
         if (this.resultInd) attrs.push(attrFlag(AT_RESULT_IND))
         if (this.paymentBytes !== null) attrs.push(attrLengthPrefixed(AT_PAYMENT, this.paymentBytes))
         attrs.push(attrReserved16(AT_MAC, Buffer.alloc(16)))
-        this.state = PEER_CHALLENGED
+        this.enter(PEER_CHALLENGED)
         await this.platform.yieldSlice()
         return this.akaResponse(req, SUBTYPE_CHALLENGE, attrs, keys.kAut, null)
     }
@@ -429,7 +438,7 @@ export class AkaPeer {
             }
         }
         await this.platform.yieldSlice()
-        if (success) this.state = PEER_NOTIFIED
+        if (success) this.enter(PEER_NOTIFIED)
         else this.fail(this.outcome.result !== null ? "declined: " + this.outcome.result.reason : "the server reported a failure after authentication")
         const resp = this.akaResponse(req, SUBTYPE_NOTIFICATION, [attrReserved16(AT_MAC, Buffer.alloc(16))], this.keys.kAut, null)
         if (!success) this.lastResponse = resp
@@ -481,7 +490,7 @@ export class AkaPeer {
         if (this.paymentBytes !== null) attrs.push(attrLengthPrefixed(AT_PAYMENT, this.paymentBytes))
         attrs.push(attrReserved16(AT_MAC, Buffer.alloc(16)))
         this.reauthNonceS = nonceS
-        this.state = PEER_CHALLENGED
+        this.enter(PEER_CHALLENGED)
         return this.akaResponse(req, SUBTYPE_REAUTHENTICATION, attrs, ctx.kAut, nonceS)
     }
 }

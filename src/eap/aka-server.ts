@@ -4,7 +4,9 @@
 // in an AKA-Notification (protected result indication) before EAP-Success or EAP-Failure.
 //
 // States: IDENTITY (identity rounds) -> CHALLENGE or REAUTH (request sent) -> RESULT (protected
-//         notification sent) -> DONE.
+//         notification sent, when the peer asked for result indications) -> DONE; DONE from any
+//         state on failure. Each transition is logged through the platform's log, as hostapd's
+//         eap_aka_state() does.
 
 import { AuthVector } from "../crypto/aka"
 import { constantTimeEqual, fromUtf8 } from "../bytes"
@@ -76,12 +78,14 @@ import { decryptAttributes, encryptAttributes } from "./aka-encr"
 import { ID_PERMANENT, ID_PSEUDONYM, ID_REAUTH, parseIdentity } from "./aka-identity"
 import { decodePayment, encodePayment, Payment } from "../payment/payment"
 import { approved, encodeResult, PaymentResult, RC_INVALID_CARD, RC_INVALID_TRANSACTION, RC_SYSTEM_MALFUNCTION } from "../payment/result"
+import { logTransition } from "../log"
 
-export const SERVER_IDENTITY = 0
-export const SERVER_CHALLENGE = 1
-export const SERVER_REAUTH = 2
-export const SERVER_RESULT = 3
-export const SERVER_DONE = 4
+export const SERVER_IDENTITY = "IDENTITY"
+export const SERVER_CHALLENGE = "CHALLENGE"
+export const SERVER_REAUTH = "REAUTH"
+export const SERVER_RESULT = "RESULT"
+export const SERVER_DONE = "DONE"
+export type ServerStateName = typeof SERVER_IDENTITY | typeof SERVER_CHALLENGE | typeof SERVER_REAUTH | typeof SERVER_RESULT | typeof SERVER_DONE
 
 export interface ServerReauthContext {
     cardId: string
@@ -136,7 +140,7 @@ export interface ServerOutcome {
 }
 
 export class AkaServerSession {
-    state = SERVER_IDENTITY
+    state: ServerStateName = SERVER_IDENTITY
     readonly outcome: ServerOutcome = { done: false, success: false, cardId: "", result: null, failure: "", exportKeys: null }
     private id = 0
     private method = 0
@@ -219,8 +223,13 @@ export class AkaServerSession {
         return packet
     }
 
+    private enter(next: ServerStateName): void {
+        logTransition(this.platform.log, "EAP-AKA server", this.state, next)
+        this.state = next
+    }
+
     private end(success: boolean): Buffer {
-        this.state = SERVER_DONE
+        this.enter(SERVER_DONE)
         this.outcome.done = true
         this.outcome.success = success
         if (success && this.keys !== null) this.outcome.exportKeys = this.keys.exported
@@ -322,7 +331,7 @@ export class AkaServerSession {
         }
         if (this.paymentBytes !== null) attrs.push(attrLengthPrefixed(AT_PAYMENT, this.paymentBytes))
         attrs.push(attrReserved16(AT_MAC, Buffer.alloc(16)))
-        this.state = SERVER_CHALLENGE
+        this.enter(SERVER_CHALLENGE)
         await this.platform.yieldSlice()
         return this.request(SUBTYPE_CHALLENGE, attrs, keys.kAut, null)
     }
@@ -393,7 +402,7 @@ export class AkaServerSession {
         const attrs: AkaAttribute[] = [attrU16(AT_NOTIFICATION, ok ? NOTIFICATION_SUCCESS : NOTIFICATION_GENERAL_FAILURE_AFTER_AUTH)]
         if (result !== null) attrs.push(attrLengthPrefixed(AT_PAYMENT_RESULT, encodeResult(result)))
         attrs.push(attrReserved16(AT_MAC, Buffer.alloc(16)))
-        this.state = SERVER_RESULT
+        this.enter(SERVER_RESULT)
         return this.request(SUBTYPE_NOTIFICATION, attrs, keys.kAut, null)
     }
 
@@ -433,7 +442,7 @@ export class AkaServerSession {
         if (this.paymentBytes !== null) attrs.push(attrLengthPrefixed(AT_PAYMENT, this.paymentBytes))
         attrs.push(attrReserved16(AT_MAC, Buffer.alloc(16)))
         this.keys = reauthSessionKeys(this.platform, ctx.method, this.identity, counter, this.nonceS, ctx)
-        this.state = SERVER_REAUTH
+        this.enter(SERVER_REAUTH)
         return this.request(SUBTYPE_REAUTHENTICATION, attrs, ctx.kAut, null)
     }
 
