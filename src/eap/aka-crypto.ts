@@ -1,5 +1,6 @@
-// What the EAP-AKA/AKA' state machines need from the platform, and the per-method primitives
-// (RFC 4187 for EAP-AKA with SHA-1, RFC 9048 for EAP-AKA' with SHA-256) behind one interface.
+// What the EAP-AKA/AKA' state machines need from the platform, and what peer and server share:
+// the per-method primitives (RFC 4187 for EAP-AKA with SHA-1, RFC 9048 for EAP-AKA' with
+// SHA-256) behind one interface, and building and checking MAC-protected packets.
 
 import { HmacSha256 } from "../crypto/hmac-sha256"
 import { Sha256 } from "../crypto/sha256"
@@ -8,7 +9,8 @@ import { Sha1 } from "../crypto/sha1"
 import { constantTimeEqual, copyOf, readOnlyView } from "../bytes"
 import { eapAkaKeysFromMk, eapAkaMk, eapAkaReauthKeys, eapAkaSessionKeysFromMk } from "../crypto/eap-aka-keys"
 import { deriveCkIkPrime, eapAkaPrimeMk, eapAkaPrimeReauthKeys, MK_SESSION_BYTES } from "../crypto/eap-aka-prime-keys"
-import { EAP_TYPE_AKA_PRIME } from "./eap-packet"
+import { EAP_TYPE_AKA_PRIME, encodeEap } from "./eap-packet"
+import { AkaAttribute, AkaMessage, AT_MAC, attrReserved16, encodeAkaMessage } from "./aka-attributes"
 import { Log } from "../log"
 
 export interface AkaPlatform {
@@ -106,7 +108,7 @@ function sha1MacKey(kAut: Buffer): HmacSha1Key {
 const ZERO_MAC = Buffer.alloc(16)
 
 /** AT_MAC value: HMAC-SHA1-128 (AKA) or HMAC-SHA-256-128 (AKA') over the packet (MAC zeroed) and `extra`. */
-export function computeMac(platform: AkaPlatform, method: number, kAut: Buffer, packet: Buffer, macOffset: number, extra: Buffer | null): Buffer {
+function computeMac(platform: AkaPlatform, method: number, kAut: Buffer, packet: Buffer, macOffset: number, extra: Buffer | null): Buffer {
     // The packet with the MAC value zeroed, as three parts: no copy of the packet.
     const parts: Buffer[] = [readOnlyView(packet, 0, macOffset), ZERO_MAC, readOnlyView(packet, macOffset + 16, packet.length)]
     if (extra !== null) parts.push(extra)
@@ -114,15 +116,30 @@ export function computeMac(platform: AkaPlatform, method: number, kAut: Buffer, 
     return readOnlyView(full, 0, 16)
 }
 
-export function verifyMac(platform: AkaPlatform, method: number, kAut: Buffer, packet: Buffer, macOffset: number, extra: Buffer | null): boolean {
-    if (macOffset < 0 || macOffset + 16 > packet.length) return false
-    return constantTimeEqual(computeMac(platform, method, kAut, packet, macOffset, extra), readOnlyView(packet, macOffset, macOffset + 16))
+/** Code, Identifier, Length and Type: what comes before an AKA message's Type-Data in its packet. */
+const EAP_HEADER_BYTES = 5
+
+/**
+ * An EAP-AKA/AKA' Request or Response: `attrs` under `subtype` in an EAP header. With `kAut`, an
+ * AT_MAC goes last, computed over the whole packet and `extra` (NONCE_S when answering a
+ * re-authentication, RFC 4187 10.15).
+ */
+export function akaPacket(platform: AkaPlatform, code: number, id: number, method: number, subtype: number, attrs: AkaAttribute[], kAut: Buffer | null, extra: Buffer | null): Buffer {
+    if (kAut !== null) attrs.push(attrReserved16(AT_MAC, ZERO_MAC))
+    const msg = encodeAkaMessage(subtype, attrs)
+    const packet = encodeEap({ code: code, id: id, type: method, data: msg.data })
+    if (kAut !== null) {
+        const at = EAP_HEADER_BYTES + msg.macOffset
+        packet.set(computeMac(platform, method, kAut, packet, at, extra), at)
+    }
+    return packet
 }
 
-/** Writes the MAC into a packet encoded with a zero AT_MAC at `macOffset`. */
-export function signPacket(platform: AkaPlatform, method: number, kAut: Buffer, packet: Buffer, macOffset: number, extra: Buffer | null): Buffer {
-    packet.set(computeMac(platform, method, kAut, packet, macOffset, extra), macOffset)
-    return packet
+/** Whether `packet`, decoded as `m`, carries an AT_MAC that verifies under `kAut` (with `extra` appended). */
+export function macVerifies(platform: AkaPlatform, method: number, kAut: Buffer, packet: Buffer, m: AkaMessage, extra: Buffer | null): boolean {
+    const at = EAP_HEADER_BYTES + m.macOffset
+    if (m.macOffset < 0 || at + 16 > packet.length) return false
+    return constantTimeEqual(computeMac(platform, method, kAut, packet, at, extra), readOnlyView(packet, at, at + 16))
 }
 
 /** AT_CHECKCODE value (RFC 4187 10.13, RFC 9048 3.3): hash of the AKA-Identity packets exchanged, empty when none. */
