@@ -9,6 +9,7 @@
 
 import { hexOfByte } from "../bytes"
 import { I2cPort } from "./i2c-port"
+import { ChipError } from "./chip-error"
 
 export const KEYPAD_I2C_ADDRESS = 0x20
 /** Key legends, index = row * 4 + column. */
@@ -27,13 +28,6 @@ function singleBit(v: number): number {
     return -1
 }
 
-export class KeypadError extends Error {
-    constructor(message: string) {
-        super(message)
-        this.name = "KeypadError"
-    }
-}
-
 export class Pcf8574Keypad {
     /** The previous scan's result, for the two-scans-alike debounce. */
     private previous = NO_KEY
@@ -46,8 +40,8 @@ export class Pcf8574Keypad {
         private readonly address: number = KEYPAD_I2C_ADDRESS,
     ) {}
 
-    private absent(e: any): KeypadError {
-        return new KeypadError("no PCF8574 keypad answers at 0x" + hexOfByte(this.address) + " (" + (e as Error).message + ")")
+    private absent(e: any): ChipError {
+        return new ChipError("no PCF8574 keypad answers at 0x" + hexOfByte(this.address) + " (" + (e as Error).message + ")")
     }
 
     private async writeLatch(value: number): Promise<void> {
@@ -67,7 +61,7 @@ export class Pcf8574Keypad {
         } catch (e) {
             throw this.absent(e)
         }
-        if (r.length !== 1) throw new KeypadError("PCF8574 at 0x" + hexOfByte(this.address) + " gave " + r.length + " bytes for 1")
+        if (r.length !== 1) throw new ChipError("PCF8574 at 0x" + hexOfByte(this.address) + " gave " + r.length + " bytes for 1")
         return r[0]
     }
 
@@ -76,7 +70,7 @@ export class Pcf8574Keypad {
         await this.writeLatch(0xff)
         const pins = await this.readPins()
         if (pins !== 0xff) {
-            throw new KeypadError("PCF8574 at 0x" + hexOfByte(this.address) + " reads 0x" + hexOfByte(pins) + " with every pin released: not a keypad, or a pin is shorted")
+            throw new ChipError("PCF8574 at 0x" + hexOfByte(this.address) + " reads 0x" + hexOfByte(pins) + " with every pin released: not a keypad, or a pin is shorted")
         }
         this.previous = NO_KEY
         this.reported = NO_KEY

@@ -15,19 +15,13 @@ import { EAP_REQUEST, EAP_TYPE_IDENTITY, encodeEap } from "../eap/eap-packet"
 import { encodePayment, Payment } from "../payment/payment"
 import { concat, fromUtf8 } from "../bytes"
 import { Log, logTransition, noLog } from "../log"
+import { LinkLostError } from "../link/apdu-link"
 import { RC_APPROVED, RC_CUSTOMER_CANCELLED, RC_DO_NOT_HONOR, RC_IN_PROGRESS, RC_INCORRECT_PIN, RC_ISSUER_UNAVAILABLE, RC_NO_RECORD, RC_PIN_TRIES_EXCEEDED, RC_SYSTEM_MALFUNCTION } from "../payment/result"
 
 export const PIN_ANSWER_OK = 0
 export const PIN_ANSWER_WRONG = 1
 export const PIN_ANSWER_LOCKED = 2
 export const PIN_ANSWER_NOT_NEEDED = 3
-
-export class LinkLostError extends Error {
-    constructor(message: string) {
-        super(message)
-        this.name = "LinkLostError"
-    }
-}
 
 /** The card as the terminal reaches it (NFC or infrared); methods throw LinkLostError when the card is gone. */
 export interface CardPort {
