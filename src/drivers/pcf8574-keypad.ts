@@ -14,7 +14,6 @@ import { ChipError } from "./chip-error"
 export const KEYPAD_I2C_ADDRESS = 0x20
 /** Key legends, index = row * 4 + column. */
 export const KEYPAD_4X4_LABELS = ["1", "2", "3", "A", "4", "5", "6", "B", "7", "8", "9", "C", "*", "0", "#", "D"]
-const ROWS = 4
 const COLUMNS = 4
 const NO_KEY = -1
 /** scanRaw()'s answer for two or more keys held: no key for the caller, but not a release either. */

@@ -18,7 +18,6 @@ export const REG_FCR = 0x02
 export const REG_EFR = 0x02
 export const REG_LCR = 0x03
 export const REG_MCR = 0x04
-export const REG_LSR = 0x05
 export const REG_TXLVL = 0x08
 export const REG_RXLVL = 0x09
 const LCR_DIVISOR_LATCH = 0x80

@@ -43,18 +43,12 @@ export const AT_PAYMENT = 241
 /** Payment extension: the server's decision (response code, approval number or reason). */
 export const AT_PAYMENT_RESULT = 242
 
-/** AT_NOTIFICATION codes (RFC 4187 10.19): S bit 0x8000 success, P bit 0x4000 before authentication. */
+/** AT_NOTIFICATION codes this system sends (RFC 4187 10.19): S bit 0x8000 success, P bit 0x4000 before authentication. */
 export const NOTIFICATION_GENERAL_FAILURE_AFTER_AUTH = 0
-export const NOTIFICATION_GENERAL_FAILURE = 16384
 export const NOTIFICATION_SUCCESS = 32768
-export const NOTIFICATION_TEMPORARILY_DENIED = 1026
-export const NOTIFICATION_NOT_SUBSCRIBED = 1031
 
-/** AT_CLIENT_ERROR_CODE values (RFC 4187 10.20). */
+/** The AT_CLIENT_ERROR_CODE this peer sends (RFC 4187 10.20). */
 export const CLIENT_ERROR_UNABLE_TO_PROCESS = 0
-export const CLIENT_ERROR_UNSUPPORTED_VERSION = 1
-export const CLIENT_ERROR_INSUFFICIENT_CHALLENGES = 2
-export const CLIENT_ERROR_RANDS_NOT_FRESH = 3
 
 /** AT_BIDDING's D bit (RFC 9048 4): the server supports EAP-AKA' too. */
 export const BIDDING_AKA_PRIME_SUPPORTED = 0x8000
@@ -118,7 +112,6 @@ export class AkaMessage {
 /** Where a list of attributes comes from: decides which attributes are allowed. */
 export const CONTEXT_REQUEST = 1
 export const CONTEXT_RESPONSE = 2
-export const CONTEXT_ENCRYPTED = 3
 
 const REQ_ALLOWED: number[][] = []
 const RESP_ALLOWED: number[][] = []

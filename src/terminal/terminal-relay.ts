@@ -21,7 +21,6 @@ import { RC_APPROVED, RC_CUSTOMER_CANCELLED, RC_DO_NOT_HONOR, RC_IN_PROGRESS, RC
 export const PIN_ANSWER_OK = 0
 export const PIN_ANSWER_WRONG = 1
 export const PIN_ANSWER_LOCKED = 2
-export const PIN_ANSWER_NOT_NEEDED = 3
 
 /** The card as the terminal reaches it (NFC or infrared); methods throw LinkLostError when the card is gone. */
 export interface CardPort {
