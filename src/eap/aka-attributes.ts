@@ -107,6 +107,54 @@ export class AkaMessage {
     nextReauthId?: Buffer
     payment?: Buffer
     paymentResult?: Buffer
+
+    /**
+     * Checks one attribute's value against its layout (RFC 4187 section 10, RFC 9048 section 3)
+     * and puts it into its field, one case per attribute as in hostapd's eap_sim_parse_attr().
+     */
+    put(t: number, v: Buffer, prime: boolean): void {
+        const n = v.length
+        if (t === AT_RAND) this.rand = reserved16(t, v)
+        else if (t === AT_AUTN) this.autn = reserved16(t, v)
+        else if (t === AT_MAC) this.mac = reserved16(t, v)
+        else if (t === AT_IV) this.iv = reserved16(t, v)
+        else if (t === AT_NONCE_S) this.nonceS = reserved16(t, v)
+        else if (t === AT_AUTS) {
+            if (n !== 14) throw invalidLength(t, v)
+            this.auts = v
+        } else if (t === AT_RES) {
+            // The actual length is in bits: 32 to 128, whole bytes.
+            const bits = actualLength(v)
+            if (!(bits >= 32 && bits <= 128 && bits % 8 === 0 && n >= 2 + bits / 8 && n - 2 - bits / 8 < 4)) throw invalidLength(t, v)
+            this.res = readOnlyView(v, 2, 2 + bits / 8)
+        } else if (t === AT_CHECKCODE) {
+            if (n !== 2 && n !== 2 + (prime ? 32 : 20)) throw invalidLength(t, v)
+            this.checkcode = readOnlyView(v, 2, n)
+        } else if (t === AT_ENCR_DATA) {
+            if (n < 18 || (n - 2) % 16 !== 0) throw invalidLength(t, v)
+            this.encrData = readOnlyView(v, 2, n)
+        } else if (t === AT_PADDING) {
+            for (let i = 0; i < n; i++) if (v[i] !== 0) throw invalidLength(t, v)
+        } else if (t === AT_IDENTITY) this.identity = lengthPrefixed(t, v, true)
+        else if (t === AT_KDF_INPUT) this.kdfInput = lengthPrefixed(t, v, true)
+        else if (t === AT_NEXT_PSEUDONYM) this.nextPseudonym = lengthPrefixed(t, v, false)
+        else if (t === AT_NEXT_REAUTH_ID) this.nextReauthId = lengthPrefixed(t, v, false)
+        else if (t === AT_PAYMENT) this.payment = lengthPrefixed(t, v, false)
+        else if (t === AT_PAYMENT_RESULT) this.paymentResult = lengthPrefixed(t, v, false)
+        else if (t === AT_KDF) this.kdfs.push(u16(t, v))
+        else if (t === AT_BIDDING) this.bidding = u16(t, v)
+        else if (t === AT_NOTIFICATION) this.notification = u16(t, v)
+        else if (t === AT_CLIENT_ERROR_CODE) this.clientErrorCode = u16(t, v)
+        else if (t === AT_COUNTER) this.counter = u16(t, v)
+        else {
+            u16(t, v) // the flags
+            if (t === AT_ANY_ID_REQ) this.anyIdReq = true
+            else if (t === AT_FULLAUTH_ID_REQ) this.fullauthIdReq = true
+            else if (t === AT_PERMANENT_ID_REQ) this.permanentIdReq = true
+            else if (t === AT_RESULT_IND) this.resultInd = true
+            else if (t === AT_COUNTER_TOO_SMALL) this.counterTooSmall = true
+        }
+    }
 }
 
 /** Where a list of attributes comes from: decides which attributes are allowed. */
@@ -160,57 +208,9 @@ function u16(t: number, v: Buffer): number {
 
 /** An actual length in bytes, the data, then fewer than 4 bytes of padding; `nonEmpty` refuses no data. */
 function lengthPrefixed(t: number, v: Buffer, nonEmpty: boolean): Buffer {
-    const len = v.length >= 2 ? actualLength(v) : -1
-    if (len < 0 || 2 + len > v.length || v.length - 2 - len >= 4 || (nonEmpty && len === 0)) throw invalidLength(t, v)
+    const len = actualLength(v) // every value has at least 2 bytes: an attribute is at least 4
+    if (2 + len > v.length || v.length - 2 - len >= 4 || (nonEmpty && len === 0)) throw invalidLength(t, v)
     return readOnlyView(v, 2, 2 + len)
-}
-
-/**
- * Checks one attribute's value against its layout (RFC 4187 section 10, RFC 9048 section 3) and
- * puts it into its field of `m`, one case per attribute as in hostapd's eap_sim_parse_attr().
- */
-function decodeValue(m: AkaMessage, t: number, v: Buffer, prime: boolean): void {
-    const n = v.length
-    if (t === AT_RAND) m.rand = reserved16(t, v)
-    else if (t === AT_AUTN) m.autn = reserved16(t, v)
-    else if (t === AT_MAC) m.mac = reserved16(t, v)
-    else if (t === AT_IV) m.iv = reserved16(t, v)
-    else if (t === AT_NONCE_S) m.nonceS = reserved16(t, v)
-    else if (t === AT_AUTS) {
-        if (n !== 14) throw invalidLength(t, v)
-        m.auts = v
-    } else if (t === AT_RES) {
-        // The actual length is in bits: 32 to 128, whole bytes.
-        const bits = actualLength(v)
-        if (!(bits >= 32 && bits <= 128 && bits % 8 === 0 && n >= 2 + bits / 8 && n - 2 - bits / 8 < 4)) throw invalidLength(t, v)
-        m.res = readOnlyView(v, 2, 2 + bits / 8)
-    } else if (t === AT_CHECKCODE) {
-        if (n !== 2 && n !== 2 + (prime ? 32 : 20)) throw invalidLength(t, v)
-        m.checkcode = readOnlyView(v, 2, n)
-    } else if (t === AT_ENCR_DATA) {
-        if (n < 18 || (n - 2) % 16 !== 0) throw invalidLength(t, v)
-        m.encrData = readOnlyView(v, 2, n)
-    } else if (t === AT_PADDING) {
-        for (let i = 0; i < n; i++) if (v[i] !== 0) throw invalidLength(t, v)
-    } else if (t === AT_IDENTITY) m.identity = lengthPrefixed(t, v, true)
-    else if (t === AT_KDF_INPUT) m.kdfInput = lengthPrefixed(t, v, true)
-    else if (t === AT_NEXT_PSEUDONYM) m.nextPseudonym = lengthPrefixed(t, v, false)
-    else if (t === AT_NEXT_REAUTH_ID) m.nextReauthId = lengthPrefixed(t, v, false)
-    else if (t === AT_PAYMENT) m.payment = lengthPrefixed(t, v, false)
-    else if (t === AT_PAYMENT_RESULT) m.paymentResult = lengthPrefixed(t, v, false)
-    else if (t === AT_KDF) m.kdfs.push(u16(t, v))
-    else if (t === AT_BIDDING) m.bidding = u16(t, v)
-    else if (t === AT_NOTIFICATION) m.notification = u16(t, v)
-    else if (t === AT_CLIENT_ERROR_CODE) m.clientErrorCode = u16(t, v)
-    else if (t === AT_COUNTER) m.counter = u16(t, v)
-    else {
-        u16(t, v) // the flags
-        if (t === AT_ANY_ID_REQ) m.anyIdReq = true
-        else if (t === AT_FULLAUTH_ID_REQ) m.fullauthIdReq = true
-        else if (t === AT_PERMANENT_ID_REQ) m.permanentIdReq = true
-        else if (t === AT_RESULT_IND) m.resultInd = true
-        else if (t === AT_COUNTER_TOO_SMALL) m.counterTooSmall = true
-    }
 }
 
 /**
@@ -242,7 +242,7 @@ export function decodeAttributes(data: Buffer, offset: number, allowed: number[]
             }
         }
         const value = readOnlyView(data, o + 2, o + len)
-        decodeValue(m, type, value, prime)
+        m.put(type, value, prime)
         if (type === AT_MAC) m.macOffset = o + 4
         attributes.push({ type: type, value: value })
         o += len
