@@ -72,6 +72,11 @@ export class CardSession {
         return this.state === CARD_OFFERED && this.pinRequired()
     }
 
+    /** The payment is offered (its PIN checked when one is required) and the exchange not started. */
+    private beforeExchange(): boolean {
+        return this.state === CARD_OFFERED || this.state === CARD_VERIFIED
+    }
+
     pinLocked(): boolean {
         return this.pin.triesLeft <= 0
     }
@@ -81,7 +86,7 @@ export class CardSession {
     }
 
     async verifyPin(pin: string): Promise<number> {
-        if (this.state !== CARD_OFFERED && this.state !== CARD_VERIFIED) return PIN_LOCKED
+        if (!this.beforeExchange()) return PIN_LOCKED
         const storage = this.storage // DeviceScript arrow functions cannot capture `this`
         const r = await checkPin(this.pin, pin, this.platform.sha256, async (rec: PinRecord) => {
             await storage.savePin(rec)
@@ -93,7 +98,7 @@ export class CardSession {
 
     /** The holder refuses on the card (its button) before it authenticates: it answers nothing more. */
     cancel(): boolean {
-        if (this.state !== CARD_OFFERED && this.state !== CARD_VERIFIED) return false
+        if (!this.beforeExchange()) return false
         this.enter(CARD_DONE)
         this.ui.showStatus("CANCELLED")
         return true
@@ -116,7 +121,7 @@ export class CardSession {
     /** An EAP request relayed by the terminal; null when the card does not answer (yet). */
     async eap(request: Buffer): Promise<Buffer | null> {
         if (this.pin.triesLeft <= 0) return null
-        const offer = this.state === CARD_OFFERED || this.state === CARD_VERIFIED ? this.piggybackedOffer(request) : null
+        const offer = this.beforeExchange() ? this.piggybackedOffer(request) : null
         if (offer !== null) {
             if (this.payment === null) {
                 this.payment = offer
@@ -128,8 +133,8 @@ export class CardSession {
                 return null
             }
         }
-        if (this.state === CARD_OFFERED && this.pinRequired()) return null
-        if (this.state === CARD_OFFERED || this.state === CARD_VERIFIED) {
+        if (this.needsPin()) return null
+        if (this.beforeExchange()) {
             this.peer = new AkaPeer(this.aka, this.options, this.platform, this.payment)
             this.enter(CARD_AUTHENTICATING)
         }
@@ -151,9 +156,5 @@ export class CardSession {
     /** The receipt the card verified (MAC-protected), once the exchange is over. */
     result(): PaymentResult | null {
         return this.peer !== null ? this.peer.outcome.result : null
-    }
-
-    failure(): string {
-        return this.peer !== null ? this.peer.outcome.failure : ""
     }
 }

@@ -196,10 +196,6 @@ export class AkaPeer {
         return this.options.preferPrime || !this.options.allowAka ? EAP_TYPE_AKA_PRIME : EAP_TYPE_AKA
     }
 
-    private permanent(method: number): string {
-        return permanentIdentity(method, this.profile.cardId, this.profile.realm)
-    }
-
     /** The identity to offer: re-auth ID, else pseudonym, else the permanent identity (card ID). */
     private identityFor(level: number, method: number): string {
         const p = this.profile
@@ -209,7 +205,7 @@ export class AkaPeer {
             }
             if (level !== AT_PERMANENT_ID_REQ && p.pseudonym !== "") return pseudonymIdentity(method, p.pseudonym, p.realm)
         }
-        return this.permanent(method)
+        return permanentIdentity(method, p.cardId, p.realm)
     }
 
     private identityResponse(req: EapPacket): Buffer {
@@ -266,7 +262,7 @@ export class AkaPeer {
             this.fail("EAP-Success before the exchange completed")
             return
         }
-        this.fail(this.outcome.failure !== "" ? this.outcome.failure : "the server ended the exchange with EAP-Failure")
+        this.fail("the server ended the exchange with EAP-Failure")
     }
 
     /** AKA-Identity rounds (RFC 4187 4.1.6): ANY, then FULLAUTH, then PERMANENT, each at most once, in that order. */
