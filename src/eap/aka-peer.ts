@@ -293,7 +293,7 @@ export class AkaPeer {
         const prime = isPrime(this.method)
         const rand = m.rand
         const autn = m.autn
-        if (rand === undefined || autn === undefined || m.macOffset < 0) return this.clientError(req, "challenge without AT_RAND, AT_AUTN or AT_MAC")
+        if (rand === undefined || autn === undefined || m.mac === undefined) return this.clientError(req, "challenge without AT_RAND, AT_AUTN or AT_MAC")
         let networkName: Buffer = Buffer.alloc(0)
         if (prime) {
             const offered = m.kdfs
@@ -383,7 +383,7 @@ export class AkaPeer {
         const beforeAuth = (code & 0x4000) !== 0
         const success = (code & 0x8000) !== 0
         if (beforeAuth) {
-            if (success || m.macOffset >= 0) return this.clientError(req, "invalid pre-authentication notification")
+            if (success || m.mac !== undefined) return this.clientError(req, "invalid pre-authentication notification")
             this.fail("the server refused before authentication (notification " + code + ")")
             return this.akaResponse(req, SUBTYPE_NOTIFICATION, [], null, null)
         }

@@ -343,7 +343,7 @@ export class AkaServerSession {
             // The peer selected a KDF: only KDF 1 exists, which was first already; anything else is refused.
             return this.failure("the peer selected an unsupported key derivation function")
         }
-        if (res === undefined || m.macOffset < 0) return this.failure("challenge response without AT_RES or AT_MAC")
+        if (res === undefined || m.mac === undefined) return this.failure("challenge response without AT_RES or AT_MAC")
         if (!macVerifies(this.platform, this.method, keys.kAut, raw, m, null)) return this.failure("the card's AT_MAC does not verify")
         await this.platform.yieldSlice()
         if (!constantTimeEqual(res, v.xres)) return this.failure("RES does not match XRES: the card failed authentication")
