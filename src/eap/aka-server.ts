@@ -66,7 +66,8 @@ import {
     SUBTYPE_REAUTHENTICATION,
     SUBTYPE_SYNCHRONIZATION_FAILURE,
 } from "./aka-attributes"
-import { akaPacket, AkaPlatform, checkcode, ExportedKeys, fullAuthKeys, isPrime, macVerifies, reauthSessionKeys, SessionKeys } from "./aka-crypto"
+import { AkaPlatform, checkcode, ExportedKeys, fullAuthKeys, isPrime, reauthSessionKeys, SessionKeys } from "./aka-crypto"
+import { akaPacket, macVerifies } from "./aka-packet"
 import { decryptAttributes, encryptAttributes } from "./aka-encr"
 import { ID_PSEUDONYM, ID_REAUTH, parseIdentity } from "./aka-identity"
 import { encodePayment, Payment, paymentMismatch } from "../payment/payment"
