@@ -1,12 +1,13 @@
 // The benchmarks' payment server: a data folder of its own, one terminal at 127.0.0.1, and
 // `cardsPerTerminal` cards for each of `terminals` simulated terminals, with balances and limits
-// that no benchmark exhausts.
+// that no benchmark exhausts. On SQLite (the data folder's database) or on PostgreSQL: a throwaway
+// database created for the run on the server the URL names, dropped afterwards.
 
-import { mkdtempSync, rmSync } from "node:fs"
+import { existsSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { InProcessCard } from "../sim/card/in-process-card"
-import { PaymentServer } from "../sim/server/payment-server"
+import { PaymentServer, type PaymentServerConfig } from "../sim/server/payment-server"
 import { provisionCard, provisionTerminal, type CardProfile, type TerminalConfig } from "../sim/server/provision"
 import type { ServerStorage } from "../sim/db/storage"
 
@@ -42,22 +43,109 @@ export interface BenchServer {
     terminal: TerminalConfig
     /** Card profiles per simulated terminal. */
     fleets: CardProfile[][]
+    /** PostgreSQL: the database server's process IDs (their CPU is the database's, where it runs on this machine). */
+    databasePids: (() => Promise<number[]>) | null
     /** Stops the server and deletes its data folder. */
     close(): Promise<void>
 }
 
+/** Where the benchmark's server keeps its data: SQLite in its data folder, or the PostgreSQL server at `url`. */
+export type BenchEngine = { name: "SQLite" } | { name: "PostgreSQL"; url: string }
+
+export const SQLITE: BenchEngine = { name: "SQLite" }
+
+/** The PostgreSQL server to measure: ACTIVECARD_BENCH_PG_URL, else ACTIVECARD_DB_URL; null when neither is set. */
+export function benchPostgresUrl(env: NodeJS.ProcessEnv = process.env): string | null {
+    return env.ACTIVECARD_BENCH_PG_URL || env.ACTIVECARD_DB_URL || null
+}
+
+/** Whether this tree's payment server has the PostgreSQL engine (a database URL in its configuration's `db`). */
+function postgresEngine(): boolean {
+    return existsSync(new URL("../sim/db/postgres-storage.ts", import.meta.url))
+}
+
+/** Why PostgreSQL cannot be measured here, or null when it can. */
+export function postgresSkipReason(url: string | null): string | null {
+    if (url === null) return "set ACTIVECARD_BENCH_PG_URL"
+    if (!postgresEngine()) return "this tree's payment server has no PostgreSQL engine (sim/db/postgres-storage.ts)"
+    return null
+}
+
+/** `url` with its database name replaced (postgres://user:password@host:port/NAME?options). */
+export function withDatabase(url: string, name: string): string {
+    const m = /^(postgres(?:ql)?:\/\/[^/?]*)(\/[^?]*)?(\?.*)?$/.exec(url)
+    if (!m) throw new Error("not a postgres:// URL")
+    return `${m[1]}/${name}${m[3] ?? ""}`
+}
+
+interface ThrowawayDatabase {
+    url: string
+    /** The process IDs of the PostgreSQL server's processes (its backends and background workers). */
+    serverPids(): Promise<number[]>
+    drop(): Promise<void>
+}
+
+/** A database of its own for one run on the PostgreSQL server at `url`, dropped by drop(). */
+async function throwawayDatabase(url: string): Promise<ThrowawayDatabase> {
+    const moduleName = "pg" // the PostgreSQL engine's driver; loaded only when PostgreSQL is measured
+    const pg = (await import(moduleName)).default
+    const admin = new pg.Client({ connectionString: url })
+    await admin.connect()
+    const name = `activecard_bench_${process.pid}_${Date.now().toString(36)}`
+    try {
+        await admin.query(`CREATE DATABASE ${name}`)
+    } catch (e) {
+        await admin.end()
+        throw e
+    }
+    return {
+        url: withDatabase(url, name),
+        serverPids: async () => (await admin.query("SELECT pid FROM pg_stat_activity")).rows.map((r: { pid: number }) => r.pid),
+        drop: async () => {
+            try {
+                await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+            } finally {
+                await admin.end()
+            }
+        },
+    }
+}
+
 /** A fresh server offering only `method`, with its terminal and cards provisioned. */
-export async function openBenchServer(method: number, terminals: number, cardsPerTerminal: number): Promise<BenchServer> {
+export async function openBenchServer(method: number, terminals: number, cardsPerTerminal: number, engine: BenchEngine = SQLITE): Promise<BenchServer> {
     const dir = mkdtempSync(join(tmpdir(), "activecard-bench-"))
-    const server = await PaymentServer.start({ dataDir: dir, udpPort: 0, tcpPort: 0, methods: [method], log: () => {} })
+    const config: Partial<PaymentServerConfig> = { dataDir: dir, udpPort: 0, tcpPort: 0, methods: [method], log: () => {} }
+    let database: ThrowawayDatabase | null = null
+    let server: PaymentServer
+    try {
+        if (engine.name === "PostgreSQL") {
+            const skip = postgresSkipReason(engine.url)
+            if (skip !== null) throw new Error("PostgreSQL: " + skip)
+            database = await throwawayDatabase(engine.url)
+            // The configuration's `db` (the server's --db): typed where the engine is in the tree.
+            ;(config as Record<string, unknown>).db = database.url
+        }
+        server = await PaymentServer.start(config)
+        // A configuration field the server ignored would measure SQLite under PostgreSQL's name.
+        if (!server.store.description.startsWith(engine.name)) {
+            await server.stop()
+            throw new Error(`asked for ${engine.name}, the server opened ${server.store.description.split(" ")[0]}`)
+        }
+    } catch (e) {
+        await database?.drop()
+        rmSync(dir, { recursive: true, force: true })
+        throw e
+    }
     const close = async () => {
         await server.stop()
+        await database?.drop()
         rmSync(dir, { recursive: true, force: true })
     }
     try {
         const terminal = await provisionTerminal(server.store, "127.0.0.1", "TERM0001", "MERCHANT0001", "127.0.0.1", server.udp.port)
         const fleets = await provisionBenchCards(server.store, terminals, cardsPerTerminal)
-        return { server, terminal, fleets, close }
+        const db = database
+        return { server, terminal, fleets, databasePids: db ? () => db.serverPids() : null, close }
     } catch (e) {
         await close()
         throw e

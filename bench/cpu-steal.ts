@@ -7,9 +7,13 @@ import { existsSync, readFileSync } from "node:fs"
 
 const PROC_STAT = "/proc/stat"
 
-/** Jiffies summed over all CPUs: steal, and the total of user, nice, system, idle, iowait, irq, softirq and steal. */
+/** /proc/stat counts in USER_HZ, 100 per second on every architecture Node runs on. */
+const USER_HZ = 100
+
+/** Jiffies summed over all CPUs: steal, idle (idle + iowait), and the total of user, nice, system, idle, iowait, irq, softirq and steal. */
 export interface CpuTicks {
     steal: number
+    idle: number
     total: number
 }
 
@@ -19,7 +23,7 @@ export function parseCpuLine(line: string): CpuTicks {
     if (fields[0] !== "cpu" || fields.length < 9) throw new Error("not the aggregate cpu line of /proc/stat")
     const ticks = fields.slice(1, 9).map(Number)
     if (ticks.some((t) => !Number.isFinite(t) || t < 0)) throw new Error("unreadable cpu line of /proc/stat")
-    return { steal: ticks[7], total: ticks.reduce((a, b) => a + b, 0) }
+    return { steal: ticks[7], idle: ticks[3] + ticks[4], total: ticks.reduce((a, b) => a + b, 0) }
 }
 
 /** Now, or null where there is no /proc/stat (not Linux). */
@@ -32,4 +36,10 @@ export function cpuTicks(): CpuTicks | null {
 export function stealShare(before: CpuTicks, after: CpuTicks): number {
     const total = after.total - before.total
     return total > 0 ? (after.steal - before.steal) / total : 0
+}
+
+/** CPU time (µs, all CPUs) this machine spent running anything between two readings: neither idle nor stolen. */
+export function busyMicros(before: CpuTicks, after: CpuTicks): number {
+    const busy = after.total - after.idle - after.steal - (before.total - before.idle - before.steal)
+    return (busy * 1e6) / USER_HZ
 }

@@ -1,34 +1,58 @@
-// A worker thread of simulated terminals for the server benchmark: each terminal has its own UDP
-// socket and its own cards (the real card logic), and pays in a loop. Runs off the server's thread
-// so that on a 2-core machine the server gets a core of its own.
+// The simulated terminals of the server benchmark: each terminal has its own UDP socket and its own
+// cards (the real card logic), and pays, or only authenticates, in a loop. They run in a process
+// of their own (bench/fleet-process.ts), so that the server's process CPU is the server's alone.
 
-import { parentPort, workerData } from "node:worker_threads"
 import { nodeRandomBytes as randomBytes } from "../sim/node-platform"
 import { performance } from "node:perf_hooks"
-import { currentThreadId } from "./thread-cpu"
 import { RadiusClient } from "../sim/radius/client"
 import { RadiusUplink } from "../src/terminal/radius-uplink"
 import type { InProcessCard } from "../sim/card/in-process-card"
 import { TerminalRelay } from "../src/terminal/terminal-relay"
 import type { CardProfile } from "../sim/server/provision"
 import { BENCH_PIN, benchCards } from "./bench-setup"
+import { authCard, authenticate, authTerminal, type AuthCard, type AuthCardProfile, type AuthTerminal } from "./auth-exchange"
 
-export interface LoadJob {
+/** Payments: every terminal pays in a row, all terminals at once (a closed loop). */
+export interface PaymentJob {
+    kind: "pay"
     port: number
     secret: string
     terminalId: string
     prime: boolean
     /** Card profiles per terminal. */
     fleets: CardProfile[][]
-    /** Payments per terminal before the measured ones, so that both threads' code is compiled (JIT) when timing starts. */
+    /** Payments per terminal before the measured ones, so that both sides' code is compiled (JIT) when timing starts. */
     warmupPerTerminal: number
     paymentsPerTerminal: number
 }
 
+/** Authentications without a payment, started at a fixed rate (0: as fast as the terminals go). */
+export interface AuthJob {
+    kind: "auth"
+    port: number
+    secret: string
+    terminalId: string
+    prime: boolean
+    fleets: AuthCardProfile[][]
+    /** The server sends the MSK as MS-MPPE keys in its Access-Accept (hostapd does; the payment server never does). */
+    requireKeys: boolean
+    ratePerSecond: number
+    warmup: number
+    count: number
+}
+
+export type LoadJob = PaymentJob | AuthJob
+
 export interface LoadResult {
     approved: number
+    /** The first few failures' messages. */
     failures: string[]
+    failureCount: number
     latencies: number[]
+    /** Authentication only: Access-Requests sent, exchanges whose MS-MPPE keys were the card's MSK, resynchronisations (AUTS). */
+    roundTrips: number
+    keysMatched: number
+    resyncs: number
 }
 
 /** A simulated terminal: its cards and its uplink to the payment server. */
@@ -37,17 +61,39 @@ export interface BenchTerminal {
     uplink: RadiusUplink
 }
 
-interface Terminal extends BenchTerminal {
+export interface PayingTerminal extends BenchTerminal {
     client: RadiusClient
 }
 
-async function connect(job: LoadJob): Promise<Terminal[]> {
+export async function connectPaying(job: PaymentJob): Promise<PayingTerminal[]> {
     return await Promise.all(
         job.fleets.map(async (profiles) => {
             const cards = benchCards(profiles, job.prime)
             const client = await RadiusClient.connect({ transport: "udp", host: "127.0.0.1", port: job.port, secret: Buffer.from(job.secret, "utf8"), timeoutMs: 3000, retries: 3 })
             return { cards, client, uplink: new RadiusUplink(client, job.terminalId) }
         }),
+    )
+}
+
+export interface AuthenticatingTerminal {
+    terminal: AuthTerminal
+    cards: AuthCard[]
+    next: number
+}
+
+/**
+ * Each terminal's first card starts with its SQN well ahead of any server's, so that its first
+ * exchange (in the warm-up) goes through a resynchronisation: AUTS, then a second challenge.
+ */
+export const STALE_SEQ = 1000
+
+export async function connectAuthenticating(job: AuthJob): Promise<AuthenticatingTerminal[]> {
+    return await Promise.all(
+        job.fleets.map(async (profiles) => ({
+            terminal: await authTerminal(job.port, job.secret, job.terminalId),
+            cards: profiles.map((p, i) => authCard(i === 0 ? { ...p, seqMs: p.seqMs.map(() => STALE_SEQ) } : p, job.prime)),
+            next: 0,
+        })),
     )
 }
 
@@ -74,51 +120,87 @@ function pollWhile(active: () => boolean): void {
     poll()
 }
 
+/** Runs `work` with this thread polling for the replies (pollWhile). */
+export async function polling<T>(work: () => Promise<T>): Promise<T> {
+    let running = true
+    pollWhile(() => running)
+    try {
+        return await work()
+    } finally {
+        running = false
+    }
+}
+
+function emptyResult(): LoadResult {
+    return { approved: 0, failures: [], failureCount: 0, latencies: [], roundTrips: 0, keysMatched: 0, resyncs: 0 }
+}
+
+function fail(r: LoadResult, message: string): void {
+    r.failureCount++
+    if (r.failures.length < 5) r.failures.push(message)
+}
+
 /** Every terminal pays `count` times in a row, all terminals at once. */
 export async function payAll(terminalId: string, terminals: BenchTerminal[], count: number): Promise<LoadResult> {
-    const latencies: number[] = []
-    const failures: string[] = []
-    let approved = 0
+    const r = emptyResult()
     await Promise.all(
         terminals.map(async (t) => {
             for (let i = 0; i < count; i++) {
                 const relay = new TerminalRelay(t.cards[i % t.cards.length], t.uplink, randomBytes)
                 const s = performance.now()
                 const o = await relay.pay({ amount: 1000 + i, currency: 410, installments: 0, merchantId: "MERCHANT0001", terminalId, transactionId: randomBytes(8) }, BENCH_PIN)
-                latencies.push(performance.now() - s)
-                if (o.approved) approved++
-                else if (failures.length < 5) failures.push(o.message)
+                r.latencies.push(performance.now() - s)
+                if (o.approved) r.approved++
+                else fail(r, o.message)
             }
         }),
     )
-    return { approved, failures, latencies }
+    return r
 }
 
-/** payAll over the network, with this thread polling for the replies (pollWhile). */
-async function payAllPolling(job: LoadJob, terminals: Terminal[], count: number): Promise<LoadResult> {
-    let running = true
-    pollWhile(() => running)
-    try {
-        return await payAll(job.terminalId, terminals, count)
-    } finally {
-        running = false
-    }
-}
-
-// "ready" once loaded and connected; "warm" after the warm-up payments; then the measured run on
-// "go": start-up and JIT compilation stay out of the measurement.
-if (parentPort) {
-    const port = parentPort
-    const job = workerData as LoadJob
-    const terminals = await connect(job)
-    port.once("message", async () => {
-        const warm = await payAllPolling(job, terminals, job.warmupPerTerminal)
-        port.postMessage({ warmupFailures: warm.failures, threadId: currentThreadId() })
-        port.once("message", async () => {
-            const result = await payAllPolling(job, terminals, job.paymentsPerTerminal)
-            for (const t of terminals) await t.client.close()
-            port.postMessage(result)
-        })
+/**
+ * `count` authentications started at `ratePerSecond` over all terminals (0: each terminal starts
+ * its next as soon as its last ends), one at a time per terminal, its cards in turn; resolves
+ * when all have ended.
+ */
+export async function authAll(terminals: AuthenticatingTerminal[], count: number, ratePerSecond: number, requireKeys: boolean): Promise<LoadResult> {
+    const r = emptyResult()
+    if (count === 0) return r
+    const idle = [...terminals]
+    let started = 0
+    let ended = 0
+    const t0 = performance.now()
+    return await new Promise<LoadResult>((resolve) => {
+        let timer: NodeJS.Timeout | null = null
+        const run = async (t: AuthenticatingTerminal) => {
+            const card = t.cards[t.next++ % t.cards.length]
+            const s = performance.now()
+            try {
+                const o = await authenticate(card, t.terminal, requireKeys)
+                r.roundTrips += o.roundTrips
+                if (o.keysMatched) r.keysMatched++
+                if (o.resynchronised) r.resyncs++
+                if (o.ok) {
+                    r.approved++
+                    r.latencies.push(performance.now() - s)
+                } else fail(r, o.failure)
+            } catch (e) {
+                fail(r, "exception: " + (e as Error).message)
+            }
+            idle.push(t)
+            if (++ended === count) {
+                if (timer) clearInterval(timer)
+                resolve(r)
+            } else if (ratePerSecond === 0) startDue()
+        }
+        const startDue = () => {
+            const due = ratePerSecond === 0 ? count : Math.min(count, Math.floor(((performance.now() - t0) / 1000) * ratePerSecond) + 1)
+            while (started < due && idle.length > 0) {
+                started++
+                void run(idle.shift()!)
+            }
+        }
+        if (ratePerSecond > 0) timer = setInterval(startDue, 2)
+        startDue()
     })
-    port.postMessage("ready")
 }

@@ -1,6 +1,6 @@
 // Where the server thread's time goes: a V8 CPU profile of the measured run, each sample charged
 // to the innermost project file on its stack (so node:crypto or Buffer work counts where it was
-// called from), grouped into the server's parts, in microseconds per payment.
+// called from), grouped into the server's parts, in microseconds per payment or authentication.
 
 import { Session } from "node:inspector/promises"
 
@@ -38,15 +38,15 @@ export class ServerProfiler {
         await this.session.post("Profiler.start")
     }
 
-    /** Stops and returns lines "  123 us  17%  part" for the given number of payments. */
-    async stop(payments: number): Promise<string[]> {
+    /** Stops and returns lines "  123 us  17%  part" for the given number of exchanges (`unit`: payment, authentication). */
+    async stop(exchanges: number, unit = "payment"): Promise<string[]> {
         const { profile } = (await this.session.post("Profiler.stop")) as unknown as { profile: Profile }
         this.session.disconnect()
-        return categorize(profile, payments)
+        return categorize(profile, exchanges, unit)
     }
 }
 
-function categorize(p: Profile, payments: number): string[] {
+function categorize(p: Profile, payments: number, unit: string): string[] {
     const byId = new Map<number, ProfileNode>()
     const parent = new Map<number, number>()
     for (const n of p.nodes) {
@@ -74,5 +74,5 @@ function categorize(p: Profile, payments: number): string[] {
         perPart.set(part, (perPart.get(part) ?? 0) + dt)
     }
     const lines = [...perPart].sort((a, b) => b[1] - a[1]).map(([part, us]) => `${(us / payments).toFixed(0).padStart(5)} us  ${((100 * us) / busy).toFixed(0).padStart(3)}%  ${part}`)
-    return [`where the server thread's time goes (CPU profile of this run; sampling slows it), ${(busy / payments).toFixed(0)} us busy per payment:`, ...lines]
+    return [`where the server thread's time goes (CPU profile of this run; sampling slows it), ${(busy / payments).toFixed(0)} us busy per ${unit}:`, ...lines]
 }

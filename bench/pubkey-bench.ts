@@ -123,6 +123,7 @@ async function main(): Promise<void> {
     console.log(`  field multiplication, unrolled column sums:      ${fmt(vm.field_mul)}   squaring ${fmt(vm.field_square)}`)
     console.log(`  field multiplication, looped schoolbook:         ${fmt(vm.field_mul_reference_looped)}   (${(vm.field_mul_reference_looped / vm.field_mul).toFixed(1)}x the unrolled one)`)
     console.log(`  X25519 with the looped field (TweetNaCl-style):  ${fmt(vm.x25519_reference_looped)}   (${(vm.x25519_reference_looped / vm.x25519).toFixed(1)}x the core's X25519)`)
+    console.log(`  table row for two digits, words by getAt:        ${fmt(vm.table_scan_getat)}   byte reads ${fmt(vm.table_scan_bytes)}   (${(vm.table_scan_bytes / vm.table_scan_getat).toFixed(1)}x)`)
     console.log(`  X25519 public key by the ladder on u = 9:        ${fmt(vm.x25519_ladder_on_base_point)}   (${(vm.x25519_ladder_on_base_point / vm.x25519_public_key).toFixed(1)}x the Edwards fixed-base table)`)
 
     const program = await buildProgram("bench/programs/pubkey-bench.ts", "pubkey-bench")

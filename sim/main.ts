@@ -5,13 +5,23 @@
 // the terminal saw it, then both displays. Exit code 0 on approval, 1 otherwise.
 // `npm run sim` (--interactive): the same boards, driven by a person (see `help`).
 // --link nfc (default) | infrared | cardlink: how the card reaches the terminal (see simulator.ts).
+// --web [--port N]: the boards on a web page at http://127.0.0.1:N/ (default 8090) instead of the
+// command line (sim/dashboard/); `npm run dashboard` is the same.
 
 import { createInterface } from "node:readline"
 import { buildFirmware, SIM_LINKS, SimLink, Simulator } from "./simulator/simulator"
 import { runSale } from "./simulator/sale"
 import { formatTraceLine } from "./trace/field-trace"
+import { DashboardServer, DEFAULT_DASHBOARD_PORT } from "./dashboard/dashboard-server"
 
-const interactive = process.argv.includes("--interactive")
+const web = process.argv.includes("--web")
+const interactive = process.argv.includes("--interactive") || web
+const portArg = process.argv.indexOf("--port")
+const webPort = portArg > 0 ? Number(process.argv[portArg + 1]) : DEFAULT_DASHBOARD_PORT
+if (!Number.isInteger(webPort) || webPort < 0 || webPort > 65535) {
+    console.error("--port must be a TCP port number")
+    process.exit(2)
+}
 const linkArg = process.argv.indexOf("--link")
 const link = (linkArg > 0 ? process.argv[linkArg + 1] : "nfc") as SimLink
 if (!SIM_LINKS.includes(link)) {
@@ -116,9 +126,21 @@ async function repl(): Promise<void> {
     rl.close()
 }
 
+/** Serves the dashboard until the process is stopped (Ctrl-C). */
+async function serveWeb(): Promise<void> {
+    const dashboard = await DashboardServer.start(sim, { port: webPort, log: say })
+    say("")
+    say(`dashboard: ${dashboard.url}  (Ctrl-C stops the simulator)`)
+    await new Promise<void>((resolve) => process.once("SIGTERM", resolve))
+    await dashboard.stop()
+}
+
 let code = 1
 try {
-    if (interactive) {
+    if (web) {
+        await serveWeb()
+        code = 0
+    } else if (interactive) {
         await repl()
         code = 0
     } else code = await demo()

@@ -10,6 +10,7 @@ import { feMul, feSquare, feZero } from "../../src/crypto/field25519"
 import { fromHex } from "../../src/bytes"
 import { yieldSlice } from "../../devices/common/platform"
 import { referenceMul, referenceX25519 } from "./reference-x25519"
+import { scanByBytes, scanByGetAt } from "./reference-table-scan"
 
 function report(name: string, us: number): void {
     console.log("BENCH " + name + " " + Math.round(us))
@@ -65,6 +66,8 @@ for (let i = 0; i < 16; i++) {
 report("field_mul", await timeSync(60, () => feMul(a, a, b)))
 report("field_square", await timeSync(60, () => feSquare(a, a)))
 report("field_mul_reference_looped", await timeSync(10, () => referenceMul(a, a, b)))
+report("table_scan_bytes", await timeSync(5, () => scanByBytes(5)))
+report("table_scan_getat", await timeSync(5, () => scanByGetAt(5)))
 report("sha512_1k", await timeOp(9, async () => {
     await sha512Async([kilobyte], yieldSlice)
 }))

@@ -1,9 +1,11 @@
 // Versioned schema migrations: the SQL files in migrations/<engine>/, named NNNN-what.sql, applied in
 // order at start-up, each in one transaction with the version it brings the database to (SQLite's
-// user_version). A database whose version is newer than the newest file here was written by a
-// newer server: it is refused rather than used with a schema this code does not know.
+// user_version; PostgreSQL's schema_version table). A database whose version is newer than the
+// newest file here was written by a newer server: it is refused rather than used with a schema
+// this code does not know.
 
 import type Database from "better-sqlite3"
+import type pg from "pg"
 import { readdirSync, readFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -53,4 +55,40 @@ export function migrate(db: Database.Database, file: string, list: Migration[] =
         // one migration per transaction
     }
     return current
+}
+
+/** The advisory lock (class, object) that serialises migrations of processes starting at once on one PostgreSQL database. */
+export const PG_LOCK_CLASS = 0x41435044
+const PG_MIGRATION_LOCK = 100
+
+/**
+ * Brings a PostgreSQL database up to the newest schema; returns the version it was at. Each
+ * migration runs in its own transaction under a transaction-level advisory lock, and the version
+ * is read under that lock, so that servers starting together apply each migration once.
+ */
+export async function migratePostgres(db: pg.ClientBase, where: string, list: Migration[] = migrations("postgres")): Promise<number> {
+    const newest = list.length
+    let first = -1
+    for (;;) {
+        await db.query("BEGIN")
+        try {
+            await db.query("SELECT pg_advisory_xact_lock($1, $2)", [PG_LOCK_CLASS, PG_MIGRATION_LOCK])
+            await db.query("CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")
+            const at = Number((await db.query("SELECT coalesce(max(version), 0) AS v FROM schema_version")).rows[0].v)
+            if (first < 0) first = at
+            if (at > newest) {
+                throw new StorageError(`database ${where} has schema version ${at}, newer than this server knows (${newest}): run the newer server that wrote it`)
+            }
+            if (at === newest) {
+                await db.query("COMMIT")
+                return first
+            }
+            await db.query(list[at].sql)
+            await db.query("INSERT INTO schema_version (version) VALUES ($1)", [list[at].version])
+            await db.query("COMMIT")
+        } catch (e) {
+            await db.query("ROLLBACK").catch(() => {})
+            throw e
+        }
+    }
 }

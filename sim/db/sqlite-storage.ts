@@ -7,6 +7,13 @@
 // Their promises resolve only after that commit returns, so no answer leaves before its record is
 // on disk. better-sqlite3 is synchronous: reads see what is committed, and a write sees the writes
 // queued before it in the same turn (they run in order inside the one transaction).
+//
+// Writes that nothing waits for (a new pseudonym or re-authentication identity, a pending payment
+// stored or dropped) do not start a commit of their own: they go with the next awaited write, or
+// after BACKGROUND_COMMIT_MS when none comes. Under an authentication-only load, where no payment
+// commits, that is one fsync for several exchanges instead of one each. A crash in that window
+// loses only what the protocol recovers from: the card's next pseudonym or re-authentication
+// identity is unknown, and the server asks for its permanent identity (a full authentication).
 
 import Database from "better-sqlite3"
 import { chmodSync, existsSync } from "node:fs"
@@ -62,6 +69,9 @@ interface CardRow {
     max_amount: number
 }
 
+/** How long a write that nothing waits for may wait for an awaited one to commit with. */
+const BACKGROUND_COMMIT_MS = 50
+
 const cardOf = (r: CardRow): CardRecord => ({ cardId: r.card_id, pan: r.pan, holder: r.holder, status: r.status, currency: r.currency, balance: r.balance, limit: r.max_amount })
 
 const resultOf = (r: LedgerRow): PaymentResult => ({ responseCode: r.response_code, approvalNumber: r.approval_number, reason: r.reason })
@@ -86,9 +96,15 @@ function explain(e: unknown, file: string): string | null {
 
 export class SqliteStorage implements ServerStorage {
     readonly description: string
+    /** One server per database (the data folder's lock): its EAP sessions stay in its memory. */
+    readonly sessions = null
     private queue: QueuedWrite[] = []
     private commits = 0
     private writes = 0
+    /** A commit is due from setImmediate (an awaited write is queued). */
+    private commitScheduled = false
+    /** The commit that takes background writes when no awaited write comes first. */
+    private backgroundTimer: NodeJS.Timeout | null = null
     private closed = false
     private readonly s
 
@@ -163,12 +179,20 @@ export class SqliteStorage implements ServerStorage {
         }
     }
 
-    /** Queues a write for this turn's group commit; resolves with its result once committed. */
-    private write<R>(run: () => R): Promise<R> {
+    /**
+     * Queues a write for this turn's group commit; resolves with its result once committed. A
+     * `background` write waits for the next commit, at most BACKGROUND_COMMIT_MS.
+     */
+    private write<R>(run: () => R, background = false): Promise<R> {
         if (this.closed) return Promise.reject(new StorageError(`database ${this.file} is closed`))
         return new Promise<R>((resolve, reject) => {
             this.queue.push({ run, resolve, reject })
-            if (this.queue.length === 1) setImmediate(() => this.commit())
+            if (!background && !this.commitScheduled) {
+                this.commitScheduled = true
+                setImmediate(() => this.commit())
+            } else if (background && this.backgroundTimer === null && !this.commitScheduled) {
+                this.backgroundTimer = setTimeout(() => this.commit(), BACKGROUND_COMMIT_MS)
+            }
         })
     }
 
@@ -179,6 +203,9 @@ export class SqliteStorage implements ServerStorage {
      * per write: not spent on the common path where nothing fails).
      */
     private commit(): void {
+        this.commitScheduled = false
+        if (this.backgroundTimer !== null) clearTimeout(this.backgroundTimer)
+        this.backgroundTimer = null
         const batch = this.queue
         if (batch.length === 0) return
         this.queue = []
@@ -268,7 +295,7 @@ export class SqliteStorage implements ServerStorage {
         await this.write(() => {
             this.s.insertPseudonym.run(pseudonym, cardId)
             this.s.trimPseudonyms.run(cardId, cardId, keep)
-        })
+        }, true)
     }
 
     async pseudonymsOf(cardId: string): Promise<string[]> {
@@ -287,7 +314,7 @@ export class SqliteStorage implements ServerStorage {
         await this.write(() => {
             this.s.deleteReauthOfCard.run(r.cardId)
             this.s.insertReauth.run(reauthId, r.cardId, r.method, r.counter, r.kEncr, r.kAut, r.reauthKey)
-        })
+        }, true)
     }
 
     async reauthIdsOf(cardId: string): Promise<string[]> {
@@ -295,11 +322,11 @@ export class SqliteStorage implements ServerStorage {
     }
 
     async storePending(txid: string, terminalId: string, payment: Buffer, at: number): Promise<void> {
-        await this.write(() => this.s.putPending.run(txid, terminalId, payment, at))
+        await this.write(() => this.s.putPending.run(txid, terminalId, payment, at), true)
     }
 
     async dropPending(txid: string): Promise<void> {
-        await this.write(() => this.s.deletePending.run(txid))
+        await this.write(() => this.s.deletePending.run(txid), true)
     }
 
     expirePending(before: number): Promise<number> {
@@ -373,6 +400,7 @@ export class SqliteStorage implements ServerStorage {
     }
 
     async counts(): Promise<{ cards: number; clients: number; ledger: number; pending: number }> {
+        this.commit() // an operator's count includes the writes still waiting for a commit
         return this.s.counts.get() as { cards: number; clients: number; ledger: number; pending: number }
     }
 

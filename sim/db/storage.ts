@@ -1,6 +1,7 @@
 // What the payment server keeps durably, as one small interface that a database engine implements
-// (sqlite-storage.ts: SQLite, the embedded default). The server's ports (ledger-ports.ts,
-// provision.ts) talk only to this, so a second engine adds a class, not changes to the server.
+// (sqlite-storage.ts: SQLite, the embedded default; postgres-storage.ts: PostgreSQL, for several
+// server processes on one database). The server's ports (ledger-ports.ts, provision.ts) talk only
+// to this, so an engine adds a class, not changes to the server.
 //
 // Contract for every engine:
 // - A promise returned by a write resolves only once the write is committed (durable): an answer
@@ -35,7 +36,10 @@ export interface AucRecord {
      * write per vector.
      */
     seq: number
-    /** IND value this server node uses (annex C.3.2: one IND per issuing node). */
+    /**
+     * IND value this server node uses (annex C.3.2: one IND per issuing node). SQLite keeps it per
+     * card (one server per database); PostgreSQL answers the IND the process claimed at start-up.
+     */
     ind: number
 }
 
@@ -80,9 +84,62 @@ export interface StorageStats {
 /** The outcome of the rules for one payment on one card: approve, or decline with a result. */
 export type Decision = { approve: true } | { approve: false; result: PaymentResult }
 
+/** An EAP session kept in the database between two requests of its exchange. */
+export interface SessionRow {
+    /** The RADIUS State that names it (hex). */
+    key: string
+    /** The RADIUS client address that began it (per-terminal limits). */
+    client: string
+    /** The transaction ID of the payment it carries, or null. */
+    txid: string | null
+    /** The session's state (ServerSessionSnapshot, encoded by sim/server/session-codec.ts). */
+    snapshot: string
+    /** Raised by each stored step: a step computed from an older version is refused. */
+    version: number
+    /** ms since the epoch. */
+    expiresAt: number
+}
+
+/**
+ * EAP sessions in the database, for several server processes on one database: a terminal's next
+ * request may reach any process, which continues the session from here. Every write is committed
+ * before its promise resolves (before the answer that depends on it leaves).
+ */
+export interface SessionTable {
+    /** Adds a session unless it carries a payment and its client already has `maxWithPayment` such sessions; false when refused. */
+    insert(row: SessionRow, maxWithPayment: number): Promise<boolean>
+    /** The session, unless unknown or expired at `now`. */
+    load(key: string, now: number): Promise<SessionRow | null>
+    /** Stores version `version + 1`; false when the stored version is no longer `version` (another process continued or ended it first). */
+    update(key: string, version: number, snapshot: string, expiresAt: number): Promise<boolean>
+    /** Removes the session only at version `version`; false when another process replaced or removed it first. */
+    removeAt(key: string, version: number): Promise<boolean>
+    /** Every session of a transaction, expired or not (a retransmitted first request may have begun two). */
+    ofTransaction(txid: string): Promise<SessionRow[]>
+    /** Removes sessions that expired before `now`; resolves with how many. */
+    removeExpired(now: number): Promise<number>
+    /**
+     * Reverses, in one commit, every provisional approval created before `before` whose exchange
+     * has no session left to continue it, restoring its card's balance; resolves with how many.
+     */
+    reverseAbandoned(before: number, reversal: PaymentResult): Promise<number>
+    /**
+     * The same rule for one transaction without the wait (a status inquiry: its terminal relays
+     * nothing more for it): reverses its approval if still provisional and no session of it is
+     * left, restoring the balance, in one commit; resolves with 1, or 0 when nothing was reversed.
+     */
+    reverseAbandonedPayment(txid: string, reversal: PaymentResult): Promise<number>
+    count(): Promise<number>
+}
+
 export interface ServerStorage {
     /** Engine name and where its data is, for the start-up banner. */
     readonly description: string
+    /**
+     * Where EAP sessions live between requests: null when one server process owns the database
+     * (SQLite: the gateway keeps them in memory), a table when several processes share it.
+     */
+    readonly sessions: SessionTable | null
 
     addCard(card: CardRecord, auc: AucRecord): Promise<void>
     card(cardId: string): Promise<CardRecord | null>
@@ -119,7 +176,8 @@ export interface ServerStorage {
     /**
      * Decides a payment once, durably: a transaction ID already in the ledger gets its recorded
      * answer back when it is the same payment from the same card (a retransmission), a duplicate
-     * decline otherwise. `rules` decides a new one from the card as it stands inside the write.
+     * decline otherwise. `rules` decides a new one from the card as it stands when the decision
+     * is written (an approval is never written against a balance that changed since `rules` saw it).
      */
     decide(txid: string, cardId: string, payment: Payment, encoded: Buffer, rules: (card: CardRecord | null, payment: Payment) => Decision): Promise<PaymentResult>
     /** Makes a provisional approval final (acknowledged) or reverses it and restores the balance. */

@@ -5,8 +5,25 @@
 // (counted by address, which its shared secret authenticates; a first request
 // beyond that is rejected, nothing stored), and a pending payment is removed when its exchange
 // ends undecided, or by the periodic sweep once older than twice the session timeout.
+//
+// Where sessions live between requests depends on the storage (ServerStorage.sessions):
+// - in this process's memory when one server owns the database (SQLite);
+// - in the database when several processes share it (PostgreSQL): each step is stored, committed,
+//   before its answer leaves, so the next request may reach any process, which restores the
+//   session from there. A step computed from a version another process has already replaced or
+//   removed (a retransmission that reached two processes, an inquiry), the last step included,
+//   is not answered (SessionSuperseded: the RADIUS server drops the request, and a retransmission
+//   is answered afresh from the stored session).
+//   An approval left provisional by an abandoned exchange is reversed by the sweep once the
+//   exchange's session is gone (ended or expired) and the approval is older than the session
+//   timeout: a process never reverses an exchange that another live process may still continue.
+//
 // A status inquiry (src/radius/inquiry.ts) ends the asking terminal's exchange of that transaction
-// if it is still open, then answers from the ledger.
+// if it is still open, then answers from the ledger. In memory, it lets a step in progress finish
+// first. In the database, it removes each session row of the transaction at the version it read,
+// so that a step another process is computing finds its row replaced and answers nothing; an
+// unacknowledged approval is reversed once, and one left provisional with no session row anywhere
+// (its process killed mid-exchange) is reversed at once by the sweep's rule, without the wait.
 
 import { nodeRandomBytes as randomBytes } from "../node-platform"
 import { AkaServerSession, ServerOptions } from "../../src/eap/aka-server"
@@ -14,7 +31,9 @@ import { EAP_FAILURE, EAP_REQUEST, EAP_RESPONSE, EAP_SUCCESS, EAP_TYPE_IDENTITY 
 import { Payment } from "../../src/payment/payment"
 import { PaymentResult } from "../../src/payment/result"
 import type { AkaPlatform } from "../../src/eap/aka-crypto"
+import type { SessionTable } from "../db/storage"
 import type { LedgerPorts } from "./ledger-ports"
+import { decodeSnapshot, encodeSnapshot } from "./session-codec"
 
 export interface GatewayRequest {
     /** The EAP packet from the card, or null for an EAP-Start (an empty EAP-Message, RFC 3579 3.1). */
@@ -42,7 +61,9 @@ interface Session {
     expires: number
     client: string
     payment: Payment | null
-    /** The step being handled, if any (an inquiry lets it finish before ending the exchange). */
+    /** The stored version this copy continues from (sessions in the database); -1 when not stored. */
+    version: number
+    /** The step being handled, if any (sessions in memory: an inquiry lets it finish before ending the exchange). */
     busy: Promise<Buffer> | null
 }
 
@@ -54,13 +75,27 @@ export interface InquiryAnswer {
 
 export const DEFAULT_MAX_PAYMENTS_PER_TERMINAL = 1000
 
+/** Rounds an inquiry makes to remove the session rows of its transaction while other processes keep replacing them. */
+const INQUIRY_ROUNDS = 5
+
+/** Another process stored this step of the session first: this request gets no answer from here. */
+export class SessionSuperseded extends Error {
+    constructor() {
+        super("the session was continued by another server process")
+        this.name = "SessionSuperseded"
+    }
+}
+
 export class EapGateway {
+    /** Sessions in memory (when the storage keeps none). */
     private readonly sessions = new Map<string, Session>()
-    /** Exchanges carrying a payment, per RADIUS client address. */
+    /** Exchanges carrying a payment, per RADIUS client address (sessions in memory). */
     private readonly paymentsOf = new Map<string, number>()
-    /** The session of each transaction ID in progress (hex), by its key. */
+    /** The session of each transaction ID in progress (hex), by its key (sessions in memory). */
     private readonly sessionOfTx = new Map<string, string>()
     private readonly timer: NodeJS.Timeout
+    /** Sessions in the database (several processes on one database), or null. */
+    private readonly shared: SessionTable | null
 
     constructor(
         private readonly ports: LedgerPorts,
@@ -69,22 +104,39 @@ export class EapGateway {
         private readonly sessionTimeoutMs = 30_000,
         private readonly maxPaymentsPerTerminal = DEFAULT_MAX_PAYMENTS_PER_TERMINAL,
     ) {
-        this.timer = setInterval(() => void this.sweep(), Math.min(5_000, sessionTimeoutMs)).unref()
+        this.shared = ports.sessionTable
+        // A sweep that fails (the database unreachable) is logged by the ports and tried again at the next tick.
+        this.timer = setInterval(() => void this.sweep().catch(() => {}), Math.min(5_000, sessionTimeoutMs)).unref()
     }
 
+    /** Sessions in this process's memory (0 when they live in the database). */
     get activeSessions(): number {
         return this.sessions.size
     }
 
+    /** The answer to one request; throws (no answer: the terminal retransmits) when the storage fails or the step was superseded. */
     async handle(req: GatewayRequest): Promise<GatewayReply> {
         if (req.state === null) return await this.begin(req)
         const key = req.state.toString("hex")
-        const s = this.sessions.get(key)
+        const s = this.shared !== null ? await this.load(key) : this.sessions.get(key)
         if (!s) return this.reject(null, "unknown or expired session")
         if (req.eap === null) return this.reject(null, "EAP-Start inside a session")
         s.expires = Date.now() + this.sessionTimeoutMs
         const out = await this.step(s, req.eap)
-        return this.reply(key, s.aka, out)
+        return await this.reply(key, s, out)
+    }
+
+    /** A session stored in the database, restored to continue here. */
+    private async load(key: string): Promise<Session | null> {
+        if (!/^[0-9a-f]{32}$/.test(key) || this.shared === null) return null
+        const row = await this.shared.load(key, Date.now())
+        if (row === null) return null
+        return this.restore(row.snapshot, row.expiresAt, row.client, row.txid !== null, row.version)
+    }
+
+    private restore(snapshot: string, expires: number, client: string, withPayment: boolean, version: number): Session {
+        const aka = AkaServerSession.restore(this.ports, this.platform, this.options, decodeSnapshot(snapshot))
+        return { aka, expires, client, payment: withPayment ? aka.payment : null, version, busy: null }
     }
 
     private async step(s: Session, eap: Buffer): Promise<Buffer> {
@@ -99,66 +151,125 @@ export class EapGateway {
 
     /**
      * A status inquiry from the RADIUS client at `client` about a transaction. The terminal relays
-     * nothing more for it, so an exchange of it still open here (started by the same client for a
-     * payment of its terminal) is ended first, once a step in progress has finished: an approval the
-     * card has not acknowledged is reversed. Then the ledger answers; a record of another terminal
-     * is answered as no record.
+     * nothing more for it, so an exchange of it still open (started by the same client for a
+     * payment of its terminal) is ended first: an approval the card has not acknowledged is
+     * reversed. Then the ledger answers; a record of another terminal is answered as no record.
      */
     async inquire(transactionId: Buffer, client: string): Promise<InquiryAnswer> {
         const terminalId = this.ports.terminalOf(client)
         if (terminalId === null) return { kind: "unknown", result: null }
-        const key = this.sessionOfTx.get(transactionId.toString("hex"))
-        const s = key !== undefined ? this.sessions.get(key) : undefined
-        if (key !== undefined && s && s.client === client && s.payment !== null && s.payment.terminalId === terminalId) {
-            if (s.busy) await s.busy.catch(() => undefined)
-            if (this.sessions.get(key) === s) {
-                this.end(key)
-                await s.aka.abandon()
-            }
-        }
-        const r = await this.ports.outcome(transactionId)
+        if (this.shared !== null) await this.endShared(this.shared, transactionId, client, terminalId)
+        else await this.endInMemory(transactionId, client, terminalId)
+        let r = await this.ports.outcome(transactionId)
         if (r === null || r.terminalId !== terminalId) return { kind: "unknown", result: null }
+        if (r.state === "provisional" && this.shared !== null && (await this.ports.reverseAbandonedPayment(transactionId)) > 0) {
+            r = await this.ports.outcome(transactionId)
+            if (r === null) return { kind: "unknown", result: null }
+        }
         if (r.state === "provisional") return { kind: "in-progress", result: null }
         return { kind: "final", result: r.result }
+    }
+
+    /** Sessions in memory: the transaction's exchange ended here, once a step in progress has finished. */
+    private async endInMemory(transactionId: Buffer, client: string, terminalId: string): Promise<void> {
+        const key = this.sessionOfTx.get(transactionId.toString("hex"))
+        const s = key !== undefined ? this.sessions.get(key) : undefined
+        if (key === undefined || !s || s.client !== client || s.payment === null || s.payment.terminalId !== terminalId) return
+        if (s.busy) await s.busy.catch(() => undefined)
+        if (this.sessions.get(key) !== s) return
+        await this.end(key, s)
+        await s.aka.abandon()
+    }
+
+    /**
+     * Sessions in the database: every row of the transaction's exchange (a retransmitted first
+     * request may have begun two) is removed at the version read, then abandoned. A row replaced
+     * meanwhile (a step stored by another process) is read again; the process whose step lost its
+     * row answers nothing, so only this inquiry speaks for the exchange.
+     */
+    private async endShared(table: SessionTable, transactionId: Buffer, client: string, terminalId: string): Promise<void> {
+        const txid = transactionId.toString("hex")
+        for (let round = 0; round < INQUIRY_ROUNDS; round++) {
+            let replaced = false
+            for (const row of await table.ofTransaction(txid)) {
+                if (row.client !== client) continue
+                const s = this.restore(row.snapshot, row.expiresAt, row.client, true, row.version)
+                if (s.payment === null || s.payment.terminalId !== terminalId) continue
+                if (!(await table.removeAt(row.key, row.version))) {
+                    replaced = true
+                    continue
+                }
+                if (s.aka.outcome.result === null) this.ports.dropPending(s.payment)
+                await s.aka.abandon()
+            }
+            if (!replaced) return
+        }
     }
 
     private async begin(req: GatewayRequest): Promise<GatewayReply> {
         const isIdentity = req.eap !== null && req.eap.length >= 5 && req.eap[0] === EAP_RESPONSE && req.eap[4] === EAP_TYPE_IDENTITY
         if (req.eap !== null && !isIdentity) return this.reject(null, "the first EAP message must be EAP-Start or EAP-Response/Identity")
         if (req.payment !== null) {
-            const held = this.paymentsOf.get(req.client) ?? 0
-            if (held >= this.maxPaymentsPerTerminal) return this.reject(null, "too many payments in progress for this terminal")
-            this.paymentsOf.set(req.client, held + 1)
+            if (this.shared === null) {
+                const held = this.paymentsOf.get(req.client) ?? 0
+                if (held >= this.maxPaymentsPerTerminal) return this.reject(null, "too many payments in progress for this terminal")
+                this.paymentsOf.set(req.client, held + 1)
+            }
             this.ports.storePending(req.payment, req.terminalId)
         }
         const firstId = req.eap === null ? randomBytes(1)[0] : req.eap[1]
         const aka = new AkaServerSession(this.ports, this.platform, this.options, req.payment, firstId)
         const key = randomBytes(16).toString("hex")
-        const s: Session = { aka, expires: Date.now() + this.sessionTimeoutMs, client: req.client, payment: req.payment, busy: null }
-        this.sessions.set(key, s)
-        if (req.payment !== null) this.sessionOfTx.set(req.payment.transactionId.toString("hex"), key)
+        const s: Session = { aka, expires: Date.now() + this.sessionTimeoutMs, client: req.client, payment: req.payment, version: -1, busy: null }
+        if (this.shared === null) {
+            this.sessions.set(key, s)
+            if (req.payment !== null) this.sessionOfTx.set(req.payment.transactionId.toString("hex"), key)
+        }
         const out = req.eap === null ? aka.identityRequest() : await this.step(s, req.eap)
-        return this.reply(key, aka, out)
+        if (this.shared !== null && out[0] === EAP_REQUEST) {
+            const row = { key, client: req.client, txid: req.payment === null ? null : req.payment.transactionId.toString("hex"), snapshot: encodeSnapshot(aka.snapshot()), version: 0, expiresAt: s.expires }
+            if (!(await this.shared.insert(row, this.maxPaymentsPerTerminal))) {
+                if (req.payment !== null) this.ports.dropPending(req.payment)
+                return this.reject(null, "too many payments in progress for this terminal")
+            }
+            return { kind: "challenge", eap: out, state: Buffer.from(key, "hex"), result: null, reason: "" }
+        }
+        return await this.reply(key, s, out)
     }
 
-    /** Forgets a session; its pending payment goes too when the exchange ended undecided. */
-    private end(key: string): void {
-        const s = this.sessions.get(key)
-        if (!s) return
-        this.sessions.delete(key)
-        if (s.payment === null) return
-        const tx = s.payment.transactionId.toString("hex")
-        if (this.sessionOfTx.get(tx) === key) this.sessionOfTx.delete(tx)
-        const held = (this.paymentsOf.get(s.client) ?? 1) - 1
-        if (held > 0) this.paymentsOf.set(s.client, held)
-        else this.paymentsOf.delete(s.client)
-        if (s.aka.outcome.result === null) this.ports.dropPending(s.payment)
+    /**
+     * Forgets a session; its pending payment goes too when the exchange ended undecided. False when
+     * the exchange was no longer this copy's to end: ended already (an inquiry, the sweep) or, in
+     * the database, continued or ended by another process (the stored version is not this copy's).
+     */
+    private async end(key: string, s: Session): Promise<boolean> {
+        if (this.shared !== null) {
+            if (s.version >= 0 && !(await this.shared.removeAt(key, s.version))) return false
+        } else {
+            if (this.sessions.get(key) !== s) return false
+            this.sessions.delete(key)
+            if (s.payment !== null) {
+                const tx = s.payment.transactionId.toString("hex")
+                if (this.sessionOfTx.get(tx) === key) this.sessionOfTx.delete(tx)
+                const held = (this.paymentsOf.get(s.client) ?? 1) - 1
+                if (held > 0) this.paymentsOf.set(s.client, held)
+                else this.paymentsOf.delete(s.client)
+            }
+        }
+        if (s.payment !== null && s.aka.outcome.result === null) this.ports.dropPending(s.payment)
+        return true
     }
 
-    private reply(key: string, aka: AkaServerSession, eap: Buffer): GatewayReply {
-        const o = aka.outcome
-        if (eap[0] === EAP_REQUEST) return { kind: "challenge", eap, state: Buffer.from(key, "hex"), result: null, reason: "" }
-        this.end(key)
+    private async reply(key: string, s: Session, eap: Buffer): Promise<GatewayReply> {
+        const o = s.aka.outcome
+        if (eap[0] === EAP_REQUEST) {
+            // Stored before it is answered: the next request may reach another process.
+            if (this.shared !== null && !(await this.shared.update(key, s.version, encodeSnapshot(s.aka.snapshot()), s.expires))) throw new SessionSuperseded()
+            return { kind: "challenge", eap, state: Buffer.from(key, "hex"), result: null, reason: "" }
+        }
+        // The last step answers only if its session was still the one it continued: otherwise an
+        // inquiry (or another process) has ended the exchange and answered for it.
+        if (!(await this.end(key, s))) throw new SessionSuperseded()
         if (eap[0] === EAP_SUCCESS) return { kind: "accept", eap, state: null, result: o.result, reason: o.result ? o.result.reason : "authenticated" }
         return { kind: "reject", eap, state: null, result: o.result, reason: o.failure }
     }
@@ -169,22 +280,32 @@ export class EapGateway {
 
     /**
      * Abandons sessions past their timeout (an approval the card never acknowledged is reversed),
-     * and removes pending payments older than twice the session timeout.
+     * and removes pending payments older than twice the session timeout. Sessions in the database:
+     * removes the expired ones, then reverses the approvals that no session continues any more
+     * (older than the session timeout), whichever process began them.
      */
     async sweep(now = Date.now()): Promise<number> {
         let n = 0
-        for (const [key, s] of this.sessions) {
-            if (s.expires > now) continue
-            this.end(key)
-            await s.aka.abandon()
-            n++
+        if (this.shared !== null) {
+            n = await this.ports.abandonShared(now, this.sessionTimeoutMs)
+        } else {
+            for (const [key, s] of this.sessions) {
+                if (s.expires > now) continue
+                await this.end(key, s)
+                await s.aka.abandon()
+                n++
+            }
         }
         await this.ports.expirePending(now - 2 * this.sessionTimeoutMs)
         return n
     }
 
+    /**
+     * Stops the sweep. Sessions in memory end with the process: they are abandoned now. Sessions
+     * in the database stay for another process (or this one, restarted) to continue.
+     */
     async close(): Promise<void> {
         clearInterval(this.timer)
-        await this.sweep(Infinity)
+        if (this.shared === null) await this.sweep(Infinity)
     }
 }

@@ -19,7 +19,7 @@ import {
     RC_INVALID_CARD,
     RC_SYSTEM_MALFUNCTION,
 } from "../../src/payment/result"
-import type { AucRecord, CardRecord, Decision, LedgerState, ServerStorage } from "../db/storage"
+import type { AucRecord, CardRecord, Decision, LedgerState, ServerStorage, SessionTable } from "../db/storage"
 
 /**
  * Pseudonyms a card may still present: the newest, and the one before in case the challenge that
@@ -44,6 +44,7 @@ export function paymentRules(card: CardRecord | null, payment: Payment): Decisio
 
 const REVERSED: PaymentResult = { responseCode: RC_SYSTEM_MALFUNCTION, approvalNumber: "", reason: "approval reversed: not acknowledged by the card" }
 const RESTART_REVERSAL: PaymentResult = { responseCode: RC_SYSTEM_MALFUNCTION, approvalNumber: "", reason: "approval reversed: the server restarted before the card acknowledged it" }
+const ABANDONED_REVERSAL: PaymentResult = { responseCode: RC_SYSTEM_MALFUNCTION, approvalNumber: "", reason: "approval reversed: the exchange was abandoned before the card acknowledged it" }
 
 /** AMF with the separation bit set for EAP-AKA' (TS 33.402 annex A.2), and plain for EAP-AKA. */
 const AMF_AKA_PRIME = Buffer.from("8000", "hex")
@@ -56,11 +57,15 @@ export class LedgerPorts implements AkaServerPorts {
     /** SEQ values reserved durably and not yet used, per card. */
     private readonly reserved = new Map<string, { next: number; limit: number }>()
     private readonly milenageKeys = new Map<string, { k: string; opc: string; key: MilenageKey }>()
+    /** EAP sessions in the database (several processes on one database), or null: they stay in the gateway's memory. */
+    readonly sessionTable: SessionTable | null
 
     constructor(
         private readonly store: ServerStorage,
         private readonly log: (line: string) => void = () => {},
-    ) {}
+    ) {
+        this.sessionTable = store.sessions
+    }
 
     private async nextSeq(cardId: string): Promise<number> {
         let r = this.reserved.get(cardId)
@@ -152,15 +157,57 @@ export class LedgerPorts implements AkaServerPorts {
     }
 
     /**
-     * At start-up, before any request: EAP sessions live in the memory of the process that ran
-     * them, so an approval still provisional belongs to an exchange that died with it and can never
-     * be acknowledged. It is reversed, as an abandoned exchange's would be, and the balance
-     * restored, in one commit; pending payments of those exchanges are removed.
+     * At start-up, before any request. Sessions in memory (one process per database) died with
+     * the previous process: an approval still provisional belongs to an exchange that can never be
+     * acknowledged. It is reversed, as an abandoned exchange's would be, and the balance restored,
+     * in one commit; pending payments of those exchanges are removed. Sessions in the database may
+     * still be continued by another process: only what abandonShared() would resolve is.
      */
-    async recover(): Promise<{ reversed: number; pending: number }> {
-        const reversed = await this.store.reverseProvisional(RESTART_REVERSAL)
-        const pending = await this.store.expirePending(Infinity)
+    async recover(sessionTimeoutMs: number): Promise<{ reversed: number; pending: number }> {
+        if (this.sessionTable === null) {
+            const reversed = await this.store.reverseProvisional(RESTART_REVERSAL)
+            const pending = await this.store.expirePending(Infinity)
+            return { reversed, pending }
+        }
+        const now = Date.now()
+        await this.sessionTable.removeExpired(now)
+        const reversed = await this.sessionTable.reverseAbandoned(now - sessionTimeoutMs, ABANDONED_REVERSAL)
+        const pending = await this.store.expirePending(now - 2 * sessionTimeoutMs)
         return { reversed, pending }
+    }
+
+    /**
+     * Sessions in the database: removes those expired at `now`, then reverses every provisional
+     * approval created before `now - sessionTimeoutMs` that no session continues any more (its
+     * exchange ended without the card's acknowledgement being recorded, expired, or died with a
+     * process at any step), restoring the balance. An exchange still in progress has its session
+     * row, and one that could still be continued is younger than the timeout: neither is touched,
+     * whichever process runs it. Resolves with the sessions removed.
+     */
+    async abandonShared(now: number, sessionTimeoutMs: number): Promise<number> {
+        if (this.sessionTable === null) return 0
+        try {
+            const expired = await this.sessionTable.removeExpired(now)
+            const reversed = await this.sessionTable.reverseAbandoned(now - sessionTimeoutMs, ABANDONED_REVERSAL)
+            if (reversed > 0) this.log(`${reversed} approvals of abandoned exchanges reversed`)
+            return expired
+        } catch (e) {
+            this.log(`sweep failed: ${(e as Error).message}`)
+            return 0
+        }
+    }
+
+    /**
+     * Sessions in the database, for a status inquiry about one transaction: its approval, if still
+     * provisional with no session left anywhere, is reversed now rather than at the sweep (its
+     * terminal relays nothing more for it, and a step another process may still be computing finds
+     * its session gone and answers nothing). Resolves with 1 when reversed here, else 0.
+     */
+    async reverseAbandonedPayment(transactionId: Buffer): Promise<number> {
+        if (this.sessionTable === null) return 0
+        const n = await this.sessionTable.reverseAbandonedPayment(hex(transactionId), ABANDONED_REVERSAL)
+        if (n > 0) this.log(`approval of ${hex(transactionId)} reversed on a status inquiry: its exchange was abandoned`)
+        return n
     }
 
     /** The terminal ID registered for a RADIUS client address (which its shared secret authenticates), or null. */

@@ -1,12 +1,15 @@
 // `npm run server` and `npm run provision`: the payment server on embedded defaults, and the
 // issuing of cards and terminals into its store.
 //
-//   npm run server -- [--data DIR] [--host 127.0.0.1] [--udp-port 1812] [--tcp-port 1812]
+//   npm run server -- [--data DIR] [--db postgres://...] [--host 127.0.0.1] [--udp-port 1812] [--tcp-port 1812]
 //                     [--network-name ACTIVECARD] [--realm pay.activecard.example]
 //   npm run provision -- card --card-id ID --pan DIGITS [--holder NAME] [--currency 410]
-//                     [--balance N] [--limit N] [--pin DIGITS] [--no-pin-limit N] [--out FILE] [--data DIR]
-//   npm run provision -- terminal --terminal-id ID --merchant-id ID [--address 127.0.0.1] [--out FILE] [--data DIR]
+//                     [--balance N] [--limit N] [--pin DIGITS] [--no-pin-limit N] [--out FILE] [--data DIR] [--db URL]
+//   npm run provision -- terminal --terminal-id ID --merchant-id ID [--address 127.0.0.1] [--out FILE] [--data DIR] [--db URL]
 //
+// The storage is SQLite in the data folder, or the PostgreSQL database named by --db or, without
+// it, by the environment variable ACTIVECARD_DB_URL (the command line wins); several servers may
+// share one PostgreSQL database (each takes its own IND).
 // Secrets (K, OPc, PIN, RADIUS shared secrets) go only into the files written with mode 0600.
 // Every error is one line on stderr and a non-zero exit code: 2 for a wrong command line or
 // refused input, 1 for a failure at run time (data folder, port, database).
@@ -16,6 +19,7 @@ import { join } from "node:path"
 import { DEFAULT_CONFIG, PaymentServer } from "./payment-server"
 import { DuplicateCardError, type ServerStorage } from "../db/storage"
 import { openServerStore } from "./open-store"
+import { describeUrl, isPostgresUrl } from "../db/postgres-storage"
 import { FieldError, MAX_MINOR_UNITS, parseCurrency, parseWhole } from "./fields"
 import { provisionCard, provisionTerminal, writeCardFiles, writeTerminalConfig } from "./provision"
 
@@ -43,7 +47,15 @@ function runtimeMessage(e: unknown): string {
     return err instanceof Error ? err.message : String(e)
 }
 
-const SERVE_USAGE = "usage: npm run server -- [--data DIR] [--host 127.0.0.1] [--udp-port 1812] [--tcp-port 1812] [--network-name ACTIVECARD] [--realm pay.activecard.example]"
+/** The PostgreSQL URL from --db or ACTIVECARD_DB_URL (in that order), or undefined for SQLite in the data folder. */
+function databaseUrl(option: string | undefined): string | undefined {
+    const env = process.env.ACTIVECARD_DB_URL
+    const url = option ?? (env !== undefined && env !== "" ? env : undefined)
+    if (url !== undefined && !isPostgresUrl(url)) fail(`${option !== undefined ? "--db" : "ACTIVECARD_DB_URL"} must be a postgres:// URL`)
+    return url
+}
+
+const SERVE_USAGE = "usage: npm run server -- [--data DIR] [--db postgres://USER@HOST:PORT/DB] [--host 127.0.0.1] [--udp-port 1812] [--tcp-port 1812] [--network-name ACTIVECARD] [--realm pay.activecard.example]"
 
 /** parseArgs for string options, with a usage line instead of a stack trace for an unknown or malformed one. */
 function options(argv: string[], spec: Record<string, { type: "string" }>, usage: string): Record<string, string | undefined> {
@@ -66,6 +78,7 @@ async function serve(argv: string[]): Promise<void> {
         argv,
         {
             data: { type: "string" },
+            db: { type: "string" },
             host: { type: "string" },
             "udp-port": { type: "string" },
             "tcp-port": { type: "string" },
@@ -76,6 +89,7 @@ async function serve(argv: string[]): Promise<void> {
     )
     const config = {
         dataDir: values.data ?? DEFAULT_CONFIG.dataDir,
+        db: databaseUrl(values.db),
         host: values.host ?? DEFAULT_CONFIG.host,
         udpPort: int(values["udp-port"], DEFAULT_CONFIG.udpPort, "--udp-port", 0, 65535),
         tcpPort: int(values["tcp-port"], DEFAULT_CONFIG.tcpPort, "--tcp-port", 0, 65535),
@@ -95,14 +109,14 @@ async function serve(argv: string[]): Promise<void> {
     // Before the banner: whoever waits for it to stop the server must find the handlers in place.
     process.on("SIGINT", stop)
     process.on("SIGTERM", stop)
-    console.log(`payment server: RADIUS/UDP ${server.udp.address}:${server.udp.port}, RADIUS/TCP ${server.tcp.port}, data ${values.data ?? DEFAULT_CONFIG.dataDir}`)
+    console.log(`payment server: RADIUS/UDP ${server.udp.address}:${server.udp.port}, RADIUS/TCP ${server.tcp.port}, ${config.db !== undefined ? "database " + describeUrl(config.db) : "data " + config.dataDir}`)
     const n = await server.store.counts()
     console.log(`${server.store.description}; cards: ${n.cards}, terminals: ${n.clients}, ledger entries: ${n.ledger}`)
 }
 
 const PROVISION_USAGE = [
-    "usage: npm run provision -- card --card-id ID --pan DIGITS [--holder NAME] [--currency 410] [--balance N] [--limit N] [--pin DIGITS] [--no-pin-limit N] [--out FILE] [--data DIR]",
-    "       npm run provision -- terminal --terminal-id ID --merchant-id ID [--address 127.0.0.1] [--server-port 1812] [--out FILE] [--data DIR]",
+    "usage: npm run provision -- card --card-id ID --pan DIGITS [--holder NAME] [--currency 410] [--balance N] [--limit N] [--pin DIGITS] [--no-pin-limit N] [--out FILE] [--data DIR] [--db postgres://...]",
+    "       npm run provision -- terminal --terminal-id ID --merchant-id ID [--address 127.0.0.1] [--server-port 1812] [--out FILE] [--data DIR] [--db postgres://...]",
 ].join("\n")
 
 async function provision(argv: string[]): Promise<void> {
@@ -116,6 +130,7 @@ async function provision(argv: string[]): Promise<void> {
         rest,
         {
             data: { type: "string" },
+            db: { type: "string" },
             "card-id": { type: "string" },
             pan: { type: "string" },
             holder: { type: "string" },
@@ -135,7 +150,7 @@ async function provision(argv: string[]): Promise<void> {
     const dataDir = values.data ?? DEFAULT_CONFIG.dataDir
     let store: ServerStorage
     try {
-        store = await openServerStore(dataDir)
+        store = await openServerStore(dataDir, { db: databaseUrl(values.db) })
     } catch (e) {
         fail(runtimeMessage(e), 1)
     }

@@ -1,18 +1,31 @@
-// Opens the server's data folder: private to the server's user (it holds K and OPc), with the
-// database in it (server.db, mode 0600). Refused with one line each: a folder in the journal
-// format of earlier versions, a folder that was initialised but has lost its database, a
-// read-only folder. serverLock() keeps a second server off the same folder.
+// Opens the server's storage. By default the data folder: private to the server's user (it holds K
+// and OPc), with the SQLite database in it (server.db, mode 0600). Refused with one line each: a
+// folder in the journal format of earlier versions, a folder that was initialised but has lost its
+// database, a read-only folder. serverLock() keeps a second server off the same folder. With a
+// postgres:// URL, the PostgreSQL database there instead (the data folder is not used).
 
 import Database from "better-sqlite3"
 import { accessSync, chmodSync, constants, existsSync, mkdirSync, readdirSync, statSync } from "node:fs"
 import { join } from "node:path"
 import { SqliteStorage, sqliteCode } from "../db/sqlite-storage"
+import { PostgresStorage } from "../db/postgres-storage"
 import { StorageError, type ServerStorage } from "../db/storage"
 
 export const DATABASE_FILE = "server.db"
 const LOCK_FILE = "server.lock"
 
-export async function openServerStore(dir: string, options: { busyTimeoutMs?: number } = {}): Promise<ServerStorage> {
+export interface StoreOptions {
+    /** SQLite: how long a write waits for another process's lock. */
+    busyTimeoutMs?: number
+    /** A postgres:// URL: the database there instead of the data folder's SQLite file. */
+    db?: string
+    /** PostgreSQL: this process is a server node (it claims an IND). */
+    node?: boolean
+    log?: (line: string) => void
+}
+
+export async function openServerStore(dir: string, options: StoreOptions = {}): Promise<ServerStorage> {
+    if (options.db !== undefined) return await PostgresStorage.open(options.db, { node: options.node, log: options.log })
     mkdirSync(dir, { recursive: true, mode: 0o700 })
     const names = readdirSync(dir)
     if (names.some((n) => /^journal-\d+\.log$/.test(n) || n === "snapshot")) {

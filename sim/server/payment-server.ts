@@ -1,6 +1,7 @@
 // The payment server: RADIUS over UDP (standard NAS equipment) and TCP (RFC 6613, the
 // DeviceScript terminal), EAP-AKA / EAP-AKA' sessions, and the storage holding the AuC, the card
-// registry, pending payments and the ledger (SQLite in the data folder).
+// registry, pending payments and the ledger (SQLite in the data folder, or a PostgreSQL database
+// shared by several server processes).
 
 import { join } from "node:path"
 import { EAP_TYPE_AKA, EAP_TYPE_AKA_PRIME } from "../../src/eap/eap-packet"
@@ -15,6 +16,8 @@ import { radiusHandler } from "./radius-handler"
 
 export interface PaymentServerConfig {
     dataDir: string
+    /** A postgres:// URL: the storage is that database (shared with other server processes), not the data folder. */
+    db?: string
     host: string
     /** 0 picks a free port. */
     udpPort: number
@@ -57,13 +60,14 @@ export class PaymentServer {
 
     static async start(partial: Partial<PaymentServerConfig> = {}): Promise<PaymentServer> {
         const config = { ...DEFAULT_CONFIG, ...partial }
-        const store = await openServerStore(config.dataDir)
+        const store = await openServerStore(config.dataDir, { db: config.db, node: true, log: config.log })
         let lock: { release(): void } | undefined
         try {
-            lock = serverLock(config.dataDir)
+            // One server per data folder; on PostgreSQL, many per database, each with its own IND.
+            lock = config.db === undefined ? serverLock(config.dataDir) : { release: () => {} }
             const ports = new LedgerPorts(store, config.log)
-            // Under the lock, before the first request: what a previous process left in flight.
-            const recovered = await ports.recover()
+            // Before the first request: what a previous process left in flight.
+            const recovered = await ports.recover(config.sessionTimeoutMs)
             if (recovered.reversed > 0) config.log(`${recovered.reversed} approvals left provisional by the previous run reversed`)
             if (recovered.pending > 0) config.log(`${recovered.pending} pending payments of the previous run removed`)
             const gateway = new EapGateway(ports, nodeAkaPlatform, { methods: config.methods, networkName: config.networkName, realm: config.realm, alwaysAskIdentity: false }, config.sessionTimeoutMs, config.maxPaymentsPerTerminal)

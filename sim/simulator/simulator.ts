@@ -350,10 +350,11 @@ export class Simulator {
         if (s) await s.stop()
     }
 
-    tap(): void {
+    /** Holds the card to the terminal over the simulator's link, or over `via` (the other chip link). */
+    tap(via: ChipLink | null = null): void {
         this.tappedAt = -1
         this.field = "terminal"
-        const link = this.options.link
+        const link = via ?? this.options.link
         if (link !== "cardlink") this.chips?.hold(link)
     }
 
@@ -417,6 +418,14 @@ export class Simulator {
         await this.waitFor(() => this.cardVm!.lines().some((l) => l.startsWith("CARD READY")), 30_000, "the card VM did not restart")
         // (an OLED is cleared at start-up: wait for the text, not for the blank screen)
         await this.waitFor(() => this.cardHistory.length > before && this.cardHistory.at(-1) !== "", 10_000, "the card display did not come back")
+    }
+
+    /** Power-cycles the terminal: a new VM process over the same flash (its settings are kept). */
+    async rebootTerminal(): Promise<void> {
+        this.terminalVm?.stop()
+        this.chips?.terminalNfc.reset()
+        this.terminalVm = startOnBus(this.options.firmware.terminal, TERMINAL_VM, this.flashDir("terminal"))
+        await this.waitFor(() => this.terminalVm!.lines().some((l) => l.startsWith("TERMINAL READY")), 30_000, "the terminal VM did not restart", () => this.terminalVm!.output())
     }
 
     fieldLines(): TraceLine[] {

@@ -557,7 +557,7 @@ function describeAttribute(a: AkaAttribute, macked: boolean, l: TraceLine): void
 // ---- text ----
 
 /** Who each message goes to: the terminal's own traffic and the server's go to the card; the card answers EAP to the server. */
-function destination(l: TraceLine): Party {
+export function destination(l: TraceLine): Party {
     if (l.from !== "card") return "card"
     return l.what.indexOf("EAP") >= 0 ? "server" : "terminal"
 }

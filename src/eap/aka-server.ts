@@ -133,6 +133,41 @@ export interface ServerOutcome {
     exportKeys: (() => ExportedKeys) | null
 }
 
+/**
+ * What continues an exchange in another server process: the session's state as plain data (no
+ * functions), so that sessions kept in a shared database survive the process that ran them and a
+ * terminal's next request may reach any process. It holds the session keys: it is as secret as K.
+ */
+export interface ServerSessionSnapshot {
+    state: number
+    id: number
+    method: number
+    identity: Buffer
+    identityPackets: Buffer[]
+    lastIdReq: number
+    lastRequest: Buffer
+    vector: AuthVector | null
+    /** K_encr, K_aut and K_re (EAP-AKA') or MK (EAP-AKA); MSK and EMSK are derived again when asked for. */
+    keys: { kEncr: Buffer; kAut: Buffer; reauthKey: Buffer } | null
+    resynced: boolean
+    kdfRestarted: boolean
+    reauth: ServerReauthContext | null
+    nonceS: Buffer
+    resultInd: boolean
+    /** encodePayment() of the announced payment, or null. */
+    payment: Buffer | null
+    done: boolean
+    success: boolean
+    cardId: string
+    result: PaymentResult | null
+    failure: string
+}
+
+/** MSK and EMSK of a full authentication, derived again from the vector when asked for. */
+function fullAuthExporter(platform: AkaPlatform, method: number, identity: Buffer, v: AuthVector, networkName: string): () => ExportedKeys {
+    return () => fullAuthKeys(platform, method, identity, v.ck, v.ik, fromUtf8(networkName), v.sqnXorAk).exported()
+}
+
 export class AkaServerSession {
     state: ServerStateName = SERVER_IDENTITY
     readonly outcome: ServerOutcome = { done: false, success: false, cardId: "", result: null, failure: "", exportKeys: null }
@@ -156,11 +191,67 @@ export class AkaServerSession {
         private readonly platform: AkaPlatform,
         private readonly options: ServerOptions,
         /** The pending payment the terminal announced (figure 7), or null for a zero-amount authentication. */
-        private readonly payment: Payment | null,
+        readonly payment: Payment | null,
         firstId: number,
     ) {
         this.id = firstId & 0xff
         this.paymentBytes = payment !== null ? encodePayment(payment) : null
+    }
+
+    /** The session's state as plain data (see ServerSessionSnapshot). */
+    snapshot(): ServerSessionSnapshot {
+        const k = this.keys
+        return {
+            state: this.state,
+            id: this.id,
+            method: this.method,
+            identity: this.identity,
+            identityPackets: this.identityPackets,
+            lastIdReq: this.lastIdReq,
+            lastRequest: this.lastRequest,
+            vector: this.vector,
+            keys: k === null ? null : { kEncr: k.kEncr, kAut: k.kAut, reauthKey: k.reauthKey },
+            resynced: this.resynced,
+            kdfRestarted: this.kdfRestarted,
+            reauth: this.reauth,
+            nonceS: this.nonceS,
+            resultInd: this.resultInd,
+            payment: this.paymentBytes,
+            done: this.outcome.done,
+            success: this.outcome.success,
+            cardId: this.outcome.cardId,
+            result: this.outcome.result,
+            failure: this.outcome.failure,
+        }
+    }
+
+    /** A session that continues from a snapshot, in this process, with this process's ports. */
+    static restore(ports: AkaServerPorts, platform: AkaPlatform, options: ServerOptions, s: ServerSessionSnapshot): AkaServerSession {
+        const session = new AkaServerSession(ports, platform, options, s.payment === null ? null : decodePayment(s.payment), s.id)
+        session.state = s.state
+        session.method = s.method
+        session.identity = s.identity
+        session.identityPackets = s.identityPackets
+        session.lastIdReq = s.lastIdReq
+        session.lastRequest = s.lastRequest
+        session.vector = s.vector
+        session.resynced = s.resynced
+        session.kdfRestarted = s.kdfRestarted
+        session.reauth = s.reauth
+        session.nonceS = s.nonceS
+        session.resultInd = s.resultInd
+        const o = session.outcome
+        o.done = s.done
+        o.success = s.success
+        o.cardId = s.cardId
+        o.result = s.result
+        o.failure = s.failure
+        // Keys exist once a challenge (full: from the vector) or a re-authentication (from its context) was sent.
+        const k = s.keys
+        if (k !== null && s.reauth !== null) session.keys = reauthSessionKeys(platform, s.method, s.identity, s.reauth.counter + 1, s.nonceS, s.reauth)
+        else if (k !== null && s.vector !== null) session.keys = { kEncr: k.kEncr, kAut: k.kAut, reauthKey: k.reauthKey, exported: fullAuthExporter(platform, s.method, s.identity, s.vector, options.networkName) }
+        if (o.success && session.keys !== null) o.exportKeys = session.keys.exported
+        return session
     }
 
     /** The EAP-Request/Identity that opens the exchange (when the server, not the terminal, starts it). */

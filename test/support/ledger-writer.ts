@@ -1,5 +1,5 @@
 // A child process for the storage crash test: opens the data folder given as argument (and holds
-// the server lock on it), issues a card (ID and balance from the arguments), then decides payments
+// the server lock on it), or the PostgreSQL database when the argument is a postgres:// URL, issues a card (ID and balance from the arguments), then decides payments
 // from 32 concurrent writers
 // and prints "ACK <txid> <approval number>" for each one after its decision resolved (committed).
 // Runs until it is killed.
@@ -9,9 +9,10 @@ import { paymentRules } from "../../sim/server/ledger-ports"
 import { openServerStore, serverLock } from "../../sim/server/open-store"
 import { encodePayment, type Payment } from "../../src/payment/payment"
 
-const [dir, cardId, balance] = process.argv.slice(2)
-const store = await openServerStore(dir)
-serverLock(dir)
+const [place, cardId, balance] = process.argv.slice(2)
+const postgres = place.startsWith("postgres")
+const store = await openServerStore(place, postgres ? { db: place } : {})
+if (!postgres) serverLock(place)
 await store.addCard(
     { cardId, pan: "9400000000009999", holder: "CRASH TEST", status: "active", currency: 410, balance: Number(balance), limit: 1_000_000 },
     { k: "00".repeat(16), opc: "11".repeat(16), seq: 1, ind: 0 },

@@ -1,5 +1,5 @@
-// A payment server on loopback with a temporary data folder, one provisioned card and terminal,
-// and helpers to make payments through the real RADIUS sockets.
+// A payment server on loopback with a temporary data folder (or a PostgreSQL database), one
+// provisioned card and terminal, and helpers to make payments through the real RADIUS sockets.
 
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -24,10 +24,11 @@ export interface World {
     close(): Promise<void>
 }
 
-export async function startWorld(balance = 1_000_000): Promise<World> {
+/** `db`: a postgres:// URL for the storage instead of the data folder; `dispose` runs after close (dropping it). */
+export async function startWorld(balance = 1_000_000, engine: { db?: string; dispose?: () => Promise<void> } = {}): Promise<World> {
     const dir = mkdtempSync(join(tmpdir(), "activecard-flow-"))
     const log: string[] = []
-    const options = { dataDir: dir, udpPort: 0, tcpPort: 0, log: (l: string) => log.push(l) }
+    const options = { dataDir: dir, db: engine.db, udpPort: 0, tcpPort: 0, log: (l: string) => log.push(l) }
     let server = await PaymentServer.start(options)
     const { profile, pin } = await provisionCard(server.store, {
         cardId: "CARD0001",
@@ -58,6 +59,7 @@ export async function startWorld(balance = 1_000_000): Promise<World> {
         async close() {
             await server.stop()
             rmSync(dir, { recursive: true, force: true })
+            await engine.dispose?.()
         },
     } as World
     return world

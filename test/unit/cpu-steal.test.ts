@@ -2,7 +2,7 @@
 
 import { describe, expect, test } from "vitest"
 import { existsSync } from "node:fs"
-import { cpuTicks, parseCpuLine, stealShare } from "../../bench/cpu-steal"
+import { busyMicros, cpuTicks, parseCpuLine, stealShare } from "../../bench/cpu-steal"
 
 describe("CPU steal", () => {
     test("reads steal and the total from /proc/stat's aggregate line", () => {
@@ -19,8 +19,16 @@ describe("CPU steal", () => {
     })
 
     test("the share stolen between two readings", () => {
-        expect(stealShare({ steal: 100, total: 1000 }, { steal: 150, total: 1400 })).toBeCloseTo(0.125)
-        expect(stealShare({ steal: 100, total: 1000 }, { steal: 100, total: 1000 })).toBe(0)
+        expect(stealShare({ steal: 100, idle: 0, total: 1000 }, { steal: 150, idle: 0, total: 1400 })).toBeCloseTo(0.125)
+        expect(stealShare({ steal: 100, idle: 0, total: 1000 }, { steal: 100, idle: 0, total: 1000 })).toBe(0)
+    })
+
+    test("idle counts idle and iowait; busy time is what is neither idle nor stolen, in µs", () => {
+        const a = parseCpuLine("cpu  100 0 50 1000 20 0 5 30 0 0")
+        expect(a.idle).toBe(1020)
+        const b = parseCpuLine("cpu  160 0 70 1100 20 0 5 40 0 0")
+        // (160 + 70 + 5) - (100 + 50 + 5) = 80 ticks of 10 ms
+        expect(busyMicros(a, b)).toBe(800_000)
     })
 
     test.skipIf(!existsSync("/proc/stat"))("live readings move forward and the share stays within 0..1", async () => {

@@ -1,10 +1,11 @@
-// The server's SQLite storage: every acknowledged decision survives a real kill -9 of the process
-// that wrote it; the ledger's constraints hold even against SQL that bypasses the code; migrations,
+// The server's SQLite storage: the cases every engine shares (test/support/storage-cases.ts: among
+// them, every acknowledged decision survives a real kill -9 of the process that wrote it); the
+// ledger's constraints hold even against SQL that bypasses the code; migrations,
 // a newer schema, the old journal format, a missing database, a busy database, a read-only folder
 // and a second server on the same folder are each refused with one clear line.
 
 import Database from "better-sqlite3"
-import { spawn, spawnSync } from "node:child_process"
+import { spawnSync } from "node:child_process"
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
@@ -12,14 +13,11 @@ import { fileURLToPath } from "node:url"
 import { afterEach, describe, expect, test } from "vitest"
 import { migrate, migrations } from "../../sim/db/migrate"
 import { StorageError, type ServerStorage } from "../../sim/db/storage"
-import { paymentRules } from "../../sim/server/ledger-ports"
 import { DATABASE_FILE, openServerStore, serverLock } from "../../sim/server/open-store"
-import { encodePayment, type Payment } from "../../src/payment/payment"
-import { RC_APPROVED, RC_DUPLICATE } from "../../src/payment/result"
+import { RC_APPROVED } from "../../src/payment/result"
+import { decide, payment, storageCases, withCard } from "../support/storage-cases"
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..")
-const WRITER_CARD = "LEDGER01"
-const WRITER_BALANCE = 999_999_999_999
 
 const dirs: string[] = []
 const open: ServerStorage[] = []
@@ -40,16 +38,6 @@ async function openStore(dir: string, options: { busyTimeoutMs?: number } = {}):
     return s
 }
 
-async function withCard(s: ServerStorage, cardId = "CARD0001", balance = 100_000): Promise<void> {
-    await s.addCard({ cardId, pan: `94001111${cardId.replace(/\D/g, "").padStart(8, "0")}`, holder: "T", status: "active", currency: 410, balance, limit: 50_000 }, { k: "00".repeat(16), opc: "11".repeat(16), seq: 1, ind: 0 })
-}
-
-function payment(amount: number, txid: string): Payment {
-    return { amount, currency: 410, installments: 0, merchantId: "MERCHANT0001", terminalId: "TERM0001", transactionId: Buffer.from(txid, "hex") }
-}
-
-const decide = (s: ServerStorage, p: Payment, cardId = "CARD0001") => s.decide(p.transactionId.toString("hex"), cardId, p, encodePayment(p), paymentRules)
-
 /** Runs the server's provision command on `data`; returns its exit status and output. */
 function provisionCli(data: string): { status: number | null; out: string } {
     const r = spawnSync(process.execPath, ["--import", "tsx", "sim/server/main.ts", "provision", "terminal", "--terminal-id", "T1", "--merchant-id", "M1", "--data", data, "--out", join(data, "..", "t.json")], { cwd: ROOT, encoding: "utf8", timeout: 60_000 })
@@ -57,6 +45,21 @@ function provisionCli(data: string): { status: number | null; out: string } {
 }
 
 describe("SQLite storage", () => {
+    storageCases({
+        async fresh() {
+            const dir = tempDir()
+            return { location: dir, open: () => openServerStore(dir) }
+        },
+    })
+
+    test("the data folder's lock dies with a killed server process", () => {
+        // (test/support/storage-cases.ts kills a writer holding it; here: the lock is per process)
+        const dir = tempDir()
+        const child = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", `import { serverLock } from ${JSON.stringify(join(ROOT, "sim/server/open-store.ts"))}\nserverLock(${JSON.stringify(dir)})\nprocess.kill(process.pid, "SIGKILL")\n`], { cwd: ROOT, timeout: 60_000 })
+        expect(child.signal).toBe("SIGKILL")
+        serverLock(dir).release()
+    }, 60_000)
+
     test("the data folder is private (0700) and the database file 0600, in WAL mode with synchronous=FULL", async () => {
         const dir = join(tempDir(), "server")
         await openStore(dir)
@@ -65,46 +68,6 @@ describe("SQLite storage", () => {
         const db = new Database(join(dir, DATABASE_FILE), { readonly: true })
         expect(db.pragma("journal_mode", { simple: true })).toBe("wal")
         db.close()
-    })
-
-    test("decisions are idempotent by transaction ID; approvals take consecutive numbers; finalize reverses and restores", async () => {
-        const s = await openStore(tempDir())
-        await withCard(s)
-        const a = await decide(s, payment(1000, "0000000000000001"))
-        expect(a).toEqual({ responseCode: RC_APPROVED, approvalNumber: "000001", reason: "approved" })
-        expect(await decide(s, payment(1000, "0000000000000001"))).toEqual(a) // a retransmission
-        expect((await decide(s, payment(2000, "0000000000000001"))).responseCode).toBe(RC_DUPLICATE) // another payment, same ID
-        expect((await decide(s, payment(3000, "0000000000000002"))).approvalNumber).toBe("000002")
-        expect((await decide(s, payment(60_000, "0000000000000003"))).responseCode).toBe("61") // over the limit: declined, recorded
-        expect((await s.card("CARD0001"))!.balance).toBe(100_000 - 4000)
-        await s.finalize("0000000000000002", "CARD0001", false, { responseCode: "96", approvalNumber: "", reason: "reversed" })
-        await s.finalize("0000000000000001", "CARD0001", true, { responseCode: "96", approvalNumber: "", reason: "reversed" })
-        expect((await s.card("CARD0001"))!.balance).toBe(100_000 - 1000)
-        const ledger = await s.ledger()
-        expect(ledger.map((r) => [r.txid, r.state, r.result.responseCode])).toEqual([
-            ["0000000000000001", "final", "00"],
-            ["0000000000000002", "reversed", "96"],
-            ["0000000000000003", "final", "61"],
-        ])
-        // A reversed approval's number is not issued again.
-        expect((await decide(s, payment(10, "0000000000000004"))).approvalNumber).toBe("000003")
-    })
-
-    test("reverseProvisional: every approval still provisional is reversed and its amount restored, in one commit", async () => {
-        const s = await openStore(tempDir())
-        await withCard(s)
-        await withCard(s, "CARD0002")
-        await decide(s, payment(1000, "0000000000000001"))
-        await decide(s, payment(2000, "0000000000000002"))
-        await decide(s, payment(4000, "0000000000000003"), "CARD0002")
-        await s.finalize("0000000000000001", "CARD0001", true, { responseCode: "96", approvalNumber: "", reason: "reversed" })
-        const commits = s.stats().commits
-        expect(await s.reverseProvisional({ responseCode: "96", approvalNumber: "", reason: "restart" })).toBe(2)
-        expect(s.stats().commits).toBe(commits + 1)
-        expect((await s.card("CARD0001"))!.balance).toBe(100_000 - 1000)
-        expect((await s.card("CARD0002"))!.balance).toBe(100_000)
-        expect((await s.ledger()).map((r) => r.state)).toEqual(["final", "reversed", "reversed"])
-        expect(await s.reverseProvisional({ responseCode: "96", approvalNumber: "", reason: "restart" })).toBe(0)
     })
 
     test("group commit: writes of one event-loop turn share one commit, and each is committed when its promise resolves", async () => {
@@ -137,40 +100,6 @@ describe("SQLite storage", () => {
         expect(() => db.prepare("UPDATE cards SET balance = -1").run()).toThrow(/CHECK constraint failed/)
         db.close()
     })
-
-    test("every acknowledged decision survives a kill -9 of the writing process; the lock dies with it", async () => {
-        const dir = tempDir()
-        const child = spawn(process.execPath, ["--import", "tsx", "test/support/ledger-writer.ts", dir, WRITER_CARD, String(WRITER_BALANCE)], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] })
-        const acked = new Map<string, string>()
-        let err = ""
-        child.stderr.on("data", (d: Buffer) => (err += d.toString()))
-        await new Promise<void>((done, fail) => {
-            let buffered = ""
-            child.stdout.on("data", (d: Buffer) => {
-                buffered += d.toString()
-                const lines = buffered.split("\n")
-                buffered = lines.pop()!
-                for (const line of lines) {
-                    const m = /^ACK (\w+) (\d*)$/.exec(line)
-                    if (m) acked.set(m[1], m[2])
-                }
-                if (acked.size >= 2000 && child.exitCode === null) {
-                    child.kill("SIGKILL")
-                    done()
-                }
-            })
-            child.on("exit", (code, signal) => (signal === "SIGKILL" ? done() : fail(new Error(`writer exited with ${code}: ${err}`))))
-        })
-        await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.on("exit", r)))
-        const s = await openStore(dir)
-        serverLock(dir).release() // free again: the dead writer's lock went with its process
-        const ledger = new Map((await s.ledger()).map((r) => [r.txid, r]))
-        for (const [txid, approval] of acked) expect(ledger.get(txid)?.result.approvalNumber, txid).toBe(approval)
-        const approved = [...ledger.values()].filter((r) => r.result.responseCode === RC_APPROVED)
-        expect(approved.length).toBeGreaterThanOrEqual(acked.size)
-        expect(new Set(approved.map((r) => r.result.approvalNumber)).size).toBe(approved.length)
-        expect((await s.card(WRITER_CARD))!.balance).toBe(WRITER_BALANCE - approved.reduce((sum, r) => sum + r.amount, 0))
-    }, 60_000)
 
     test("migrations: a new database gets every migration in order; reopening applies none; a later one applies alone", async () => {
         const dir = tempDir()

@@ -2,12 +2,18 @@
 // RADIUS/UDP for an approved, a declined, an unknown and another terminal's transaction, a
 // transaction not final yet, malformed inquiries and wrong authenticators; and the terminal's
 // state machine after a lost answer (it asks, waits with a growing delay while the server is
-// down, gives up after a bound, and shows what the ledger holds).
+// down, gives up after a bound, and shows what the ledger holds). With ACTIVECARD_TEST_PG_URL, the
+// same when the sessions live in PostgreSQL and the inquiry reaches another server process than
+// the one that ran the exchange: the exchange is ended through the session table, a step that
+// process is computing meanwhile answers nothing, and an approval whose process died is reversed
+// at once.
 
 import { randomBytes } from "node:crypto"
 import { createSocket } from "node:dgram"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { RadiusClient } from "../../sim/radius/client"
+import { SessionSuperseded, type GatewayReply } from "../../sim/server/eap-gateway"
+import { PaymentServer } from "../../sim/server/payment-server"
 import { provisionTerminal } from "../../sim/server/provision"
 import { paymentRules } from "../../sim/server/ledger-ports"
 import { CODE_ACCESS_ACCEPT, CODE_ACCESS_REJECT, CODE_ACCESS_REQUEST, decodePacket, encodePacket, RadiusFormatError } from "../../src/radius/packet"
@@ -18,6 +24,7 @@ import { encodePayment } from "../../src/payment/payment"
 import { RadiusUplink } from "../../src/terminal/radius-uplink"
 import { inquiryPolicy, TERMINAL_DONE, TERMINAL_IN_DOUBT, TERMINAL_INQUIRY, TerminalRelay, UplinkError, UplinkPort, UplinkReply } from "../../src/terminal/terminal-relay"
 import { newCard, newPayment, startWorld, uplinkFor, World } from "../support/payment-world"
+import { createTestDatabase, noteSkipped, PG_URL } from "../support/pg-database"
 import { rawUdp, signedRequest, sleep } from "../support/radius-net"
 
 const loopback2 = await new Promise<boolean>((resolve) => {
@@ -293,5 +300,168 @@ describe("the payment server answers inquiries from its ledger", () => {
             expect(reply).toBeNull()
             expect(stats.badMessageAuthenticator).toBe(bad + 1)
         })
+    })
+})
+
+/** A gateway's reply as the terminal's uplink sees it (a server's gateway driven directly, without RADIUS). */
+function asUplinkReply(r: GatewayReply): UplinkReply {
+    return { kind: r.kind, eap: r.eap, state: r.state, responseCode: r.result?.responseCode ?? "", approvalNumber: r.result?.approvalNumber ?? "", reason: r.result?.reason ?? "" }
+}
+
+noteSkipped("status inquiries with sessions in PostgreSQL")
+
+describe.skipIf(PG_URL === undefined)("inquiries when the sessions live in PostgreSQL: the exchange on one server process, the inquiry on another", () => {
+    let world: World
+    let other: PaymentServer
+    let uplinkA: RadiusUplink
+    let uplinkB: RadiusUplink
+    const clients: RadiusClient[] = []
+    beforeAll(async () => {
+        const db = await createTestDatabase()
+        world = await startWorld(100_000, { db: db.url, dispose: db.drop })
+        other = await PaymentServer.start({ dataDir: world.dir, db: db.url, udpPort: 0, tcpPort: 0, log: (l) => world.log.push(l) })
+        const a = await uplinkFor(world, "udp")
+        uplinkA = a.uplink
+        clients.push(a.client)
+        const b = await RadiusClient.connect({ transport: "udp", host: "127.0.0.1", port: other.udp.port, secret: Buffer.from(world.terminal.secret, "utf8"), timeoutMs: 1000, retries: 2 })
+        uplinkB = new RadiusUplink(b, world.terminal.terminalId)
+        clients.push(b)
+    })
+    afterAll(async () => {
+        for (const c of clients) await c.close()
+        await other?.stop()
+        await world?.close()
+    })
+
+    const store = () => world.server.store
+    const balance = async () => (await store().card("CARD0001"))!.balance
+    const rowsOf = async (txid: Buffer) => await store().sessions!.ofTransaction(txid.toString("hex"))
+    const REVERSED_96 = /^DECLINED 96 APPROVAL REVERSED/
+
+    test("the Access-Accept is lost: the other process answers the approval", async () => {
+        const up = lossy(uplinkA, (r) => r.kind === "accept")
+        const payment = newPayment(1200)
+        const outcome = await new TerminalRelay(newCard(world), { send: up.send, inquire: (t) => uplinkB.inquire(t) }, (n) => randomBytes(n)).pay(payment, world.pin)
+        expect(up.lost).toBe(1)
+        const r = await store().outcome(payment.transactionId.toString("hex"))
+        expect(r!.state).toBe("final")
+        expect(outcome).toMatchObject({ approved: true, approvalNumber: r!.result.approvalNumber })
+    })
+
+    test("the answer is lost before the card acknowledged: the other process ends the exchange's session row and reverses the approval once", async () => {
+        const before = await balance()
+        const up = lossy(uplinkA, isNotification)
+        const payment = newPayment(1300)
+        const outcome = await new TerminalRelay(newCard(world), { send: up.send, inquire: (t) => uplinkB.inquire(t) }, (n) => randomBytes(n)).pay(payment, world.pin)
+        expect(up.lost).toBe(1)
+        expect(await rowsOf(payment.transactionId)).toEqual([])
+        expect(await store().outcome(payment.transactionId.toString("hex"))).toMatchObject({ state: "reversed" })
+        expect(outcome.approved).toBe(false)
+        expect(outcome.message).toMatch(REVERSED_96)
+        expect(await balance()).toBe(before)
+        // Asked again, on either process: the same answer; the sweep finds nothing more to reverse.
+        expect(await uplinkA.inquire(payment.transactionId)).toMatchObject({ kind: "accept", responseCode: "96" })
+        await world.server.gateway.sweep(Date.now() + 60_000)
+        expect(await balance()).toBe(before)
+    })
+
+    test("a process killed after deciding, before storing its step (or before its session row exists): the inquiry reverses the approval at once, never 'in progress'", async () => {
+        const before = await balance()
+        const reversedOnInquiry = () => world.log.filter((l) => /reversed on a status inquiry/.test(l)).length
+        const logged = reversedOnInquiry()
+        // The exchange reaches the challenge (its session row stored), then its process decides and dies.
+        const up = lossy(uplinkA, (r) => r.kind === "challenge")
+        const payment = newPayment(1400)
+        const tx = payment.transactionId.toString("hex")
+        expect((await new TerminalRelay(newCard(world), { send: up.send, inquire: (t) => uplinkB.inquire(t) }, (n) => randomBytes(n)).pay(payment, world.pin)).message).toBe("SERVER UNREACHABLE - NOT APPROVED")
+        expect(up.inquiries).toBe(0)
+        expect(await rowsOf(payment.transactionId)).toHaveLength(1)
+        expect((await store().decide(tx, "CARD0001", payment, encodePayment(payment), paymentRules)).responseCode).toBe("00")
+        expect(await uplinkB.inquire(payment.transactionId)).toMatchObject({ kind: "accept", responseCode: "96", approvalNumber: "", reason: "approval reversed: the exchange was abandoned before the card acknowledged it" })
+        expect(await rowsOf(payment.transactionId)).toEqual([])
+        expect(await balance()).toBe(before)
+        // No session row at all: the same.
+        const orphan = newPayment(1500)
+        expect((await store().decide(orphan.transactionId.toString("hex"), "CARD0001", orphan, encodePayment(orphan), paymentRules)).responseCode).toBe("00")
+        expect(await uplinkA.inquire(orphan.transactionId)).toMatchObject({ kind: "accept", responseCode: "96" })
+        expect(await uplinkB.inquire(orphan.transactionId)).toMatchObject({ kind: "accept", responseCode: "96" })
+        expect(await balance()).toBe(before)
+        expect(reversedOnInquiry() - logged).toBe(2)
+    })
+
+    test("an exchange in progress is ended only by its own terminal's inquiry", async () => {
+        await provisionTerminal(store(), "127.0.0.2", "TERM0002", "MERCHANT0001", "127.0.0.1", 0)
+        await sleep(1500) // the other process reads the new terminal within a second
+        const payment = newPayment(1000)
+        const first = await world.server.gateway.handle({ eap: null, state: null, payment, terminalId: "TERM0001", client: "127.0.0.1" })
+        expect(first.kind).toBe("challenge")
+        expect(await other.gateway.inquire(payment.transactionId, "127.0.0.2")).toEqual({ kind: "unknown", result: null })
+        expect(await rowsOf(payment.transactionId)).toHaveLength(1)
+        expect(await other.gateway.inquire(payment.transactionId, "127.0.0.1")).toEqual({ kind: "unknown", result: null })
+        expect(await rowsOf(payment.transactionId)).toEqual([])
+        // The terminal's next request finds no session.
+        const next = await world.server.gateway.handle({ eap: Buffer.from([2, first.eap[1], 0, 5, 1]), state: first.state, payment: null, terminalId: "TERM0001", client: "127.0.0.1" })
+        expect(next).toMatchObject({ kind: "reject", reason: "unknown or expired session" })
+    })
+
+    test.each(["the inquiry first", "the acknowledgement first"] as const)("the card's acknowledgement on one process and the inquiry on the other at once, %s: one outcome, and the step that lost its session answers nothing", async (order) => {
+        const a = world.server
+        const before = await balance()
+        const payment = newPayment(1100)
+        // Process A's step holds at its ledger write (before or after it) while process B answers the inquiry.
+        const finalize = a.ports.finalize.bind(a.ports)
+        let entered = () => {}
+        const reached = new Promise<void>((r) => (entered = r))
+        let release = () => {}
+        const gate = new Promise<void>((r) => (release = r))
+        a.ports.finalize = async (cardId, p, acknowledged) => {
+            if (order === "the acknowledgement first") await finalize(cardId, p, acknowledged)
+            entered()
+            await gate
+            if (order === "the inquiry first") await finalize(cardId, p, acknowledged)
+        }
+        let inquiry: UplinkReply | null = null
+        let lastStep: unknown = null
+        let notified = false
+        const up: UplinkPort = {
+            send: async (eap, state, p) => {
+                const req = { eap, state, payment: p, terminalId: "TERM0001", client: "127.0.0.1" }
+                if (!notified) {
+                    const r = asUplinkReply(await a.gateway.handle(req))
+                    notified = isNotification(r)
+                    return r
+                }
+                const step = a.gateway.handle(req).then(
+                    () => "answered",
+                    (e: unknown) => e,
+                )
+                await reached
+                inquiry = await uplinkB.inquire(payment.transactionId)
+                release()
+                lastStep = await step
+                throw new UplinkError("answer lost")
+            },
+            inquire: (t) => uplinkB.inquire(t),
+        }
+        let outcome
+        try {
+            outcome = await new TerminalRelay(newCard(world), up, (n) => randomBytes(n)).pay(payment, world.pin)
+        } finally {
+            a.ports.finalize = finalize
+        }
+        expect(lastStep).toBeInstanceOf(SessionSuperseded)
+        expect(await rowsOf(payment.transactionId)).toEqual([])
+        const r = (await store().outcome(payment.transactionId.toString("hex")))!
+        if (order === "the inquiry first") {
+            expect(r.state).toBe("reversed")
+            expect(inquiry).toMatchObject({ kind: "accept", responseCode: "96" })
+            expect(outcome.message).toMatch(REVERSED_96)
+            expect(await balance()).toBe(before)
+        } else {
+            expect(r.state).toBe("final")
+            expect(inquiry).toMatchObject({ kind: "accept", responseCode: "00", approvalNumber: r.result.approvalNumber })
+            expect(outcome).toMatchObject({ approved: true, approvalNumber: r.result.approvalNumber })
+            expect(await balance()).toBe(before - 1100)
+        }
     })
 })
