@@ -70,7 +70,7 @@ import { AkaPlatform, checkcode, ExportedKeys, fullAuthKeys, isPrime, reauthSess
 import { akaPacket, macVerifies } from "./aka-packet"
 import { decryptAttributes, encryptAttributes } from "./aka-encr"
 import { ID_PSEUDONYM, ID_REAUTH, parseIdentity } from "./aka-identity"
-import { encodePayment, Payment, paymentMismatch } from "../payment/payment"
+import { decodePayment, encodePayment, Payment, paymentMismatch } from "../payment/payment"
 import { approved, encodeResult, PaymentResult, RC_INVALID_CARD, RC_INVALID_TRANSACTION, RC_SYSTEM_MALFUNCTION } from "../payment/result"
 import { logTransition } from "../log"
 
@@ -139,7 +139,7 @@ export interface ServerOutcome {
  * terminal's next request may reach any process. It holds the session keys: it is as secret as K.
  */
 export interface ServerSessionSnapshot {
-    state: number
+    state: ServerStateName
     id: number
     method: number
     identity: Buffer
@@ -150,7 +150,6 @@ export interface ServerSessionSnapshot {
     /** K_encr, K_aut and K_re (EAP-AKA') or MK (EAP-AKA); MSK and EMSK are derived again when asked for. */
     keys: { kEncr: Buffer; kAut: Buffer; reauthKey: Buffer } | null
     resynced: boolean
-    kdfRestarted: boolean
     reauth: ServerReauthContext | null
     nonceS: Buffer
     resultInd: boolean
@@ -212,7 +211,6 @@ export class AkaServerSession {
             vector: this.vector,
             keys: k === null ? null : { kEncr: k.kEncr, kAut: k.kAut, reauthKey: k.reauthKey },
             resynced: this.resynced,
-            kdfRestarted: this.kdfRestarted,
             reauth: this.reauth,
             nonceS: this.nonceS,
             resultInd: this.resultInd,
@@ -236,7 +234,6 @@ export class AkaServerSession {
         session.lastRequest = s.lastRequest
         session.vector = s.vector
         session.resynced = s.resynced
-        session.kdfRestarted = s.kdfRestarted
         session.reauth = s.reauth
         session.nonceS = s.nonceS
         session.resultInd = s.resultInd
