@@ -11,6 +11,7 @@ import type { HmacSha256 } from "../src/crypto/hmac-sha256"
 import type { Sha256 } from "../src/crypto/sha256"
 import type { AkaPlatform } from "../src/eap/aka-crypto"
 import { setZeroBytesAllocator } from "../src/bytes"
+import { noLog } from "../src/log"
 
 export const nodeHmacSha256: HmacSha256 = jsHmacSha256
 
@@ -27,6 +28,7 @@ export const nodeAkaPlatform: AkaPlatform = {
     sha256: nodeSha256,
     randomBytes: nodeRandomBytes,
     yieldSlice: async () => {},
+    log: noLog,
 }
 
 /**

@@ -6,9 +6,10 @@ import { randomBuffer } from "@devicescript/crypto"
 import { I2cPort } from "../../src/drivers/i2c-port"
 import { Pn532Target } from "../../src/drivers/pn532-target"
 import { Sc16is750Irda } from "../../src/drivers/sc16is750-irda"
-import { CardApplication, CardRadio } from "../../src/card/card-radio"
+import { CardRadio } from "../../src/card/card-radio"
+import { ApduApp } from "../../src/link/apdu-link"
 
-export async function startCardRadios(bus: I2cPort, app: CardApplication): Promise<string> {
+export async function startCardRadios(bus: I2cPort, app: ApduApp): Promise<string> {
     const radio = new CardRadio(app, ds.sleep)
     let links = ""
     // A random NFCID per power-up, as phones do: a reader cannot track the card by its UID.

@@ -5,8 +5,7 @@
 // "CARD REMOVED".
 
 import * as ds from "@devicescript/core"
-import { ApduLink } from "../../src/terminal/apdu-card-port"
-import { LinkLostError } from "../../src/terminal/terminal-relay"
+import { ApduLink, LinkLostError } from "../../src/link/apdu-link"
 import { concat, copyOf } from "../../src/bytes"
 
 /** Commands are chained here so that a command APDU fits one Jacdac packet. */

@@ -22,4 +22,7 @@ export const devicePlatform: AkaPlatform = {
     sha256: deviceSha256,
     randomBytes: randomBuffer,
     yieldSlice: yieldSlice,
+    log: (line: string) => {
+        console.log(line)
+    },
 }

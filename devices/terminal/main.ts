@@ -57,7 +57,7 @@ const app = new TerminalApp(display, keypad, reader, new RadiusUplink(radius, te
     displayColumns: 20,
 }, inquiryPolicy(async (ms: number) => {
     await ds.sleep(ms)
-}))
+}), devicePlatform.log)
 console.log("TERMINAL READY " + terminalId)
 for (;;) {
     const outcome = await app.sale()

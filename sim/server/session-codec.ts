@@ -41,7 +41,6 @@ export function decodeSnapshot(text: string): ServerSessionSnapshot {
         vector,
         keys: j.keys && { kEncr: unhex(j.keys.kEncr), kAut: unhex(j.keys.kAut), reauthKey: unhex(j.keys.reauthKey) },
         resynced: j.resynced,
-        kdfRestarted: j.kdfRestarted,
         reauth,
         nonceS: unhex(j.nonceS),
         resultInd: j.resultInd,

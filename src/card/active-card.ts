@@ -12,7 +12,6 @@ import { PersonalizationApplet } from "./card-personalization"
 import { CardProfile } from "./card-profile"
 import { loadCard, SettingsCardStorage, SettingsPort, storeNewProfile, StoredCard } from "./card-store"
 
-export const LED_OFF = 0x000000
 export const LED_IDLE = 0x000020
 export const LED_WAITING = 0x302000
 export const LED_APPROVED = 0x003000

@@ -2,13 +2,30 @@
 // in IrDA mode). Each has its own loop; the card answers on whichever link reaches it. APDUs
 // from both go to the one card application one at a time (a card has one logical channel).
 // A chip error never ends a loop: it is counted, the chip is set up again, and the loop goes on.
-// Portable: the drivers and the clock are injected.
+// Portable: each loop gets the port it drives (a driver on a board, an emulation in tests) and
+// the clock.
 
-import { Pn532Target, TARGET_INIT } from "../drivers/pn532-target"
-import { Sc16is750Irda } from "../drivers/sc16is750-irda"
+import { ApduApp } from "../link/apdu-link"
 
-export interface CardApplication {
-    process(apdu: Buffer): Promise<Buffer>
+/** The NFC front end in card emulation (a PN532 on a board). */
+export interface CardEmulationPort {
+    /** Sets the chip up (again, after an error). */
+    begin(): Promise<void>
+    /** Whether a reader has activated the card: it then serves APDUs until the field drops. */
+    serving(): boolean
+    /** Waits to be activated by a reader; false when none came in time. */
+    activate(): Promise<boolean>
+    /** One APDU in, its answer out; false when the field dropped (waiting to be activated again). */
+    serveOne(app: ApduApp): Promise<boolean>
+}
+
+/** The infrared port, whole frames in and out (an SC16IS750 in IrDA mode on a board). */
+export interface FramePort {
+    /** Sets the port up (again, after an error). */
+    begin(): Promise<void>
+    /** The next whole frame received, or null after the timeout. */
+    receiveFrame(timeoutMs: number): Promise<Buffer | null>
+    sendFrame(content: Buffer): Promise<void>
 }
 
 export class CardRadio {
@@ -19,7 +36,7 @@ export class CardRadio {
     private running = true
 
     constructor(
-        private readonly app: CardApplication,
+        private readonly app: ApduApp,
         private readonly sleep: (ms: number) => Promise<void>,
     ) {}
 
@@ -40,10 +57,10 @@ export class CardRadio {
     }
 
     /** NFC: wait to be activated by a reader, serve APDUs until the field drops, again, until stop(). */
-    async serveNfc(target: Pn532Target): Promise<void> {
+    async serveNfc(target: CardEmulationPort): Promise<void> {
         while (this.running) {
             try {
-                if (target.state === TARGET_INIT) await target.activate()
+                if (!target.serving()) await target.activate()
                 else await target.serveOne(this)
             } catch (e) {
                 this.nfcErrors++
@@ -58,7 +75,7 @@ export class CardRadio {
     }
 
     /** Infrared: a command frame in, its answer frame out, until stop(). */
-    async serveInfrared(ir: Sc16is750Irda): Promise<void> {
+    async serveInfrared(ir: FramePort): Promise<void> {
         while (this.running) {
             try {
                 const apdu = await ir.receiveFrame(500)

@@ -1,7 +1,9 @@
 // One transaction on the card, as a state machine over the terminal's commands:
-//   OFFERED (payment shown to the holder) -> PIN_OK (holder verified) -> EAP (peer running) -> DONE
+//   IDLE -> OFFERED (payment shown to the holder) -> VERIFIED (PIN checked, when one is required)
+//   -> AUTHENTICATING (EAP-AKA peer running) -> DONE (outcome shown, or cancelled, or refused)
 // The card answers the terminal's EAP only after the PIN check when a PIN is required, and reveals
 // nothing but its identity (pseudonym, re-auth ID or card ID) before the server proved itself.
+// Each transition is logged through the platform's log.
 
 import { AkaPeer, PeerOptions, PeerState, PEER_FAILURE, PEER_SUCCESS } from "../eap/aka-peer"
 import { AkaPlatform } from "../eap/aka-crypto"
@@ -10,12 +12,14 @@ import { EAP_REQUEST, EAP_TYPE_IDENTITY } from "../eap/eap-packet"
 import { copyOf } from "../bytes"
 import { PaymentResult } from "../payment/result"
 import { checkPin, PIN_LOCKED, PIN_OK, PinRecord } from "./pin"
+import { logTransition } from "../log"
 
-export const CARD_IDLE = 0
-export const CARD_OFFERED = 1
-export const CARD_VERIFIED = 2
-export const CARD_AUTHENTICATING = 3
-export const CARD_DONE = 4
+export const CARD_IDLE = "IDLE"
+export const CARD_OFFERED = "OFFERED"
+export const CARD_VERIFIED = "VERIFIED"
+export const CARD_AUTHENTICATING = "AUTHENTICATING"
+export const CARD_DONE = "DONE"
+export type CardStateName = typeof CARD_IDLE | typeof CARD_OFFERED | typeof CARD_VERIFIED | typeof CARD_AUTHENTICATING | typeof CARD_DONE
 
 /** What the card shows its holder (display, LED); the card application renders it. */
 export interface CardUi {
@@ -31,7 +35,7 @@ export interface CardStorage {
 }
 
 export class CardSession {
-    state = CARD_IDLE
+    state: CardStateName = CARD_IDLE
     private payment: Payment | null = null
     private peer: AkaPeer | null = null
 
@@ -46,11 +50,16 @@ export class CardSession {
         private readonly noPinLimit: number,
     ) {}
 
+    private enter(next: CardStateName): void {
+        logTransition(this.platform.log, "card session", this.state, next)
+        this.state = next
+    }
+
     /** The terminal presents the payment to confirm (or null for a zero-amount authentication). */
     offer(p: Payment | null): void {
         this.payment = p
         this.peer = null
-        this.state = CARD_OFFERED
+        this.enter(CARD_OFFERED)
         if (p !== null) this.ui.showPayment(p)
     }
 
@@ -63,6 +72,11 @@ export class CardSession {
         return this.state === CARD_OFFERED && this.pinRequired()
     }
 
+    /** The payment is offered (its PIN checked when one is required) and the exchange not started. */
+    private beforeExchange(): boolean {
+        return this.state === CARD_OFFERED || this.state === CARD_VERIFIED
+    }
+
     pinLocked(): boolean {
         return this.pin.triesLeft <= 0
     }
@@ -72,20 +86,20 @@ export class CardSession {
     }
 
     async verifyPin(pin: string): Promise<number> {
-        if (this.state !== CARD_OFFERED && this.state !== CARD_VERIFIED) return PIN_LOCKED
+        if (!this.beforeExchange()) return PIN_LOCKED
         const storage = this.storage // DeviceScript arrow functions cannot capture `this`
         const r = await checkPin(this.pin, pin, this.platform.sha256, async (rec: PinRecord) => {
             await storage.savePin(rec)
         })
-        if (r === PIN_OK) this.state = CARD_VERIFIED
+        if (r === PIN_OK) this.enter(CARD_VERIFIED)
         this.ui.showStatus(r === PIN_OK ? "PIN OK" : r === PIN_LOCKED ? "CARD LOCKED" : "WRONG PIN")
         return r
     }
 
     /** The holder refuses on the card (its button) before it authenticates: it answers nothing more. */
     cancel(): boolean {
-        if (this.state !== CARD_OFFERED && this.state !== CARD_VERIFIED) return false
-        this.state = CARD_DONE
+        if (!this.beforeExchange()) return false
+        this.enter(CARD_DONE)
         this.ui.showStatus("CANCELLED")
         return true
     }
@@ -107,7 +121,7 @@ export class CardSession {
     /** An EAP request relayed by the terminal; null when the card does not answer (yet). */
     async eap(request: Buffer): Promise<Buffer | null> {
         if (this.pin.triesLeft <= 0) return null
-        const offer = this.state === CARD_OFFERED || this.state === CARD_VERIFIED ? this.piggybackedOffer(request) : null
+        const offer = this.beforeExchange() ? this.piggybackedOffer(request) : null
         if (offer !== null) {
             if (this.payment === null) {
                 this.payment = offer
@@ -115,20 +129,20 @@ export class CardSession {
             } else if (!samePayment(offer, this.payment)) {
                 // The terminal shows the holder one payment and piggybacks another: refuse outright.
                 this.ui.showStatus("PAYMENT MISMATCH")
-                this.state = CARD_DONE
+                this.enter(CARD_DONE)
                 return null
             }
         }
-        if (this.state === CARD_OFFERED && this.pinRequired()) return null
-        if (this.state === CARD_OFFERED || this.state === CARD_VERIFIED) {
+        if (this.needsPin()) return null
+        if (this.beforeExchange()) {
             this.peer = new AkaPeer(this.aka, this.options, this.platform, this.payment)
-            this.state = CARD_AUTHENTICATING
+            this.enter(CARD_AUTHENTICATING)
         }
         const peer = this.peer
         if (this.state !== CARD_AUTHENTICATING || peer === null) return null
         const response = await peer.handle(request)
         if (peer.state === PEER_SUCCESS || peer.state === PEER_FAILURE) {
-            this.state = CARD_DONE
+            this.enter(CARD_DONE)
             await this.storage.saveAkaState(this.aka)
             const r = peer.outcome.result
             this.ui.showStatus(peer.state === PEER_SUCCESS ? (r !== null ? "APPROVED " + r.approvalNumber : "AUTHENTICATED") : "DECLINED " + (r !== null ? r.responseCode : ""))
@@ -142,9 +156,5 @@ export class CardSession {
     /** The receipt the card verified (MAC-protected), once the exchange is over. */
     result(): PaymentResult | null {
         return this.peer !== null ? this.peer.outcome.result : null
-    }
-
-    failure(): string {
-        return this.peer !== null ? this.peer.outcome.failure : ""
     }
 }

@@ -204,6 +204,9 @@ function fourWords(a: number, b: number, c: number, d: number): Buffer {
  * All seven Milenage outputs: six AES blocks and nothing else worth measuring. Written straight
  * through (the same equations as f1..f5star above) so that the only work between the blocks is
  * a few word XORs; the key schedule is reused across calls with the same K.
+ *
+ * Only the benchmarks and the test vectors call it: the card and the AuC hold a MilenageKey and
+ * use the functions above, so this module-level cache is a second one that production never fills.
  */
 export function milenage(k: Buffer, opc: Buffer, rand: Buffer, sqn: Buffer, amf: Buffer): MilenageResult {
     const key = keyFor(k, opc)

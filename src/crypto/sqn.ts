@@ -5,7 +5,7 @@
 // and only +, -, *, / and Math.floor touch them (the VM's bitwise operators and % are 32-bit).
 
 export const IND_BITS = 5
-export const IND_COUNT = 32
+export const IND_COUNT = 1 << IND_BITS
 /** Annex C.2.2: largest accepted jump of SEQ beyond the highest SEQ accepted so far. */
 export const DELTA = 268435456 // 2^28
 export const MAX_SQN = 281474976710655 // 2^48 - 1

@@ -10,6 +10,7 @@
 
 import { copyOf, hexOfByte } from "../bytes"
 import { I2cPort } from "./i2c-port"
+import { ChipError } from "./chip-error"
 
 export const LCD_I2C_ADDRESS = 0x27
 const PIN_RS = 0x01
@@ -27,13 +28,6 @@ const LINE2 = 0x40
 /** Each LCD byte is 4 PCF8574 bytes (E high, E low, per nibble); some I2C drivers cap a write at 32 bytes. */
 const MAX_WRITE = 32
 
-export class LcdError extends Error {
-    constructor(message: string) {
-        super(message)
-        this.name = "LcdError"
-    }
-}
-
 export class Hd44780Lcd {
     private backlight = 0
     /** What each row shows, as last written; empty before begin() and for a row whose write failed. */
@@ -48,7 +42,7 @@ export class Hd44780Lcd {
     ) {
         // Rows 2 and 3 of a 4-row module continue lines 1 and 2 (DDRAM is 40 bytes per line).
         if (rows < 1 || rows > 4 || columns < 1 || columns > 40 || (rows > 2 && columns > 20)) {
-            throw new LcdError("no HD44780 layout for " + columns + "x" + rows)
+            throw new ChipError("no HD44780 layout for " + columns + "x" + rows)
         }
     }
 
@@ -56,7 +50,7 @@ export class Hd44780Lcd {
         try {
             await this.i2c.write(this.address, b)
         } catch (e) {
-            throw new LcdError("no HD44780 backpack answers at 0x" + hexOfByte(this.address) + " (" + (e as Error).message + ")")
+            throw new ChipError("no HD44780 backpack answers at 0x" + hexOfByte(this.address) + " (" + (e as Error).message + ")")
         }
     }
 
@@ -145,7 +139,7 @@ export class Hd44780Lcd {
 
     /** Shows `text`, one line per row ("\n" between), rewriting only the rows that changed. */
     async show(text: string): Promise<void> {
-        if (this.shown.length === 0) throw new LcdError("HD44780 at 0x" + hexOfByte(this.address) + " not initialised: call begin() first")
+        if (this.shown.length === 0) throw new ChipError("HD44780 at 0x" + hexOfByte(this.address) + " not initialised: call begin() first")
         const lines = text.split("\n")
         for (let r = 0; r < this.rows; r++) {
             const want = this.fit(r < lines.length ? lines[r] : "")

@@ -9,11 +9,11 @@
 
 import { hexOfByte } from "../bytes"
 import { I2cPort } from "./i2c-port"
+import { ChipError } from "./chip-error"
 
 export const KEYPAD_I2C_ADDRESS = 0x20
 /** Key legends, index = row * 4 + column. */
 export const KEYPAD_4X4_LABELS = ["1", "2", "3", "A", "4", "5", "6", "B", "7", "8", "9", "C", "*", "0", "#", "D"]
-const ROWS = 4
 const COLUMNS = 4
 const NO_KEY = -1
 /** scanRaw()'s answer for two or more keys held: no key for the caller, but not a release either. */
@@ -25,13 +25,6 @@ const POLL_MS = 10
 function singleBit(v: number): number {
     for (let i = 0; i < 4; i++) if (v === 1 << i) return i
     return -1
-}
-
-export class KeypadError extends Error {
-    constructor(message: string) {
-        super(message)
-        this.name = "KeypadError"
-    }
 }
 
 export class Pcf8574Keypad {
@@ -46,8 +39,8 @@ export class Pcf8574Keypad {
         private readonly address: number = KEYPAD_I2C_ADDRESS,
     ) {}
 
-    private absent(e: any): KeypadError {
-        return new KeypadError("no PCF8574 keypad answers at 0x" + hexOfByte(this.address) + " (" + (e as Error).message + ")")
+    private absent(e: any): ChipError {
+        return new ChipError("no PCF8574 keypad answers at 0x" + hexOfByte(this.address) + " (" + (e as Error).message + ")")
     }
 
     private async writeLatch(value: number): Promise<void> {
@@ -67,7 +60,7 @@ export class Pcf8574Keypad {
         } catch (e) {
             throw this.absent(e)
         }
-        if (r.length !== 1) throw new KeypadError("PCF8574 at 0x" + hexOfByte(this.address) + " gave " + r.length + " bytes for 1")
+        if (r.length !== 1) throw new ChipError("PCF8574 at 0x" + hexOfByte(this.address) + " gave " + r.length + " bytes for 1")
         return r[0]
     }
 
@@ -76,7 +69,7 @@ export class Pcf8574Keypad {
         await this.writeLatch(0xff)
         const pins = await this.readPins()
         if (pins !== 0xff) {
-            throw new KeypadError("PCF8574 at 0x" + hexOfByte(this.address) + " reads 0x" + hexOfByte(pins) + " with every pin released: not a keypad, or a pin is shorted")
+            throw new ChipError("PCF8574 at 0x" + hexOfByte(this.address) + " reads 0x" + hexOfByte(pins) + " with every pin released: not a keypad, or a pin is shorted")
         }
         this.previous = NO_KEY
         this.reported = NO_KEY

@@ -7,6 +7,7 @@
 import { concat, copyOf, hexOfByte } from "../bytes"
 import { ACK_FRAME, decodePn532Frame, encodePn532Frame, NACK_FRAME, PN532_ACK, PN532_ERROR, PN532_INFO, Pn532Frame, Pn532FrameError, TFI_HOST_TO_PN532, TFI_PN532_TO_HOST } from "../link/pn532-frame"
 import { I2cPort } from "./i2c-port"
+import { ChipError } from "./chip-error"
 
 export const PN532_I2C_ADDRESS = 0x24
 export const CMD_GET_FIRMWARE_VERSION = 0x02
@@ -18,13 +19,6 @@ const STATUS_READY = 0x01
  * so its frames stay within 230 bytes, and a read fits one Jacdac packet (the simulator's I2C).
  */
 const MAX_READ = 1 + 230
-
-export class Pn532Error extends Error {
-    constructor(message: string) {
-        super(message)
-        this.name = "Pn532Error"
-    }
-}
 
 export class Pn532Host {
     /** Answers asked for again because their checksum failed (for diagnostics). */
@@ -50,13 +44,13 @@ export class Pn532Host {
         // An ACK from the host aborts the command in progress, so a late answer cannot be
         // mistaken for the answer to the next command.
         await this.i2c.write(PN532_I2C_ADDRESS, ACK_FRAME)
-        throw new Pn532Error("PN532 not ready within " + timeoutMs + " ms")
+        throw new ChipError("PN532 not ready within " + timeoutMs + " ms")
     }
 
     /** The frame after the status byte, with up to `length` bytes of frame. */
     private async readFrame(length: number): Promise<Buffer> {
         const raw = await this.i2c.read(PN532_I2C_ADDRESS, 1 + length)
-        if (raw.length < 2 || raw[0] !== STATUS_READY) throw new Pn532Error("PN532 answer without the ready status")
+        if (raw.length < 2 || raw[0] !== STATUS_READY) throw new ChipError("PN532 answer without the ready status")
         return copyOf(raw, 1, raw.length)
     }
 
@@ -70,7 +64,7 @@ export class Pn532Host {
         await this.i2c.write(PN532_I2C_ADDRESS, encodePn532Frame(TFI_HOST_TO_PN532, concat([head, params])))
         await this.waitReady(this.timeoutMs)
         const ack = decodePn532Frame(await this.readFrame(ACK_FRAME.length))
-        if (ack.kind !== PN532_ACK) throw new Pn532Error("PN532 did not acknowledge command 0x" + hexOfByte(code))
+        if (ack.kind !== PN532_ACK) throw new ChipError("PN532 did not acknowledge command 0x" + hexOfByte(code))
         for (let attempt = 0; attempt < 3; attempt++) {
             await this.waitReady(answerWithinMs > 0 ? answerWithinMs : this.timeoutMs)
             let frame: Pn532Frame
@@ -83,13 +77,13 @@ export class Pn532Host {
                 await this.i2c.write(PN532_I2C_ADDRESS, NACK_FRAME)
                 continue
             }
-            if (frame.kind === PN532_ERROR) throw new Pn532Error("PN532 reported a syntax error for command 0x" + hexOfByte(code))
+            if (frame.kind === PN532_ERROR) throw new ChipError("PN532 reported a syntax error for command 0x" + hexOfByte(code))
             if (frame.kind !== PN532_INFO || frame.tfi !== TFI_PN532_TO_HOST || frame.data.length < 1 || frame.data[0] !== code + 1) {
-                throw new Pn532Error("unexpected PN532 answer to command 0x" + hexOfByte(code))
+                throw new ChipError("unexpected PN532 answer to command 0x" + hexOfByte(code))
             }
             return copyOf(frame.data, 1, frame.data.length)
         }
-        throw new Pn532Error("PN532 answer damaged three times")
+        throw new ChipError("PN532 answer damaged three times")
     }
 
     /** IC, version, revision, support flags. */

@@ -3,10 +3,10 @@
 // pn532-host.ts. It is the terminal's ApduLink on hardware: an APDU goes out in InDataExchange
 // and the card's answer comes back; a card that left the field is a LinkLostError.
 
-import { ApduLink } from "../terminal/apdu-card-port"
-import { LinkLostError } from "../terminal/terminal-relay"
+import { ApduLink, LinkLostError } from "../link/apdu-link"
 import { concat, copyOf, hexOfByte } from "../bytes"
-import { CMD_RF_CONFIGURATION, Pn532Error, Pn532Host } from "./pn532-host"
+import { CMD_RF_CONFIGURATION, Pn532Host } from "./pn532-host"
+import { ChipError } from "./chip-error"
 
 export const CMD_IN_DATA_EXCHANGE = 0x40
 export const CMD_IN_LIST_PASSIVE_TARGET = 0x4a
@@ -45,7 +45,7 @@ export class Pn532Reader extends Pn532Host implements ApduLink {
             return null
         }
         // NbTg, Tg, SENS_RES (2), SEL_RES, NFCIDLength, NFCID, then ATS (its first byte is its length).
-        if (r.length < 6 || r.length < 6 + r[5]) throw new Pn532Error("malformed InListPassiveTarget answer")
+        if (r.length < 6 || r.length < 6 + r[5]) throw new ChipError("malformed InListPassiveTarget answer")
         const idLen = r[5]
         const atsStart = 6 + idLen
         const atsLen = atsStart < r.length ? r[atsStart] : 0
@@ -71,7 +71,7 @@ export class Pn532Reader extends Pn532Host implements ApduLink {
             r = await this.command(CMD_IN_DATA_EXCHANGE, concat([tg, apdu]))
         } catch (e) {
             this.target = null
-            if (e instanceof Pn532Error) throw new LinkLostError("reader: " + e.message)
+            if (e instanceof ChipError) throw new LinkLostError("reader: " + e.message)
             throw e
         }
         if (r.length < 1 || (r[0] & 0x3f) !== STATUS_OK) {

@@ -6,8 +6,10 @@
 // Portable: the I2C bus and the clock are injected; the host link is pn532-host.ts.
 
 import { concat, copyOf } from "../bytes"
+import { ApduApp } from "../link/apdu-link"
 import { I2cPort } from "./i2c-port"
-import { Pn532Error, Pn532Host } from "./pn532-host"
+import { Pn532Host } from "./pn532-host"
+import { ChipError } from "./chip-error"
 
 export const CMD_TG_INIT_AS_TARGET = 0x8c
 export const CMD_TG_GET_DATA = 0x86
@@ -21,10 +23,6 @@ export const NEXT_APDU_WITHIN_MS = 65000
 
 export const TARGET_INIT = 0
 export const TARGET_SERVING = 1
-
-export interface ApduApp {
-    process(apdu: Buffer): Promise<Buffer>
-}
 
 export class Pn532Target {
     state = TARGET_INIT
@@ -48,6 +46,11 @@ export class Pn532Target {
         await this.chip.begin()
     }
 
+    /** Whether a reader has activated the card (SERVING). */
+    serving(): boolean {
+        return this.state === TARGET_SERVING
+    }
+
     /** Waits to be activated by a reader; false when none came in time. */
     async activate(): Promise<boolean> {
         // Mode: PICC only, passive only. SENS_RES 0004, NFCID1t, SEL_RES 20 (ISO 14443-4),
@@ -63,7 +66,7 @@ export class Pn532Target {
         try {
             await this.chip.command(CMD_TG_INIT_AS_TARGET, params)
         } catch (e) {
-            if (e instanceof Pn532Error) return false
+            if (e instanceof ChipError) return false
             throw e
         }
         this.state = TARGET_SERVING
@@ -76,7 +79,7 @@ export class Pn532Target {
         try {
             got = await this.chip.command(CMD_TG_GET_DATA, Buffer.alloc(0), NEXT_APDU_WITHIN_MS)
         } catch (e) {
-            if (!(e instanceof Pn532Error)) throw e
+            if (!(e instanceof ChipError)) throw e
             return this.dropped()
         }
         if (got.length < 1 || (got[0] & 0x3f) !== 0) return this.dropped()
@@ -85,7 +88,7 @@ export class Pn532Target {
         try {
             set = await this.chip.command(CMD_TG_SET_DATA, answer)
         } catch (e) {
-            if (!(e instanceof Pn532Error)) throw e
+            if (!(e instanceof ChipError)) throw e
             return this.dropped()
         }
         if (set.length < 1 || (set[0] & 0x3f) !== 0) return this.dropped()

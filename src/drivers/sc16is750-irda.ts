@@ -5,10 +5,10 @@
 // Registers (NXP SC16IS740/750/760 data sheet): the I2C register address is reg << 3 (channel 0).
 // Portable: the I2C bus and the clock are injected.
 
-import { ApduLink } from "../terminal/apdu-card-port"
-import { LinkLostError } from "../terminal/terminal-relay"
+import { ApduLink, LinkLostError } from "../link/apdu-link"
 import { encodeSirFrame, SirReceiver } from "../link/irda-sir"
 import { I2cPort } from "./i2c-port"
+import { ChipError } from "./chip-error"
 
 export const SC16IS750_I2C_ADDRESS = 0x4d
 export const REG_RHR_THR = 0x00
@@ -18,7 +18,6 @@ export const REG_FCR = 0x02
 export const REG_EFR = 0x02
 export const REG_LCR = 0x03
 export const REG_MCR = 0x04
-export const REG_LSR = 0x05
 export const REG_TXLVL = 0x08
 export const REG_RXLVL = 0x09
 const LCR_DIVISOR_LATCH = 0x80
@@ -32,13 +31,6 @@ export const DIVISOR_9600 = 96
 /** Extra BOFs before each frame, so the receiver's UART is awake (IrLAP asks for at least 10 at 9600). */
 const EXTRA_BOFS = 10
 const FIFO_SIZE = 64
-
-export class IrdaBridgeError extends Error {
-    constructor(message: string) {
-        super(message)
-        this.name = "IrdaBridgeError"
-    }
-}
 
 export class Sc16is750Irda implements ApduLink {
     private frames: Buffer[] = []
@@ -88,7 +80,7 @@ export class Sc16is750Irda implements ApduLink {
         await this.writeReg(REG_FCR, FCR_ENABLE_AND_RESET)
         await this.writeReg(REG_MCR, MCR_IRDA_MODE)
         if ((await this.readReg(REG_MCR)) & MCR_IRDA_MODE) return
-        throw new IrdaBridgeError("the SC16IS750 did not enter IrDA mode (is it on the bus?)")
+        throw new ChipError("the SC16IS750 did not enter IrDA mode (is it on the bus?)")
     }
 
     /** Sends one frame, never overfilling the 64-byte transmit FIFO. */
@@ -98,7 +90,7 @@ export class Sc16is750Irda implements ApduLink {
         for (let waited = 0; o < wire.length; ) {
             const room = Math.min(await this.readReg(REG_TXLVL), FIFO_SIZE)
             if (room === 0) {
-                if (waited > this.timeoutMs) throw new IrdaBridgeError("transmit FIFO stuck full")
+                if (waited > this.timeoutMs) throw new ChipError("transmit FIFO stuck full")
                 await this.sleep(2)
                 waited += 2
                 continue
@@ -142,7 +134,7 @@ export class Sc16is750Irda implements ApduLink {
         try {
             await this.sendFrame(apdu)
         } catch (e) {
-            if (e instanceof IrdaBridgeError) throw new LinkLostError("infrared: " + e.message)
+            if (e instanceof ChipError) throw new LinkLostError("infrared: " + e.message)
             throw e
         }
         const answer = await this.receiveFrame(waitMs)

@@ -13,6 +13,7 @@
 import { hexOfByte } from "../bytes"
 import { drawGlyph, GLYPH_WIDTH } from "./font5x7"
 import { I2cPort } from "./i2c-port"
+import { ChipError } from "./chip-error"
 
 export const OLED_I2C_ADDRESS = 0x3c
 export const OLED_WIDTH = 128
@@ -26,13 +27,6 @@ const CONTROL_DATA = 0x40
 const DISPLAY_ON = 0xaf
 const SET_COLUMN_ADDRESS = 0x21
 const SET_PAGE_ADDRESS = 0x22
-
-export class OledError extends Error {
-    constructor(message: string) {
-        super(message)
-        this.name = "OledError"
-    }
-}
 
 export class Ssd1306Text {
     /** 8-pixel pages on the panel: 4 for 32 rows, 8 for 64; one text line each. */
@@ -58,7 +52,7 @@ export class Ssd1306Text {
         try {
             await this.i2c.write(this.address, data)
         } catch (e) {
-            throw new OledError("no SSD1306 answers at 0x" + hexOfByte(this.address))
+            throw new ChipError("no SSD1306 answers at 0x" + hexOfByte(this.address))
         }
     }
 
@@ -105,7 +99,7 @@ export class Ssd1306Text {
      * what the line shows now are sent.
      */
     async show(text: string): Promise<void> {
-        if (!this.started) throw new OledError("begin() the SSD1306 before showing text")
+        if (!this.started) throw new ChipError("begin() the SSD1306 before showing text")
         const parts = text.split("\n")
         for (let p = 0; p < this.lines; p++) {
             let line = p < parts.length ? parts[p] : ""

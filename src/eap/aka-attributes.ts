@@ -43,18 +43,15 @@ export const AT_PAYMENT = 241
 /** Payment extension: the server's decision (response code, approval number or reason). */
 export const AT_PAYMENT_RESULT = 242
 
-/** AT_NOTIFICATION codes (RFC 4187 10.19): S bit 0x8000 success, P bit 0x4000 before authentication. */
+/** AT_NOTIFICATION codes this system sends (RFC 4187 10.19): S bit 0x8000 success, P bit 0x4000 before authentication. */
 export const NOTIFICATION_GENERAL_FAILURE_AFTER_AUTH = 0
-export const NOTIFICATION_GENERAL_FAILURE = 16384
 export const NOTIFICATION_SUCCESS = 32768
-export const NOTIFICATION_TEMPORARILY_DENIED = 1026
-export const NOTIFICATION_NOT_SUBSCRIBED = 1031
 
-/** AT_CLIENT_ERROR_CODE values (RFC 4187 10.20). */
+/** The AT_CLIENT_ERROR_CODE this peer sends (RFC 4187 10.20). */
 export const CLIENT_ERROR_UNABLE_TO_PROCESS = 0
-export const CLIENT_ERROR_UNSUPPORTED_VERSION = 1
-export const CLIENT_ERROR_INSUFFICIENT_CHALLENGES = 2
-export const CLIENT_ERROR_RANDS_NOT_FRESH = 3
+
+/** AT_BIDDING's D bit (RFC 9048 4): the server supports EAP-AKA' too. */
+export const BIDDING_AKA_PRIME_SUPPORTED = 0x8000
 
 /** The only key derivation function defined for EAP-AKA' (RFC 9048 3.1). */
 export const KDF_AKA_PRIME = 1
@@ -72,17 +69,97 @@ export interface AkaAttribute {
     value: Buffer
 }
 
-export interface AkaMessage {
-    subtype: number
-    attributes: AkaAttribute[]
+/**
+ * A message's attributes, or those inside its AT_ENCR_DATA, decoded once: each by name with its
+ * value laid out (the bytes after reserved or length fields), undefined where the message has none.
+ */
+export class AkaMessage {
+    subtype = 0
+    /** Every attribute in order, unknown skippable ones left out. */
+    attributes: AkaAttribute[] = []
     /** Offset of AT_MAC's 16-byte MAC within the type-data, or -1 when there is no AT_MAC. */
-    macOffset: number
+    macOffset = -1
+    mac?: Buffer
+    anyIdReq?: boolean
+    fullauthIdReq?: boolean
+    permanentIdReq?: boolean
+    identity?: Buffer
+    rand?: Buffer
+    autn?: Buffer
+    res?: Buffer
+    /** The whole 14-byte AUTS. */
+    auts?: Buffer
+    /** Every AT_KDF in order (an EAP-AKA' server may offer several). */
+    kdfs: number[] = []
+    kdfInput?: Buffer
+    bidding?: number
+    /** Empty when AT_CHECKCODE carries no hash (no identity rounds). */
+    checkcode?: Buffer
+    resultInd?: boolean
+    notification?: number
+    clientErrorCode?: number
+    iv?: Buffer
+    encrData?: Buffer
+    counter?: number
+    counterTooSmall?: boolean
+    nonceS?: Buffer
+    nextPseudonym?: Buffer
+    nextReauthId?: Buffer
+    payment?: Buffer
+    paymentResult?: Buffer
+
+    /**
+     * Checks one attribute's value against its layout (RFC 4187 section 10, RFC 9048 section 3)
+     * and puts it into its field, one case per attribute as in hostapd's eap_sim_parse_attr().
+     */
+    put(t: number, v: Buffer, prime: boolean): void {
+        const n = v.length
+        if (t === AT_RAND) this.rand = reserved16(t, v)
+        else if (t === AT_AUTN) this.autn = reserved16(t, v)
+        else if (t === AT_MAC) this.mac = reserved16(t, v)
+        else if (t === AT_IV) this.iv = reserved16(t, v)
+        else if (t === AT_NONCE_S) this.nonceS = reserved16(t, v)
+        else if (t === AT_AUTS) {
+            if (n !== 14) throw invalidLength(t, v)
+            this.auts = v
+        } else if (t === AT_RES) {
+            // The actual length is in bits: 32 to 128, whole bytes.
+            const bits = actualLength(v)
+            if (!(bits >= 32 && bits <= 128 && bits % 8 === 0 && n >= 2 + bits / 8 && n - 2 - bits / 8 < 4)) throw invalidLength(t, v)
+            this.res = readOnlyView(v, 2, 2 + bits / 8)
+        } else if (t === AT_CHECKCODE) {
+            if (n !== 2 && n !== 2 + (prime ? 32 : 20)) throw invalidLength(t, v)
+            this.checkcode = readOnlyView(v, 2, n)
+        } else if (t === AT_ENCR_DATA) {
+            if (n < 18 || (n - 2) % 16 !== 0) throw invalidLength(t, v)
+            this.encrData = readOnlyView(v, 2, n)
+        } else if (t === AT_PADDING) {
+            for (let i = 0; i < n; i++) if (v[i] !== 0) throw invalidLength(t, v)
+        } else if (t === AT_IDENTITY) this.identity = lengthPrefixed(t, v, true)
+        else if (t === AT_KDF_INPUT) this.kdfInput = lengthPrefixed(t, v, true)
+        else if (t === AT_NEXT_PSEUDONYM) this.nextPseudonym = lengthPrefixed(t, v, false)
+        else if (t === AT_NEXT_REAUTH_ID) this.nextReauthId = lengthPrefixed(t, v, false)
+        else if (t === AT_PAYMENT) this.payment = lengthPrefixed(t, v, false)
+        else if (t === AT_PAYMENT_RESULT) this.paymentResult = lengthPrefixed(t, v, false)
+        else if (t === AT_KDF) this.kdfs.push(u16(t, v))
+        else if (t === AT_BIDDING) this.bidding = u16(t, v)
+        else if (t === AT_NOTIFICATION) this.notification = u16(t, v)
+        else if (t === AT_CLIENT_ERROR_CODE) this.clientErrorCode = u16(t, v)
+        else if (t === AT_COUNTER) this.counter = u16(t, v)
+        else {
+            u16(t, v) // the flags
+            if (t === AT_ANY_ID_REQ) this.anyIdReq = true
+            else if (t === AT_FULLAUTH_ID_REQ) this.fullauthIdReq = true
+            else if (t === AT_PERMANENT_ID_REQ) this.permanentIdReq = true
+            else if (t === AT_RESULT_IND) this.resultInd = true
+            else if (t === AT_COUNTER_TOO_SMALL) this.counterTooSmall = true
+        }
+    }
 }
 
 /** Where a list of attributes comes from: decides which attributes are allowed. */
 export const CONTEXT_REQUEST = 1
 export const CONTEXT_RESPONSE = 2
-export const CONTEXT_ENCRYPTED = 3
 
 const REQ_ALLOWED: number[][] = []
 const RESP_ALLOWED: number[][] = []
@@ -113,32 +190,27 @@ function actualLength(v: Buffer): number {
     return (v[0] << 8) | v[1]
 }
 
-/** Checks the value length rules of RFC 4187 section 10 / RFC 9048 for one attribute. */
-function checkValue(type: number, v: Buffer, prime: boolean): void {
-    const n = v.length
-    let ok = true
-    if (type === AT_RAND || type === AT_AUTN || type === AT_MAC || type === AT_IV || type === AT_NONCE_S) ok = n === 18
-    else if (type === AT_AUTS) ok = n === 14
-    else if (type === AT_RES) {
-        const bits = actualLength(v)
-        ok = bits >= 32 && bits <= 128 && bits % 8 === 0 && n >= 2 + bits / 8 && n - 2 - bits / 8 < 4
-    } else if (type === AT_CHECKCODE) ok = n === 2 || n === 2 + (prime ? 32 : 20)
-    else if (type === AT_ENCR_DATA) ok = n >= 18 && (n - 2) % 16 === 0
-    else if (type === AT_PADDING) {
-        for (let i = 0; i < n; i++) if (v[i] !== 0) ok = false
-    } else if (
-        type === AT_IDENTITY ||
-        type === AT_KDF_INPUT ||
-        type === AT_NEXT_PSEUDONYM ||
-        type === AT_NEXT_REAUTH_ID ||
-        type === AT_PAYMENT ||
-        type === AT_PAYMENT_RESULT
-    ) {
-        const len = n >= 2 ? actualLength(v) : -1
-        ok = len >= 0 && 2 + len <= n && n - 2 - len < 4
-        if (ok && len === 0 && (type === AT_IDENTITY || type === AT_KDF_INPUT)) ok = false
-    } else ok = n === 2 // the 2-byte fields and flags
-    if (!ok) throw new AkaFormatError("attribute " + type + " has an invalid length (" + (n + 2) + " bytes)")
+function invalidLength(t: number, v: Buffer): AkaFormatError {
+    return new AkaFormatError("attribute " + t + " has an invalid length (" + (v.length + 2) + " bytes)")
+}
+
+/** 2 reserved bytes then 16 bytes of data. */
+function reserved16(t: number, v: Buffer): Buffer {
+    if (v.length !== 18) throw invalidLength(t, v)
+    return readOnlyView(v, 2, 18)
+}
+
+/** A 16-bit field, or a flag's 2 reserved bytes. */
+function u16(t: number, v: Buffer): number {
+    if (v.length !== 2) throw invalidLength(t, v)
+    return (v[0] << 8) | v[1]
+}
+
+/** An actual length in bytes, the data, then fewer than 4 bytes of padding; `nonEmpty` refuses no data. */
+function lengthPrefixed(t: number, v: Buffer, nonEmpty: boolean): Buffer {
+    const len = actualLength(v) // every value has at least 2 bytes: an attribute is at least 4
+    if (2 + len > v.length || v.length - 2 - len >= 4 || (nonEmpty && len === 0)) throw invalidLength(t, v)
+    return readOnlyView(v, 2, 2 + len)
 }
 
 /**
@@ -146,8 +218,8 @@ function checkValue(type: number, v: Buffer, prime: boolean): void {
  * else must be allowed in `allowed` (or, when `allowed` is null, be any known attribute).
  */
 export function decodeAttributes(data: Buffer, offset: number, allowed: number[] | null, prime: boolean): AkaMessage {
-    const attributes: AkaAttribute[] = []
-    let macOffset = -1
+    const m = new AkaMessage()
+    const attributes = m.attributes
     let o = offset
     while (o < data.length) {
         if (data.length - o < 4) throw new AkaFormatError("truncated attribute at offset " + o)
@@ -164,18 +236,18 @@ export function decodeAttributes(data: Buffer, offset: number, allowed: number[]
             }
             throw new AkaFormatError("attribute " + type + " not allowed here")
         }
-        const value = readOnlyView(data, o + 2, o + len)
-        checkValue(type, value, prime)
         if (type !== AT_KDF) {
             for (let i = 0; i < attributes.length; i++) {
                 if (attributes[i].type === type) throw new AkaFormatError("duplicate attribute " + type)
             }
         }
-        if (type === AT_MAC) macOffset = o + 4
+        const value = readOnlyView(data, o + 2, o + len)
+        m.put(type, value, prime)
+        if (type === AT_MAC) m.macOffset = o + 4
         attributes.push({ type: type, value: value })
         o += len
     }
-    return { subtype: 0, attributes: attributes, macOffset: macOffset }
+    return m
 }
 
 /** Decodes the Type-Data of an EAP-AKA (type 23) or EAP-AKA' (type 50) packet. */
@@ -193,19 +265,13 @@ export function decodeAkaMessage(typeData: Buffer, context: number, prime: boole
 }
 
 /** Decodes the plaintext of AT_ENCR_DATA. */
-export function decodeEncryptedAttributes(plaintext: Buffer, prime: boolean): AkaAttribute[] {
-    return decodeAttributes(plaintext, 0, ENCRYPTED_ALLOWED, prime).attributes
+export function decodeEncryptedAttributes(plaintext: Buffer, prime: boolean): AkaMessage {
+    return decodeAttributes(plaintext, 0, ENCRYPTED_ALLOWED, prime)
 }
 
 export function findAttribute(attrs: AkaAttribute[], type: number): AkaAttribute | null {
     for (let i = 0; i < attrs.length; i++) if (attrs[i].type === type) return attrs[i]
     return null
-}
-
-export function findAll(attrs: AkaAttribute[], type: number): AkaAttribute[] {
-    const out: AkaAttribute[] = []
-    for (let i = 0; i < attrs.length; i++) if (attrs[i].type === type) out.push(attrs[i])
-    return out
 }
 
 /** Encodes attributes (values already laid out); returns the bytes and the MAC offset within them. */
@@ -249,11 +315,6 @@ export function attrReserved16(type: number, data16: Buffer): AkaAttribute {
     return { type: type, value: v }
 }
 
-/** The 16 bytes after the reserved field. */
-export function valueReserved16(a: AkaAttribute): Buffer {
-    return readOnlyView(a.value, 2, 18)
-}
-
 /** A 16-bit field: AT_NOTIFICATION, AT_COUNTER, AT_CLIENT_ERROR_CODE, AT_KDF, AT_BIDDING; or a flag with 0. */
 export function attrU16(type: number, v: number): AkaAttribute {
     const value = Buffer.alloc(2)
@@ -289,19 +350,11 @@ export function attrRes(res: Buffer): AkaAttribute {
     return { type: AT_RES, value: v }
 }
 
-export function valueRes(a: AkaAttribute): Buffer {
-    return readOnlyView(a.value, 2, 2 + actualLength(a.value) / 8)
-}
-
 /** 2 reserved bytes then data: AT_CHECKCODE, AT_ENCR_DATA. */
 export function attrReservedData(type: number, data: Buffer): AkaAttribute {
     const v = zeroBytes(2 + data.length)
     v.set(data, 2)
     return { type: type, value: v }
-}
-
-export function valueReservedData(a: AkaAttribute): Buffer {
-    return readOnlyView(a.value, 2, a.value.length)
 }
 
 export function attrAuts(auts: Buffer): AkaAttribute {

@@ -3,12 +3,12 @@
 
 import { HmacSha256 } from "../crypto/hmac-sha256"
 import { Sha256 } from "../crypto/sha256"
-import { HmacSha1Key, hmacSha1Key, hmacSha1WithKey } from "../crypto/hmac-sha1"
 import { Sha1 } from "../crypto/sha1"
-import { constantTimeEqual, copyOf, readOnlyView } from "../bytes"
+import { copyOf } from "../bytes"
 import { eapAkaKeysFromMk, eapAkaMk, eapAkaReauthKeys, eapAkaSessionKeysFromMk } from "../crypto/eap-aka-keys"
 import { deriveCkIkPrime, eapAkaPrimeMk, eapAkaPrimeReauthKeys, MK_SESSION_BYTES } from "../crypto/eap-aka-prime-keys"
 import { EAP_TYPE_AKA_PRIME } from "./eap-packet"
+import { Log } from "../log"
 
 export interface AkaPlatform {
     hmacSha256: HmacSha256
@@ -16,6 +16,8 @@ export interface AkaPlatform {
     randomBytes: (n: number) => Buffer
     /** Ends a VM slice between heavy steps (a resolved promise in Node). */
     yieldSlice: () => Promise<void>
+    /** Where the state machines log their transitions. */
+    log: Log
 }
 
 /** MSK and EMSK (RFC 3748 section 7.10): exported to whoever asks, never used by the exchange itself. */
@@ -85,41 +87,6 @@ export function reauthSessionKeys(
     stored: { kEncr: Buffer; kAut: Buffer; reauthKey: Buffer },
 ): SessionKeys {
     return { kEncr: stored.kEncr, kAut: stored.kAut, reauthKey: stored.reauthKey, exported: reauthExporter(platform.hmacSha256, method, stored.reauthKey, identity, counter, nonceS) }
-}
-
-// The HMAC-SHA1 pad states of the last K_aut: one exchange computes several MACs under it, and
-// each precomputation costs two SHA-1 compressions (about 0.3 ms in the VM).
-let lastKAut: Buffer | null = null
-let lastMacKey: HmacSha1Key | null = null
-
-function sha1MacKey(kAut: Buffer): HmacSha1Key {
-    if (lastKAut !== kAut || lastMacKey === null) {
-        lastMacKey = hmacSha1Key(kAut)
-        lastKAut = kAut
-    }
-    return lastMacKey
-}
-
-const ZERO_MAC = Buffer.alloc(16)
-
-/** AT_MAC value: HMAC-SHA1-128 (AKA) or HMAC-SHA-256-128 (AKA') over the packet (MAC zeroed) and `extra`. */
-export function computeMac(platform: AkaPlatform, method: number, kAut: Buffer, packet: Buffer, macOffset: number, extra: Buffer | null): Buffer {
-    // The packet with the MAC value zeroed, as three parts: no copy of the packet.
-    const parts: Buffer[] = [readOnlyView(packet, 0, macOffset), ZERO_MAC, readOnlyView(packet, macOffset + 16, packet.length)]
-    if (extra !== null) parts.push(extra)
-    const full = isPrime(method) ? platform.hmacSha256(kAut, parts) : hmacSha1WithKey(sha1MacKey(kAut), parts)
-    return readOnlyView(full, 0, 16)
-}
-
-export function verifyMac(platform: AkaPlatform, method: number, kAut: Buffer, packet: Buffer, macOffset: number, extra: Buffer | null): boolean {
-    if (macOffset < 0 || macOffset + 16 > packet.length) return false
-    return constantTimeEqual(computeMac(platform, method, kAut, packet, macOffset, extra), readOnlyView(packet, macOffset, macOffset + 16))
-}
-
-/** Writes the MAC into a packet encoded with a zero AT_MAC at `macOffset`. */
-export function signPacket(platform: AkaPlatform, method: number, kAut: Buffer, packet: Buffer, macOffset: number, extra: Buffer | null): Buffer {
-    packet.set(computeMac(platform, method, kAut, packet, macOffset, extra), macOffset)
-    return packet
 }
 
 /** AT_CHECKCODE value (RFC 4187 10.13, RFC 9048 3.3): hash of the AKA-Identity packets exchanged, empty when none. */

@@ -3,20 +3,7 @@
 
 import { aes128ExpandKey } from "../crypto/aes128"
 import { aes128CbcDecryptAsync, aes128CbcEncrypt, MAX_CBC_BYTES } from "../crypto/aes128-cbc"
-import {
-    AkaAttribute,
-    AkaFormatError,
-    AT_ENCR_DATA,
-    AT_IV,
-    attrReserved16,
-    attrReservedData,
-    decodeEncryptedAttributes,
-    encodeAttributes,
-    findAttribute,
-    paddingFor,
-    valueReserved16,
-    valueReservedData,
-} from "./aka-attributes"
+import { AkaAttribute, AkaFormatError, AkaMessage, AT_ENCR_DATA, AT_IV, attrReserved16, attrReservedData, decodeEncryptedAttributes, encodeAttributes, paddingFor } from "./aka-attributes"
 
 /** AT_IV and AT_ENCR_DATA carrying `inner` (a fresh random IV from the caller). */
 export function encryptAttributes(kEncr: Buffer, iv: Buffer, inner: AkaAttribute[]): AkaAttribute[] {
@@ -31,13 +18,12 @@ export function encryptAttributes(kEncr: Buffer, iv: Buffer, inner: AkaAttribute
     return [attrReserved16(AT_IV, iv), attrReservedData(AT_ENCR_DATA, cipher)]
 }
 
-/** The attributes inside AT_ENCR_DATA, or an empty list when the message has none. */
-export async function decryptAttributes(kEncr: Buffer, attrs: AkaAttribute[], prime: boolean, yieldSlice: () => Promise<void>): Promise<AkaAttribute[]> {
-    const encr = findAttribute(attrs, AT_ENCR_DATA)
-    const iv = findAttribute(attrs, AT_IV)
-    if (encr === null && iv === null) return []
-    if (encr === null || iv === null) throw new AkaFormatError("AT_ENCR_DATA and AT_IV must come together")
-    const data = valueReservedData(encr)
+/** The attributes inside a message's AT_ENCR_DATA, or none when it has none. */
+export async function decryptAttributes(kEncr: Buffer, m: AkaMessage, prime: boolean, yieldSlice: () => Promise<void>): Promise<AkaMessage> {
+    const data = m.encrData
+    const iv = m.iv
+    if (data === undefined && iv === undefined) return new AkaMessage()
+    if (data === undefined || iv === undefined) throw new AkaFormatError("AT_ENCR_DATA and AT_IV must come together")
     if (data.length > MAX_CBC_BYTES) throw new AkaFormatError("AT_ENCR_DATA too long")
-    return decodeEncryptedAttributes(await aes128CbcDecryptAsync(aes128ExpandKey(kEncr), valueReserved16(iv), data, yieldSlice), prime)
+    return decodeEncryptedAttributes(await aes128CbcDecryptAsync(aes128ExpandKey(kEncr), iv, data, yieldSlice), prime)
 }

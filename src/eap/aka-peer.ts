@@ -2,8 +2,10 @@
 // binding. It authenticates the server through AUTN before it reveals anything beyond its
 // identity, answers only requests that verify, and reports a clear outcome.
 //
-// States: IDLE -> IDENTITY (AKA-Identity rounds) -> CHALLENGED (response sent, server proven)
-//         -> NOTIFIED (protected result received) -> SUCCESS | FAILURE.
+// States: IDLE -> IDENTITY (identity given, AKA-Identity rounds) -> CHALLENGED (challenge or
+//         re-authentication answered, server proven) -> NOTIFIED (protected result received, when
+//         result indications were agreed) -> SUCCESS; FAILURE from any state. Each transition is
+//         logged through the platform's log, as hostapd's eap_aka_state() does.
 
 import { MilenageKey } from "../crypto/milenage"
 import { SqnWindow } from "../crypto/sqn"
@@ -28,7 +30,6 @@ import {
     AkaMessage,
     AT_ANY_ID_REQ,
     AT_AUTN,
-    AT_BIDDING,
     AT_CHECKCODE,
     AT_CLIENT_ERROR_CODE,
     AT_COUNTER,
@@ -38,8 +39,6 @@ import {
     AT_KDF,
     AT_KDF_INPUT,
     AT_MAC,
-    AT_NEXT_PSEUDONYM,
-    AT_NEXT_REAUTH_ID,
     AT_NONCE_S,
     AT_NOTIFICATION,
     AT_PAYMENT,
@@ -50,16 +49,13 @@ import {
     attrAuts,
     attrFlag,
     attrLengthPrefixed,
-    attrReserved16,
-    attrReservedData,
     attrRes,
+    attrReservedData,
     attrU16,
+    BIDDING_AKA_PRIME_SUPPORTED,
     CLIENT_ERROR_UNABLE_TO_PROCESS,
     CONTEXT_REQUEST,
     decodeAkaMessage,
-    encodeAkaMessage,
-    findAll,
-    findAttribute,
     KDF_AKA_PRIME,
     SUBTYPE_AUTHENTICATION_REJECT,
     SUBTYPE_CHALLENGE,
@@ -68,23 +64,22 @@ import {
     SUBTYPE_NOTIFICATION,
     SUBTYPE_REAUTHENTICATION,
     SUBTYPE_SYNCHRONIZATION_FAILURE,
-    valueLengthPrefixed,
-    valueReserved16,
-    valueReservedData,
-    valueU16,
 } from "./aka-attributes"
-import { AkaPlatform, checkcode, ExportedKeys, fullAuthKeys, isPrime, reauthSessionKeys, SessionKeys, signPacket, verifyMac } from "./aka-crypto"
+import { AkaPlatform, checkcode, ExportedKeys, fullAuthKeys, isPrime, reauthSessionKeys, SessionKeys } from "./aka-crypto"
+import { akaPacket, macVerifies } from "./aka-packet"
 import { decryptAttributes, encryptAttributes } from "./aka-encr"
 import { permanentIdentity, pseudonymIdentity, reauthIdentity } from "./aka-identity"
-import { decodePayment, encodePayment, Payment } from "../payment/payment"
+import { encodePayment, Payment, paymentMismatch } from "../payment/payment"
 import { decodeResult, PaymentResult } from "../payment/result"
+import { logTransition } from "../log"
 
-export const PEER_IDLE = 0
-export const PEER_IDENTITY = 1
-export const PEER_CHALLENGED = 2
-export const PEER_NOTIFIED = 3
-export const PEER_SUCCESS = 4
-export const PEER_FAILURE = 5
+export const PEER_IDLE = "IDLE"
+export const PEER_IDENTITY = "IDENTITY"
+export const PEER_CHALLENGED = "CHALLENGED"
+export const PEER_NOTIFIED = "NOTIFIED"
+export const PEER_SUCCESS = "SUCCESS"
+export const PEER_FAILURE = "FAILURE"
+export type PeerStateName = typeof PEER_IDLE | typeof PEER_IDENTITY | typeof PEER_CHALLENGED | typeof PEER_NOTIFIED | typeof PEER_SUCCESS | typeof PEER_FAILURE
 
 /** What the card keeps between transactions (persisted by the card application). */
 export interface PeerState {
@@ -131,7 +126,7 @@ export interface PeerOutcome {
 }
 
 export class AkaPeer {
-    state = PEER_IDLE
+    state: PeerStateName = PEER_IDLE
     readonly outcome: PeerOutcome = { serverAuthenticated: false, success: false, result: null, failure: "", exportKeys: null }
     private method = 0
     private identity: Buffer = Buffer.alloc(0)
@@ -143,7 +138,6 @@ export class AkaPeer {
     private kdfOffer: number[] = []
     private lastRequest: Buffer = Buffer.alloc(0)
     private lastResponse: Buffer | null = null
-    private reauthNonceS: Buffer | null = null
     /** encodePayment(payment), once: the canonical bytes echoed in AT_PAYMENT and compared with the server's. */
     private readonly paymentBytes: Buffer | null
 
@@ -152,7 +146,7 @@ export class AkaPeer {
         private readonly options: PeerOptions,
         private readonly platform: AkaPlatform,
         /** The payment the holder confirmed, or null for a zero-amount authentication. */
-        private readonly payment: Payment | null,
+        payment: Payment | null,
     ) {
         this.paymentBytes = payment !== null ? encodePayment(payment) : null
     }
@@ -203,10 +197,6 @@ export class AkaPeer {
         return this.options.preferPrime || !this.options.allowAka ? EAP_TYPE_AKA_PRIME : EAP_TYPE_AKA
     }
 
-    private permanent(method: number): string {
-        return permanentIdentity(method, this.profile.cardId, this.profile.realm)
-    }
-
     /** The identity to offer: re-auth ID, else pseudonym, else the permanent identity (card ID). */
     private identityFor(level: number, method: number): string {
         const p = this.profile
@@ -216,7 +206,7 @@ export class AkaPeer {
             }
             if (level !== AT_PERMANENT_ID_REQ && p.pseudonym !== "") return pseudonymIdentity(method, p.pseudonym, p.realm)
         }
-        return this.permanent(method)
+        return permanentIdentity(method, p.cardId, p.realm)
     }
 
     private identityResponse(req: EapPacket): Buffer {
@@ -224,7 +214,7 @@ export class AkaPeer {
         // data; the card application reads it before the exchange, the peer just answers.
         const id = this.identityFor(AT_ANY_ID_REQ, this.preferredMethod())
         this.identity = fromUtf8(id)
-        this.state = PEER_IDENTITY
+        this.enter(PEER_IDENTITY)
         return encodeEap({ code: EAP_RESPONSE, id: req.id, type: EAP_TYPE_IDENTITY, data: this.identity })
     }
 
@@ -233,18 +223,15 @@ export class AkaPeer {
         return encodeEap({ code: EAP_RESPONSE, id: req.id, type: EAP_TYPE_NAK, data: Buffer.from(types) })
     }
 
-    private akaResponse(req: EapPacket, subtype: number, attrs: AkaAttribute[], macKey: Buffer | null, extra: Buffer | null): Buffer {
-        const msg = encodeAkaMessage(subtype, attrs)
-        const packet = encodeEap({ code: EAP_RESPONSE, id: req.id, type: this.method, data: msg.data })
-        if (macKey !== null) signPacket(this.platform, this.method, macKey, packet, 5 + msg.macOffset, extra)
-        return packet
+    /** A response to `req`; with `kAut`, MAC-protected (over `extra` too). */
+    private akaResponse(req: EapPacket, subtype: number, attrs: AkaAttribute[], kAut: Buffer | null, extra: Buffer | null): Buffer {
+        return akaPacket(this.platform, EAP_RESPONSE, req.id, this.method, subtype, attrs, kAut, extra)
     }
 
     private clientError(req: EapPacket, why: string): Buffer {
         this.fail(why)
         const type = req.type === EAP_TYPE_AKA || req.type === EAP_TYPE_AKA_PRIME ? req.type : this.preferredMethod()
-        const msg = encodeAkaMessage(SUBTYPE_CLIENT_ERROR, [attrU16(AT_CLIENT_ERROR_CODE, CLIENT_ERROR_UNABLE_TO_PROCESS)])
-        return encodeEap({ code: EAP_RESPONSE, id: req.id, type: type, data: msg.data })
+        return akaPacket(this.platform, EAP_RESPONSE, req.id, type, SUBTYPE_CLIENT_ERROR, [attrU16(AT_CLIENT_ERROR_CODE, CLIENT_ERROR_UNABLE_TO_PROCESS)], null, null)
     }
 
     private reject(req: EapPacket, why: string): Buffer {
@@ -252,9 +239,14 @@ export class AkaPeer {
         return this.akaResponse(req, SUBTYPE_AUTHENTICATION_REJECT, [], null, null)
     }
 
+    private enter(next: PeerStateName): void {
+        logTransition(this.platform.log, "EAP-AKA peer", this.state, next)
+        this.state = next
+    }
+
     private fail(why: string): void {
         if (this.outcome.failure === "") this.outcome.failure = why
-        this.state = PEER_FAILURE
+        this.enter(PEER_FAILURE)
     }
 
     private finish(success: boolean): void {
@@ -263,7 +255,7 @@ export class AkaPeer {
             // when result indications were agreed (RFC 4187 6.2).
             const ready = this.state === PEER_NOTIFIED || (this.state === PEER_CHALLENGED && !this.resultInd)
             if (ready) {
-                this.state = PEER_SUCCESS
+                this.enter(PEER_SUCCESS)
                 this.outcome.success = true
                 if (this.keys !== null) this.outcome.exportKeys = this.keys.exported
                 return
@@ -271,26 +263,26 @@ export class AkaPeer {
             this.fail("EAP-Success before the exchange completed")
             return
         }
-        this.fail(this.outcome.failure !== "" ? this.outcome.failure : "the server ended the exchange with EAP-Failure")
+        this.fail("the server ended the exchange with EAP-Failure")
     }
 
     /** AKA-Identity rounds (RFC 4187 4.1.6): ANY, then FULLAUTH, then PERMANENT, each at most once, in that order. */
     private akaIdentity(req: EapPacket, raw: Buffer, m: AkaMessage): Buffer {
         if (this.state !== PEER_IDLE && this.state !== PEER_IDENTITY) return this.clientError(req, "AKA-Identity after the challenge")
-        const any = findAttribute(m.attributes, AT_ANY_ID_REQ) !== null
-        const full = findAttribute(m.attributes, AT_FULLAUTH_ID_REQ) !== null
-        const perm = findAttribute(m.attributes, AT_PERMANENT_ID_REQ) !== null
+        const any = m.anyIdReq === true
+        const full = m.fullauthIdReq === true
+        const perm = m.permanentIdReq === true
         const count = (any ? 1 : 0) + (full ? 1 : 0) + (perm ? 1 : 0)
         if (count !== 1) return this.clientError(req, "AKA-Identity must request exactly one identity type")
         this.identityRounds++
-        if (this.identityRounds > 3 || (any && this.identityRounds > 1) || (full && this.permanentAsked) || this.permanentAsked) {
+        if (this.identityRounds > 3 || this.permanentAsked || (any && this.identityRounds > 1)) {
             return this.clientError(req, "AKA-Identity rounds out of order")
         }
         if (perm) this.permanentAsked = true
         const level = any ? AT_ANY_ID_REQ : full ? AT_FULLAUTH_ID_REQ : AT_PERMANENT_ID_REQ
         const id = this.identityFor(level, this.method)
         this.identity = fromUtf8(id)
-        this.state = PEER_IDENTITY
+        this.enter(PEER_IDENTITY)
         const resp = this.akaResponse(req, SUBTYPE_IDENTITY, [attrLengthPrefixed(AT_IDENTITY, this.identity)], null, null)
         this.identityPackets.push(Buffer.from(raw))
         this.identityPackets.push(resp)
@@ -300,16 +292,14 @@ export class AkaPeer {
     private async challenge(req: EapPacket, raw: Buffer, m: AkaMessage): Promise<Buffer> {
         if (this.state !== PEER_IDLE && this.state !== PEER_IDENTITY) return this.clientError(req, "a second challenge in one exchange")
         const prime = isPrime(this.method)
-        const rand = findAttribute(m.attributes, AT_RAND)
-        const autn = findAttribute(m.attributes, AT_AUTN)
-        if (rand === null || autn === null || m.macOffset < 0) return this.clientError(req, "challenge without AT_RAND, AT_AUTN or AT_MAC")
+        const rand = m.rand
+        const autn = m.autn
+        if (rand === undefined || autn === undefined || m.mac === undefined) return this.clientError(req, "challenge without AT_RAND, AT_AUTN or AT_MAC")
         let networkName: Buffer = Buffer.alloc(0)
         if (prime) {
-            const kdfs = findAll(m.attributes, AT_KDF)
-            const input = findAttribute(m.attributes, AT_KDF_INPUT)
-            if (kdfs.length === 0 || input === null) return this.clientError(req, "EAP-AKA' challenge without AT_KDF or AT_KDF_INPUT")
-            const offered: number[] = []
-            for (let i = 0; i < kdfs.length; i++) offered.push(valueU16(kdfs[i]))
+            const offered = m.kdfs
+            const input = m.kdfInput
+            if (offered.length === 0 || input === undefined) return this.clientError(req, "EAP-AKA' challenge without AT_KDF or AT_KDF_INPUT")
             if (this.kdfOffer.length > 0) {
                 // After our selection the server must put it first and repeat its original list (RFC 9048 3.2).
                 let consistent = offered[0] === KDF_AKA_PRIME && offered.length === this.kdfOffer.length + 1
@@ -322,17 +312,16 @@ export class AkaPeer {
                 this.kdfOffer = offered
                 return this.akaResponse(req, SUBTYPE_CHALLENGE, [attrU16(AT_KDF, KDF_AKA_PRIME)], null, null)
             }
-            networkName = valueLengthPrefixed(input)
+            networkName = input
             if (this.options.networkName !== "" && networkName.toString("utf8") !== this.options.networkName) {
                 return this.reject(req, "unexpected access network name")
             }
         } else {
-            const bidding = findAttribute(m.attributes, AT_BIDDING)
-            if (bidding !== null && (valueU16(bidding) & 0x8000) !== 0 && this.options.preferPrime) {
+            if (m.bidding !== undefined && (m.bidding & BIDDING_AKA_PRIME_SUPPORTED) !== 0 && this.options.preferPrime) {
                 return this.reject(req, "bidding-down: the server supports EAP-AKA' but offered EAP-AKA")
             }
         }
-        const aka = cardVerifyAutn(this.profile.key, this.profile.sqn, valueReserved16(rand), valueReserved16(autn), prime)
+        const aka = cardVerifyAutn(this.profile.key, this.profile.sqn, rand, autn, prime)
         if (aka.kind === "mac-failure") return this.reject(req, "server authentication failed (AUTN)")
         if (aka.kind === "amf-failure") return this.reject(req, "server authentication failed (AMF separation bit)")
         if (aka.kind === "sync-failure") {
@@ -343,60 +332,44 @@ export class AkaPeer {
         await this.platform.yieldSlice()
         const keys = fullAuthKeys(this.platform, this.method, this.identity, aka.ck, aka.ik, networkName, aka.sqnXorAk)
         await this.platform.yieldSlice()
-        if (!verifyMac(this.platform, this.method, keys.kAut, raw, 5 + m.macOffset, null)) {
+        if (!macVerifies(this.platform, this.method, keys.kAut, raw, m, null)) {
             return this.clientError(req, "the challenge's AT_MAC does not verify")
         }
         await this.platform.yieldSlice()
-        const cc = findAttribute(m.attributes, AT_CHECKCODE)
+        const cc = m.checkcode
         const myCheckcode = checkcode(this.platform, this.method, this.identityPackets)
-        if (cc !== null && !constantTimeEqual(valueReservedData(cc), myCheckcode)) {
+        if (cc !== undefined && !constantTimeEqual(cc, myCheckcode)) {
             return this.clientError(req, "AT_CHECKCODE mismatch: the identity exchange was altered")
         }
         // From here the server is authenticated: AUTN and AT_MAC verified under K.
         this.keys = keys
         this.outcome.serverAuthenticated = true
-        let inner: AkaAttribute[]
+        let inner: AkaMessage
         try {
-            inner = await decryptAttributes(keys.kEncr, m.attributes, prime, this.platform.yieldSlice)
+            inner = await decryptAttributes(keys.kEncr, m, prime, this.platform.yieldSlice)
         } catch (e: any) {
             return this.clientError(req, "AT_ENCR_DATA: " + e.message)
         }
-        const paymentProblem = this.checkPayment(m.attributes)
+        const paymentProblem = paymentMismatch(m.payment, this.paymentBytes)
         if (paymentProblem !== "") return this.clientError(req, paymentProblem)
         this.rememberNextIdentities(inner, keys)
-        this.resultInd = findAttribute(m.attributes, AT_RESULT_IND) !== null
+        this.resultInd = m.resultInd === true
         const attrs: AkaAttribute[] = [attrRes(aka.res)]
-        if (cc !== null) attrs.push(attrReservedData(AT_CHECKCODE, myCheckcode))
+        if (cc !== undefined) attrs.push(attrReservedData(AT_CHECKCODE, myCheckcode))
         if (this.resultInd) attrs.push(attrFlag(AT_RESULT_IND))
         if (this.paymentBytes !== null) attrs.push(attrLengthPrefixed(AT_PAYMENT, this.paymentBytes))
-        attrs.push(attrReserved16(AT_MAC, Buffer.alloc(16)))
-        this.state = PEER_CHALLENGED
+        this.enter(PEER_CHALLENGED)
         await this.platform.yieldSlice()
         return this.akaResponse(req, SUBTYPE_CHALLENGE, attrs, keys.kAut, null)
     }
 
-    /** "" when the server's AT_PAYMENT is exactly the payment the holder confirmed (or both are absent). */
-    private checkPayment(attrs: AkaAttribute[]): string {
-        const offered = findAttribute(attrs, AT_PAYMENT)
-        if (this.paymentBytes === null && offered === null) return ""
-        if (this.paymentBytes === null || offered === null) return "payment missing on one side: nothing to confirm"
-        const theirs = valueLengthPrefixed(offered)
-        try {
-            decodePayment(theirs)
-        } catch (e: any) {
-            return "malformed AT_PAYMENT: " + e.message
-        }
-        // Canonical encodings: the same payment, field for field, is the same bytes.
-        return constantTimeEqual(theirs, this.paymentBytes) ? "" : "the server's payment differs from the one confirmed on the card"
-    }
-
-    private rememberNextIdentities(inner: AkaAttribute[], keys: SessionKeys): void {
+    private rememberNextIdentities(inner: AkaMessage, keys: SessionKeys): void {
         const p = this.profile
-        const nextPseudonym = findAttribute(inner, AT_NEXT_PSEUDONYM)
-        const nextReauth = findAttribute(inner, AT_NEXT_REAUTH_ID)
-        if (nextPseudonym !== null) p.pseudonym = valueLengthPrefixed(nextPseudonym).toString("utf8")
-        if (nextReauth !== null) {
-            p.reauthId = valueLengthPrefixed(nextReauth).toString("utf8")
+        const nextPseudonym = inner.nextPseudonym
+        const nextReauth = inner.nextReauthId
+        if (nextPseudonym !== undefined) p.pseudonym = nextPseudonym.toString("utf8")
+        if (nextReauth !== undefined) {
+            p.reauthId = nextReauth.toString("utf8")
             p.reauth = { method: this.method, counter: 0, kEncr: keys.kEncr, kAut: keys.kAut, reauthKey: keys.reauthKey }
         } else if (this.state !== PEER_IDLE) {
             p.reauthId = ""
@@ -406,32 +379,31 @@ export class AkaPeer {
 
     /** AKA-Notification: a protected result (P bit clear, AT_MAC) after authentication, or a plain failure before it. */
     private async notification(req: EapPacket, raw: Buffer, m: AkaMessage): Promise<Buffer> {
-        const n = findAttribute(m.attributes, AT_NOTIFICATION)
-        if (n === null) return this.clientError(req, "AKA-Notification without AT_NOTIFICATION")
-        const code = valueU16(n)
+        const code = m.notification
+        if (code === undefined) return this.clientError(req, "AKA-Notification without AT_NOTIFICATION")
         const beforeAuth = (code & 0x4000) !== 0
         const success = (code & 0x8000) !== 0
         if (beforeAuth) {
-            if (success || findAttribute(m.attributes, AT_MAC) !== null) return this.clientError(req, "invalid pre-authentication notification")
+            if (success || m.mac !== undefined) return this.clientError(req, "invalid pre-authentication notification")
             this.fail("the server refused before authentication (notification " + code + ")")
             return this.akaResponse(req, SUBTYPE_NOTIFICATION, [], null, null)
         }
         if (this.state !== PEER_CHALLENGED || this.keys === null) return this.clientError(req, "protected notification before authentication")
-        if (m.macOffset < 0 || !verifyMac(this.platform, this.method, this.keys.kAut, raw, 5 + m.macOffset, null)) {
+        if (!macVerifies(this.platform, this.method, this.keys.kAut, raw, m, null)) {
             return this.clientError(req, "the notification's AT_MAC does not verify")
         }
-        const r = findAttribute(m.attributes, AT_PAYMENT_RESULT)
-        if (r !== null) {
+        const r = m.paymentResult
+        if (r !== undefined) {
             try {
-                this.outcome.result = decodeResult(valueLengthPrefixed(r))
+                this.outcome.result = decodeResult(r)
             } catch (e: any) {
                 return this.clientError(req, "malformed AT_PAYMENT_RESULT: " + e.message)
             }
         }
         await this.platform.yieldSlice()
-        if (success) this.state = PEER_NOTIFIED
+        if (success) this.enter(PEER_NOTIFIED)
         else this.fail(this.outcome.result !== null ? "declined: " + this.outcome.result.reason : "the server reported a failure after authentication")
-        const resp = this.akaResponse(req, SUBTYPE_NOTIFICATION, [attrReserved16(AT_MAC, Buffer.alloc(16))], this.keys.kAut, null)
+        const resp = this.akaResponse(req, SUBTYPE_NOTIFICATION, [], this.keys.kAut, null)
         if (!success) this.lastResponse = resp
         return resp
     }
@@ -440,48 +412,43 @@ export class AkaPeer {
     private async reauthentication(req: EapPacket, raw: Buffer, m: AkaMessage): Promise<Buffer> {
         const ctx = this.profile.reauth
         if (ctx === null || ctx.method !== this.method || this.state !== PEER_IDENTITY) return this.clientError(req, "no re-authentication context")
-        if (m.macOffset < 0 || !verifyMac(this.platform, this.method, ctx.kAut, raw, 5 + m.macOffset, null)) {
+        if (!macVerifies(this.platform, this.method, ctx.kAut, raw, m, null)) {
             return this.clientError(req, "the re-authentication request's AT_MAC does not verify")
         }
         const prime = isPrime(this.method)
-        let inner: AkaAttribute[]
+        let inner: AkaMessage
         try {
-            inner = await decryptAttributes(ctx.kEncr, m.attributes, prime, this.platform.yieldSlice)
+            inner = await decryptAttributes(ctx.kEncr, m, prime, this.platform.yieldSlice)
         } catch (e: any) {
             return this.clientError(req, "AT_ENCR_DATA: " + e.message)
         }
-        const counterAttr = findAttribute(inner, AT_COUNTER)
-        const nonceAttr = findAttribute(inner, AT_NONCE_S)
-        if (counterAttr === null || nonceAttr === null) return this.clientError(req, "re-authentication without AT_COUNTER or AT_NONCE_S")
-        const counter = valueU16(counterAttr)
-        const nonceS = valueReserved16(nonceAttr)
+        const counter = inner.counter
+        const nonceS = inner.nonceS
+        if (counter === undefined || nonceS === undefined) return this.clientError(req, "re-authentication without AT_COUNTER or AT_NONCE_S")
         this.outcome.serverAuthenticated = true
         const iv = this.platform.randomBytes(16)
         if (counter <= ctx.counter) {
             // A replayed or stale counter: say so, keep the old keys (RFC 4187 5.4).
             const inside = encryptAttributes(ctx.kEncr, iv, [attrU16(AT_COUNTER, counter), attrFlag(AT_COUNTER_TOO_SMALL)])
-            inside.push(attrReserved16(AT_MAC, Buffer.alloc(16)))
             this.fail("re-authentication counter too small")
             return this.akaResponse(req, SUBTYPE_REAUTHENTICATION, inside, ctx.kAut, nonceS)
         }
-        const paymentProblem = this.checkPayment(m.attributes)
+        const paymentProblem = paymentMismatch(m.payment, this.paymentBytes)
         if (paymentProblem !== "") return this.clientError(req, paymentProblem)
         await this.platform.yieldSlice()
         ctx.counter = counter
         this.keys = reauthSessionKeys(this.platform, this.method, this.identity, counter, nonceS, ctx)
-        const nextReauth = findAttribute(inner, AT_NEXT_REAUTH_ID)
-        if (nextReauth !== null) this.profile.reauthId = valueLengthPrefixed(nextReauth).toString("utf8")
+        const nextReauth = inner.nextReauthId
+        if (nextReauth !== undefined) this.profile.reauthId = nextReauth.toString("utf8")
         else {
             this.profile.reauthId = ""
             this.profile.reauth = null
         }
-        this.resultInd = findAttribute(m.attributes, AT_RESULT_IND) !== null
+        this.resultInd = m.resultInd === true
         const attrs = encryptAttributes(ctx.kEncr, iv, [attrU16(AT_COUNTER, counter)])
         if (this.resultInd) attrs.push(attrFlag(AT_RESULT_IND))
         if (this.paymentBytes !== null) attrs.push(attrLengthPrefixed(AT_PAYMENT, this.paymentBytes))
-        attrs.push(attrReserved16(AT_MAC, Buffer.alloc(16)))
-        this.reauthNonceS = nonceS
-        this.state = PEER_CHALLENGED
+        this.enter(PEER_CHALLENGED)
         return this.akaResponse(req, SUBTYPE_REAUTHENTICATION, attrs, ctx.kAut, nonceS)
     }
 }

@@ -4,7 +4,9 @@
 // in an AKA-Notification (protected result indication) before EAP-Success or EAP-Failure.
 //
 // States: IDENTITY (identity rounds) -> CHALLENGE or REAUTH (request sent) -> RESULT (protected
-//         notification sent) -> DONE.
+//         notification sent, when the peer asked for result indications) -> DONE; DONE from any
+//         state on failure. Each transition is logged through the platform's log, as hostapd's
+//         eap_aka_state() does.
 
 import { AuthVector } from "../crypto/aka"
 import { constantTimeEqual, fromUtf8 } from "../bytes"
@@ -29,9 +31,7 @@ import {
     AT_AUTS,
     AT_BIDDING,
     AT_CHECKCODE,
-    AT_CLIENT_ERROR_CODE,
     AT_COUNTER,
-    AT_COUNTER_TOO_SMALL,
     AT_FULLAUTH_ID_REQ,
     AT_IDENTITY,
     AT_KDF,
@@ -52,10 +52,9 @@ import {
     attrReserved16,
     attrReservedData,
     attrU16,
+    BIDDING_AKA_PRIME_SUPPORTED,
     CONTEXT_RESPONSE,
     decodeAkaMessage,
-    encodeAkaMessage,
-    findAttribute,
     KDF_AKA_PRIME,
     NOTIFICATION_GENERAL_FAILURE_AFTER_AUTH,
     NOTIFICATION_SUCCESS,
@@ -66,22 +65,21 @@ import {
     SUBTYPE_NOTIFICATION,
     SUBTYPE_REAUTHENTICATION,
     SUBTYPE_SYNCHRONIZATION_FAILURE,
-    valueLengthPrefixed,
-    valueReservedData,
-    valueRes,
-    valueU16,
 } from "./aka-attributes"
-import { AkaPlatform, checkcode, ExportedKeys, fullAuthKeys, isPrime, reauthSessionKeys, SessionKeys, signPacket, verifyMac } from "./aka-crypto"
+import { AkaPlatform, checkcode, ExportedKeys, fullAuthKeys, isPrime, reauthSessionKeys, SessionKeys } from "./aka-crypto"
+import { akaPacket, macVerifies } from "./aka-packet"
 import { decryptAttributes, encryptAttributes } from "./aka-encr"
-import { ID_PERMANENT, ID_PSEUDONYM, ID_REAUTH, parseIdentity } from "./aka-identity"
-import { decodePayment, encodePayment, Payment } from "../payment/payment"
+import { ID_PSEUDONYM, ID_REAUTH, parseIdentity } from "./aka-identity"
+import { decodePayment, encodePayment, Payment, paymentMismatch } from "../payment/payment"
 import { approved, encodeResult, PaymentResult, RC_INVALID_CARD, RC_INVALID_TRANSACTION, RC_SYSTEM_MALFUNCTION } from "../payment/result"
+import { logTransition } from "../log"
 
-export const SERVER_IDENTITY = 0
-export const SERVER_CHALLENGE = 1
-export const SERVER_REAUTH = 2
-export const SERVER_RESULT = 3
-export const SERVER_DONE = 4
+export const SERVER_IDENTITY = "IDENTITY"
+export const SERVER_CHALLENGE = "CHALLENGE"
+export const SERVER_REAUTH = "REAUTH"
+export const SERVER_RESULT = "RESULT"
+export const SERVER_DONE = "DONE"
+export type ServerStateName = typeof SERVER_IDENTITY | typeof SERVER_CHALLENGE | typeof SERVER_REAUTH | typeof SERVER_RESULT | typeof SERVER_DONE
 
 export interface ServerReauthContext {
     cardId: string
@@ -141,7 +139,7 @@ export interface ServerOutcome {
  * terminal's next request may reach any process. It holds the session keys: it is as secret as K.
  */
 export interface ServerSessionSnapshot {
-    state: number
+    state: ServerStateName
     id: number
     method: number
     identity: Buffer
@@ -152,7 +150,6 @@ export interface ServerSessionSnapshot {
     /** K_encr, K_aut and K_re (EAP-AKA') or MK (EAP-AKA); MSK and EMSK are derived again when asked for. */
     keys: { kEncr: Buffer; kAut: Buffer; reauthKey: Buffer } | null
     resynced: boolean
-    kdfRestarted: boolean
     reauth: ServerReauthContext | null
     nonceS: Buffer
     resultInd: boolean
@@ -171,7 +168,7 @@ function fullAuthExporter(platform: AkaPlatform, method: number, identity: Buffe
 }
 
 export class AkaServerSession {
-    state = SERVER_IDENTITY
+    state: ServerStateName = SERVER_IDENTITY
     readonly outcome: ServerOutcome = { done: false, success: false, cardId: "", result: null, failure: "", exportKeys: null }
     private id = 0
     private method = 0
@@ -182,7 +179,6 @@ export class AkaServerSession {
     private vector: AuthVector | null = null
     private keys: SessionKeys | null = null
     private resynced = false
-    private kdfRestarted = false
     private reauth: ServerReauthContext | null = null
     private nonceS: Buffer = Buffer.alloc(0)
     private resultInd = false
@@ -215,7 +211,6 @@ export class AkaServerSession {
             vector: this.vector,
             keys: k === null ? null : { kEncr: k.kEncr, kAut: k.kAut, reauthKey: k.reauthKey },
             resynced: this.resynced,
-            kdfRestarted: this.kdfRestarted,
             reauth: this.reauth,
             nonceS: this.nonceS,
             resultInd: this.resultInd,
@@ -239,7 +234,6 @@ export class AkaServerSession {
         session.lastRequest = s.lastRequest
         session.vector = s.vector
         session.resynced = s.resynced
-        session.kdfRestarted = s.kdfRestarted
         session.reauth = s.reauth
         session.nonceS = s.nonceS
         session.resultInd = s.resultInd
@@ -289,8 +283,8 @@ export class AkaServerSession {
             return this.lastRequest
         }
         if (m.subtype === SUBTYPE_CLIENT_ERROR) {
-            const c = findAttribute(m.attributes, AT_CLIENT_ERROR_CODE)
-            return this.failure("the card refused (client error " + (c === null ? "?" : valueU16(c)) + ")", this.payment !== null ? RC_INVALID_TRANSACTION : "")
+            const c = m.clientErrorCode
+            return this.failure("the card refused (client error " + (c === undefined ? "?" : c) + ")", this.payment !== null ? RC_INVALID_TRANSACTION : "")
         }
         if (m.subtype === SUBTYPE_AUTHENTICATION_REJECT) return this.failure("the card rejected the server's authentication")
         if (this.state === SERVER_IDENTITY && m.subtype === SUBTYPE_IDENTITY) return await this.onAkaIdentity(resp, bytes, m)
@@ -301,17 +295,20 @@ export class AkaServerSession {
         return this.failure("unexpected EAP-AKA subtype " + m.subtype + " in state " + this.state)
     }
 
-    private request(subtype: number, attrs: AkaAttribute[], macKey: Buffer | null, extra: Buffer | null): Buffer {
+    /** The next request; with `kAut`, MAC-protected. */
+    private request(subtype: number, attrs: AkaAttribute[], kAut: Buffer | null): Buffer {
         this.id = (this.id + 1) & 0xff
-        const msg = encodeAkaMessage(subtype, attrs)
-        const packet = encodeEap({ code: EAP_REQUEST, id: this.id, type: this.method, data: msg.data })
-        if (macKey !== null) signPacket(this.platform, this.method, macKey, packet, 5 + msg.macOffset, extra)
-        this.lastRequest = packet
-        return packet
+        this.lastRequest = akaPacket(this.platform, EAP_REQUEST, this.id, this.method, subtype, attrs, kAut, null)
+        return this.lastRequest
+    }
+
+    private enter(next: ServerStateName): void {
+        logTransition(this.platform.log, "EAP-AKA server", this.state, next)
+        this.state = next
     }
 
     private end(success: boolean): Buffer {
-        this.state = SERVER_DONE
+        this.enter(SERVER_DONE)
         this.outcome.done = true
         this.outcome.success = success
         if (success && this.keys !== null) this.outcome.exportKeys = this.keys.exported
@@ -347,16 +344,16 @@ export class AkaServerSession {
 
     private identityRound(level: number): Buffer {
         this.lastIdReq = level
-        const req = this.request(SUBTYPE_IDENTITY, [attrFlag(level)], null, null)
+        const req = this.request(SUBTYPE_IDENTITY, [attrFlag(level)], null)
         this.identityPackets.push(req)
         return req
     }
 
     private async onAkaIdentity(resp: EapPacket, raw: Buffer, m: AkaMessage): Promise<Buffer> {
-        const a = findAttribute(m.attributes, AT_IDENTITY)
-        if (a === null) return this.failure("AKA-Identity response without AT_IDENTITY")
+        const identity = m.identity
+        if (identity === undefined) return this.failure("AKA-Identity response without AT_IDENTITY")
         this.identityPackets.push(Buffer.from(raw))
-        return await this.useIdentity(valueLengthPrefixed(a), this.lastIdReq)
+        return await this.useIdentity(identity, this.lastIdReq)
     }
 
     /** Resolves an identity to a card, asking for a more permanent one when it cannot (RFC 4187 4.1.6). */
@@ -397,7 +394,7 @@ export class AkaServerSession {
             attrs.push(attrU16(AT_KDF, KDF_AKA_PRIME))
         } else {
             for (let i = 0; i < this.options.methods.length; i++) {
-                if (this.options.methods[i] === EAP_TYPE_AKA_PRIME) attrs.push(attrU16(AT_BIDDING, 0x8000))
+                if (this.options.methods[i] === EAP_TYPE_AKA_PRIME) attrs.push(attrU16(AT_BIDDING, BIDDING_AKA_PRIME_SUPPORTED))
             }
         }
         attrs.push(attrReservedData(AT_CHECKCODE, checkcode(this.platform, this.method, this.identityPackets)))
@@ -412,18 +409,17 @@ export class AkaServerSession {
             attrs.push(encr[0], encr[1])
         }
         if (this.paymentBytes !== null) attrs.push(attrLengthPrefixed(AT_PAYMENT, this.paymentBytes))
-        attrs.push(attrReserved16(AT_MAC, Buffer.alloc(16)))
-        this.state = SERVER_CHALLENGE
+        this.enter(SERVER_CHALLENGE)
         await this.platform.yieldSlice()
-        return this.request(SUBTYPE_CHALLENGE, attrs, keys.kAut, null)
+        return this.request(SUBTYPE_CHALLENGE, attrs, keys.kAut)
     }
 
     private async onSyncFailure(m: AkaMessage): Promise<Buffer> {
-        const auts = findAttribute(m.attributes, AT_AUTS)
-        if (auts === null || this.vector === null) return this.failure("synchronization failure without AT_AUTS")
+        const auts = m.auts
+        if (auts === undefined || this.vector === null) return this.failure("synchronization failure without AT_AUTS")
         if (this.resynced) return this.failure("second synchronization failure in one exchange")
         this.resynced = true
-        if (!(await this.ports.resync(this.outcome.cardId, this.vector.rand, auts.value))) return this.failure("AUTS does not verify")
+        if (!(await this.ports.resync(this.outcome.cardId, this.vector.rand, auts))) return this.failure("AUTS does not verify")
         return await this.challenge(this.outcome.cardId)
     }
 
@@ -431,41 +427,29 @@ export class AkaServerSession {
         const keys = this.keys
         const v = this.vector
         if (keys === null || v === null) return this.failure("challenge response without a challenge")
-        const res = findAttribute(m.attributes, AT_RES)
-        if (res === null && isPrime(this.method) && findAttribute(m.attributes, AT_KDF) !== null && !this.kdfRestarted) {
+        const res = m.res
+        if (res === undefined && isPrime(this.method) && m.kdfs.length > 0) {
             // The peer selected a KDF: only KDF 1 exists, which was first already; anything else is refused.
-            this.kdfRestarted = true
             return this.failure("the peer selected an unsupported key derivation function")
         }
-        if (res === null || m.macOffset < 0) return this.failure("challenge response without AT_RES or AT_MAC")
-        if (!verifyMac(this.platform, this.method, keys.kAut, raw, 5 + m.macOffset, null)) return this.failure("the card's AT_MAC does not verify")
+        if (res === undefined || m.mac === undefined) return this.failure("challenge response without AT_RES or AT_MAC")
+        if (!macVerifies(this.platform, this.method, keys.kAut, raw, m, null)) return this.failure("the card's AT_MAC does not verify")
         await this.platform.yieldSlice()
-        if (!constantTimeEqual(valueRes(res), v.xres)) return this.failure("RES does not match XRES: the card failed authentication")
-        const cc = findAttribute(m.attributes, AT_CHECKCODE)
-        if (cc !== null && !constantTimeEqual(valueReservedData(cc), checkcode(this.platform, this.method, this.identityPackets))) {
+        if (!constantTimeEqual(res, v.xres)) return this.failure("RES does not match XRES: the card failed authentication")
+        const cc = m.checkcode
+        if (cc !== undefined && !constantTimeEqual(cc, checkcode(this.platform, this.method, this.identityPackets))) {
             return this.failure("AT_CHECKCODE mismatch")
         }
-        this.resultInd = findAttribute(m.attributes, AT_RESULT_IND) !== null
+        this.resultInd = m.resultInd === true
         return await this.settle(m)
     }
 
     /** The card is authenticated: bind and decide the payment, then report the result. */
     private async settle(m: AkaMessage): Promise<Buffer> {
         let result: PaymentResult | null = null
-        if (this.payment !== null && this.paymentBytes !== null) {
-            const confirmed = findAttribute(m.attributes, AT_PAYMENT)
+        if (this.payment !== null) {
             // The card's AT_PAYMENT must be a valid payment whose canonical bytes are ours.
-            let same = false
-            if (confirmed !== null) {
-                const theirs = valueLengthPrefixed(confirmed)
-                try {
-                    decodePayment(theirs)
-                    same = constantTimeEqual(theirs, this.paymentBytes)
-                } catch (e) {
-                    same = false
-                }
-            }
-            if (!same) {
+            if (paymentMismatch(m.payment, this.paymentBytes) !== "") {
                 result = { responseCode: RC_INVALID_TRANSACTION, approvalNumber: "", reason: "the card did not confirm this payment" }
             } else {
                 result = await this.ports.decide(this.outcome.cardId, this.payment)
@@ -483,15 +467,14 @@ export class AkaServerSession {
         if (keys === null) return this.failure("no session keys")
         const attrs: AkaAttribute[] = [attrU16(AT_NOTIFICATION, ok ? NOTIFICATION_SUCCESS : NOTIFICATION_GENERAL_FAILURE_AFTER_AUTH)]
         if (result !== null) attrs.push(attrLengthPrefixed(AT_PAYMENT_RESULT, encodeResult(result)))
-        attrs.push(attrReserved16(AT_MAC, Buffer.alloc(16)))
-        this.state = SERVER_RESULT
-        return this.request(SUBTYPE_NOTIFICATION, attrs, keys.kAut, null)
+        this.enter(SERVER_RESULT)
+        return this.request(SUBTYPE_NOTIFICATION, attrs, keys.kAut)
     }
 
     private async onNotificationResponse(raw: Buffer, m: AkaMessage): Promise<Buffer> {
         const keys = this.keys
         if (keys === null) return this.failure("no session keys")
-        const acknowledged = m.macOffset >= 0 && verifyMac(this.platform, this.method, keys.kAut, raw, 5 + m.macOffset, null)
+        const acknowledged = macVerifies(this.platform, this.method, keys.kAut, raw, m, null)
         const r = this.outcome.result
         const wasApproved = r !== null && approved(r)
         if (wasApproved && this.payment !== null) await this.ports.finalize(this.outcome.cardId, this.payment, acknowledged)
@@ -522,28 +505,26 @@ export class AkaServerSession {
         const attrs = encryptAttributes(ctx.kEncr, this.platform.randomBytes(16), inner)
         attrs.push(attrFlag(AT_RESULT_IND))
         if (this.paymentBytes !== null) attrs.push(attrLengthPrefixed(AT_PAYMENT, this.paymentBytes))
-        attrs.push(attrReserved16(AT_MAC, Buffer.alloc(16)))
         this.keys = reauthSessionKeys(this.platform, ctx.method, this.identity, counter, this.nonceS, ctx)
-        this.state = SERVER_REAUTH
-        return this.request(SUBTYPE_REAUTHENTICATION, attrs, ctx.kAut, null)
+        this.enter(SERVER_REAUTH)
+        return this.request(SUBTYPE_REAUTHENTICATION, attrs, ctx.kAut)
     }
 
     private async onReauthResponse(raw: Buffer, m: AkaMessage): Promise<Buffer> {
         const ctx = this.reauth
         if (ctx === null) return this.failure("no re-authentication context")
-        if (m.macOffset < 0 || !verifyMac(this.platform, this.method, ctx.kAut, raw, 5 + m.macOffset, this.nonceS)) {
+        if (!macVerifies(this.platform, this.method, ctx.kAut, raw, m, this.nonceS)) {
             return this.failure("the re-authentication response's AT_MAC does not verify")
         }
-        let inner: AkaAttribute[]
+        let inner: AkaMessage
         try {
-            inner = await decryptAttributes(ctx.kEncr, m.attributes, isPrime(this.method), this.platform.yieldSlice)
+            inner = await decryptAttributes(ctx.kEncr, m, isPrime(this.method), this.platform.yieldSlice)
         } catch (e: any) {
             return this.failure("AT_ENCR_DATA: " + e.message)
         }
-        if (findAttribute(inner, AT_COUNTER_TOO_SMALL) !== null) return this.failure("the card reported its re-authentication counter too small")
-        const c = findAttribute(inner, AT_COUNTER)
-        if (c === null || valueU16(c) !== ctx.counter + 1) return this.failure("re-authentication counter mismatch")
-        this.resultInd = findAttribute(m.attributes, AT_RESULT_IND) !== null
+        if (inner.counterTooSmall === true) return this.failure("the card reported its re-authentication counter too small")
+        if (inner.counter !== ctx.counter + 1) return this.failure("re-authentication counter mismatch")
+        this.resultInd = m.resultInd === true
         return await this.settle(m)
     }
 }

@@ -92,3 +92,18 @@ export function decodePayment(b: Buffer): Payment {
 export function samePayment(a: Payment, b: Payment): boolean {
     return constantTimeEqual(encodePayment(a), encodePayment(b))
 }
+
+/**
+ * Why `theirs` (the other side's payment as received, e.g. in AT_PAYMENT) is not the payment whose
+ * canonical bytes are `ours`, or "" when it is, or when neither side has one.
+ */
+export function paymentMismatch(theirs: Buffer | undefined, ours: Buffer | null): string {
+    if (theirs === undefined && ours === null) return ""
+    if (theirs === undefined || ours === null) return "payment missing on one side: nothing to confirm"
+    try {
+        decodePayment(theirs)
+    } catch (e: any) {
+        return "malformed payment: " + e.message
+    }
+    return constantTimeEqual(theirs, ours) ? "" : "the payment differs from the one confirmed on the card"
+}

@@ -18,12 +18,8 @@ import {
 } from "../link/card-commands"
 import { encodePayment, Payment } from "../payment/payment"
 import { concat, copyOf, fromHex, fromUtf8 } from "../bytes"
-import { CardPort, LinkLostError, PIN_ANSWER_LOCKED, PIN_ANSWER_OK, PIN_ANSWER_WRONG } from "./terminal-relay"
-
-/** One APDU exchange with the card in the field; throws LinkLostError when the card is gone. */
-export interface ApduLink {
-    transceive(apdu: Buffer): Promise<Buffer>
-}
+import { ApduLink, LinkLostError } from "../link/apdu-link"
+import { CardPort, PIN_ANSWER_LOCKED, PIN_ANSWER_OK, PIN_ANSWER_WRONG } from "./terminal-relay"
 
 export class ApduCardPort implements CardPort {
     private needPin = false

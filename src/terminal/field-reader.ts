@@ -1,14 +1,24 @@
 // The terminal's card reader on a board: an NFC reader (PN532) and an infrared port (SC16IS750
 // in IrDA mode), polled in turn until a card answers on one of them. The payment then runs on
 // that link; the same APDUs go over both. Either may be missing (a board with only one).
-// Portable: the drivers, the clock and the probe command are injected.
+// Portable: the links (drivers on a board), the clock and the probe command are injected.
 
-import { LinkLostError } from "./terminal-relay"
-import { ApduCardPort, ApduLink } from "./apdu-card-port"
+import { ApduLink, LinkLostError } from "../link/apdu-link"
+import { ApduCardPort } from "./apdu-card-port"
 import { CardReader } from "./terminal-app"
 import { CardPort } from "./terminal-relay"
-import { Pn532Reader } from "../drivers/pn532-reader"
-import { Sc16is750Irda } from "../drivers/sc16is750-irda"
+
+/** An NFC reader (a PN532 on a board): it looks for a card in its field, then exchanges APDUs with it. */
+export interface NfcReaderPort extends ApduLink {
+    /** Something that describes the card in the field, or null when there is none. */
+    detect(): Promise<object | null>
+}
+
+/** An infrared port (an SC16IS750 on a board): a card is found by a command it answers in time. */
+export interface InfraredLinkPort extends ApduLink {
+    /** Like transceive, waiting at most `waitMs` for the answer. */
+    transceiveWithin(apdu: Buffer, waitMs: number): Promise<Buffer>
+}
 
 export const LINK_NONE = "none"
 export const LINK_NFC = "nfc"
@@ -29,8 +39,8 @@ export class FieldReader implements CardReader {
     private link: ApduLink = noCard
 
     constructor(
-        private readonly nfc: Pn532Reader | null,
-        private readonly infrared: Sc16is750Irda | null,
+        private readonly nfc: NfcReaderPort | null,
+        private readonly infrared: InfraredLinkPort | null,
         /** A command every card answers (SELECT of the payment application), to find one over infrared. */
         private readonly probe: Buffer,
         private readonly maxCommandData: number,

@@ -1,19 +1,21 @@
 // The merchant terminal as an application, one sale at a time, as a state machine:
 //   AMOUNT (keypad) -> MONTHS (keypad) -> TAP (wait for a card in the field) -> PAYING (relay,
-//   PIN pad when the card asks) -> RESULT (approval number, or code and reason)
+//   PIN pad when the card asks) -> RESULT (approval number, or code and reason), each transition logged
 // Keypad, display and card reader are injected: Jacdac roles on the device, whatever the
 // simulator or a board provides behind them. Keys: digits, '#' confirms, '*' clears or cancels.
 
 import { fitToColumns } from "./display-text"
 import { formatAmount } from "../payment/money"
 import { Payment, MAX_AMOUNT } from "../payment/payment"
+import { Log, logTransition, noLog } from "../log"
 import { CardPort, InquiryPolicy, PinEntry, TerminalOutcome, TerminalRelay, UplinkPort } from "./terminal-relay"
 
-export const APP_AMOUNT = 0
-export const APP_MONTHS = 1
-export const APP_TAP = 2
-export const APP_PAYING = 3
-export const APP_RESULT = 4
+export const APP_AMOUNT = "AMOUNT"
+export const APP_MONTHS = "MONTHS"
+export const APP_TAP = "TAP"
+export const APP_PAYING = "PAYING"
+export const APP_RESULT = "RESULT"
+export type AppStateName = typeof APP_AMOUNT | typeof APP_MONTHS | typeof APP_TAP | typeof APP_PAYING | typeof APP_RESULT
 
 export const KEY_ENTER = "#"
 export const KEY_CANCEL = "*"
@@ -44,7 +46,7 @@ export interface SaleSettings {
 }
 
 export class TerminalApp {
-    state = APP_AMOUNT
+    state: AppStateName = APP_AMOUNT
 
     private readonly display: TerminalDisplay
 
@@ -57,6 +59,8 @@ export class TerminalApp {
         private readonly settings: SaleSettings,
         /** How to ask for the outcome after a lost answer (see TerminalRelay). */
         private readonly inquiry: InquiryPolicy | null = null,
+        /** Where the sale's and the relay's transitions are logged. */
+        private readonly log: Log = noLog,
     ) {
         const columns = settings.displayColumns
         this.display = {
@@ -64,6 +68,11 @@ export class TerminalApp {
                 display.show(fitToColumns(text, columns))
             },
         }
+    }
+
+    private enter(next: AppStateName): void {
+        logTransition(this.log, "terminal", this.state, next)
+        this.state = next
     }
 
     /** Digits up to '#'; null when cancelled or timed out. `render` shows the digits typed so far. */
@@ -87,7 +96,7 @@ export class TerminalApp {
     }
 
     private finish(message: string, outcome: TerminalOutcome | null): TerminalOutcome | null {
-        this.state = APP_RESULT
+        this.enter(APP_RESULT)
         this.display.show(message)
         return outcome
     }
@@ -95,20 +104,20 @@ export class TerminalApp {
     /** One sale; null when the merchant or holder cancelled before the card was involved. */
     async sale(): Promise<TerminalOutcome | null> {
         const currency = this.settings.currency
-        this.state = APP_AMOUNT
+        this.enter(APP_AMOUNT)
         const amountText = await this.readNumber((t: string) => "AMOUNT\n" + (t === "" ? "0" : formatAmount(parseInt(t), currency)), 12, false)
         if (amountText === null || amountText === "") return this.finish("CANCELLED", null)
         const amount = parseInt(amountText)
         if (!(amount > 0 && amount <= MAX_AMOUNT)) return this.finish("INVALID AMOUNT", null)
-        this.state = APP_MONTHS
+        this.enter(APP_MONTHS)
         const monthsText = await this.readNumber((t: string) => "INSTALLMENTS\n" + (t === "" ? "NONE" : t + " MONTHS"), 2, false)
         if (monthsText === null) return this.finish("CANCELLED", null)
         const months = monthsText === "" ? 0 : parseInt(monthsText)
         const shown = formatAmount(amount, currency) + (months > 1 ? ", " + months + " MONTHS" : "")
-        this.state = APP_TAP
+        this.enter(APP_TAP)
         this.display.show("TAP CARD\n" + shown)
         if (!(await this.reader.waitForCard(this.settings.promptTimeoutMs))) return this.finish("NO CARD - CANCELLED", null)
-        this.state = APP_PAYING
+        this.enter(APP_PAYING)
         this.display.show("PROCESSING\nKEEP CARD IN FIELD")
         const payment: Payment = {
             amount: amount,
@@ -126,7 +135,7 @@ export class TerminalApp {
                 return pin
             },
         }
-        const outcome = await new TerminalRelay(this.reader.card(), this.uplink, this.randomBytes, false, this.inquiry).pay(payment, pinPad)
+        const outcome = await new TerminalRelay(this.reader.card(), this.uplink, this.randomBytes, false, this.inquiry, this.log).pay(payment, pinPad)
         return this.finish(outcome.message + "\n" + shown, outcome)
     }
 }

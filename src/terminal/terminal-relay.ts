@@ -2,7 +2,7 @@
 // pass the holder's PIN to the card, then relay EAP between card and payment server without being
 // able to read or forge what matters (it holds no key), and show the outcome. It never sees the
 // card number: the card gives a pseudonym, re-authentication ID or card ID; only the server maps
-// it. States: OFFER -> PIN -> IDENTITY -> RELAY -> DONE.
+// it. States: OFFER -> PIN -> IDENTITY -> RELAY -> DONE, each transition logged.
 //
 // When the answer is lost (no answer, the server restarted, an answer that fails authentication)
 // after the server may have decided, the outcome is in doubt: the card may show an approval the
@@ -14,19 +14,13 @@
 import { EAP_REQUEST, EAP_TYPE_IDENTITY, encodeEap } from "../eap/eap-packet"
 import { encodePayment, Payment } from "../payment/payment"
 import { concat, fromUtf8 } from "../bytes"
-import { RC_APPROVED, RC_CUSTOMER_CANCELLED, RC_IN_PROGRESS, RC_INCORRECT_PIN, RC_ISSUER_UNAVAILABLE, RC_NO_RECORD, RC_PIN_TRIES_EXCEEDED, RC_SYSTEM_MALFUNCTION } from "../payment/result"
+import { Log, logTransition, noLog } from "../log"
+import { LinkLostError } from "../link/apdu-link"
+import { RC_APPROVED, RC_CUSTOMER_CANCELLED, RC_DO_NOT_HONOR, RC_IN_PROGRESS, RC_INCORRECT_PIN, RC_ISSUER_UNAVAILABLE, RC_NO_RECORD, RC_PIN_TRIES_EXCEEDED, RC_SYSTEM_MALFUNCTION } from "../payment/result"
 
 export const PIN_ANSWER_OK = 0
 export const PIN_ANSWER_WRONG = 1
 export const PIN_ANSWER_LOCKED = 2
-export const PIN_ANSWER_NOT_NEEDED = 3
-
-export class LinkLostError extends Error {
-    constructor(message: string) {
-        super(message)
-        this.name = "LinkLostError"
-    }
-}
 
 /** The card as the terminal reaches it (NFC or infrared); methods throw LinkLostError when the card is gone. */
 export interface CardPort {
@@ -104,18 +98,37 @@ export function identityRequestWithOffer(id: number, p: Payment): Buffer {
     return encodeEap({ code: EAP_REQUEST, id: id, type: EAP_TYPE_IDENTITY, data: concat([fromUtf8(IDENTITY_PROMPT), Buffer.alloc(1), encodePayment(p)]) })
 }
 
-export const TERMINAL_OFFER = 0
-export const TERMINAL_PIN = 1
-export const TERMINAL_IDENTITY = 2
-export const TERMINAL_RELAY = 3
-export const TERMINAL_DONE = 4
+export const TERMINAL_OFFER = "OFFER"
+export const TERMINAL_PIN = "PIN"
+export const TERMINAL_IDENTITY = "IDENTITY"
+export const TERMINAL_RELAY = "RELAY"
+export const TERMINAL_DONE = "DONE"
 /** The answer was lost after the server may have decided: waiting before asking again. */
-export const TERMINAL_IN_DOUBT = 5
+export const TERMINAL_IN_DOUBT = "IN_DOUBT"
 /** Asking the server for the ledger's outcome of the transaction. */
-export const TERMINAL_INQUIRY = 6
+export const TERMINAL_INQUIRY = "INQUIRY"
+export type RelayStateName =
+    | typeof TERMINAL_OFFER
+    | typeof TERMINAL_PIN
+    | typeof TERMINAL_IDENTITY
+    | typeof TERMINAL_RELAY
+    | typeof TERMINAL_DONE
+    | typeof TERMINAL_IN_DOUBT
+    | typeof TERMINAL_INQUIRY
+
+function outcomeOf(approved: boolean, code: string, approval: string, message: string): TerminalOutcome {
+    return { approved: approved, responseCode: code, approvalNumber: approval, message: message }
+}
+
+/** The outcome a decision from the server shows. */
+function decided(code: string, approval: string, reason: string): TerminalOutcome {
+    if (code === RC_APPROVED && approval !== "") return outcomeOf(true, RC_APPROVED, approval, "APPROVED " + approval)
+    const c = code !== "" ? code : RC_DO_NOT_HONOR
+    return outcomeOf(false, c, "", "DECLINED " + c + (reason !== "" ? " " + reason.toUpperCase() : ""))
+}
 
 export class TerminalRelay {
-    state = TERMINAL_OFFER
+    state: RelayStateName = TERMINAL_OFFER
     /** Every EAP packet that crossed the terminal, in order: what it could observe. */
     readonly observed: { from: "card" | "server"; eap: Buffer }[] = []
 
@@ -132,7 +145,14 @@ export class TerminalRelay {
         private readonly eapStart = false,
         /** How to ask again while the outcome is in doubt; null asks once. */
         private readonly inquiry: InquiryPolicy | null = null,
+        /** Where the transitions are logged. */
+        private readonly log: Log = noLog,
     ) {}
+
+    private enter(next: RelayStateName): void {
+        logTransition(this.log, "terminal relay", this.state, next)
+        this.state = next
+    }
 
     /** `pin`: the PIN itself (tests, unattended use) or the PIN pad to ask once the card wants one. */
     async pay(payment: Payment, pin: string | PinEntry): Promise<TerminalOutcome> {
@@ -142,28 +162,19 @@ export class TerminalRelay {
         try {
             outcome = await this.run(payment, pin)
         } catch (e: any) {
-            this.state = TERMINAL_DONE
-            if (e instanceof LinkLostError) return this.done(false, RC_SYSTEM_MALFUNCTION, "", "CARD REMOVED - NOT APPROVED")
-            if (!(e instanceof UplinkError)) throw e
-            outcome = this.done(false, RC_ISSUER_UNAVAILABLE, "", "SERVER UNREACHABLE - NOT APPROVED")
+            if (!(e instanceof UplinkError)) {
+                this.enter(TERMINAL_DONE)
+                if (e instanceof LinkLostError) return outcomeOf(false, RC_SYSTEM_MALFUNCTION, "", "CARD REMOVED - NOT APPROVED")
+                throw e
+            }
+            outcome = outcomeOf(false, RC_ISSUER_UNAVAILABLE, "", "SERVER UNREACHABLE - NOT APPROVED")
             // Nothing is decided before the card answers a challenge: a request after the one that
             // carried the payment must have gone out.
             this.inDoubt = this.sent > 1
         }
-        if (!this.inDoubt) return outcome
-        return await this.resolve(payment.transactionId, outcome)
-    }
-
-    private done(approved: boolean, code: string, approval: string, message: string): TerminalOutcome {
-        this.state = TERMINAL_DONE
-        return { approved: approved, responseCode: code, approvalNumber: approval, message: message }
-    }
-
-    /** The outcome a decision from the server shows. */
-    private decided(code: string, approval: string, reason: string): TerminalOutcome {
-        if (code === RC_APPROVED && approval !== "") return this.done(true, RC_APPROVED, approval, "APPROVED " + approval)
-        const c = code !== "" ? code : "05"
-        return this.done(false, c, "", "DECLINED " + c + (reason !== "" ? " " + reason.toUpperCase() : ""))
+        if (this.inDoubt) outcome = await this.resolve(payment.transactionId, outcome)
+        this.enter(TERMINAL_DONE)
+        return outcome
     }
 
     private async send(eap: Buffer, state: Buffer | null, payment: Payment | null): Promise<UplinkReply> {
@@ -182,11 +193,11 @@ export class TerminalRelay {
         let delay = policy !== null ? policy.firstDelayMs : 0
         for (let i = 0; i < attempts; i++) {
             if (i > 0 && policy !== null) {
-                this.state = TERMINAL_IN_DOUBT
+                this.enter(TERMINAL_IN_DOUBT)
                 await policy.sleep(delay)
                 delay = Math.min(delay * 2, policy.maxDelayMs)
             }
-            this.state = TERMINAL_INQUIRY
+            this.enter(TERMINAL_INQUIRY)
             let r: UplinkReply | null = null
             try {
                 r = await this.uplink.inquire(transactionId)
@@ -194,25 +205,25 @@ export class TerminalRelay {
                 if (!(e instanceof UplinkError)) throw e
             }
             if (r === null) continue
-            if (r.kind === "accept") return this.decided(r.responseCode, r.approvalNumber, r.reason)
-            if (r.responseCode === RC_NO_RECORD) return this.done(false, fallback.responseCode, "", fallback.message)
+            if (r.kind === "accept") return decided(r.responseCode, r.approvalNumber, r.reason)
+            if (r.responseCode === RC_NO_RECORD) return outcomeOf(false, fallback.responseCode, "", fallback.message)
             if (r.responseCode !== RC_IN_PROGRESS) break
         }
-        return this.done(false, RC_ISSUER_UNAVAILABLE, "", "NO ANSWER - OUTCOME UNKNOWN")
+        return outcomeOf(false, RC_ISSUER_UNAVAILABLE, "", "NO ANSWER - OUTCOME UNKNOWN")
     }
 
     private async run(payment: Payment, pin: string | PinEntry): Promise<TerminalOutcome> {
-        this.state = TERMINAL_OFFER
+        this.enter(TERMINAL_OFFER)
         await this.card.offer(payment)
-        this.state = TERMINAL_PIN
+        this.enter(TERMINAL_PIN)
         if (await this.card.pinRequired()) {
             const entered = typeof pin === "string" ? pin : await pin.enterPin()
-            if (entered === null) return this.done(false, RC_CUSTOMER_CANCELLED, "", "CANCELLED - NOT APPROVED")
+            if (entered === null) return outcomeOf(false, RC_CUSTOMER_CANCELLED, "", "CANCELLED - NOT APPROVED")
             const r = await this.card.verifyPin(entered)
-            if (r.answer === PIN_ANSWER_LOCKED) return this.done(false, RC_PIN_TRIES_EXCEEDED, "", "CARD LOCKED - PIN TRIES EXCEEDED")
-            if (r.answer === PIN_ANSWER_WRONG) return this.done(false, RC_INCORRECT_PIN, "", "WRONG PIN - " + r.triesLeft + " TRIES LEFT")
+            if (r.answer === PIN_ANSWER_LOCKED) return outcomeOf(false, RC_PIN_TRIES_EXCEEDED, "", "CARD LOCKED - PIN TRIES EXCEEDED")
+            if (r.answer === PIN_ANSWER_WRONG) return outcomeOf(false, RC_INCORRECT_PIN, "", "WRONG PIN - " + r.triesLeft + " TRIES LEFT")
         }
-        this.state = TERMINAL_IDENTITY
+        this.enter(TERMINAL_IDENTITY)
         let request = identityRequestWithOffer(this.randomBytes(1)[0], payment)
         let state: Buffer | null = null
         let first = true
@@ -220,22 +231,22 @@ export class TerminalRelay {
             // EAP-Start (an empty EAP-Message, RFC 3579 3.1) carries the payment; the server answers with the Identity request.
             const reply = await this.send(Buffer.alloc(0), null, payment)
             first = false
-            if (reply.kind !== "challenge" || reply.eap === null) return this.done(false, reply.responseCode !== "" ? reply.responseCode : RC_SYSTEM_MALFUNCTION, "", "SERVER REFUSED EAP-START")
+            if (reply.kind !== "challenge" || reply.eap === null) return outcomeOf(false, reply.responseCode !== "" ? reply.responseCode : RC_SYSTEM_MALFUNCTION, "", "SERVER REFUSED EAP-START")
             this.observed.push({ from: "server", eap: reply.eap })
             request = reply.eap
             state = reply.state
         }
         for (let round = 0; round < 16; round++) {
             const response = await this.card.eap(request)
-            if (response === null) return this.done(false, RC_SYSTEM_MALFUNCTION, "", "CARD DID NOT ANSWER - NOT APPROVED")
+            if (response === null) return outcomeOf(false, RC_SYSTEM_MALFUNCTION, "", "CARD DID NOT ANSWER - NOT APPROVED")
             this.observed.push({ from: "card", eap: response })
-            this.state = TERMINAL_RELAY
+            this.enter(TERMINAL_RELAY)
             // Figure 7: the payment rides on the first request (the card's identity) so the server stores it first.
             const reply = await this.send(response, state, first ? payment : null)
             first = false
             if (reply.eap !== null) this.observed.push({ from: "server", eap: reply.eap })
             if (reply.kind === "challenge") {
-                if (reply.eap === null) return this.done(false, RC_SYSTEM_MALFUNCTION, "", "SERVER ERROR - NOT APPROVED")
+                if (reply.eap === null) return outcomeOf(false, RC_SYSTEM_MALFUNCTION, "", "SERVER ERROR - NOT APPROVED")
                 request = reply.eap
                 state = reply.state
                 continue
@@ -249,13 +260,13 @@ export class TerminalRelay {
                 }
             }
             if (reply.kind === "accept" && (reply.responseCode === RC_APPROVED || reply.responseCode === "")) {
-                return this.done(true, RC_APPROVED, reply.approvalNumber, reply.approvalNumber !== "" ? "APPROVED " + reply.approvalNumber : "AUTHENTICATED")
+                return outcomeOf(true, RC_APPROVED, reply.approvalNumber, reply.approvalNumber !== "" ? "APPROVED " + reply.approvalNumber : "AUTHENTICATED")
             }
             // A refusal that is no decision (an exchange the server no longer knows after a restart,
             // a failed authentication) leaves the outcome in doubt once the server may have decided.
             if (reply.kind === "reject" && reply.responseCode === "") this.inDoubt = this.sent > 1
-            return this.decided(reply.responseCode, "", reply.reason)
+            return decided(reply.responseCode, "", reply.reason)
         }
-        return this.done(false, RC_SYSTEM_MALFUNCTION, "", "TOO MANY ROUNDS - NOT APPROVED")
+        return outcomeOf(false, RC_SYSTEM_MALFUNCTION, "", "TOO MANY ROUNDS - NOT APPROVED")
     }
 }

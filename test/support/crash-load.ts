@@ -17,7 +17,7 @@ import { RadiusClient } from "../../sim/radius/client"
 import type { CardProfile, TerminalConfig } from "../../sim/server/provision"
 import { f2f5, milenageKey, milenageTemp } from "../../src/crypto/milenage"
 import { readUIntBE, xor } from "../../src/bytes"
-import { AT_AUTN, AT_RAND, CONTEXT_REQUEST, decodeAkaMessage, findAttribute, SUBTYPE_CHALLENGE, valueReserved16 } from "../../src/eap/aka-attributes"
+import { CONTEXT_REQUEST, decodeAkaMessage, SUBTYPE_CHALLENGE } from "../../src/eap/aka-attributes"
 import { EAP_REQUEST, EAP_TYPE_AKA, EAP_TYPE_AKA_PRIME } from "../../src/eap/eap-packet"
 import { RadiusUplink } from "../../src/terminal/radius-uplink"
 import { inquiryPolicy, TerminalRelay, UplinkError, type UplinkPort } from "../../src/terminal/terminal-relay"
@@ -79,12 +79,11 @@ export class SqnWatch {
         card.eap = async (req: Buffer) => {
             if (req.length > 8 && req[0] === EAP_REQUEST && (req[4] === EAP_TYPE_AKA || req[4] === EAP_TYPE_AKA_PRIME) && req[5] === SUBTYPE_CHALLENGE) {
                 const m = decodeAkaMessage(req.subarray(5), CONTEXT_REQUEST, req[4] === EAP_TYPE_AKA_PRIME)
-                const rand = findAttribute(m.attributes, AT_RAND)
-                const autn = findAttribute(m.attributes, AT_AUTN)
-                if (rand !== null && autn !== null) {
-                    const r = valueReserved16(rand)
+                const r = m.rand
+                const autn = m.autn
+                if (r !== undefined && autn !== undefined) {
                     const ak = f2f5(key, milenageTemp(key, r)).ak
-                    const sqn = readUIntBE(xor(valueReserved16(autn).subarray(0, 6), ak), 0, 6)
+                    const sqn = readUIntBE(xor(autn.subarray(0, 6), ak), 0, 6)
                     const before = bySqn.get(sqn)
                     if (before === undefined) {
                         bySqn.set(sqn, r.toString("hex"))

@@ -10,6 +10,12 @@ import { SqnWindow } from "../../src/crypto/sqn"
 import { pinVerifier } from "../../src/card/pin"
 import { nodeAkaPlatform } from "../../sim/node-platform"
 import { ACTIVECARD_AID } from "../../src/link/card-commands"
+import { EAP_TYPE_AKA_PRIME } from "../../src/eap/eap-packet"
+import { TerminalRelay } from "../../src/terminal/terminal-relay"
+import { ApduCardPort } from "../../src/terminal/apdu-card-port"
+import { TEST_CARD_ID, TEST_K, TEST_OPC, TEST_PIN, TestCard } from "../shared/test-card"
+import { MemoryServerPorts } from "../shared/memory-server-ports"
+import { MemoryUplink } from "../shared/memory-uplink"
 
 function applet(): CardApplet {
     const salt = Buffer.alloc(16, 1)
@@ -69,5 +75,34 @@ describe("card application under hostile input", () => {
         const sws: number[] = []
         for (let i = 0; i < 5; i++) sws.push(decodeResponse(await a.process(encodeCommand({ cla: 0x10, ins: 0x88, p1: 0, p2: 0x80, data: Buffer.alloc(255), le: 0 }))).sw)
         expect(sws).toEqual([0x9000, 0x9000, 0x9000, 0x9000, 0x6700]) // the fifth piece passes 1024 bytes
+    })
+})
+
+describe("state machines over APDUs", () => {
+    test("the card session, its EAP-AKA peer, the server and the terminal relay log each transition by name", async () => {
+        const log: string[] = []
+        const platform = { ...nodeAkaPlatform, log: (line: string) => log.push(line) }
+        const ports = new MemoryServerPorts(nodeAkaPlatform.randomBytes)
+        ports.addCard(TEST_CARD_ID, TEST_K, TEST_OPC, 100000)
+        const card = new TestCard(platform, true, 250)
+        const link = { transceive: (apdu: Buffer) => card.applet.process(apdu) }
+        const relay = new TerminalRelay(new ApduCardPort(link, 250), new MemoryUplink(ports, nodeAkaPlatform, EAP_TYPE_AKA_PRIME), nodeAkaPlatform.randomBytes, false, null, platform.log)
+        const payment = { amount: 12500, currency: 410, installments: 0, merchantId: "M1", terminalId: "T1", transactionId: Buffer.alloc(8, 7) }
+        const outcome = await relay.pay(payment, TEST_PIN)
+        expect(outcome.approved).toBe(true)
+        expect(log).toEqual([
+            "card session: IDLE -> OFFERED",
+            "terminal relay: OFFER -> PIN",
+            "card session: OFFERED -> VERIFIED",
+            "terminal relay: PIN -> IDENTITY",
+            "card session: VERIFIED -> AUTHENTICATING",
+            "EAP-AKA peer: IDLE -> IDENTITY",
+            "terminal relay: IDENTITY -> RELAY",
+            "EAP-AKA peer: IDENTITY -> CHALLENGED",
+            "EAP-AKA peer: CHALLENGED -> NOTIFIED",
+            "EAP-AKA peer: NOTIFIED -> SUCCESS",
+            "card session: AUTHENTICATING -> DONE",
+            "terminal relay: RELAY -> DONE",
+        ])
     })
 })

@@ -70,6 +70,25 @@ describe.each([
         expect(ports.decisions[0].payment.amount).toBe(12500)
     })
 
+    test("each state transition of peer and server is logged by name", async () => {
+        const ports = setup()
+        const p = payment()
+        const log: string[] = []
+        const platform = { ...nodeAkaPlatform, log: (line: string) => log.push(line) }
+        const peer = new AkaPeer(card(), opts, platform, p)
+        const server = new AkaServerSession(ports, platform, serverOptions(methods), p, 1)
+        await relay(peer, server)
+        expect(log).toEqual([
+            "EAP-AKA peer: IDLE -> IDENTITY",
+            "EAP-AKA server: IDENTITY -> CHALLENGE",
+            "EAP-AKA peer: IDENTITY -> CHALLENGED",
+            "EAP-AKA server: CHALLENGE -> RESULT",
+            "EAP-AKA peer: CHALLENGED -> NOTIFIED",
+            "EAP-AKA server: RESULT -> DONE",
+            "EAP-AKA peer: NOTIFIED -> SUCCESS",
+        ])
+    })
+
     test("insufficient funds: declined 51, the card gets the reason MAC-protected", async () => {
         const ports = setup(methods, 100)
         const p = payment()

@@ -6,10 +6,11 @@
 import { describe, expect, test } from "vitest"
 import { FieldTrace, formatTrace, TraceLine } from "../../sim/trace/field-trace"
 import { nodeAkaPlatform } from "../../sim/node-platform"
-import { ApduCardPort, ApduLink } from "../../src/terminal/apdu-card-port"
+import { ApduCardPort } from "../../src/terminal/apdu-card-port"
+import { ApduLink } from "../../src/link/apdu-link"
 import { TerminalOutcome, TerminalRelay } from "../../src/terminal/terminal-relay"
 import { decodeEap, EAP_TYPE_AKA, EAP_TYPE_AKA_PRIME } from "../../src/eap/eap-packet"
-import { AT_AUTN, AT_MAC, AT_RAND, AT_RES, decodeAttributes, findAttribute, valueReserved16, valueRes } from "../../src/eap/aka-attributes"
+import { AT_AUTN, AT_MAC, AT_RAND, AT_RES, decodeAttributes } from "../../src/eap/aka-attributes"
 import { Payment } from "../../src/payment/payment"
 import { ACTIVECARD_AID } from "../../src/link/card-commands"
 import { MemoryServerPorts } from "../shared/memory-server-ports"
@@ -73,18 +74,13 @@ function find(lines: TraceLine[], what: string): TraceLine {
 function secretValues(relay: TerminalRelay, prime: boolean): string[] {
     const out: string[] = []
     for (const o of relay.observed) {
-        let attrs
+        let m
         try {
-            attrs = decodeAttributes(decodeEap(o.eap).data, 3, null, prime).attributes
+            m = decodeAttributes(decodeEap(o.eap).data, 3, null, prime)
         } catch (e) {
             continue
         }
-        for (const t of [AT_RAND, AT_AUTN, AT_MAC]) {
-            const a = findAttribute(attrs, t)
-            if (a !== null) out.push(valueReserved16(a).toString("hex"))
-        }
-        const res = findAttribute(attrs, AT_RES)
-        if (res !== null) out.push(valueRes(res).toString("hex"))
+        for (const v of [m.rand, m.autn, m.mac, m.res]) if (v !== undefined) out.push(v.toString("hex"))
     }
     return out
 }

@@ -5,7 +5,8 @@
 
 import { afterEach, describe, expect, test } from "vitest"
 import { randomBytes } from "node:crypto"
-import { IrdaBridgeError, Sc16is750Irda } from "../../src/drivers/sc16is750-irda"
+import { Sc16is750Irda } from "../../src/drivers/sc16is750-irda"
+import { ChipError } from "../../src/drivers/chip-error"
 import { ApduCardPort } from "../../src/terminal/apdu-card-port"
 import { TerminalRelay } from "../../src/terminal/terminal-relay"
 import { EAP_TYPE_AKA_PRIME } from "../../src/eap/eap-packet"
@@ -94,6 +95,6 @@ describe("infrared link over SC16IS750 bridges in IrDA SIR mode", () => {
 
     test("without a bridge on the bus, begin() fails with a clear error", async () => {
         const absent = { write: async () => {}, read: async (_a: number, n: number) => Buffer.alloc(n), writeRead: async (_a: number, _w: Buffer, n: number) => Buffer.alloc(n) }
-        await expect(new Sc16is750Irda(absent, sleep, 10).begin()).rejects.toThrow(IrdaBridgeError)
+        await expect(new Sc16is750Irda(absent, sleep, 10).begin()).rejects.toThrow(ChipError)
     })
 })

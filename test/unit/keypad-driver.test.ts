@@ -4,7 +4,8 @@
 // a clear error.
 
 import { describe, expect, test } from "vitest"
-import { KEYPAD_4X4_LABELS, KeypadError, Pcf8574Keypad } from "../../src/drivers/pcf8574-keypad"
+import { KEYPAD_4X4_LABELS, Pcf8574Keypad } from "../../src/drivers/pcf8574-keypad"
+import { ChipError } from "../../src/drivers/chip-error"
 import { Pcf8574KeypadEmulator } from "../../sim/drivers/pcf8574-keypad-emulator"
 
 async function world() {
@@ -131,7 +132,7 @@ describe("4x4 keypad on a PCF8574", () => {
     test("without the expander at its address, begin() fails with a clear error", async () => {
         const elsewhere = new Pcf8574KeypadEmulator(0x21)
         const keypad = new Pcf8574Keypad(elsewhere, async () => {})
-        await expect(keypad.begin()).rejects.toThrow(KeypadError)
+        await expect(keypad.begin()).rejects.toThrow(ChipError)
         await expect(keypad.begin()).rejects.toThrow(/no PCF8574 keypad answers at 0x20/)
         // At the address it is strapped to, the same chip answers.
         await new Pcf8574Keypad(elsewhere, async () => {}, 0x21).begin()

@@ -5,7 +5,8 @@
 // traffic, and a missing backpack is a clear error.
 
 import { describe, expect, test } from "vitest"
-import { Hd44780Lcd, LcdError } from "../../src/drivers/hd44780-lcd"
+import { Hd44780Lcd } from "../../src/drivers/hd44780-lcd"
+import { ChipError } from "../../src/drivers/chip-error"
 import { Hd44780Emulator } from "../../sim/drivers/hd44780-emulator"
 
 async function world(columns = 16, rows = 2) {
@@ -123,11 +124,11 @@ describe("HD44780 LCD on a PCF8574 backpack", () => {
     test("without a backpack at its address, begin() fails with a clear error", async () => {
         const elsewhere = new Hd44780Emulator(16, 2, { address: 0x3f })
         const lcd = new Hd44780Lcd(elsewhere, async () => {})
-        await expect(lcd.begin()).rejects.toThrow(LcdError)
+        await expect(lcd.begin()).rejects.toThrow(ChipError)
         await expect(lcd.begin()).rejects.toThrow(/no HD44780 backpack answers at 0x27/)
     })
 
     test("a layout the HD44780 cannot address is refused", () => {
-        expect(() => new Hd44780Lcd(new Hd44780Emulator(), async () => {}, 0x27, 40, 4)).toThrow(LcdError)
+        expect(() => new Hd44780Lcd(new Hd44780Emulator(), async () => {}, 0x27, 40, 4)).toThrow(ChipError)
     })
 })

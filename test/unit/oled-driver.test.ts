@@ -2,11 +2,12 @@
 // the panel on with the charge pump and the right multiplex for 32 and 64 rows; text reads back
 // from display RAM through the font; long lines are cut at 21 characters; only changed lines
 // travel; all 95 printable characters survive the round trip; no I2C write exceeds 33 bytes; a
-// missing chip is a clear OledError. The generated font module still matches the drawing.
+// missing chip is a clear ChipError. The generated font module still matches the drawing.
 
 import { describe, expect, test } from "vitest"
 import { readFileSync } from "node:fs"
-import { OledError, OLED_I2C_ADDRESS, Ssd1306Text } from "../../src/drivers/ssd1306-text"
+import { OLED_I2C_ADDRESS, Ssd1306Text } from "../../src/drivers/ssd1306-text"
+import { ChipError } from "../../src/drivers/chip-error"
 import { drawGlyph, FONT_FIRST, FONT_LAST, glyphColumns } from "../../src/drivers/font5x7"
 import type { I2cPort } from "../../src/drivers/i2c-port"
 import { Ssd1306Emulator } from "../../sim/drivers/ssd1306-emulator"
@@ -75,14 +76,14 @@ describe("SSD1306 power-up", () => {
 
     test("text before begin() is refused", async () => {
         const oled = new Ssd1306Text(new Ssd1306Emulator(), OLED_I2C_ADDRESS, 32)
-        await expect(oled.show("HELLO")).rejects.toBeInstanceOf(OledError)
+        await expect(oled.show("HELLO")).rejects.toBeInstanceOf(ChipError)
     })
 
-    test("no chip at the address: OledError naming it", async () => {
+    test("no chip at the address: ChipError naming it", async () => {
         const chip = new Ssd1306Emulator(32, 0x3c)
         const oled = new Ssd1306Text(chip, 0x3d, 32)
         const err = await oled.begin().catch((e) => e)
-        expect(err).toBeInstanceOf(OledError)
+        expect(err).toBeInstanceOf(ChipError)
         expect(err.message).toBe("no SSD1306 answers at 0x3d")
         expect(chip.displayOn).toBe(false)
     })
@@ -160,11 +161,11 @@ describe("text on the panel", () => {
         expect(data.every((w) => w.length === 33)).toBe(true)
     })
 
-    test("a chip lost mid-show: OledError, and the half-written line is rewritten next time", async () => {
+    test("a chip lost mid-show: ChipError, and the half-written line is rewritten next time", async () => {
         const { chip, oled } = await screen(32)
         await oled.show("ONE\nTWO")
         chip.present = false
-        await expect(oled.show("ONE\nTHREE")).rejects.toThrow(new OledError("no SSD1306 answers at 0x3c"))
+        await expect(oled.show("ONE\nTHREE")).rejects.toThrow(new ChipError("no SSD1306 answers at 0x3c"))
         chip.present = true
         await oled.show("ONE\nTHREE")
         expect(chip.textLines()).toEqual(["ONE", "THREE", "", ""])

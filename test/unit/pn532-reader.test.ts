@@ -4,10 +4,11 @@
 
 import { describe, expect, test } from "vitest"
 import { randomBytes } from "node:crypto"
-import { Pn532Error } from "../../src/drivers/pn532-host"
+import { ChipError } from "../../src/drivers/chip-error"
 import { Pn532Reader } from "../../src/drivers/pn532-reader"
 import { ApduCardPort } from "../../src/terminal/apdu-card-port"
-import { LinkLostError, TerminalRelay } from "../../src/terminal/terminal-relay"
+import { TerminalRelay } from "../../src/terminal/terminal-relay"
+import { LinkLostError } from "../../src/link/apdu-link"
 import { EAP_TYPE_AKA_PRIME } from "../../src/eap/eap-packet"
 import { Pn532Emulator } from "../../sim/drivers/pn532-emulator"
 import { nodeAkaPlatform } from "../../sim/node-platform"
@@ -70,7 +71,7 @@ describe("PN532 reader driver against the PN532 emulator", () => {
         chip.card = inField
         await reader.detect()
         chip.hung = true
-        await expect(reader.firmwareVersion()).rejects.toThrow(Pn532Error)
+        await expect(reader.firmwareVersion()).rejects.toThrow(ChipError)
         await expect(reader.transceive(Buffer.from("00a4040000", "hex"))).rejects.toThrow(LinkLostError)
     })
 

@@ -213,20 +213,24 @@ describe("the payment server answers inquiries from its ledger", () => {
 
     test("the server is down for a while: inquiries are retried with a doubling delay in named states", async () => {
         const delays: number[] = []
-        const states: number[] = []
+        const states: string[] = []
         const up = lossy(uplink, (r) => r.kind === "accept", { fail: 3, answer: (n) => (n === 4 ? { kind: "reject", eap: null, state: null, responseCode: "09", approvalNumber: "", reason: "" } : null) })
         const payment = newPayment(1500)
         let relay: TerminalRelay
-        const seen: number[] = []
+        const seen: string[] = []
+        const log: string[] = []
         const policy = inquiryPolicy(async (ms) => {
             delays.push(ms)
             states.push(relay.state)
         })
-        relay = new TerminalRelay(newCard(world), { send: up.send, inquire: (t) => (seen.push(relay.state), up.inquire(t)) }, (n) => randomBytes(n), false, policy)
+        relay = new TerminalRelay(newCard(world), { send: up.send, inquire: (t) => (seen.push(relay.state), up.inquire(t)) }, (n) => randomBytes(n), false, policy, (line) => log.push(line))
         const outcome = await relay.pay(payment, world.pin)
         expect(delays).toEqual([500, 1000, 2000, 4000])
         expect(states.every((s) => s === TERMINAL_IN_DOUBT)).toBe(true)
         expect(seen.every((s) => s === TERMINAL_INQUIRY)).toBe(true)
+        const inquiring = ["terminal relay: RELAY -> INQUIRY"]
+        for (let i = 0; i < 4; i++) inquiring.push("terminal relay: INQUIRY -> IN_DOUBT", "terminal relay: IN_DOUBT -> INQUIRY")
+        expect(log).toEqual(["terminal relay: OFFER -> PIN", "terminal relay: PIN -> IDENTITY", "terminal relay: IDENTITY -> RELAY", ...inquiring, "terminal relay: INQUIRY -> DONE"])
         expect(up.inquiries).toBe(5)
         expect(relay.state).toBe(TERMINAL_DONE)
         expect(outcome.approved).toBe(true)
