@@ -175,6 +175,34 @@ describe("SQLite storage", () => {
         expect((await s.card("CARD0001"))!.balance).toBe(100_000)
     })
 
+    test("a full disk: the write is refused in one line and leaves nothing half-written; with room again, the payment goes through once", async () => {
+        const dir = tempDir()
+        const s = await openStore(dir)
+        await withCard(s)
+        // SQLite reports a full disk as it reports a database at its max_page_count (SQLITE_FULL): cap the
+        // file at its size, then pay until a decision needs a page the disk no longer has.
+        const db = (s as unknown as { db: Database.Database }).db
+        db.pragma(`max_page_count = ${db.pragma("page_count", { simple: true }) as number}`)
+        let refused: unknown = null
+        let approvedCount = 0
+        let txid = ""
+        for (let i = 1; i < 500 && refused === null; i++) {
+            txid = i.toString(16).padStart(16, "0")
+            await decide(s, payment(10, txid)).then(() => approvedCount++, (e) => (refused = e))
+        }
+        expect(refused).toBeInstanceOf(StorageError)
+        expect((refused as Error).message).toMatch(/^database .*: the disk is full$/)
+        // Nothing of the refused payment: the balance and the ledger hold only the decisions before it.
+        expect((await s.card("CARD0001"))!.balance).toBe(100_000 - 10 * approvedCount)
+        expect(await s.ledger()).toHaveLength(approvedCount)
+        expect(await s.outcome(txid)).toBeNull()
+        // With room again, the same payment is decided once.
+        db.pragma("max_page_count = 1073741823")
+        expect((await decide(s, payment(10, txid))).responseCode).toBe(RC_APPROVED)
+        expect((await s.card("CARD0001"))!.balance).toBe(100_000 - 10 * (approvedCount + 1))
+        expect(await s.ledger()).toHaveLength(approvedCount + 1)
+    })
+
     test("a read-only data folder is refused in one line", () => {
         const dir = join(tempDir(), "server")
         mkdirSync(dir, { mode: 0o500 })
