@@ -39,13 +39,13 @@ import {
     type ClientRecord,
     type Decision,
     type LedgerRecord,
-    type LedgerState,
     type ReauthRecord,
     type ServerStorage,
     type SessionRow,
     type SessionTable,
     type StorageStats,
 } from "./storage"
+import { cardOf, ledgerRecordOf, resultOf, type CardRow, type LedgerRow } from "./rows"
 
 export interface PostgresOptions {
     /** Claim an IND for this process (a server); provisioning and tools do not. */
@@ -92,32 +92,6 @@ function explain(e: unknown, where: string): string | null {
     if (code === "ECONNRESET" || code === "EPIPE" || code?.startsWith("08") || code?.startsWith("57P") || /Connection terminated/.test(message)) return `lost the connection to PostgreSQL at ${where}: ${message}`
     return null
 }
-
-interface CardRow {
-    card_id: string
-    pan: string
-    holder: string
-    status: "active" | "blocked"
-    currency: number
-    balance: number
-    max_amount: number
-}
-
-interface LedgerRow {
-    txid: string
-    card_id: string
-    payment: Buffer
-    amount: number
-    currency: number
-    response_code: string
-    approval_number: string
-    reason: string
-    state: LedgerState
-    created_at: number
-}
-
-const cardOf = (r: CardRow): CardRecord => ({ cardId: r.card_id, pan: r.pan, holder: r.holder, status: r.status, currency: r.currency, balance: r.balance, limit: r.max_amount })
-const resultOf = (r: LedgerRow): PaymentResult => ({ responseCode: r.response_code, approvalNumber: r.approval_number, reason: r.reason })
 
 /** bigint (int8) as a number: every bigint here (amounts, SEQ, times, counts) is below 2^53. */
 const TYPES = {
@@ -638,22 +612,13 @@ export class PostgresStorage implements ServerStorage {
     }
 
     async ledger(): Promise<LedgerRecord[]> {
-        return ((await this.q("ledger", [])).rows as LedgerRow[]).map((r) => ({
-            txid: r.txid,
-            cardId: r.card_id,
-            payment: r.payment.toString("hex"),
-            amount: r.amount,
-            currency: r.currency,
-            result: resultOf(r),
-            state: r.state,
-            at: r.created_at,
-        }))
+        return ((await this.q("ledger", [])).rows as LedgerRow[]).map(ledgerRecordOf)
     }
 
     async outcome(txid: string): Promise<LedgerRecord | null> {
         const r = (await this.q("ledgerRow", [txid])).rows[0] as LedgerRow | undefined
         if (!r) return null
-        return { txid: r.txid, cardId: r.card_id, payment: r.payment.toString("hex"), amount: r.amount, currency: r.currency, result: resultOf(r), state: r.state, at: r.created_at }
+        return ledgerRecordOf(r)
     }
 
     async counts(): Promise<{ cards: number; clients: number; ledger: number; pending: number }> {

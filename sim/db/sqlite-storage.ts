@@ -28,11 +28,11 @@ import {
     type ClientRecord,
     type Decision,
     type LedgerRecord,
-    type LedgerState,
     type ReauthRecord,
     type ServerStorage,
     type StorageStats,
 } from "./storage"
+import { cardOf, ledgerRecordOf, resultOf, type CardRow, type LedgerRow } from "./rows"
 
 export interface SqliteOptions {
     /** How long a statement waits for another process's write lock before failing (default 5 s). */
@@ -45,36 +45,8 @@ interface QueuedWrite {
     reject: (e: unknown) => void
 }
 
-interface LedgerRow {
-    txid: string
-    card_id: string
-    payment: Buffer
-    amount: number
-    currency: number
-    response_code: string
-    approval_seq: number | null
-    approval_number: string
-    reason: string
-    state: LedgerState
-    created_at: number
-}
-
-interface CardRow {
-    card_id: string
-    pan: string
-    holder: string
-    status: "active" | "blocked"
-    currency: number
-    balance: number
-    max_amount: number
-}
-
 /** How long a write that nothing waits for may wait for an awaited one to commit with. */
 const BACKGROUND_COMMIT_MS = 50
-
-const cardOf = (r: CardRow): CardRecord => ({ cardId: r.card_id, pan: r.pan, holder: r.holder, status: r.status, currency: r.currency, balance: r.balance, limit: r.max_amount })
-
-const resultOf = (r: LedgerRow): PaymentResult => ({ responseCode: r.response_code, approvalNumber: r.approval_number, reason: r.reason })
 
 /** SQLite's error code of an exception from better-sqlite3 ("SQLITE_BUSY", ...), or undefined. */
 export function sqliteCode(e: unknown): string | undefined {
@@ -381,22 +353,13 @@ export class SqliteStorage implements ServerStorage {
     }
 
     async ledger(): Promise<LedgerRecord[]> {
-        return (this.s.ledger.all() as LedgerRow[]).map((r) => ({
-            txid: r.txid,
-            cardId: r.card_id,
-            payment: r.payment.toString("hex"),
-            amount: r.amount,
-            currency: r.currency,
-            result: resultOf(r),
-            state: r.state,
-            at: r.created_at,
-        }))
+        return (this.s.ledger.all() as LedgerRow[]).map(ledgerRecordOf)
     }
 
     async outcome(txid: string): Promise<LedgerRecord | null> {
         const r = this.s.ledgerRow.get(txid) as LedgerRow | undefined
         if (!r) return null
-        return { txid: r.txid, cardId: r.card_id, payment: r.payment.toString("hex"), amount: r.amount, currency: r.currency, result: resultOf(r), state: r.state, at: r.created_at }
+        return ledgerRecordOf(r)
     }
 
     async counts(): Promise<{ cards: number; clients: number; ledger: number; pending: number }> {
