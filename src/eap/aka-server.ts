@@ -3,6 +3,10 @@
 // MAC-protected response must confirm the same bytes, and the decision goes back MAC-protected
 // in an AKA-Notification (protected result indication) before EAP-Success or EAP-Failure.
 //
+// Result indications (RFC 4187 6.2) are offered only when a payment is carried: the decision is
+// what they protect. A zero-amount authentication ends with EAP-Success after the challenge (the
+// card has already authenticated the network by AUTN), one NFC and RADIUS round trip shorter.
+//
 // States: IDENTITY (identity rounds) -> CHALLENGE or REAUTH (request sent) -> RESULT (protected
 //         notification sent, when the peer asked for result indications) -> DONE; DONE from any
 //         state on failure. Each transition is logged through the platform's log, as hostapd's
@@ -398,7 +402,7 @@ export class AkaServerSession {
             }
         }
         attrs.push(attrReservedData(AT_CHECKCODE, checkcode(this.platform, this.method, this.identityPackets)))
-        attrs.push(attrFlag(AT_RESULT_IND))
+        if (this.payment !== null) attrs.push(attrFlag(AT_RESULT_IND))
         const inner: AkaAttribute[] = []
         const pseudonym = await this.ports.newPseudonym(cardId)
         if (pseudonym !== "") inner.push(attrLengthPrefixed(AT_NEXT_PSEUDONYM, fromUtf8(pseudonym)))
@@ -503,7 +507,7 @@ export class AkaServerSession {
         const next = await this.ports.newReauth({ cardId: ctx.cardId, method: ctx.method, counter: counter, kEncr: ctx.kEncr, kAut: ctx.kAut, reauthKey: ctx.reauthKey })
         if (next !== "") inner.push(attrLengthPrefixed(AT_NEXT_REAUTH_ID, fromUtf8(next)))
         const attrs = encryptAttributes(ctx.kEncr, this.platform.randomBytes(16), inner)
-        attrs.push(attrFlag(AT_RESULT_IND))
+        if (this.payment !== null) attrs.push(attrFlag(AT_RESULT_IND))
         if (this.paymentBytes !== null) attrs.push(attrLengthPrefixed(AT_PAYMENT, this.paymentBytes))
         this.keys = reauthSessionKeys(this.platform, ctx.method, this.identity, counter, this.nonceS, ctx)
         this.enter(SERVER_REAUTH)

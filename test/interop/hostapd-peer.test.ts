@@ -83,7 +83,8 @@ describe("the benchmark's authentication-only exchange against the payment serve
             const first = await authenticate(card, terminal, false)
             expect(first, first.failure).toMatchObject({ ok: true, keysMatched: false, resynchronised: true })
             const second = await authenticate(card, terminal, false)
-            expect(second, second.failure).toMatchObject({ ok: true, keysMatched: false, resynchronised: false, roundTrips: 3 })
+            // Identity and challenge: without a payment there is no decision for a protected result to carry.
+            expect(second, second.failure).toMatchObject({ ok: true, keysMatched: false, resynchronised: false, roundTrips: 2 })
             expect((await authenticate(card, terminal, true)).failure).toMatch(/without MS-MPPE keys/)
             await terminal.client.close()
         } finally {

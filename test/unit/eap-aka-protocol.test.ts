@@ -5,7 +5,8 @@ import { describe, expect, test } from "vitest"
 import { randomBytes } from "node:crypto"
 import { AkaPeer, PeerState, PEER_FAILURE, PEER_SUCCESS } from "../../src/eap/aka-peer"
 import { AkaServerSession, ServerOptions } from "../../src/eap/aka-server"
-import { EAP_TYPE_AKA, EAP_TYPE_AKA_PRIME, EAP_FAILURE, encodeEap } from "../../src/eap/eap-packet"
+import { EAP_TYPE_AKA, EAP_TYPE_AKA_PRIME, EAP_FAILURE, EAP_SUCCESS, decodeEap, encodeEap } from "../../src/eap/eap-packet"
+import { CONTEXT_REQUEST, CONTEXT_RESPONSE, decodeAkaMessage } from "../../src/eap/aka-attributes"
 import { milenageKey } from "../../src/crypto/milenage"
 import { SqnWindow } from "../../src/crypto/sqn"
 import { Payment } from "../../src/payment/payment"
@@ -33,6 +34,12 @@ function payment(amount = 12500): Payment {
     return { amount, currency: 410, installments: 3, merchantId: "MERCHANT0001", terminalId: "TERM0001", transactionId: Buffer.from("0102030405060708", "hex") }
 }
 
+/** Whether an EAP-AKA / EAP-AKA' packet carries AT_RESULT_IND. */
+function resultIndIn(eap: Buffer, context: number): boolean {
+    const p = decodeEap(eap)
+    return decodeAkaMessage(p.data, context, p.type === EAP_TYPE_AKA_PRIME).resultInd === true
+}
+
 function setup(methods = [EAP_TYPE_AKA_PRIME, EAP_TYPE_AKA], balance = 1_000_000) {
     const ports = new MemoryServerPorts(randomBytes)
     ports.addCard("c0ffee01", K, OPC, balance)
@@ -50,11 +57,26 @@ describe.each([
         const ports = setup()
         const peer = new AkaPeer(card(), opts, nodeAkaPlatform, null)
         const server = new AkaServerSession(ports, nodeAkaPlatform, serverOptions(methods), null, 1)
-        await relay(peer, server)
+        const trace = await relay(peer, server)
         expect(server.outcome.success).toBe(true)
         expect(peer.state).toBe(PEER_SUCCESS)
         expect(peer.outcome.exportKeys!().msk.equals(server.outcome.exportKeys!().msk)).toBe(true)
         expect(server.outcome.cardId).toBe("c0ffee01")
+        // No decision to protect: no result indication offered, EAP-Success right after the challenge.
+        expect(trace.toServer).toHaveLength(2)
+        expect(resultIndIn(trace.toCard[1], CONTEXT_REQUEST)).toBe(false)
+        expect(trace.toCard[2][0]).toBe(EAP_SUCCESS)
+    })
+
+    test("a payment's challenge offers result indications; the peer takes them", async () => {
+        const ports = setup()
+        const p = payment()
+        const peer = new AkaPeer(card(), opts, nodeAkaPlatform, p)
+        const server = new AkaServerSession(ports, nodeAkaPlatform, serverOptions(methods), p, 1)
+        const trace = await relay(peer, server)
+        expect(trace.toServer).toHaveLength(3)
+        expect(resultIndIn(trace.toCard[1], CONTEXT_REQUEST)).toBe(true)
+        expect(resultIndIn(trace.toServer[1], CONTEXT_RESPONSE)).toBe(true)
     })
 
     test("a payment is approved exactly as confirmed, with a MAC-protected receipt on the card", async () => {
