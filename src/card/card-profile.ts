@@ -3,13 +3,7 @@
 // the card's flash; nothing here is ever displayed or logged.
 
 import { concat, copyOf, fromUtf8, readUIntBE, uintToBytes, utf8At } from "../bytes"
-
-export class ProfileFormatError extends Error {
-    constructor(message: string) {
-        super(message)
-        this.name = "ProfileFormatError"
-    }
-}
+import { FormatError } from "../format-error"
 
 export interface CardProfile {
     cardId: string
@@ -44,7 +38,7 @@ export const MAX_CARD_ID = 32
 export const MAX_REALM = 64
 
 function tlv(tag: number, value: Buffer): Buffer {
-    if (value.length > 255) throw new ProfileFormatError("field too long")
+    if (value.length > 255) throw new FormatError("field too long")
     const head = Buffer.alloc(2)
     head[0] = tag
     head[1] = value.length
@@ -52,21 +46,21 @@ function tlv(tag: number, value: Buffer): Buffer {
 }
 
 function validText(s: string, min: number, max: number, what: string): void {
-    if (s.length < min || s.length > max) throw new ProfileFormatError(what + " must be " + min + ".." + max + " characters")
+    if (s.length < min || s.length > max) throw new FormatError(what + " must be " + min + ".." + max + " characters")
     for (let i = 0; i < s.length; i++) {
         const c = s.charCodeAt(i)
-        if (c <= 0x20 || c > 0x7e || c === 0x40) throw new ProfileFormatError(what + " must be printable, without spaces or @")
+        if (c <= 0x20 || c > 0x7e || c === 0x40) throw new FormatError(what + " must be printable, without spaces or @")
     }
 }
 
 export function validateProfile(p: CardProfile): void {
     validText(p.cardId, 4, MAX_CARD_ID, "card ID")
     validText(p.realm, 1, MAX_REALM, "realm")
-    if (p.networkName.length > MAX_REALM) throw new ProfileFormatError("network name too long")
-    if (p.k.length !== 16 || p.opc.length !== 16) throw new ProfileFormatError("K and OPc must be 16 bytes")
-    if (p.pinSalt.length !== 16 || p.pinVerifier.length !== 32) throw new ProfileFormatError("PIN salt must be 16 bytes and verifier 32")
-    if (!(p.maxPinTries >= 1 && p.maxPinTries <= 15 && Math.floor(p.maxPinTries) === p.maxPinTries)) throw new ProfileFormatError("PIN tries must be 1..15")
-    if (!(p.noPinLimit >= 0 && p.noPinLimit <= 281474976710655 && Math.floor(p.noPinLimit) === p.noPinLimit)) throw new ProfileFormatError("no-PIN limit out of range")
+    if (p.networkName.length > MAX_REALM) throw new FormatError("network name too long")
+    if (p.k.length !== 16 || p.opc.length !== 16) throw new FormatError("K and OPc must be 16 bytes")
+    if (p.pinSalt.length !== 16 || p.pinVerifier.length !== 32) throw new FormatError("PIN salt must be 16 bytes and verifier 32")
+    if (!(p.maxPinTries >= 1 && p.maxPinTries <= 15 && Math.floor(p.maxPinTries) === p.maxPinTries)) throw new FormatError("PIN tries must be 1..15")
+    if (!(p.noPinLimit >= 0 && p.noPinLimit <= 281474976710655 && Math.floor(p.noPinLimit) === p.noPinLimit)) throw new FormatError("no-PIN limit out of range")
 }
 
 export function encodeProfile(p: CardProfile): Buffer {
@@ -85,7 +79,7 @@ export function encodeProfile(p: CardProfile): Buffer {
     ])
 }
 
-/** Every tag exactly once, nothing unknown, every length right; throws ProfileFormatError otherwise. */
+/** Every tag exactly once, nothing unknown, every length right; throws FormatError otherwise. */
 export function decodeProfile(b: Buffer): CardProfile {
     const fields: Buffer[] = []
     for (let t = 0; t <= TAG_OPTIONS; t++) fields.push(Buffer.alloc(0))
@@ -93,18 +87,18 @@ export function decodeProfile(b: Buffer): CardProfile {
     for (let t = 0; t <= TAG_OPTIONS; t++) seen.push(false)
     let o = 0
     while (o < b.length) {
-        if (o + 2 > b.length) throw new ProfileFormatError("truncated field header")
+        if (o + 2 > b.length) throw new FormatError("truncated field header")
         const tag = b[o]
         const len = b[o + 1]
-        if (o + 2 + len > b.length) throw new ProfileFormatError("truncated field")
-        if (tag < TAG_CARD_ID || tag > TAG_OPTIONS) throw new ProfileFormatError("unknown tag " + tag)
-        if (seen[tag]) throw new ProfileFormatError("duplicate tag " + tag)
+        if (o + 2 + len > b.length) throw new FormatError("truncated field")
+        if (tag < TAG_CARD_ID || tag > TAG_OPTIONS) throw new FormatError("unknown tag " + tag)
+        if (seen[tag]) throw new FormatError("duplicate tag " + tag)
         seen[tag] = true
         fields[tag] = copyOf(b, o + 2, o + 2 + len)
         o += 2 + len
     }
-    for (let t = TAG_CARD_ID; t <= TAG_OPTIONS; t++) if (!seen[t]) throw new ProfileFormatError("missing tag " + t)
-    if (fields[TAG_PIN_TRIES].length !== 1 || fields[TAG_NO_PIN_LIMIT].length !== 6 || fields[TAG_OPTIONS].length !== 1) throw new ProfileFormatError("bad number field")
+    for (let t = TAG_CARD_ID; t <= TAG_OPTIONS; t++) if (!seen[t]) throw new FormatError("missing tag " + t)
+    if (fields[TAG_PIN_TRIES].length !== 1 || fields[TAG_NO_PIN_LIMIT].length !== 6 || fields[TAG_OPTIONS].length !== 1) throw new FormatError("bad number field")
     const p: CardProfile = {
         cardId: utf8At(fields[TAG_CARD_ID], 0, fields[TAG_CARD_ID].length),
         realm: utf8At(fields[TAG_REALM], 0, fields[TAG_REALM].length),

@@ -64,12 +64,7 @@ export class CardRadio {
                 else await target.serveOne(this)
             } catch (e) {
                 this.nfcErrors++
-                await this.sleep(200)
-                try {
-                    await target.begin()
-                } catch (again) {
-                    // still failing: the next round tries again
-                }
+                await this.restart(target)
             }
         }
     }
@@ -82,13 +77,18 @@ export class CardRadio {
                 if (apdu !== null) await ir.sendFrame(await this.process(apdu))
             } catch (e) {
                 this.infraredErrors++
-                await this.sleep(200)
-                try {
-                    await ir.begin()
-                } catch (again) {
-                    // still failing: the next round tries again
-                }
+                await this.restart(ir)
             }
+        }
+    }
+
+    /** After a chip error: a pause, then the chip set up again. */
+    private async restart(port: CardEmulationPort | FramePort): Promise<void> {
+        await this.sleep(200)
+        try {
+            await port.begin()
+        } catch (again) {
+            // still failing: the next round tries again
         }
     }
 }

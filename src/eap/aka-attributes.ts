@@ -5,6 +5,7 @@
 // attributes (128-255) ignored.
 
 import { readOnlyView, zeroBytes } from "../bytes"
+import { FormatError } from "../format-error"
 
 export const SUBTYPE_CHALLENGE = 1
 export const SUBTYPE_AUTHENTICATION_REJECT = 2
@@ -55,13 +56,6 @@ export const BIDDING_AKA_PRIME_SUPPORTED = 0x8000
 
 /** The only key derivation function defined for EAP-AKA' (RFC 9048 3.1). */
 export const KDF_AKA_PRIME = 1
-
-export class AkaFormatError extends Error {
-    constructor(message: string) {
-        super(message)
-        this.name = "AkaFormatError"
-    }
-}
 
 export interface AkaAttribute {
     type: number
@@ -190,8 +184,8 @@ function actualLength(v: Buffer): number {
     return (v[0] << 8) | v[1]
 }
 
-function invalidLength(t: number, v: Buffer): AkaFormatError {
-    return new AkaFormatError("attribute " + t + " has an invalid length (" + (v.length + 2) + " bytes)")
+function invalidLength(t: number, v: Buffer): FormatError {
+    return new FormatError("attribute " + t + " has an invalid length (" + (v.length + 2) + " bytes)")
 }
 
 /** 2 reserved bytes then 16 bytes of data. */
@@ -222,23 +216,23 @@ export function decodeAttributes(data: Buffer, offset: number, allowed: number[]
     const attributes = m.attributes
     let o = offset
     while (o < data.length) {
-        if (data.length - o < 4) throw new AkaFormatError("truncated attribute at offset " + o)
+        if (data.length - o < 4) throw new FormatError("truncated attribute at offset " + o)
         const type = data[o]
         const len = data[o + 1] * 4
-        if (len === 0) throw new AkaFormatError("attribute " + type + " with length 0")
-        if (o + len > data.length) throw new AkaFormatError("attribute " + type + " overruns the message")
+        if (len === 0) throw new FormatError("attribute " + type + " with length 0")
+        if (o + len > data.length) throw new FormatError("attribute " + type + " overruns the message")
         const known = contains(KNOWN, type)
         if (!known || (allowed !== null && !contains(allowed, type))) {
-            if (type < 128) throw new AkaFormatError((known ? "attribute " + type + " not allowed here" : "unknown non-skippable attribute " + type))
+            if (type < 128) throw new FormatError((known ? "attribute " + type + " not allowed here" : "unknown non-skippable attribute " + type))
             if (!known) {
                 o += len
                 continue
             }
-            throw new AkaFormatError("attribute " + type + " not allowed here")
+            throw new FormatError("attribute " + type + " not allowed here")
         }
         if (type !== AT_KDF) {
             for (let i = 0; i < attributes.length; i++) {
-                if (attributes[i].type === type) throw new AkaFormatError("duplicate attribute " + type)
+                if (attributes[i].type === type) throw new FormatError("duplicate attribute " + type)
             }
         }
         const value = readOnlyView(data, o + 2, o + len)
@@ -252,12 +246,12 @@ export function decodeAttributes(data: Buffer, offset: number, allowed: number[]
 
 /** Decodes the Type-Data of an EAP-AKA (type 23) or EAP-AKA' (type 50) packet. */
 export function decodeAkaMessage(typeData: Buffer, context: number, prime: boolean): AkaMessage {
-    if (typeData.length < 3) throw new AkaFormatError("EAP-AKA message shorter than subtype and reserved fields")
+    if (typeData.length < 3) throw new FormatError("EAP-AKA message shorter than subtype and reserved fields")
     const subtype = typeData[0]
     const table = context === CONTEXT_REQUEST ? REQ_ALLOWED : RESP_ALLOWED
     const allowed = subtype < table.length ? table[subtype] : undefined
     if (allowed === undefined || allowed === null) {
-        throw new AkaFormatError("subtype " + subtype + " is not a valid " + (context === CONTEXT_REQUEST ? "request" : "response"))
+        throw new FormatError("subtype " + subtype + " is not a valid " + (context === CONTEXT_REQUEST ? "request" : "response"))
     }
     const m = decodeAttributes(typeData, 3, allowed, prime)
     m.subtype = subtype
@@ -279,7 +273,7 @@ export function encodeAttributes(attrs: AkaAttribute[], startOffset: number): { 
     let n = 0
     for (let i = 0; i < attrs.length; i++) {
         const len = attrs[i].value.length + 2
-        if (len % 4 !== 0 || len > 1020) throw new AkaFormatError("attribute " + attrs[i].type + " value not padded to 4 bytes")
+        if (len % 4 !== 0 || len > 1020) throw new FormatError("attribute " + attrs[i].type + " value not padded to 4 bytes")
         n += len
     }
     const out = zeroBytes(n)
@@ -309,7 +303,7 @@ export function encodeAkaMessage(subtype: number, attrs: AkaAttribute[]): { data
 
 /** 2 reserved bytes then 16 bytes: AT_RAND, AT_AUTN, AT_MAC, AT_IV, AT_NONCE_S. */
 export function attrReserved16(type: number, data16: Buffer): AkaAttribute {
-    if (data16.length !== 16) throw new AkaFormatError("attribute " + type + " needs 16 bytes")
+    if (data16.length !== 16) throw new FormatError("attribute " + type + " needs 16 bytes")
     const v = Buffer.alloc(18)
     v.set(data16, 2)
     return { type: type, value: v }
@@ -358,7 +352,7 @@ export function attrReservedData(type: number, data: Buffer): AkaAttribute {
 }
 
 export function attrAuts(auts: Buffer): AkaAttribute {
-    if (auts.length !== 14) throw new AkaFormatError("AUTS must be 14 bytes")
+    if (auts.length !== 14) throw new FormatError("AUTS must be 14 bytes")
     return { type: AT_AUTS, value: Buffer.from(auts) }
 }
 

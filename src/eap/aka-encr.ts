@@ -3,7 +3,8 @@
 
 import { aes128ExpandKey } from "../crypto/aes128"
 import { aes128CbcDecryptAsync, aes128CbcEncrypt, MAX_CBC_BYTES } from "../crypto/aes128-cbc"
-import { AkaAttribute, AkaFormatError, AkaMessage, AT_ENCR_DATA, AT_IV, attrReserved16, attrReservedData, decodeEncryptedAttributes, encodeAttributes, paddingFor } from "./aka-attributes"
+import { FormatError } from "../format-error"
+import { AkaAttribute, AkaMessage, AT_ENCR_DATA, AT_IV, attrReserved16, attrReservedData, decodeEncryptedAttributes, encodeAttributes, paddingFor } from "./aka-attributes"
 
 /** AT_IV and AT_ENCR_DATA carrying `inner` (a fresh random IV from the caller). */
 export function encryptAttributes(kEncr: Buffer, iv: Buffer, inner: AkaAttribute[]): AkaAttribute[] {
@@ -13,7 +14,7 @@ export function encryptAttributes(kEncr: Buffer, iv: Buffer, inner: AkaAttribute
     const pad = paddingFor(plain0.length)
     if (pad !== null) list.push(pad)
     const plain = encodeAttributes(list, 0).bytes
-    if (plain.length > MAX_CBC_BYTES) throw new AkaFormatError("encrypted attributes too long")
+    if (plain.length > MAX_CBC_BYTES) throw new FormatError("encrypted attributes too long")
     const cipher = aes128CbcEncrypt(aes128ExpandKey(kEncr), iv, plain)
     return [attrReserved16(AT_IV, iv), attrReservedData(AT_ENCR_DATA, cipher)]
 }
@@ -23,7 +24,7 @@ export async function decryptAttributes(kEncr: Buffer, m: AkaMessage, prime: boo
     const data = m.encrData
     const iv = m.iv
     if (data === undefined && iv === undefined) return new AkaMessage()
-    if (data === undefined || iv === undefined) throw new AkaFormatError("AT_ENCR_DATA and AT_IV must come together")
-    if (data.length > MAX_CBC_BYTES) throw new AkaFormatError("AT_ENCR_DATA too long")
+    if (data === undefined || iv === undefined) throw new FormatError("AT_ENCR_DATA and AT_IV must come together")
+    if (data.length > MAX_CBC_BYTES) throw new FormatError("AT_ENCR_DATA too long")
     return decodeEncryptedAttributes(await aes128CbcDecryptAsync(aes128ExpandKey(kEncr), iv, data, yieldSlice), prime)
 }

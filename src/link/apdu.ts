@@ -2,6 +2,7 @@
 // standard reader can talk to it. Commands: CLA INS P1 P2 [Lc data] [Le]; responses: data SW1 SW2.
 
 import { copyOf } from "../bytes"
+import { FormatError } from "../format-error"
 
 export const SW_OK = 0x9000
 /** 61xx: xx more response bytes wait for GET RESPONSE. */
@@ -21,12 +22,8 @@ export const SW_UNKNOWN = 0x6f00
 /** CLA bit 5 (0x10): more command data follows in the next APDU (command chaining). */
 export const CLA_CHAINING = 0x10
 
-export class ApduFormatError extends Error {
-    constructor(message: string) {
-        super(message)
-        this.name = "ApduFormatError"
-    }
-}
+/** A malformed APDU: the card answers it with 6700 (wrong length) rather than 6F00. */
+export class ApduFormatError extends FormatError {}
 
 export interface Command {
     cla: number

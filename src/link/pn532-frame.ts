@@ -7,6 +7,8 @@
 // TFI is D4 from the host to the PN532 and D5 back; a response's first data byte is the
 // command code + 1.
 
+import { FormatError } from "../format-error"
+
 export const TFI_HOST_TO_PN532 = 0xd4
 export const TFI_PN532_TO_HOST = 0xd5
 export const ACK_FRAME = Buffer.from([0x00, 0x00, 0xff, 0x00, 0xff, 0x00])
@@ -20,12 +22,8 @@ export const PN532_NACK = 1
 export const PN532_ERROR = 2
 export const PN532_INFO = 3
 
-export class Pn532FrameError extends Error {
-    constructor(message: string) {
-        super(message)
-        this.name = "Pn532FrameError"
-    }
-}
+/** A damaged PN532 frame: the host NACKs it and the chip sends it again. */
+export class Pn532FrameError extends FormatError {}
 
 export interface Pn532Frame {
     kind: number

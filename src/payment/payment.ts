@@ -5,18 +5,15 @@
 //   | transaction ID (8)
 
 import { constantTimeEqual, copyOf, fromUtf8, readUIntBE, utf8At, writeUIntBE, zeroBytes } from "../bytes"
+import { FormatError } from "../format-error"
 
 export const MAX_AMOUNT = 281474976710655 // 2^48 - 1 minor units
 export const MAX_MERCHANT_ID = 15 // ISO 8583 field 42
 export const MAX_TERMINAL_ID = 8 // ISO 8583 field 41
 export const MAX_INSTALLMENTS = 99
 
-export class PaymentFormatError extends Error {
-    constructor(message: string) {
-        super(message)
-        this.name = "PaymentFormatError"
-    }
-}
+/** A malformed payment or payment result: the server refuses a request that carries one, with response code 12. */
+export class PaymentFormatError extends FormatError {}
 
 export interface Payment {
     /** Minor units of `currency` (cents for USD, won for KRW). */

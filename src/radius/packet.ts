@@ -15,6 +15,7 @@
 // it does not serve.
 
 import { readOnlyView, readU16BE, writeU16BE, zeroBytes } from "../bytes"
+import { FormatError } from "../format-error"
 
 export const CODE_ACCESS_REQUEST = 1
 export const CODE_ACCESS_ACCEPT = 2
@@ -33,7 +34,7 @@ export const MAX_PACKET_LENGTH = 4096
 export const MAX_ATTRIBUTE_VALUE_LENGTH = 253
 
 /** Why a packet, attribute or value was refused. `reason` is one of the REASON_* strings. */
-export class RadiusFormatError extends Error {
+export class RadiusFormatError extends FormatError {
     readonly reason: string
     constructor(reason: string, detail?: string) {
         super("RADIUS format error: " + reason + (detail ? " (" + detail + ")" : ""))

@@ -5,7 +5,8 @@
 import { describe, expect, test } from "vitest"
 import { randomBytes } from "node:crypto"
 import { ActiveCard, CardPanel, LED_APPROVED, LED_REFUSED, PIN_ENTRY_ABANDONED_AFTER_MS } from "../../src/card/active-card"
-import { CardProfile, decodeProfile, encodeProfile, ProfileFormatError } from "../../src/card/card-profile"
+import { CardProfile, decodeProfile, encodeProfile } from "../../src/card/card-profile"
+import { FormatError } from "../../src/format-error"
 import { decodeReauth, decodeSqn, encodeReauth, encodeSqn, KEY_PIN_TRIES, KEY_PROFILE, KEY_SQN, loadCard } from "../../src/card/card-store"
 import { pinVerifier } from "../../src/card/pin"
 import { SqnWindow } from "../../src/crypto/sqn"
@@ -79,9 +80,9 @@ describe("personalization record", () => {
         expect(decodeProfile(encodeProfile(p))).toEqual(p)
     })
 
-    test("malformed records are refused with ProfileFormatError, never anything else", () => {
+    test("malformed records are refused with FormatError, never anything else", () => {
         const good = encodeProfile(testProfile())
-        expect(() => decodeProfile(good.subarray(0, good.length - 1))).toThrow(ProfileFormatError)
+        expect(() => decodeProfile(good.subarray(0, good.length - 1))).toThrow(FormatError)
         expect(() => decodeProfile(Buffer.concat([good, Buffer.from([0x01, 0x01, 0x41])]))).toThrow(/duplicate/)
         for (let i = 0; i < 3000; i++) {
             const b = Buffer.from(good)
@@ -90,7 +91,7 @@ describe("personalization record", () => {
             try {
                 decodeProfile(input)
             } catch (e) {
-                expect(e, String(e)).toBeInstanceOf(ProfileFormatError)
+                expect(e, String(e)).toBeInstanceOf(FormatError)
             }
         }
     })

@@ -5,6 +5,7 @@ import { buildProgram, runTestMode } from "../../sim/vm/devs-cli"
 import { protocolCases } from "../shared/protocol-cases"
 import { apduCases } from "../shared/apdu-cases"
 import { linkFramingCases } from "../shared/link-framing-cases"
+import { formatErrorCases } from "../shared/format-error-cases"
 import { nodeAkaPlatform } from "../../sim/node-platform"
 import { declareVmCases } from "../support/vm-cases"
 
@@ -12,5 +13,5 @@ const program = await buildProgram("test/vm/programs/protocol.ts", "protocol")
 const run = await runTestMode(program, 240_000)
 
 describe(`EAP-AKA protocol, card application and terminal relay inside the DeviceScript VM (image ${program.imageBytes} bytes)`, () => {
-    declareVmCases(run, protocolCases(nodeAkaPlatform).length + apduCases(nodeAkaPlatform).length + linkFramingCases().length)
+    declareVmCases(run, protocolCases(nodeAkaPlatform).length + apduCases(nodeAkaPlatform).length + linkFramingCases().length + formatErrorCases(nodeAkaPlatform).length)
 })

@@ -3,6 +3,7 @@
 import { protocolCases } from "../../shared/protocol-cases"
 import { apduCases } from "../../shared/apdu-cases"
 import { linkFramingCases } from "../../shared/link-framing-cases"
+import { formatErrorCases } from "../../shared/format-error-cases"
 import { CryptoCase } from "../../shared/crypto-cases"
 import { devicePlatform } from "../../../devices/common/platform"
 import { runVmCases, vmCase } from "./harness"
@@ -15,4 +16,5 @@ function add(c: CryptoCase): void {
 protocolCases(devicePlatform).forEach(add)
 apduCases(devicePlatform).forEach(add)
 linkFramingCases().forEach(add)
+formatErrorCases(devicePlatform).forEach(add)
 await runVmCases()
