@@ -4,12 +4,14 @@
 // keypad, the card tapped, the PIN typed when the terminal asks, approval. Prints the exchange as
 // the terminal saw it, then both displays. Exit code 0 on approval, 1 otherwise.
 // `npm run sim` (--interactive): the same boards, driven by a person (see `help`).
-// --link nfc (default) | infrared | cardlink: how the card reaches the terminal (see simulator.ts).
+// --link nfc (default) | infrared | cardlink: how the card reaches the terminal (see simulator/boards.ts).
 // --web [--port N]: the boards on a web page at http://127.0.0.1:N/ (default 8090) instead of the
 // command line (sim/dashboard/); `npm run dashboard` is the same.
 
 import { createInterface } from "node:readline"
-import { buildFirmware, SIM_LINKS, SimLink, Simulator } from "./simulator/simulator"
+import { buildFirmware } from "./simulator/firmware"
+import { SIM_LINKS, type SimLink } from "./simulator/boards"
+import { Simulator } from "./simulator/simulator"
 import { runSale } from "./simulator/sale"
 import { formatTraceLine } from "./trace/field-trace"
 import { DashboardServer, DEFAULT_DASHBOARD_PORT } from "./dashboard/dashboard-server"
@@ -41,8 +43,8 @@ const sim = await Simulator.start({ firmware, link, log: (l) => (interactive || 
 process.on("SIGINT", () => void sim.stop().then(() => process.exit(130)))
 
 function displays(): void {
-    say("terminal display:  " + sim.terminalScreen.text.split("\n").join("\n                   "))
-    say("card display:      " + sim.cardScreen.text.split("\n").join("\n                   ") + `   (LED ${sim.cardLed.color})`)
+    say("terminal display:  " + sim.terminalDisplay.text.split("\n").join("\n                   "))
+    say("card display:      " + sim.cardDisplay.text.split("\n").join("\n                   ") + `   (LED ${sim.cardLed.color})`)
 }
 
 function printTimeline(fromField: number, fromEntry: number): void {
@@ -64,10 +66,10 @@ async function demo(): Promise<number> {
     say("what crossed the terminal, in order (readable: what the terminal can see; opaque: what it cannot use):")
     printTimeline(0, 0)
     say("")
-    say(`result after ${result.tapToResultMs} ms from tap (PIN typing included), ${((Date.now() - started) / 1000).toFixed(1)} s in all:`)
+    say(`result after ${result.tapToResultMs ?? "?"} ms from tap (PIN typing included), ${((Date.now() - started) / 1000).toFixed(1)} s in all:`)
     // The display was cleared for the next sale: show what it showed.
     say("terminal display:  " + result.display.split("\n").join("\n                   "))
-    const receipt = sim.cardHistory.filter((t) => /^(APPROVED|DECLINED|AUTHENTICATED|CANCELLED|WRONG PIN|CARD LOCKED|PAYMENT MISMATCH)/.test(t)).at(-1) ?? "(none)"
+    const receipt = sim.cardDisplay.shown.filter((t) => /^(APPROVED|DECLINED|AUTHENTICATED|CANCELLED|WRONG PIN|CARD LOCKED|PAYMENT MISMATCH)/.test(t)).at(-1) ?? "(none)"
     say("card receipt:      " + receipt + "   (verified by the card under AT_MAC)")
     if (!result.approved) say(`NOT APPROVED: ${result.display.split("\n")[0]}`)
     return result.approved ? 0 : 1
@@ -76,14 +78,8 @@ async function demo(): Promise<number> {
 async function repl(): Promise<void> {
     say("")
     say("interactive: type `help`. Displays are printed when they change.")
-    sim.terminalScreen.onChange = ((prev) => (t: string) => {
-        prev(t)
-        say("  [terminal] " + t.split("\n").join(" | "))
-    })(sim.terminalScreen.onChange)
-    sim.cardScreen.onChange = ((prev) => (t: string) => {
-        prev(t)
-        say("  [card]     " + t.split("\n").join(" | "))
-    })(sim.cardScreen.onChange)
+    sim.terminalDisplay.listen((t) => say("  [terminal] " + t.split("\n").join(" | ")))
+    sim.cardDisplay.listen((t) => say("  [card]     " + t.split("\n").join(" | ")))
     const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: "sim> " })
     let shownField = 0
     let shownEntries = 0

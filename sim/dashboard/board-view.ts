@@ -7,7 +7,7 @@
 // number and the keys never reach these records.
 
 import type { Simulator } from "../simulator/simulator"
-import { KEYPAD_LABELS } from "../simulator/simulator"
+import { KEYPAD_LABELS } from "../simulator/boards"
 import { destination, Party } from "../trace/field-trace"
 import type { LedgerRecord } from "../db/storage"
 import { decodePayment } from "../../src/payment/payment"
@@ -86,7 +86,7 @@ export function keypadLabels(sim: Simulator): string[] {
 
 export function boardsOf(sim: Simulator, busy: string): BoardsView {
     const chips = sim.chips
-    const terminalLines = chips ? chips.lcd.lines() : sim.terminalScreen.text.split("\n")
+    const terminalLines = chips ? chips.lcd.lines() : sim.terminalDisplay.text.split("\n")
     const oled = chips ? chips.oled : null
     return {
         terminal: { lcd: terminalLines, backlight: chips ? chips.lcd.backlight : true, vm: sim.terminalVm !== null },
@@ -95,7 +95,7 @@ export function boardsOf(sim: Simulator, busy: string): BoardsView {
             lit: oled ? oled.lit() : true,
             inverted: oled ? oled.inverted : false,
             allOn: oled ? oled.entireDisplayOn : false,
-            text: sim.cardScreen.text,
+            text: sim.cardDisplay.text,
             led: sim.cardLed.color,
             vm: sim.cardVm !== null,
         },

@@ -12,7 +12,10 @@ import { SimDevice } from "../jacdac/sim-device"
 import { BusClient } from "./bus-client"
 import { deployBytecode, SRV_DEVICESCRIPT_MANAGER } from "./deploy"
 import { SRV_CARD_LINK } from "../simulator/remote-service"
-import { Firmware, KEYPAD_LABELS, MERCHANT_ID, TERMINAL_ID } from "../simulator/simulator"
+import type { Firmware } from "../simulator/firmware"
+import { KEYPAD_LABELS } from "../simulator/boards"
+import { DisplayHistory } from "../simulator/display-history"
+import { MERCHANT_ID, TERMINAL_ID } from "../simulator/simulator"
 import { RESULT_TEXT } from "../simulator/sale"
 import { PaymentServer } from "../server/payment-server"
 import { CardProfile as ProfileFile, provisionCard, provisionTerminal, terminalSettings, writeCardFiles } from "../server/provision"
@@ -49,7 +52,7 @@ export class Rig {
     readonly keypad = new SimMatrixKeypad(4, 3, KEYPAD_LABELS)
     readonly screen = new SimCharacterScreen(4, 20)
     readonly device = new SimDevice(RIG_DEVICE, [this.screen, this.keypad])
-    readonly history: string[] = []
+    readonly history = new DisplayHistory(this.screen)
     server: PaymentServer | null = null
     card = ""
     terminal = ""
@@ -57,7 +60,6 @@ export class Rig {
     private tcpPort = 0
 
     constructor(private readonly o: RigOptions) {
-        this.screen.onChange = (t) => this.history.push(t)
         o.bus.attach(this.device)
     }
 
@@ -142,27 +144,18 @@ export class Rig {
     }
 
     async waitTerminal(re: RegExp, timeoutMs: number, since: number): Promise<number> {
-        let found = -1
-        await this.waitFor(
-            () => {
-                for (let i = since; i < this.history.length && found < 0; i++) if (re.test(this.history[i])) found = i
-                return found >= 0
-            },
-            timeoutMs,
-            `the terminal showing ${re} (it showed: ${this.history.slice(since).join(" // ")})`,
-        )
-        return found
+        return await this.history.waitFor(re, timeoutMs, since, `timed out waiting for the terminal showing ${re}`, () => `it showed: ${this.history.describe(since)}`)
     }
 
     /** One sale with the card held on the terminal: amount, no installments, the PIN when asked. */
     async sale(amount: number, pin: string): Promise<SaleOutcome> {
-        const since = this.history.length
+        const since = this.history.shown.length
         await this.waitTerminal(/^AMOUNT/, 30_000, Math.max(0, since - 1))
         await this.keys(String(amount) + "#0#")
         const asked = await this.waitTerminal(new RegExp("^ENTER PIN|" + RESULT_TEXT.source.slice(1)), 60_000, since)
-        if (/^ENTER PIN/.test(this.history[asked])) await this.keys(pin + "#")
+        if (/^ENTER PIN/.test(this.history.shown[asked])) await this.keys(pin + "#")
         const at = await this.waitTerminal(RESULT_TEXT, 60_000, asked)
-        const display = this.history[at]
+        const display = this.history.shown[at]
         await this.keys("*")
         return { display, approved: /^APPROVED/.test(display) }
     }

@@ -14,7 +14,7 @@
 // Every error is one line on stderr and a non-zero exit code: 2 for a wrong command line or
 // refused input, 1 for a failure at run time (data folder, port, database).
 
-import { parseArgs } from "node:util"
+import { fail, parseCommandLine } from "../command-line"
 import { join } from "node:path"
 import { DEFAULT_CONFIG, PaymentServer } from "./payment-server"
 import { DuplicateCardError, type ServerStorage } from "../db/storage"
@@ -22,11 +22,6 @@ import { openServerStore } from "./open-store"
 import { describeUrl, isPostgresUrl } from "../db/postgres-storage"
 import { FieldError, MAX_MINOR_UNITS, parseCurrency, parseWhole } from "./fields"
 import { provisionCard, provisionTerminal, writeCardFiles, writeTerminalConfig } from "./provision"
-
-function fail(message: string, code = 2): never {
-    console.error(`error: ${message}`)
-    process.exit(code)
-}
 
 /** An option's whole number in min..max, or the fallback when absent. */
 function int(v: string | undefined, fallback: number, what: string, min: number, max: number): number {
@@ -57,36 +52,8 @@ function databaseUrl(option: string | undefined): string | undefined {
 
 const SERVE_USAGE = "usage: npm run server -- [--data DIR] [--db postgres://USER@HOST:PORT/DB] [--host 127.0.0.1] [--udp-port 1812] [--tcp-port 1812] [--network-name ACTIVECARD] [--realm pay.activecard.example]"
 
-/** parseArgs for string options, with a usage line instead of a stack trace for an unknown or malformed one. */
-function options(argv: string[], spec: Record<string, { type: "string" }>, usage: string): Record<string, string | undefined> {
-    if (argv.includes("--help")) {
-        console.log(usage)
-        process.exit(0)
-    }
-    try {
-        return parseArgs({ args: argv, options: spec, allowPositionals: false }).values as Record<string, string | undefined>
-    } catch (e) {
-        // A stray argument is usually part of a value typed with spaces (a card number, a PIN):
-        // it is not echoed. The other parse errors name only the option.
-        const stray = (e as { code?: string }).code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL"
-        fail(`${stray ? "an argument without an option before it (quote a value that has spaces)" : (e as Error).message}\n${usage}`)
-    }
-}
-
 async function serve(argv: string[]): Promise<void> {
-    const values = options(
-        argv,
-        {
-            data: { type: "string" },
-            db: { type: "string" },
-            host: { type: "string" },
-            "udp-port": { type: "string" },
-            "tcp-port": { type: "string" },
-            "network-name": { type: "string" },
-            realm: { type: "string" },
-        },
-        SERVE_USAGE,
-    )
+    const values = parseCommandLine(argv, SERVE_USAGE, ["data", "db", "host", "udp-port", "tcp-port", "network-name", "realm"])
     const config = {
         dataDir: values.data ?? DEFAULT_CONFIG.dataDir,
         db: databaseUrl(values.db),
@@ -126,27 +93,7 @@ async function provision(argv: string[]): Promise<void> {
         process.exit(0)
     }
     if (kind !== "card" && kind !== "terminal") fail(PROVISION_USAGE)
-    const values = options(
-        rest,
-        {
-            data: { type: "string" },
-            db: { type: "string" },
-            "card-id": { type: "string" },
-            pan: { type: "string" },
-            holder: { type: "string" },
-            currency: { type: "string" },
-            balance: { type: "string" },
-            limit: { type: "string" },
-            pin: { type: "string" },
-            "no-pin-limit": { type: "string" },
-            "terminal-id": { type: "string" },
-            "merchant-id": { type: "string" },
-            address: { type: "string" },
-            "server-port": { type: "string" },
-            out: { type: "string" },
-        },
-        PROVISION_USAGE,
-    )
+    const values = parseCommandLine(rest, PROVISION_USAGE, ["data", "db", "card-id", "pan", "holder", "currency", "balance", "limit", "pin", "no-pin-limit", "terminal-id", "merchant-id", "address", "server-port", "out"])
     const dataDir = values.data ?? DEFAULT_CONFIG.dataDir
     let store: ServerStorage
     try {

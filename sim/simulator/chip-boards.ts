@@ -26,9 +26,9 @@ const SETTLED_MS = 150
 
 /** A display read back from its emulated chip, like a simulated character screen: text and changes. */
 export class ChipScreen {
-    text = ""
+    private shown = ""
     onChange: (text: string) => void = () => {}
-    private lastActivity = -1
+    private lastActivity: number | null = null
     private quietSince = 0
     private readonly timer: NodeJS.Timeout
 
@@ -46,11 +46,15 @@ export class ChipScreen {
                 .map((l) => l.trimEnd())
                 .join("\n")
                 .replace(/\n+$/, "")
-            if (now !== this.text) {
-                this.text = now
+            if (now !== this.shown) {
+                this.shown = now
                 this.onChange(now)
             }
         }, 10)
+    }
+
+    get text(): string {
+        return this.shown
     }
 
     stop(): void {
@@ -78,8 +82,7 @@ export class ChipBoards {
     readonly line: IrLine
     readonly cardScreen: ChipScreen
     readonly terminalScreen: ChipScreen
-    /** Where the card is held: nowhere, or on the terminal's reader / in sight of its infrared port. */
-    held: ChipLink | null = null
+    private heldOver: ChipLink | null = null
     private readonly uid = Buffer.from("08c0ffee", "hex")
 
     constructor(private readonly observer: FieldObserver) {
@@ -104,9 +107,14 @@ export class ChipBoards {
         this.terminalScreen = new ChipScreen(() => this.lcd.lines(), () => this.lcd.bytesReceived)
     }
 
+    /** Where the card is held: nowhere (null), or on the terminal's reader / in sight of its infrared port. */
+    get held(): ChipLink | null {
+        return this.heldOver
+    }
+
     /** The card held to the terminal over `link`. */
     hold(link: ChipLink): void {
-        this.held = link
+        this.heldOver = link
         if (link === "nfc") {
             this.terminalNfc.card = this.tracedCard(this.cardNfc.asCard(this.uid))
             this.cardNfc.fieldAppears()
@@ -117,7 +125,7 @@ export class ChipBoards {
 
     /** The card taken away: the field drops, the light no longer reaches it. */
     takeAway(): void {
-        this.held = null
+        this.heldOver = null
         this.terminalNfc.card = null
         this.cardNfc.fieldDrops()
         this.line.inSight = false

@@ -20,28 +20,30 @@ export interface SaleResult {
     /** The terminal's final display text. */
     display: string
     approved: boolean
-    /** From the first frame in the field to the approval (or other result) on the terminal's display. */
-    tapToResultMs: number
+    /** From the first frame in the field to the approval (or other result) on the terminal's display; null if nothing crossed the field. */
+    tapToResultMs: number | null
 }
 
 export async function runSale(sim: Simulator, req: SaleRequest): Promise<SaleResult> {
     const timeout = req.timeoutMs ?? 30_000
-    let since = sim.terminalHistory.length
+    const terminal = sim.terminalDisplay
+    let since = terminal.shown.length
     await sim.waitTerminal(/^AMOUNT/, timeout, Math.max(0, since - 1))
     await sim.keys(String(req.amount) + "#")
     await sim.waitTerminal(/^INSTALLMENTS/, timeout, since)
     await sim.keys(String(req.months) + "#")
     await sim.waitTerminal(/^TAP CARD/, timeout, since)
-    since = sim.terminalHistory.length
+    since = terminal.shown.length
     sim.pullWhen(req.pullWhen ?? null)
     sim.tap()
     try {
         // The terminal asks for the PIN only when the card wants one; otherwise the result comes directly.
         const asked = await sim.waitTerminalIndex(new RegExp("^ENTER PIN|" + RESULT_TEXT.source.slice(1)), timeout, since)
-        if (/^ENTER PIN/.test(sim.terminalHistory[asked])) await sim.keys(req.pin + "#")
+        if (/^ENTER PIN/.test(terminal.shown[asked])) await sim.keys(req.pin + "#")
         const at = await sim.waitTerminalIndex(RESULT_TEXT, timeout, asked)
-        const display = sim.terminalHistory[at]
-        const tapToResultMs = sim.tappedAt > 0 ? sim.terminalTimes[at] - sim.tappedAt : -1
+        const display = terminal.shown[at]
+        const tappedAt = sim.tappedAt
+        const tapToResultMs = tappedAt === null ? null : terminal.shownAt(at) - tappedAt
         return { display, approved: /^APPROVED/.test(display), tapToResultMs }
     } finally {
         sim.pullWhen(null)

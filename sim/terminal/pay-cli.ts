@@ -9,7 +9,7 @@
 // outcome of the transaction (status inquiry, retried with backoff for about half a minute).
 // An error is one line and a non-zero exit code; a declined payment exits 1.
 
-import { parseArgs } from "node:util"
+import { fail, parseCommandLine } from "../command-line"
 import { randomBytes } from "node:crypto"
 import { readFileSync, writeFileSync } from "node:fs"
 import { RadiusClient } from "../radius/client"
@@ -21,37 +21,11 @@ import { parseAmount, parseCurrency, parseWhole } from "../server/fields"
 
 const USAGE = "usage: npm run pay -- --card FILE --terminal FILE --amount N --pin DIGITS [--currency 410] [--installments N] [--udp]"
 
-/** One line on stderr and exit code 2 (wrong command line or input) or 1 (failure at run time). */
-function fail(message: string, code = 2): never {
-    console.error(`error: ${message}`)
-    process.exit(code)
-}
-
 // Anything unforeseen (a damaged profile, a network failure mid-payment) is one line as well.
 process.on("uncaughtException", (e) => fail(e.message, 1))
 process.on("unhandledRejection", (e) => fail(e instanceof Error ? e.message : String(e), 1))
 
-let values: { card?: string; terminal?: string; amount?: string; currency?: string; installments?: string; pin?: string; udp?: boolean; help?: boolean }
-try {
-    ;({ values } = parseArgs({
-        options: {
-            card: { type: "string" },
-            terminal: { type: "string" },
-            amount: { type: "string" },
-            currency: { type: "string" },
-            installments: { type: "string" },
-            pin: { type: "string" },
-            udp: { type: "boolean" },
-            help: { type: "boolean" },
-        },
-    }))
-} catch (e) {
-    fail(`${(e as Error).message}\n${USAGE}`)
-}
-if (values.help) {
-    console.log(USAGE)
-    process.exit(0)
-}
+const values = parseCommandLine(process.argv.slice(2), USAGE, ["card", "terminal", "amount", "currency", "installments", "pin"], ["udp"])
 if (!values.card || !values.terminal || !values.amount || !values.pin) fail(USAGE)
 let amount = 0
 let currency = 0

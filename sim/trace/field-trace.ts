@@ -376,14 +376,15 @@ function swDescription(sw: number): string {
 
 const CODES = ["", "EAP-Request", "EAP-Response", "EAP-Success", "EAP-Failure"]
 
-const SUBTYPES: { [subtype: number]: string } = {}
-SUBTYPES[SUBTYPE_CHALLENGE] = "Challenge"
-SUBTYPES[SUBTYPE_AUTHENTICATION_REJECT] = "Authentication-Reject"
-SUBTYPES[SUBTYPE_SYNCHRONIZATION_FAILURE] = "Synchronization-Failure"
-SUBTYPES[SUBTYPE_IDENTITY] = "Identity"
-SUBTYPES[SUBTYPE_NOTIFICATION] = "Notification"
-SUBTYPES[SUBTYPE_REAUTHENTICATION] = "Re-authentication"
-SUBTYPES[SUBTYPE_CLIENT_ERROR] = "Client-Error"
+const SUBTYPES: { [subtype: number]: string } = {
+    [SUBTYPE_CHALLENGE]: "Challenge",
+    [SUBTYPE_AUTHENTICATION_REJECT]: "Authentication-Reject",
+    [SUBTYPE_SYNCHRONIZATION_FAILURE]: "Synchronization-Failure",
+    [SUBTYPE_IDENTITY]: "Identity",
+    [SUBTYPE_NOTIFICATION]: "Notification",
+    [SUBTYPE_REAUTHENTICATION]: "Re-authentication",
+    [SUBTYPE_CLIENT_ERROR]: "Client-Error",
+}
 
 /**
  * An EAP packet in AUTHENTICATE data (`inCommand`) or its response data. Requests, Success and
@@ -484,13 +485,14 @@ function describeAka(p: EapPacket, l: TraceLine): void {
     for (let i = 0; i < attrs.length; i++) describeAttribute(attrs[i], macked, l)
 }
 
-const NAMES: { [type: number]: string } = {}
-NAMES[AT_PADDING] = "AT_PADDING"
-NAMES[AT_NEXT_PSEUDONYM] = "AT_NEXT_PSEUDONYM"
-NAMES[AT_NEXT_REAUTH_ID] = "AT_NEXT_REAUTH_ID"
-NAMES[AT_COUNTER] = "AT_COUNTER"
-NAMES[AT_COUNTER_TOO_SMALL] = "AT_COUNTER_TOO_SMALL"
-NAMES[AT_NONCE_S] = "AT_NONCE_S"
+/** The attributes that belong inside AT_ENCR_DATA, named after their constants. */
+const NAMES = namesByValue({ AT_PADDING, AT_NEXT_PSEUDONYM, AT_NEXT_REAUTH_ID, AT_COUNTER, AT_COUNTER_TOO_SMALL, AT_NONCE_S })
+
+function namesByValue(constants: { [name: string]: number }): { [value: number]: string } {
+    const names: { [value: number]: string } = {}
+    for (const name of Object.keys(constants)) names[constants[name]] = name
+    return names
+}
 
 const NOTIFICATIONS: { [code: number]: string } = {
     0: "general failure after authentication",

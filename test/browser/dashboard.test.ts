@@ -14,7 +14,8 @@ import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { chromium, BrowserContext, Page } from "playwright-core"
 import { WebSocket } from "ws"
-import { buildFirmware, Simulator } from "../../sim/simulator/simulator"
+import { buildFirmware } from "../../sim/simulator/firmware"
+import { Simulator } from "../../sim/simulator/simulator"
 import { DashboardServer } from "../../sim/dashboard/dashboard-server"
 
 const CHROMIUM = "/usr/bin/chromium"
@@ -109,7 +110,7 @@ describe.skipIf(!hasBrowser)("the dashboard in chromium", () => {
     const frames: string[] = []
 
     /** What the terminal showed and logged, for a failure's message. */
-    const history = () => "terminal display history: " + sim.terminalHistory.map((t) => t.replace(/\n/g, " | ")).join(" // ") + "\nterminal VM, last lines:\n" + (sim.terminalVm?.lines().slice(-20).join("\n") ?? "")
+    const history = () => "terminal display history: " + sim.terminalDisplay.describe() + "\nterminal VM, last lines:\n" + (sim.terminalVm?.lines().slice(-20).join("\n") ?? "")
 
     beforeAll(async () => {
         const firmware = await buildFirmware()
@@ -165,7 +166,7 @@ describe.skipIf(!hasBrowser)("the dashboard in chromium", () => {
         const approvalNumber = approval.slice("APPROVED ".length)
 
         // The card's OLED: its receipt, drawn on the canvas from the emulated chip's display RAM.
-        await sim.waitFor(() => sim.cardHistory.at(-1) === approval, 10_000, "the card never showed its receipt", () => sim.cardHistory.join(" // "))
+        await sim.waitFor(() => sim.cardDisplay.last === approval, 10_000, "the card never showed its receipt", () => sim.cardDisplay.shown.join(" // "))
         expect(sim.chips!.oled.textLines()[0]).toBe(approval)
         const differing = async () => {
             const drawn = await canvasPixels(page)

@@ -9,7 +9,9 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { EAP_TYPE_AKA } from "../../src/eap/eap-packet"
-import { buildFirmware, Firmware, SimLink, Simulator } from "../../sim/simulator/simulator"
+import { buildFirmware, type Firmware } from "../../sim/simulator/firmware"
+import type { SimLink } from "../../sim/simulator/boards"
+import { Simulator } from "../../sim/simulator/simulator"
 import { runSale } from "../../sim/simulator/sale"
 import { formatTrace } from "../../sim/trace/field-trace"
 import type { LedgerRecord } from "../../sim/db/storage"
@@ -46,10 +48,10 @@ describe.sequential.each(["nfc", "infrared", "cardlink"] as SimLink[])("simulato
         // Over the chips, the terminal's field reader says which link the card answered on.
         if (link !== "cardlink") expect(sim.terminalVm!.lines()).toContain("TERMINAL CARD ON " + link)
         const approval = r.display.split("\n")[0]
-        expect(sim.cardHistory).toContain("PAY 12,500 KRW\n3 MONTHS\nMERCHANT0001")
+        expect(sim.cardDisplay.shown).toContain("PAY 12,500 KRW\n3 MONTHS\nMERCHANT0001")
         // The card's display follows its own VM's timing: give it a moment after the terminal's.
-        await sim.waitFor(() => sim.cardHistory.at(-1) === approval, 3000, "the card never showed its receipt", () => sim.cardHistory.join(" // ")).catch(() => {})
-        expect(sim.cardHistory.at(-1)).toBe(approval) // the card's receipt, received under AT_MAC
+        await sim.waitFor(() => sim.cardDisplay.last === approval, 3000, "the card never showed its receipt", () => sim.cardDisplay.describe()).catch(() => {})
+        expect(sim.cardDisplay.last).toBe(approval) // the card's receipt, received under AT_MAC
         expect(await ledger(sim)).toHaveLength(1)
         expect(await approvals(sim)).toBe(1)
         const whats = sim.fieldLines().map((l) => l.what)
@@ -66,7 +68,7 @@ describe.sequential.each(["nfc", "infrared", "cardlink"] as SimLink[])("simulato
         const wrong = sim.pin === "0000" ? "1111" : "0000"
         const r = await runSale(sim, { amount: 3000, months: 0, pin: wrong })
         expect(r.display).toMatch(/^WRONG PIN\n2 TRIES LEFT/)
-        expect(sim.cardHistory.at(-1)).toBe("WRONG PIN")
+        expect(sim.cardDisplay.last).toBe("WRONG PIN")
         expect(await approvals(sim)).toBe(1)
     }, FLOW_MS)
 
@@ -78,7 +80,7 @@ describe.sequential.each(["nfc", "infrared", "cardlink"] as SimLink[])("simulato
         if (link === "cardlink") expect(sim.retransmissions).toBeGreaterThan(0) // the terminal tried again before giving up
         expect(await approvals(sim)).toBe(before)
         // The card closes the abandoned transaction on its side: no stale "PIN OK" on its display.
-        await sim.waitFor(() => sim.cardHistory.at(-1) === "NOT COMPLETED", 6000, "the card never showed NOT COMPLETED", () => sim.cardHistory.join(" // "))
+        await sim.waitFor(() => sim.cardDisplay.last === "NOT COMPLETED", 6000, "the card never showed NOT COMPLETED", () => sim.cardDisplay.describe())
         const again = await runSale(sim, { amount: 4000, months: 0, pin: sim.pin })
         expect(again.approved, again.display).toBe(true)
         expect(await approvals(sim)).toBe(before + 1)
@@ -127,7 +129,7 @@ describe.sequential.each(CHIP_LINKS)("simulator over %s: the PIN lock survives a
         expect((await runSale(sim, { amount: 1000, months: 0, pin: wrong })).display).toMatch(/^WRONG PIN\n1 TRIES LEFT/)
         expect((await runSale(sim, { amount: 1000, months: 0, pin: wrong })).display).toMatch(/^CARD LOCKED/)
         await sim.rebootCard()
-        expect(sim.cardHistory.at(-1)).toBe("CARD LOCKED")
+        expect(sim.cardDisplay.last).toBe("CARD LOCKED")
         const r = await runSale(sim, { amount: 1000, months: 0, pin: sim.pin })
         expect(r.display).toMatch(/^CARD LOCKED\nPIN TRIES EXCEEDED/)
         expect(await approvals(sim)).toBe(0)

@@ -1,0 +1,155 @@
+// The card's and the terminal's boards as the simulator builds them: each board's firmware in its
+// own DeviceScript VM, and the hardware around it. Over NFC or infrared that hardware is the chips
+// of boards/*.board.json, emulated behind each board's I2C bus (chip-boards.ts); over the abstract
+// Card Link field it is Jacdac peripherals hosted in Node (a character screen, a status LED and a
+// button on the card; a character screen and a 4x3 keypad on the terminal). Either way the rest of
+// the simulator sees the same things: two displays, an LED, a button, a keypad, two VMs.
+
+import { mkdirSync } from "node:fs"
+import { join } from "node:path"
+import { type BusDevice, startOnBus } from "../vm/devs-cli"
+import type { JacdacHub } from "../vm/jacdac-hub"
+import { SimDevice } from "../jacdac/sim-device"
+import { SimButton, SimCharacterScreen, SimLed, SimMatrixKeypad } from "../jacdac/peripherals"
+import { ChipBoards, type ChipLink, type FieldObserver } from "./chip-boards"
+import { CARD_PERIPHERALS, CARD_VM, TERMINAL_PERIPHERALS, TERMINAL_VM } from "./bus-routing"
+import { DisplayHistory } from "./display-history"
+import type { Firmware } from "./firmware"
+import { waitUntil } from "./wait-until"
+
+/** How the card reaches the terminal: emulated NFC or infrared chips, or the abstract Card Link field. */
+export type SimLink = ChipLink | "cardlink"
+export const SIM_LINKS: SimLink[] = ["nfc", "infrared", "cardlink"]
+
+/** The legends of the abstract field's terminal keypad, row by row. */
+export const KEYPAD_LABELS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"]
+
+/** The pause after each key typed on the abstract field's keypad. */
+const KEY_PRESS_MS = 15
+
+export class Boards {
+    readonly cardLed = new SimLed(1)
+    /** The emulated chips of both boards (NFC and infrared links), or null for the abstract field. */
+    readonly chips: ChipBoards | null
+    readonly cardDisplay: DisplayHistory
+    readonly terminalDisplay: DisplayHistory
+    /** The card's hardware on the bus: its I2C bus or its screen, and its LED and button. */
+    readonly cardPeripherals: SimDevice
+    /** The terminal's hardware on the bus: its I2C bus, or its screen and keypad. */
+    readonly terminalPeripherals: SimDevice
+    private readonly cardButton = new SimButton()
+    private readonly keypad = new SimMatrixKeypad(4, 3, KEYPAD_LABELS)
+    private card: BusDevice | null = null
+    private terminal: BusDevice | null = null
+
+    /** `field` sees every APDU that crosses the emulated NFC field or infrared line; `dir` holds each VM's flash. */
+    constructor(
+        link: SimLink,
+        field: FieldObserver,
+        private readonly firmware: Firmware,
+        private readonly dir: string,
+    ) {
+        if (link === "cardlink") {
+            const cardScreen = new SimCharacterScreen(4, 16)
+            const terminalScreen = new SimCharacterScreen(2, 20)
+            this.chips = null
+            this.cardDisplay = new DisplayHistory(cardScreen)
+            this.terminalDisplay = new DisplayHistory(terminalScreen)
+            this.cardPeripherals = new SimDevice(CARD_PERIPHERALS, [cardScreen, this.cardLed, this.cardButton])
+            this.terminalPeripherals = new SimDevice(TERMINAL_PERIPHERALS, [terminalScreen, this.keypad])
+        } else {
+            const chips = new ChipBoards(field)
+            this.chips = chips
+            this.cardDisplay = new DisplayHistory(chips.cardScreen)
+            this.terminalDisplay = new DisplayHistory(chips.terminalScreen)
+            this.cardPeripherals = new SimDevice(CARD_PERIPHERALS, [chips.cardBus, this.cardLed, this.cardButton])
+            this.terminalPeripherals = new SimDevice(TERMINAL_PERIPHERALS, [chips.terminalBus])
+        }
+    }
+
+    /** The card's VM, or null before it started. */
+    get cardVm(): BusDevice | null {
+        return this.card
+    }
+
+    /** The terminal's VM, or null before it started. */
+    get terminalVm(): BusDevice | null {
+        return this.terminal
+    }
+
+    /** Powers both boards on; resolves once the card's firmware is up. */
+    async powerOn(): Promise<void> {
+        const card = startOnBus(this.firmware.card, CARD_VM, this.flashDir("card"))
+        this.card = card
+        this.terminal = startOnBus(this.firmware.terminal, TERMINAL_VM, this.flashDir("terminal"))
+        await waitUntil(() => card.lines().some((l) => l.startsWith("CARD READY")), 30_000, "the card VM did not start", () => card.output())
+    }
+
+    /** Power-cycles the card: a new VM process over the same flash. */
+    async rebootCard(): Promise<void> {
+        this.card?.stop()
+        this.chips?.cardNfc.reset() // the board's chips lose power with it
+        const before = this.cardDisplay.shown.length
+        const card = startOnBus(this.firmware.card, CARD_VM, this.flashDir("card"))
+        this.card = card
+        await waitUntil(() => card.lines().some((l) => l.startsWith("CARD READY")), 30_000, "the card VM did not restart")
+        // (an OLED is cleared at start-up: wait for the text, not for the blank screen)
+        await waitUntil(() => this.cardDisplay.shown.length > before && this.cardDisplay.last !== "", 10_000, "the card display did not come back")
+    }
+
+    /** Power-cycles the terminal: a new VM process over the same flash (its settings are kept). */
+    async rebootTerminal(): Promise<void> {
+        this.terminal?.stop()
+        this.chips?.terminalNfc.reset()
+        const terminal = startOnBus(this.firmware.terminal, TERMINAL_VM, this.flashDir("terminal"))
+        this.terminal = terminal
+        await waitUntil(() => terminal.lines().some((l) => l.startsWith("TERMINAL READY")), 30_000, "the terminal VM did not restart", () => terminal.output())
+    }
+
+    /** Types on the terminal's keypad, one key after the other. */
+    async keys(text: string): Promise<void> {
+        for (const k of text) {
+            if (this.chips) await this.chips.press(k)
+            else {
+                this.keypad.press(k)
+                await new Promise((r) => setTimeout(r, KEY_PRESS_MS))
+            }
+        }
+    }
+
+    pressCardButton(): void {
+        this.cardButton.press()
+    }
+
+    /** The card held to the terminal's reader or infrared port (the abstract field needs nothing here). */
+    hold(link: SimLink): void {
+        if (link !== "cardlink") this.chips?.hold(link)
+    }
+
+    takeAway(): void {
+        this.chips?.takeAway()
+    }
+
+    /** Puts both boards' hardware on the bus. */
+    attachTo(hub: JacdacHub): void {
+        for (const d of [this.cardPeripherals, this.terminalPeripherals]) {
+            hub.attach(d)
+            d.start()
+        }
+    }
+
+    /** Stops both VMs, the boards' hardware and the emulated chips. */
+    stop(): void {
+        this.card?.stop()
+        this.terminal?.stop()
+        this.cardPeripherals.stop()
+        this.terminalPeripherals.stop()
+        this.chips?.stop()
+    }
+
+    private flashDir(name: string): string {
+        const d = join(this.dir, name + "-flash")
+        mkdirSync(d, { recursive: true })
+        return d
+    }
+}
