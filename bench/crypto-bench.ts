@@ -96,7 +96,7 @@ async function main(): Promise<void> {
     const key20 = new Uint8Array(20)
     const mk = milenageKey(k, opc)
     const inp = officialInputs(mk)
-    const m = coreMilenage(k, opc, rand, sqn, amf)
+    const m = coreMilenage(mk, rand, sqn, amf)
     const kAut = hmacSha1Key(eapAkaKeys(inp.identity, m.ik, m.ck).kAut)
     const reqAka = serverChallenge(inp, false, (p) => hmacSha1WithKey(kAut, [p]))
     const pp = deriveCkIkPrime(nodeHmacSha256, m.ck, m.ik, inp.networkName, fromHex("bb52e91c747a"))

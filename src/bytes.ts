@@ -18,20 +18,9 @@ export function hexOfByte(b: number): string {
     return toHex(one)
 }
 
-let allocator: (n: number) => Buffer = (n: number) => Buffer.alloc(n)
-
-/**
- * Zero-filled bytes for a message, a key stream or a copy to be built in: the encoders allocate
- * here so that a platform can supply a cheaper allocator than Buffer.alloc (Node does, see
- * sim/node-platform.ts). Whatever it supplies must return n zero bytes that alias nothing live.
- */
+/** n fresh zero bytes for a message, a key stream or a copy to be built in. */
 export function zeroBytes(n: number): Buffer {
-    return allocator(n)
-}
-
-/** Replaces zeroBytes' allocator for the whole program (done once, at start-up). */
-export function setZeroBytesAllocator(a: (n: number) => Buffer): void {
-    allocator = a
+    return Buffer.alloc(n)
 }
 
 export function fromUtf8(s: string): Buffer {

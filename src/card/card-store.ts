@@ -5,7 +5,8 @@
 
 import { milenageKey } from "../crypto/milenage"
 import { IND_COUNT, SqnWindow } from "../crypto/sqn"
-import { PeerState, ReauthContext } from "../eap/aka-peer"
+import { PeerState } from "../eap/aka-peer"
+import { ReauthContext } from "../eap/aka-crypto"
 import { concat, constantTimeEqual, copyOf, fromUtf8, readUIntBE, uintToBytes, utf8At } from "../bytes"
 import { CardStorage } from "./card-session"
 import { CardProfile, decodeProfile, encodeProfile } from "./card-profile"

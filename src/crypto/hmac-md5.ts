@@ -2,24 +2,14 @@
 // outer pad states are computed once per key, which saves two compressions per MAC: a RADIUS
 // peer signs and verifies every packet under the same shared secret.
 
+import { HmacPads, hmacPads } from "./md-hash"
 import { Md5, md5, md5Absorb, md5Compress, md5Digest, md5InitialState, md5WriteDigest } from "./md5"
 
-export interface HmacMd5Key {
-    readonly inner: number[]
-    readonly outer: number[]
-}
+export type HmacMd5Key = HmacPads
 
 export function hmacMd5Key(key: Buffer): HmacMd5Key {
     // A key longer than the 64-byte block is hashed first; md5() bounds it (RADIUS secrets are short).
-    const k = key.length > 64 ? md5(key) : key
-    const pad = Buffer.alloc(64)
-    for (let i = 0; i < 64; i++) pad[i] = (i < k.length ? k[i] : 0) ^ 0x36
-    const inner = md5InitialState()
-    md5Compress(inner, pad, 0)
-    for (let i = 0; i < 64; i++) pad[i] ^= 0x36 ^ 0x5c
-    const outer = md5InitialState()
-    md5Compress(outer, pad, 0)
-    return { inner: inner, outer: outer }
+    return hmacPads(md5Compress, md5InitialState(), key.length > 64 ? md5(key) : key)
 }
 
 /** Scratch states for the one-call HMAC (single-threaded, no await inside). */

@@ -1,23 +1,13 @@
 // HMAC-SHA1 (RFC 2104). The inner and outer pad states are computed once per key, which saves
 // two compressions per MAC: EAP-AKA verifies and computes several AT_MACs under one K_aut.
 
+import { HmacPads, hmacPads } from "./md-hash"
 import { MAX_SYNC_BYTES, Sha1, sha1, sha1Compress, sha1InitialState } from "./sha1"
 
-export interface HmacSha1Key {
-    readonly inner: number[]
-    readonly outer: number[]
-}
+export type HmacSha1Key = HmacPads
 
 export function hmacSha1Key(key: Buffer): HmacSha1Key {
-    const k = key.length > 64 ? sha1(key) : key
-    const pad = Buffer.alloc(64)
-    for (let i = 0; i < 64; i++) pad[i] = (i < k.length ? k[i] : 0) ^ 0x36
-    const inner = sha1InitialState()
-    sha1Compress(inner, pad, 0)
-    for (let i = 0; i < 64; i++) pad[i] ^= 0x36 ^ 0x5c
-    const outer = sha1InitialState()
-    sha1Compress(outer, pad, 0)
-    return { inner: inner, outer: outer }
+    return hmacPads(sha1Compress, sha1InitialState(), key.length > 64 ? sha1(key) : key)
 }
 
 /** HMAC-SHA1 over the concatenation of parts with a precomputed key. */

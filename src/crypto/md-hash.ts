@@ -1,6 +1,7 @@
 // The Merkle-Damgard framing that SHA-1 and MD5 share: buffering into 64-byte blocks, the
 // 0x80 pad, the 64-bit bit length (big-endian for SHA-1, little-endian for MD5), and an
-// incremental API that can resume from a precomputed state (HMAC key pads).
+// incremental API that can resume from a precomputed state, and the HMAC (RFC 2104) key pads
+// computed once per key.
 
 import { copyOf } from "../bytes"
 
@@ -91,4 +92,22 @@ export class MdHash {
         for (let i = 0; i < this.h.length; i++) writeWord(out, 4 * i, this.h[i], this.littleEndian)
         return out
     }
+}
+
+/** HMAC's state after the key's inner pad and after its outer pad (one compression each). */
+export interface HmacPads {
+    readonly inner: number[]
+    readonly outer: number[]
+}
+
+/** The pad states of `key` (at most one 64-byte block: a longer key is hashed first by the caller). */
+export function hmacPads(compress: Compress, initial: number[], key: Buffer): HmacPads {
+    const pad = Buffer.alloc(64)
+    for (let i = 0; i < 64; i++) pad[i] = (i < key.length ? key[i] : 0) ^ 0x36
+    const inner = initial.slice(0)
+    compress(inner, pad, 0)
+    for (let i = 0; i < 64; i++) pad[i] ^= 0x36 ^ 0x5c
+    const outer = initial.slice(0)
+    compress(outer, pad, 0)
+    return { inner: inner, outer: outer }
 }

@@ -52,12 +52,15 @@ export function opc(k: Buffer, op: Buffer): Buffer {
 
 /** TEMP = E_K(RAND xor OPc), as four words. */
 export function milenageTemp(key: MilenageKey, rand: Buffer): number[] {
-    const r = words(rand, "RAND")
+    if (rand.length !== 16) throw new RangeError("RAND must be 16 bytes")
     const o = key.opc
     const temp: number[] = [0, 0, 0, 0]
-    aes128EncryptWords(key.aes, r[0] ^ o[0], r[1] ^ o[1], r[2] ^ o[2], r[3] ^ o[3], temp)
+    aes128EncryptWords(key.aes, wordAt(rand, 0) ^ o[0], wordAt(rand, 4) ^ o[1], wordAt(rand, 8) ^ o[2], wordAt(rand, 12) ^ o[3], temp)
     return temp
 }
+
+/** The output block of f1..f5*, consumed by wordsToBytes before the next one is computed. */
+const OUT: number[] = [0, 0, 0, 0]
 
 /**
  * OUT_i = E_K(rot(TEMP xor OPc, r_i) xor c_i) xor OPc for i = 2..5; rot by `rotWords` 32-bit words
@@ -69,7 +72,7 @@ function outBlock(key: MilenageKey, temp: number[], rotWords: number, c: number)
     const x1 = temp[(rotWords + 1) & 3] ^ o[(rotWords + 1) & 3]
     const x2 = temp[(rotWords + 2) & 3] ^ o[(rotWords + 2) & 3]
     const x3 = temp[(rotWords + 3) & 3] ^ o[(rotWords + 3) & 3]
-    const out: number[] = [0, 0, 0, 0]
+    const out = OUT
     aes128EncryptWords(key.aes, x0, x1, x2, x3 ^ c, out)
     out[0] ^= o[0]
     out[1] ^= o[1]
@@ -91,7 +94,7 @@ export function f1(key: MilenageKey, temp: number[], sqn: Buffer, amf: Buffer): 
     const i0 = (sqn[0] << 24) | (sqn[1] << 16) | (sqn[2] << 8) | sqn[3]
     const i1 = (sqn[4] << 24) | (sqn[5] << 16) | (amf[0] << 8) | amf[1]
     // rot(IN1 xor OPc, 64) = (i0^o2, i1^o3, i0^o0, i1^o1) because IN1's halves are equal.
-    const out: number[] = [0, 0, 0, 0]
+    const out = OUT
     aes128EncryptWords(key.aes, temp[0] ^ i0 ^ o[2], temp[1] ^ i1 ^ o[3], temp[2] ^ i0 ^ o[0], temp[3] ^ i1 ^ o[1], out)
     out[0] ^= o[0]
     out[1] ^= o[1]
@@ -136,113 +139,14 @@ export interface MilenageResult {
     akStar: Buffer
 }
 
-// One-entry cache of the last key schedule: an AuC or card computing several vectors for the
-// same K expands it once. K and OPc are compared as words, in constant time; the cache holds no
-// more than the caller already holds.
-let cachedK: number[] = []
-let cachedKey: MilenageKey | null = null
-let cachedKRef: Buffer | null = null
-let cachedOpcRef: Buffer | null = null
-
-function keyFor(k: Buffer, opcBytes: Buffer): MilenageKey {
-    // A card keeps its K and OPc buffers for its lifetime: the same objects need no comparison.
-    if (cachedKey !== null && k === cachedKRef && opcBytes === cachedOpcRef) return cachedKey
-    const kw = words(k, "K")
-    const ow = words(opcBytes, "OPc")
-    if (cachedKey !== null) {
-        const c = cachedK
-        const o = cachedKey.opc
-        const diff = (kw[0] ^ c[0]) | (kw[1] ^ c[1]) | (kw[2] ^ c[2]) | (kw[3] ^ c[3]) | (ow[0] ^ o[0]) | (ow[1] ^ o[1]) | (ow[2] ^ o[2]) | (ow[3] ^ o[3])
-        if (diff === 0) return cachedKey
-    }
-    const key: MilenageKey = { aes: aes128ExpandKey(k), opc: ow }
-    cachedK = kw
-    cachedKey = key
-    cachedKRef = k
-    cachedOpcRef = opcBytes
-    return key
-}
-
-/** Two words as 8 bytes, or as 6 bytes (AK, AK*) when `six`. */
-function twoWords(a: number, b: number, six: boolean): Buffer {
-    const out = Buffer.alloc(six ? 6 : 8)
-    out[0] = (a >>> 24) & 0xff
-    out[1] = (a >>> 16) & 0xff
-    out[2] = (a >>> 8) & 0xff
-    out[3] = a & 0xff
-    out[4] = (b >>> 24) & 0xff
-    out[5] = (b >>> 16) & 0xff
-    if (!six) {
-        out[6] = (b >>> 8) & 0xff
-        out[7] = b & 0xff
-    }
-    return out
-}
-
-function fourWords(a: number, b: number, c: number, d: number): Buffer {
-    const out = Buffer.alloc(16)
-    out[0] = (a >>> 24) & 0xff
-    out[1] = (a >>> 16) & 0xff
-    out[2] = (a >>> 8) & 0xff
-    out[3] = a & 0xff
-    out[4] = (b >>> 24) & 0xff
-    out[5] = (b >>> 16) & 0xff
-    out[6] = (b >>> 8) & 0xff
-    out[7] = b & 0xff
-    out[8] = (c >>> 24) & 0xff
-    out[9] = (c >>> 16) & 0xff
-    out[10] = (c >>> 8) & 0xff
-    out[11] = c & 0xff
-    out[12] = (d >>> 24) & 0xff
-    out[13] = (d >>> 16) & 0xff
-    out[14] = (d >>> 8) & 0xff
-    out[15] = d & 0xff
-    return out
-}
-
 /**
- * All seven Milenage outputs: six AES blocks and nothing else worth measuring. Written straight
- * through (the same equations as f1..f5star above) so that the only work between the blocks is
- * a few word XORs; the key schedule is reused across calls with the same K.
- *
- * Only the benchmarks and the test vectors call it: the card and the AuC hold a MilenageKey and
- * use the functions above, so this module-level cache is a second one that production never fills.
+ * All seven Milenage outputs for one RAND, SQN and AMF: the test vectors of TS 35.207/35.208 and
+ * the benchmarks check and time the same functions the card and the AuC run, under the
+ * MilenageKey the caller holds (its key schedule is expanded once, by milenageKey).
  */
-export function milenage(k: Buffer, opc: Buffer, rand: Buffer, sqn: Buffer, amf: Buffer): MilenageResult {
-    const key = keyFor(k, opc)
-    if (rand.length !== 16) throw new RangeError("RAND must be 16 bytes")
-    if (sqn.length !== 6) throw new RangeError("SQN must be 6 bytes")
-    if (amf.length !== 2) throw new RangeError("AMF must be 2 bytes")
-    const aes = key.aes
-    const o0 = key.opc[0]
-    const o1 = key.opc[1]
-    const o2 = key.opc[2]
-    const o3 = key.opc[3]
-    const w = scratch
-    aes128EncryptWords(aes, wordAt(rand, 0) ^ o0, wordAt(rand, 4) ^ o1, wordAt(rand, 8) ^ o2, wordAt(rand, 12) ^ o3, w)
-    const t0 = w[0]
-    const t1 = w[1]
-    const t2 = w[2]
-    const t3 = w[3]
-    const x0 = t0 ^ o0
-    const x1 = t1 ^ o1
-    const x2 = t2 ^ o2
-    const x3 = t3 ^ o3
-    const i0 = wordAt(sqn, 0)
-    const i1 = (sqn[4] << 24) | (sqn[5] << 16) | (amf[0] << 8) | amf[1]
-    aes128EncryptWords(aes, t0 ^ i0 ^ o2, t1 ^ i1 ^ o3, t2 ^ i0 ^ o0, t3 ^ i1 ^ o1, w) // OUT1
-    const macA = twoWords(w[0] ^ o0, w[1] ^ o1, false)
-    const macS = twoWords(w[2] ^ o2, w[3] ^ o3, false)
-    aes128EncryptWords(aes, x0, x1, x2, x3 ^ 1, w) // OUT2: r2 = 0, c2 = 1
-    const ak = twoWords(w[0] ^ o0, w[1] ^ o1, true)
-    const res = twoWords(w[2] ^ o2, w[3] ^ o3, false)
-    aes128EncryptWords(aes, x1, x2, x3, x0 ^ 2, w) // OUT3: r3 = 32, c3 = 2
-    const ck = fourWords(w[0] ^ o0, w[1] ^ o1, w[2] ^ o2, w[3] ^ o3)
-    aes128EncryptWords(aes, x2, x3, x0, x1 ^ 4, w) // OUT4: r4 = 64, c4 = 4
-    const ik = fourWords(w[0] ^ o0, w[1] ^ o1, w[2] ^ o2, w[3] ^ o3)
-    aes128EncryptWords(aes, x3, x0, x1, x2 ^ 8, w) // OUT5: r5 = 96, c5 = 8
-    const akStar = twoWords(w[0] ^ o0, w[1] ^ o1, true)
-    return { macA: macA, macS: macS, res: res, ck: ck, ik: ik, ak: ak, akStar: akStar }
+export function milenage(key: MilenageKey, rand: Buffer, sqn: Buffer, amf: Buffer): MilenageResult {
+    const temp = milenageTemp(key, rand)
+    const mac = f1(key, temp, sqn, amf)
+    const r = f2f5(key, temp)
+    return { macA: mac.macA, macS: mac.macS, res: r.res, ck: f3(key, temp), ik: f4(key, temp), ak: r.ak, akStar: f5star(key, temp) }
 }
-
-const scratch: number[] = [0, 0, 0, 0]

@@ -40,6 +40,19 @@ export interface SessionKeys {
     exported: () => ExportedKeys
 }
 
+/**
+ * What a full authentication leaves for fast re-authentication (RFC 4187 5, RFC 9048 3.5), kept
+ * alike by the card and the server: the method, the last counter, K_encr and K_aut.
+ */
+export interface ReauthContext {
+    method: number
+    counter: number
+    kEncr: Buffer
+    kAut: Buffer
+    /** EAP-AKA: MK; EAP-AKA': K_re. */
+    reauthKey: Buffer
+}
+
 export function isPrime(method: number): boolean {
     return method === EAP_TYPE_AKA_PRIME
 }

@@ -29,7 +29,6 @@ import {
     AkaAttribute,
     AkaMessage,
     AT_ANY_ID_REQ,
-    AT_AUTN,
     AT_CHECKCODE,
     AT_CLIENT_ERROR_CODE,
     AT_COUNTER,
@@ -37,14 +36,8 @@ import {
     AT_FULLAUTH_ID_REQ,
     AT_IDENTITY,
     AT_KDF,
-    AT_KDF_INPUT,
-    AT_MAC,
-    AT_NONCE_S,
-    AT_NOTIFICATION,
     AT_PAYMENT,
-    AT_PAYMENT_RESULT,
     AT_PERMANENT_ID_REQ,
-    AT_RAND,
     AT_RESULT_IND,
     attrAuts,
     attrFlag,
@@ -65,7 +58,7 @@ import {
     SUBTYPE_REAUTHENTICATION,
     SUBTYPE_SYNCHRONIZATION_FAILURE,
 } from "./aka-attributes"
-import { AkaPlatform, checkcode, ExportedKeys, fullAuthKeys, isPrime, reauthSessionKeys, SessionKeys } from "./aka-crypto"
+import { AkaPlatform, checkcode, ExportedKeys, fullAuthKeys, isPrime, ReauthContext, reauthSessionKeys, SessionKeys } from "./aka-crypto"
 import { akaPacket, macVerifies } from "./aka-packet"
 import { decryptAttributes, encryptAttributes } from "./aka-encr"
 import { permanentIdentity, pseudonymIdentity, reauthIdentity } from "./aka-identity"
@@ -92,15 +85,6 @@ export interface PeerState {
     /** Fast re-authentication identity and keys ("" / null when none). */
     reauthId: string
     reauth: ReauthContext | null
-}
-
-export interface ReauthContext {
-    method: number
-    counter: number
-    kEncr: Buffer
-    kAut: Buffer
-    /** EAP-AKA: MK; EAP-AKA': K_re. */
-    reauthKey: Buffer
 }
 
 export interface PeerOptions {

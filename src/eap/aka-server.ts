@@ -20,7 +20,6 @@ import {
     EAP_REQUEST,
     EAP_RESPONSE,
     EAP_SUCCESS,
-    EAP_TYPE_AKA,
     EAP_TYPE_AKA_PRIME,
     EAP_TYPE_IDENTITY,
     EAP_TYPE_NAK,
@@ -32,15 +31,12 @@ import {
     AkaMessage,
     AT_ANY_ID_REQ,
     AT_AUTN,
-    AT_AUTS,
     AT_BIDDING,
     AT_CHECKCODE,
     AT_COUNTER,
     AT_FULLAUTH_ID_REQ,
-    AT_IDENTITY,
     AT_KDF,
     AT_KDF_INPUT,
-    AT_MAC,
     AT_NEXT_PSEUDONYM,
     AT_NEXT_REAUTH_ID,
     AT_NONCE_S,
@@ -49,7 +45,6 @@ import {
     AT_PAYMENT_RESULT,
     AT_PERMANENT_ID_REQ,
     AT_RAND,
-    AT_RES,
     AT_RESULT_IND,
     attrFlag,
     attrLengthPrefixed,
@@ -70,7 +65,7 @@ import {
     SUBTYPE_REAUTHENTICATION,
     SUBTYPE_SYNCHRONIZATION_FAILURE,
 } from "./aka-attributes"
-import { AkaPlatform, checkcode, ExportedKeys, fullAuthKeys, isPrime, reauthSessionKeys, SessionKeys } from "./aka-crypto"
+import { AkaPlatform, checkcode, ExportedKeys, fullAuthKeys, isPrime, ReauthContext, reauthSessionKeys, SessionKeys } from "./aka-crypto"
 import { akaPacket, macVerifies } from "./aka-packet"
 import { decryptAttributes, encryptAttributes } from "./aka-encr"
 import { ID_PSEUDONYM, ID_REAUTH, parseIdentity } from "./aka-identity"
@@ -85,13 +80,9 @@ export const SERVER_RESULT = "RESULT"
 export const SERVER_DONE = "DONE"
 export type ServerStateName = typeof SERVER_IDENTITY | typeof SERVER_CHALLENGE | typeof SERVER_REAUTH | typeof SERVER_RESULT | typeof SERVER_DONE
 
-export interface ServerReauthContext {
+/** The card's re-authentication context as the server keeps it, under the card it belongs to. */
+export interface ServerReauthContext extends ReauthContext {
     cardId: string
-    method: number
-    counter: number
-    kEncr: Buffer
-    kAut: Buffer
-    reauthKey: Buffer
 }
 
 /** What the session needs from the payment server (AuC, identity registry, ledger). */

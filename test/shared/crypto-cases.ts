@@ -122,7 +122,7 @@ export function cryptoCases(): CryptoCase[] {
             run: () => {
                 const k = fromHex(v.k)
                 eq(opc(k, fromHex(v.op)), v.opc, "OPc")
-                const m = milenage(k, fromHex(v.opc), fromHex(v.rand), fromHex(v.sqn), fromHex(v.amf))
+                const m = milenage(milenageKey(k, fromHex(v.opc)), fromHex(v.rand), fromHex(v.sqn), fromHex(v.amf))
                 eq(m.macA, v.f1, "f1")
                 eq(m.macS, v.f1star, "f1*")
                 eq(m.res, v.f2, "f2")
