@@ -20,6 +20,8 @@ export interface CaServerConfig {
     /** The URL written into certificates for OCSP and the CRL; default http://host:port. */
     baseUrl?: string
     validityDays: number
+    /** How long an ip waits for its certConf before the certificate is revoked. */
+    confirmWaitMs: number
     log: (line: string) => void
 }
 
@@ -28,6 +30,7 @@ export const DEFAULT_CA_CONFIG: CaServerConfig = {
     host: "127.0.0.1",
     port: 8829,
     validityDays: 730,
+    confirmWaitMs: 5 * 60 * 1000,
     log: (line) => console.log(`[ca] ${line}`),
 }
 
@@ -63,7 +66,7 @@ export class CaServer {
         }
         const port = (server.address() as { port: number }).port
         const baseUrl = config.baseUrl ?? `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`
-        const cmp = new CmpResponder(store, ca, { baseUrl, validityDays: config.validityDays, maxClockSkewMs: 10 * 60 * 1000, log: config.log })
+        const cmp = new CmpResponder(store, ca, { baseUrl, validityDays: config.validityDays, maxClockSkewMs: 10 * 60 * 1000, confirmWaitMs: config.confirmWaitMs, log: config.log })
         const ocsp = new OcspResponder(store, ca, config.log)
         server.requestTimeout = 10_000
         server.headersTimeout = 5_000

@@ -29,6 +29,8 @@ export interface Transaction {
     nonce: Buffer
     serial: string
     certReqId: number
+    /** When the CA last answered in it (ms since the epoch). */
+    updatedAt: number
 }
 
 export interface CertificateRecord {
@@ -94,7 +96,8 @@ export class CaStore {
             revoked: p("SELECT serial, revoked_at AS revokedAt, reason FROM certificates WHERE status = 'revoked' ORDER BY revoked_at, serial"),
             revokedCount: p("SELECT count(*) FROM certificates WHERE status = 'revoked'").pluck(),
             insertTransaction: p("INSERT INTO transactions (transaction_id, reference, state, nonce, serial, cert_req_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)"),
-            transaction: p("SELECT transaction_id AS transactionId, reference, state, nonce, serial, cert_req_id AS certReqId FROM transactions WHERE transaction_id = ?"),
+            transaction: p("SELECT transaction_id AS transactionId, reference, state, nonce, serial, cert_req_id AS certReqId, updated_at AS updatedAt FROM transactions WHERE transaction_id = ?"),
+            waitingOf: p("SELECT transaction_id AS transactionId, reference, state, nonce, serial, cert_req_id AS certReqId, updated_at AS updatedAt FROM transactions WHERE reference = ? AND state = 'waiting'"),
             setTransactionState: p("UPDATE transactions SET state = ?, nonce = ?, updated_at = ? WHERE transaction_id = ? AND state = 'waiting'"),
             crl: p("SELECT number, revocations, this_update AS thisUpdate, der FROM crl WHERE id = 1"),
             putCrl: p("INSERT INTO crl (id, number, revocations, this_update, der) VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET number = excluded.number, revocations = excluded.revocations, this_update = excluded.this_update, der = excluded.der"),
@@ -178,6 +181,23 @@ export class CaStore {
             else this.s.revoke.run(now, CRL_REASON.cessationOfOperation, t.serial)
             this.s.setRegistrationState.run("enrolled", t.reference, "issued")
             this.s.eraseSecret.run(t.reference)
+        }).immediate()
+    }
+
+    /** The transaction of a reference that waits for its certConf, if any. */
+    waitingOf(reference: string): Transaction | undefined {
+        return this.s.waitingOf.get(reference) as Transaction | undefined
+    }
+
+    /**
+     * Ends a transaction whose certConf never came: the certificate is revoked
+     * (cessationOfOperation) and the reference may enrol again with the same secret.
+     */
+    expire(t: Transaction, now = Date.now()): void {
+        this.db.transaction(() => {
+            if (this.s.setTransactionState.run("rejected", t.nonce, now, t.transactionId).changes !== 1) return
+            this.s.revoke.run(now, CRL_REASON.cessationOfOperation, t.serial)
+            this.s.setRegistrationState.run("registered", t.reference, "issued")
         }).immediate()
     }
 

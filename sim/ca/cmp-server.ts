@@ -51,6 +51,8 @@ export interface CmpOptions {
     validityDays: number
     /** How far a request's messageTime may be from the CA's clock. */
     maxClockSkewMs: number
+    /** How long an ip without implicit confirmation waits for its certConf before it is void. */
+    confirmWaitMs: number
     log: (line: string) => void
     now?: () => Date
 }
@@ -121,7 +123,7 @@ export class CmpResponder {
         let protection: Protection | undefined
         let reference = printable(header.senderKID)
         try {
-            const registration = this.authenticate(raw, header, body)
+            const registration = this.expireStale(this.authenticate(raw, header, body))
             reference = registration.reference
             protection = { secret: Buffer.from(registration.secret, "utf8"), params: freshPbmParameters(pbmParameters(header.protectionAlg as AlgorithmIdentifier)) }
             if (header.messageTime !== undefined && Math.abs(header.messageTime.getTime() - this.now().getTime()) > this.options.maxClockSkewMs) {
@@ -177,6 +179,20 @@ export class CmpResponder {
             throw new CmpFailure("badMessageCheck", refused)
         }
         return registration
+    }
+
+    /**
+     * A transaction left waiting longer than confirmWaitMs (the ip lost, the client gone) is
+     * ended before this request is served: its certificate is revoked and the reference may
+     * enrol again (RFC 9483 4.1.1: an unconfirmed certificate is not to be used).
+     */
+    private expireStale(registration: Registration): Registration {
+        if (registration.state !== "issued") return registration
+        const t = this.store.waitingOf(registration.reference)
+        if (t === undefined || this.now().getTime() - t.updatedAt <= this.options.confirmWaitMs) return registration
+        this.store.expire(t, this.now().getTime())
+        this.options.log(`CMP: reference ${registration.reference}: no certConf within ${this.options.confirmWaitMs / 1000} s, serial ${t.serial} revoked`)
+        return { ...registration, state: "registered" }
     }
 
     /** ir: checks the request and its proof of possession, issues, records, answers ip. */
@@ -250,7 +266,8 @@ export class CmpResponder {
     private waitingTransaction(header: PKIHeader, registration: Registration): Transaction {
         const t = this.store.transaction(bytes(header.transactionID as ArrayBuffer))
         if (t === undefined || t.reference !== registration.reference) throw new CmpFailure("badRequest", "no such transaction for this reference (certConf before ir?)")
-        if (t.state !== "waiting") throw new CmpFailure("certConfirmed", "certificate already confirmed")
+        if (t.state === "confirmed") throw new CmpFailure("certConfirmed", "certificate already confirmed")
+        if (t.state !== "waiting") throw new CmpFailure("badRequest", "transaction ended (certificate rejected, or no certConf in time)")
         if (header.recipNonce === undefined || !bytes(header.recipNonce).equals(t.nonce)) throw new CmpFailure("badRecipientNonce", "recipNonce is not the CA's last senderNonce")
         return t
     }

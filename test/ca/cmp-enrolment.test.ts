@@ -109,6 +109,27 @@ describe("CMP enrolment", () => {
     })
 })
 
+test("an ip whose certConf does not come in time is void: its certificate revoked, the reference free again", async () => {
+    const quick = await CaServer.start({ dataDir: join(dir, "quick"), port: 0, confirmWaitMs: 100, log: (l) => logs.push(l) })
+    try {
+        const r = quick.store.register("Slow Holder", "+821012345678")
+        secrets.push(r.secret)
+        const c = client(r.reference, r.secret)
+        const ip = readReply(c, quick.cmp.handle(message(c, irBody(ed()))))
+        expect(ip.failInfo).toBeUndefined()
+        await new Promise((resolve) => setTimeout(resolve, 150))
+        const late = readReply(c, quick.cmp.handle(message(c, certConfBody(ip.certificate as Buffer))))
+        expect(late.failInfo).toEqual(["badRequest"])
+        expect(quick.store.certificate(serialOf(ip))).toMatchObject({ status: "revoked", reason: 5 })
+        const retry = client(r.reference, r.secret)
+        const again = readReply(retry, quick.cmp.handle(message(retry, irBody(ed()), { implicitConfirm: true })))
+        expect(again.failInfo, again.statusText).toBeUndefined()
+        expect(quick.store.registration(r.reference)?.state).toBe("enrolled")
+    } finally {
+        await quick.stop()
+    }
+})
+
 describe("CMP refusals", () => {
     async function refused(c: ClientState, der: Buffer, failInfo: string, protectedAnswer: boolean) {
         const reply = readReply(c, await post(der))
