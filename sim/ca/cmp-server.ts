@@ -199,7 +199,7 @@ export class CmpResponder {
     private initialization(header: PKIHeader, ir: CertReqMessages, rawBody: ArrayBuffer, registration: Registration, protection: Protection): Buffer {
         const tid = bytes(header.transactionID as ArrayBuffer)
         if (this.store.transaction(tid) !== undefined) throw new CmpFailure("transactionIdInUse", "transactionID already used")
-        if (registration.state !== "registered") throw new CmpFailure("notAuthorized", "reference number already used")
+        if (registration.state !== "registered") throw new CmpFailure("notAuthorized", "reference number has an enrolment waiting for its certConf")
         if (ir.length !== 1) throw new CmpFailure("badRequest", "exactly one certificate request expected")
         const msg = ir[0]
         const req = msg.certReq
