@@ -1,4 +1,5 @@
-// The command lines of the project's tools (`npm run server`, `npm run provision`, `npm run pay`):
+// The command lines of the project's tools (`npm run server`, `npm run provision`, `npm run pay`,
+// `npm run ca`):
 // options by name, each a string value the tool checks itself or a flag. Every mistake is one
 // line on stderr and exit code 2, never a stack trace; a stray argument is not echoed, since it is
 // usually the rest of a value typed with spaces (a card number, a PIN).
@@ -29,4 +30,26 @@ export function parseCommandLine<S extends string, F extends string = never>(arg
         const stray = (e as { code?: string }).code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL"
         fail(`${stray ? "an argument without an option before it (quote a value that has spaces)" : (e as Error).message}\n${usage}`)
     }
+}
+
+/**
+ * One line for a failure at run time: what an operator must know, without a stack trace.
+ * `portHint` says which options choose the port when it is taken.
+ */
+export function runtimeMessage(e: unknown, portHint: string): string {
+    const err = e as NodeJS.ErrnoException & { address?: string; port?: number }
+    if (err?.code === "EADDRINUSE") return `port ${err.port} on ${err.address} is already in use (${portHint})`
+    if (err?.code === "EACCES" && err.syscall === "bind") return `no permission to listen on port ${err.port} (ports below 1024 need privileges)`
+    if (err?.code === "EADDRNOTAVAIL") return `address ${err.address} is not an address of this machine (--host)`
+    return err instanceof Error ? err.message : String(e)
+}
+
+/** Stops `server` and exits 0 on SIGINT or SIGTERM. */
+export function stopOnSignals(server: { stop(): Promise<void> }): void {
+    const stop = async () => {
+        await server.stop()
+        process.exit(0)
+    }
+    process.on("SIGINT", stop)
+    process.on("SIGTERM", stop)
 }

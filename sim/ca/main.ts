@@ -10,25 +10,16 @@
 // default data/ca-mailers/REFERENCE.txt); nothing prints it. Every error is one line on stderr and
 // a non-zero exit code: 2 for a wrong command line or refused input, 1 for a failure at run time.
 
-import { parseArgs } from "node:util"
+import { fail, parseCommandLine, runtimeMessage as runtimeMessageOf, stopOnSignals } from "../command-line"
 import { join } from "node:path"
 import { CaServer, CMP_PATH, DEFAULT_CA_CONFIG } from "./ca-server"
 import { openCaData } from "./ca-data"
 import { CaStateError, CRL_REASON, normaliseSerial, type CrlReasonName } from "./ca-store"
 import { register, RegistrationError } from "./registration-desk"
 
-function fail(message: string, code = 2): never {
-    console.error(`error: ${message}`)
-    process.exit(code)
-}
-
-/** One line for a failure at run time, without a stack trace. */
+/** One line for a failure at run time. */
 function runtimeMessage(e: unknown): string {
-    const err = e as NodeJS.ErrnoException & { address?: string; port?: number }
-    if (err?.code === "EADDRINUSE") return `port ${err.port} on ${err.address} is already in use (another CA running? choose --port)`
-    if (err?.code === "EACCES" && err.syscall === "bind") return `no permission to listen on port ${err.port} (ports below 1024 need privileges)`
-    if (err?.code === "EADDRNOTAVAIL") return `address ${err.address} is not an address of this machine (--host)`
-    return err instanceof Error ? err.message : String(e)
+    return runtimeMessageOf(e, "another CA running? choose --port")
 }
 
 const USAGE = [
@@ -37,18 +28,8 @@ const USAGE = [
     `       npm run ca -- revoke --serial HEX [--reason ${Object.keys(CRL_REASON).join("|")}] [--data DIR]`,
 ].join("\n")
 
-function options(argv: string[], names: string[]): Record<string, string | undefined> {
-    if (argv.includes("--help")) {
-        console.log(USAGE)
-        process.exit(0)
-    }
-    try {
-        const spec = Object.fromEntries(names.map((n) => [n, { type: "string" as const }]))
-        return parseArgs({ args: argv, options: spec, allowPositionals: false }).values as Record<string, string | undefined>
-    } catch (e) {
-        const stray = (e as { code?: string }).code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL"
-        fail(`${stray ? "an argument without an option before it (quote a value that has spaces)" : (e as Error).message}\n${USAGE}`)
-    }
+function options<S extends string>(argv: string[], names: readonly S[]): { [K in S]?: string } {
+    return parseCommandLine(argv, USAGE, names)
 }
 
 function whole(v: string | undefined, fallback: number, what: string, min: number, max: number): number {
@@ -80,12 +61,7 @@ async function serve(argv: string[]): Promise<void> {
     } catch (e) {
         fail(runtimeMessage(e), 1)
     }
-    const stop = async () => {
-        await server.stop()
-        process.exit(0)
-    }
-    process.on("SIGINT", stop)
-    process.on("SIGTERM", stop)
+    stopOnSignals(server)
     const n = server.store.counts()
     console.log(`certification authority: ${server.baseUrl} (CMP ${CMP_PATH}, OCSP /ocsp, CRL /crl, CA certificate /ca.cer), data ${v.data ?? DEFAULT_CA_CONFIG.dataDir}`)
     console.log(`registrations: ${n.registrations}, certificates: ${n.certificates}, revoked: ${n.revoked}`)

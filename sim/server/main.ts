@@ -14,7 +14,7 @@
 // Every error is one line on stderr and a non-zero exit code: 2 for a wrong command line or
 // refused input, 1 for a failure at run time (data folder, port, database).
 
-import { fail, parseCommandLine } from "../command-line"
+import { fail, parseCommandLine, runtimeMessage as runtimeMessageOf, stopOnSignals } from "../command-line"
 import { join } from "node:path"
 import { DEFAULT_CONFIG, PaymentServer } from "./payment-server"
 import { DuplicateCardError, type ServerStorage } from "../db/storage"
@@ -33,13 +33,9 @@ function int(v: string | undefined, fallback: number, what: string, min: number,
     }
 }
 
-/** One line for a failure at run time: what an operator must know, without a stack trace. */
+/** One line for a failure at run time. */
 function runtimeMessage(e: unknown): string {
-    const err = e as NodeJS.ErrnoException & { address?: string; port?: number }
-    if (err?.code === "EADDRINUSE") return `port ${err.port} on ${err.address} is already in use (another server running? choose --udp-port/--tcp-port)`
-    if (err?.code === "EACCES" && err.syscall === "bind") return `no permission to listen on port ${err.port} (ports below 1024 need privileges)`
-    if (err?.code === "EADDRNOTAVAIL") return `address ${err.address} is not an address of this machine (--host)`
-    return err instanceof Error ? err.message : String(e)
+    return runtimeMessageOf(e, "another server running? choose --udp-port/--tcp-port")
 }
 
 /** The PostgreSQL URL from --db or ACTIVECARD_DB_URL (in that order), or undefined for SQLite in the data folder. */
@@ -69,13 +65,8 @@ async function serve(argv: string[]): Promise<void> {
     } catch (e) {
         fail(runtimeMessage(e), 1)
     }
-    const stop = async () => {
-        await server.stop()
-        process.exit(0)
-    }
     // Before the banner: whoever waits for it to stop the server must find the handlers in place.
-    process.on("SIGINT", stop)
-    process.on("SIGTERM", stop)
+    stopOnSignals(server)
     console.log(`payment server: RADIUS/UDP ${server.udp.address}:${server.udp.port}, RADIUS/TCP ${server.tcp.port}, ${config.db !== undefined ? "database " + describeUrl(config.db) : "data " + config.dataDir}`)
     const n = await server.store.counts()
     console.log(`${server.store.description}; cards: ${n.cards}, terminals: ${n.clients}, ledger entries: ${n.ledger}`)
