@@ -1,8 +1,11 @@
-// Jacdac frames as they cross the simulator's bus (format from jacdac-c / jacdac-ts):
+// Jacdac frames as they cross the simulator's bus (format from jacdac-c / jacdac-ts), and the
+// service commands (registers, events) that every service shares:
 //   [0..1] crc16 LE over bytes [2, 12 + size)   [2] size: bytes of packets after the header
 //   [3] flags   [4..11] device identifier (destination of a command, source of a report)
 //   then packets, each at a 4-byte aligned offset: u8 payload size, u8 service index,
 //   u16 LE service command, payload.
+// A service command is a register read (0x1000 | register), a register write (0x2000 | register),
+// an event report (0x8000 | counter << 8 | event code) or a service-specific command.
 
 /** The device identifier is the destination (otherwise it is the source of a report). */
 export const JD_FRAME_FLAG_COMMAND = 0x01
@@ -15,6 +18,7 @@ export const JD_FRAME_FLAG_LOOPBACK = 0x40
 export const JD_FRAME_HEADER_SIZE = 12
 /** Most bytes of packets one frame carries (size is a u8; jacdac-c caps frames at 240 bytes). */
 export const JD_FRAME_MAX_DATA = 236
+
 export const JD_SERVICE_INDEX_CONTROL = 0
 export const JD_SERVICE_INDEX_BROADCAST = 0x3d
 export const JD_SERVICE_INDEX_CRC_ACK = 0x3f
@@ -98,4 +102,15 @@ export function decodeJdFrame(b: Uint8Array): JdFrame | null {
         o += align4(4 + len)
     }
     return { flags: b[3], deviceId: Buffer.from(b.subarray(4, 12)).toString("hex"), packets }
+}
+
+export const CMD_GET_REG = 0x1000
+export const CMD_SET_REG = 0x2000
+/** Service command bit of an event report; bits 8-14 hold the device's event counter. */
+export const JD_CMD_EVENT_FLAG = 0x8000
+export const JD_CMD_EVENT_COUNTER_MASK = 0x7f
+
+/** An event's service command without its counter (the device fills that in when sending). */
+export function eventCommand(code: number): number {
+    return JD_CMD_EVENT_FLAG | (code & 0xff)
 }

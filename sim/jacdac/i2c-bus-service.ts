@@ -4,15 +4,14 @@
 // address with no chip answers NACK, a chip that throws answers NACK-on-data.
 
 import type { I2cPort } from "../../src/drivers/i2c-port"
+import { CMD_GET_REG } from "./frame"
 import { SimService } from "./sim-device"
-import { CMD_GET_REG } from "./peripherals"
 
 export const SRV_I2C = 0x1c18ca43
 const CMD_TRANSACTION = 0x80
 const REG_OK = 0x180
-const STATUS_OK = 0
-const STATUS_NACK_ADDRESS = 1
-const STATUS_NACK_DATA = 2
+/** A transaction's answer: this status byte, then what was read. */
+const STATUS = { ok: 0, nackAddress: 1, nackData: 2 }
 /** A Jacdac packet carries 232 bytes of payload: the report's status byte plus what was read. */
 export const MAX_I2C_READ = 231
 
@@ -48,14 +47,14 @@ export class SimI2cBus implements SimService {
     private async transaction(address: number, write: Buffer, readLength: number): Promise<Buffer> {
         this.transactions++
         const chip = this.chips.get(address)
-        if (!chip) return Buffer.from([STATUS_NACK_ADDRESS])
-        if (readLength > MAX_I2C_READ) return Buffer.from([STATUS_NACK_DATA])
+        if (!chip) return Buffer.from([STATUS.nackAddress])
+        if (readLength > MAX_I2C_READ) return Buffer.from([STATUS.nackData])
         try {
             if (write.length > 0) await chip.write(address, write)
             const read = readLength > 0 ? await chip.read(address, readLength) : Buffer.alloc(0)
-            return Buffer.concat([Buffer.from([STATUS_OK]), read])
+            return Buffer.concat([Buffer.from([STATUS.ok]), read])
         } catch {
-            return Buffer.from([STATUS_NACK_DATA])
+            return Buffer.from([STATUS.nackData])
         }
     }
 }

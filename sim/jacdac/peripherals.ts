@@ -3,19 +3,14 @@
 // a push button and an RGB LED. Each keeps its state in Node and answers the DeviceScript clients
 // ds.CharacterScreen, ds.MatrixKeypad, ds.Button and ds.Led.
 
-import { eventCommand, SimService } from "./sim-device"
+import { CMD_GET_REG, CMD_SET_REG, eventCommand } from "./frame"
+import { SimService } from "./sim-device"
 
-export const CMD_GET_REG = 0x1000
-export const CMD_SET_REG = 0x2000
-
+export { CMD_GET_REG, CMD_SET_REG }
 export const SRV_CHARACTER_SCREEN = 523748714
 export const SRV_MATRIX_KEYPAD = 319172040
 export const SRV_BUTTON = 343122531
 export const SRV_LED = 369743088
-
-// Registers every sensor has: the client sets how many readings to stream and how often.
-const REG_STREAMING_SAMPLES = 0x03
-const REG_STREAMING_INTERVAL = 0x04
 
 function u8(n: number): Buffer {
     return Buffer.from([n & 0xff])
@@ -33,16 +28,32 @@ function u32(n: number): Buffer {
     return b
 }
 
-/** Sending side shared by the peripherals: their events (the device adds the event counter). */
+/** What a service reads out, by register code: each register's value as it is now. */
+type Readable = Record<number, () => Buffer>
+
+/**
+ * Shared by the peripherals: register reads answered from the service's table of readable
+ * registers, register writes and commands handed to write(), events sent with the device's
+ * event counter.
+ */
 abstract class SimServiceBase implements SimService {
     abstract readonly serviceClass: number
+    protected abstract readonly readable: Readable
     private emit: (command: number, payload: Buffer) => void = () => {}
 
     attach(emit: (command: number, payload: Buffer) => void): void {
         this.emit = emit
     }
 
-    abstract handle(command: number, payload: Buffer): Buffer | null
+    handle(command: number, payload: Buffer): Buffer | null {
+        const read = (command & 0xf000) === CMD_GET_REG ? this.readable[command & 0xfff] : undefined
+        if (read) return read()
+        this.write(command, payload)
+        return null
+    }
+
+    /** A register write or a command (anything but a register read); unknown ones are ignored. */
+    protected write(_command: number, _payload: Buffer): void {}
 
     protected event(code: number, payload: Buffer = Buffer.alloc(0)): void {
         this.emit(eventCommand(code), payload)
@@ -51,26 +62,22 @@ abstract class SimServiceBase implements SimService {
 
 /** Streaming registers of a sensor: accepted and read back; readings are only sent when asked. */
 class SensorStreaming {
+    static readonly REG = { samples: 0x03, interval: 0x04 }
     samples = 0
     intervalMs = 50
 
-    /** The answer for a streaming register command, or undefined when it is not one. */
-    handle(command: number, payload: Buffer): Buffer | null | undefined {
-        if (command === (CMD_SET_REG | REG_STREAMING_SAMPLES) && payload.length >= 1) this.samples = payload[0]
-        else if (command === (CMD_SET_REG | REG_STREAMING_INTERVAL) && payload.length >= 4) this.intervalMs = payload.readUInt32LE(0)
-        else if (command === (CMD_GET_REG | REG_STREAMING_SAMPLES)) return u8(this.samples)
-        else if (command === (CMD_GET_REG | REG_STREAMING_INTERVAL)) return u32(this.intervalMs)
-        else return undefined
-        return null
+    readonly readable: Readable = {
+        [SensorStreaming.REG.samples]: () => u8(this.samples),
+        [SensorStreaming.REG.interval]: () => u32(this.intervalMs),
+    }
+
+    write(command: number, payload: Buffer): void {
+        if (command === (CMD_SET_REG | SensorStreaming.REG.samples) && payload.length >= 1) this.samples = payload[0]
+        else if (command === (CMD_SET_REG | SensorStreaming.REG.interval) && payload.length >= 4) this.intervalMs = payload.readUInt32LE(0)
     }
 }
 
-const SCREEN_REG_MESSAGE = 0x02
-const SCREEN_REG_INTENSITY = 0x01
-const SCREEN_REG_VARIANT = 0x107
-const SCREEN_REG_TEXT_DIRECTION = 0x82
-const SCREEN_REG_ROWS = 0x180
-const SCREEN_REG_COLUMNS = 0x181
+const SCREEN_REG = { intensity: 0x01, message: 0x02, textDirection: 0x82, variant: 0x107, rows: 0x180, columns: 0x181 }
 
 export class SimCharacterScreen extends SimServiceBase {
     readonly serviceClass = SRV_CHARACTER_SCREEN
@@ -79,6 +86,15 @@ export class SimCharacterScreen extends SimServiceBase {
     /** Called with the new text each time the Message register is written. */
     onChange: (text: string) => void = () => {}
 
+    protected readonly readable: Readable = {
+        [SCREEN_REG.message]: () => Buffer.from(this.text, "utf8"),
+        [SCREEN_REG.intensity]: () => u16(this.intensity),
+        [SCREEN_REG.variant]: () => u8(1), // LCD
+        [SCREEN_REG.textDirection]: () => u8(1), // left to right
+        [SCREEN_REG.rows]: () => u8(this.rows),
+        [SCREEN_REG.columns]: () => u8(this.columns),
+    }
+
     constructor(
         readonly rows = 2,
         readonly columns = 16,
@@ -86,45 +102,31 @@ export class SimCharacterScreen extends SimServiceBase {
         super()
     }
 
-    handle(command: number, payload: Buffer): Buffer | null {
-        switch (command) {
-            case CMD_SET_REG | SCREEN_REG_MESSAGE:
-                this.text = payload.toString("utf8")
-                this.onChange(this.text)
-                return null
-            case CMD_GET_REG | SCREEN_REG_MESSAGE:
-                return Buffer.from(this.text, "utf8")
-            case CMD_SET_REG | SCREEN_REG_INTENSITY:
-                if (payload.length >= 2) this.intensity = payload.readUInt16LE(0)
-                return null
-            case CMD_GET_REG | SCREEN_REG_INTENSITY:
-                return u16(this.intensity)
-            case CMD_GET_REG | SCREEN_REG_VARIANT:
-                return u8(1) // LCD
-            case CMD_GET_REG | SCREEN_REG_TEXT_DIRECTION:
-                return u8(1) // left to right
-            case CMD_GET_REG | SCREEN_REG_ROWS:
-                return u8(this.rows)
-            case CMD_GET_REG | SCREEN_REG_COLUMNS:
-                return u8(this.columns)
-        }
-        return null
+    protected write(command: number, payload: Buffer): void {
+        if (command === (CMD_SET_REG | SCREEN_REG.message)) {
+            this.text = payload.toString("utf8")
+            this.onChange(this.text)
+        } else if (command === (CMD_SET_REG | SCREEN_REG.intensity) && payload.length >= 2) this.intensity = payload.readUInt16LE(0)
     }
 }
 
-const KEYPAD_REG_PRESSED = 0x101
-const KEYPAD_REG_ROWS = 0x180
-const KEYPAD_REG_COLUMNS = 0x181
-const KEYPAD_REG_LABELS = 0x182
-const KEYPAD_REG_VARIANT = 0x107
-const KEYPAD_EV_DOWN = 0x01
-const KEYPAD_EV_UP = 0x02
-const KEYPAD_EV_CLICK = 0x80
+const KEYPAD_REG = { pressed: 0x101, variant: 0x107, rows: 0x180, columns: 0x181, labels: 0x182 }
+const KEYPAD_EV = { down: 0x01, up: 0x02, click: 0x80 }
 
 export class SimMatrixKeypad extends SimServiceBase {
     readonly serviceClass = SRV_MATRIX_KEYPAD
     private readonly streaming = new SensorStreaming()
     private pressed: number[] = []
+
+    protected readonly readable: Readable = {
+        ...this.streaming.readable,
+        [KEYPAD_REG.pressed]: () => Buffer.from(this.pressed),
+        [KEYPAD_REG.rows]: () => u8(this.rows),
+        [KEYPAD_REG.columns]: () => u8(this.columns),
+        // Each label NUL-terminated, in index order.
+        [KEYPAD_REG.labels]: () => Buffer.from(this.labels.map((l) => l + "\0").join(""), "utf8"),
+        [KEYPAD_REG.variant]: () => u8(1), // membrane
+    }
 
     constructor(
         readonly rows: number,
@@ -140,38 +142,19 @@ export class SimMatrixKeypad extends SimServiceBase {
         const index = this.labels.indexOf(label)
         if (index < 0) throw new Error(`no key labelled ${JSON.stringify(label)}`)
         this.pressed = [index]
-        this.event(KEYPAD_EV_DOWN, u8(index))
+        this.event(KEYPAD_EV.down, u8(index))
         this.pressed = []
-        this.event(KEYPAD_EV_UP, u8(index))
-        this.event(KEYPAD_EV_CLICK, u8(index))
+        this.event(KEYPAD_EV.up, u8(index))
+        this.event(KEYPAD_EV.click, u8(index))
     }
 
-    handle(command: number, payload: Buffer): Buffer | null {
-        const streamed = this.streaming.handle(command, payload)
-        if (streamed !== undefined) return streamed
-        switch (command) {
-            case CMD_GET_REG | KEYPAD_REG_PRESSED:
-                return Buffer.from(this.pressed)
-            case CMD_GET_REG | KEYPAD_REG_ROWS:
-                return u8(this.rows)
-            case CMD_GET_REG | KEYPAD_REG_COLUMNS:
-                return u8(this.columns)
-            case CMD_GET_REG | KEYPAD_REG_LABELS:
-                // Each label NUL-terminated, in index order.
-                return Buffer.from(this.labels.map((l) => l + "\0").join(""), "utf8")
-            case CMD_GET_REG | KEYPAD_REG_VARIANT:
-                return u8(1) // membrane
-        }
-        return null
+    protected write(command: number, payload: Buffer): void {
+        this.streaming.write(command, payload)
     }
 }
 
-const BUTTON_REG_PRESSURE = 0x101
-const BUTTON_REG_ANALOG = 0x180
-const BUTTON_REG_PRESSED = 0x181
-const BUTTON_EV_DOWN = 0x01
-const BUTTON_EV_UP = 0x02
-const BUTTON_EV_HOLD = 0x81
+const BUTTON_REG = { pressure: 0x101, analog: 0x180, pressed: 0x181 }
+const BUTTON_EV = { down: 0x01, up: 0x02, hold: 0x81 }
 const BUTTON_HOLD_EVERY_MS = 500
 
 export class SimButton extends SimServiceBase {
@@ -179,38 +162,31 @@ export class SimButton extends SimServiceBase {
     private readonly streaming = new SensorStreaming()
     private pressed = false
 
+    protected readonly readable: Readable = {
+        ...this.streaming.readable,
+        [BUTTON_REG.pressure]: () => u16(this.pressed ? 0xffff : 0),
+        [BUTTON_REG.analog]: () => u8(0),
+        [BUTTON_REG.pressed]: () => u8(this.pressed ? 1 : 0),
+    }
+
     /**
      * A press held for `holdMs`, sent at once: Down, a Hold for every 500 ms held, then Up with
      * the duration (the simulation does not wait; only the reported times say how long).
      */
     press(holdMs = 100): void {
         this.pressed = true
-        this.event(BUTTON_EV_DOWN)
-        for (let t = BUTTON_HOLD_EVERY_MS; t <= holdMs; t += BUTTON_HOLD_EVERY_MS) this.event(BUTTON_EV_HOLD, u32(t))
+        this.event(BUTTON_EV.down)
+        for (let t = BUTTON_HOLD_EVERY_MS; t <= holdMs; t += BUTTON_HOLD_EVERY_MS) this.event(BUTTON_EV.hold, u32(t))
         this.pressed = false
-        this.event(BUTTON_EV_UP, u32(holdMs))
+        this.event(BUTTON_EV.up, u32(holdMs))
     }
 
-    handle(command: number, payload: Buffer): Buffer | null {
-        const streamed = this.streaming.handle(command, payload)
-        if (streamed !== undefined) return streamed
-        switch (command) {
-            case CMD_GET_REG | BUTTON_REG_PRESSURE:
-                return u16(this.pressed ? 0xffff : 0)
-            case CMD_GET_REG | BUTTON_REG_ANALOG:
-                return u8(0)
-            case CMD_GET_REG | BUTTON_REG_PRESSED:
-                return u8(this.pressed ? 1 : 0)
-        }
-        return null
+    protected write(command: number, payload: Buffer): void {
+        this.streaming.write(command, payload)
     }
 }
 
-const LED_REG_PIXELS = 0x02
-const LED_REG_INTENSITY = 0x01
-const LED_REG_ACTUAL_BRIGHTNESS = 0x180
-const LED_REG_NUM_PIXELS = 0x182
-const LED_REG_LEDS_PER_PIXEL = 0x184
+const LED_REG = { intensity: 0x01, pixels: 0x02, actualBrightness: 0x180, numPixels: 0x182, ledsPerPixel: 0x184 }
 
 export class SimLed extends SimServiceBase {
     readonly serviceClass = SRV_LED
@@ -222,33 +198,26 @@ export class SimLed extends SimServiceBase {
     /** Called with the first pixel's color each time the Pixels register is written. */
     onChange: (color: string) => void = () => {}
 
+    protected readonly readable: Readable = {
+        [LED_REG.pixels]: () => Buffer.from(this.pixels),
+        [LED_REG.intensity]: () => u8(this.intensity),
+        [LED_REG.actualBrightness]: () => u8(this.intensity),
+        [LED_REG.numPixels]: () => u16(this.numPixels),
+        [LED_REG.ledsPerPixel]: () => u16(1),
+    }
+
     constructor(readonly numPixels = 1) {
         super()
         this.pixels = Buffer.alloc(3 * numPixels)
     }
 
-    handle(command: number, payload: Buffer): Buffer | null {
-        switch (command) {
-            case CMD_SET_REG | LED_REG_PIXELS:
-                // A short write leaves the remaining pixels black; extra bytes are ignored.
-                this.pixels = Buffer.alloc(3 * this.numPixels)
-                payload.copy(this.pixels, 0, 0, Math.min(payload.length, this.pixels.length))
-                this.color = "#" + this.pixels.subarray(0, 3).toString("hex")
-                this.onChange(this.color)
-                return null
-            case CMD_GET_REG | LED_REG_PIXELS:
-                return Buffer.from(this.pixels)
-            case CMD_SET_REG | LED_REG_INTENSITY:
-                if (payload.length >= 1) this.intensity = payload[0]
-                return null
-            case CMD_GET_REG | LED_REG_INTENSITY:
-            case CMD_GET_REG | LED_REG_ACTUAL_BRIGHTNESS:
-                return u8(this.intensity)
-            case CMD_GET_REG | LED_REG_NUM_PIXELS:
-                return u16(this.numPixels)
-            case CMD_GET_REG | LED_REG_LEDS_PER_PIXEL:
-                return u16(1)
-        }
-        return null
+    protected write(command: number, payload: Buffer): void {
+        if (command === (CMD_SET_REG | LED_REG.pixels)) {
+            // A short write leaves the remaining pixels black; extra bytes are ignored.
+            this.pixels = Buffer.alloc(3 * this.numPixels)
+            payload.copy(this.pixels, 0, 0, Math.min(payload.length, this.pixels.length))
+            this.color = "#" + this.pixels.subarray(0, 3).toString("hex")
+            this.onChange(this.color)
+        } else if (command === (CMD_SET_REG | LED_REG.intensity) && payload.length >= 1) this.intensity = payload[0]
     }
 }

@@ -5,6 +5,8 @@
 import {
     decodeJdFrame,
     encodeJdFrame,
+    JD_CMD_EVENT_COUNTER_MASK,
+    JD_CMD_EVENT_FLAG,
     JD_FRAME_FLAG_ACK_REQUESTED,
     JD_FRAME_FLAG_COMMAND,
     JD_FRAME_FLAG_IDENTIFIER_IS_SERVICE_CLASS,
@@ -18,21 +20,10 @@ import {
 export const ANNOUNCE_INTERVAL_MS = 500
 /** Control service command 0x0000: as a report, the announce; as a command, "announce now". */
 const CONTROL_CMD_SERVICES = 0x0000
-// Announce flags: low 4 bits are the restart counter; these say what this device understands.
-const ANNOUNCE_SUPPORTS_ACK = 0x100
-const ANNOUNCE_SUPPORTS_BROADCAST = 0x200
-const ANNOUNCE_SUPPORTS_FRAMES = 0x400
+/** Announce flags above the restart counter (low 4 bits): what this device understands. */
+const ANNOUNCE_SUPPORTS = { ack: 0x100, broadcast: 0x200, frames: 0x400 }
 /** Frames of a newer layout that must be dropped (jacdac-c JD_FRAME_FLAG_VNEXT). */
 const JD_FRAME_FLAG_VNEXT = 0x80
-
-/** Service command bit of an event report; bits 8-14 hold the device's event counter. */
-export const JD_CMD_EVENT_FLAG = 0x8000
-const JD_CMD_EVENT_COUNTER_MASK = 0x7f
-
-/** An event's service command without its counter (the device fills that in when sending). */
-export function eventCommand(code: number): number {
-    return JD_CMD_EVENT_FLAG | (code & 0xff)
-}
 
 export interface SimService {
     readonly serviceClass: number
@@ -129,7 +120,7 @@ export class SimDevice {
     private announce(): void {
         if (this.restartCounter < 0x0f) this.restartCounter++
         const payload = Buffer.alloc(4 + 4 * this.services.length)
-        payload.writeUInt16LE(this.restartCounter | ANNOUNCE_SUPPORTS_ACK | ANNOUNCE_SUPPORTS_BROADCAST | ANNOUNCE_SUPPORTS_FRAMES, 0)
+        payload.writeUInt16LE(this.restartCounter | ANNOUNCE_SUPPORTS.ack | ANNOUNCE_SUPPORTS.broadcast | ANNOUNCE_SUPPORTS.frames, 0)
         payload[2] = this.receivedPackets // packets received since the previous announce
         this.receivedPackets = 0
         this.services.forEach((s, i) => payload.writeUInt32LE(s.serviceClass >>> 0, 4 + 4 * i))
