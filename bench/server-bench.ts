@@ -370,7 +370,7 @@ export async function benchOurAuth(method: number, withProfile: boolean, rate = 
             p50: p50Of(r.latencies),
             detail:
                 (run.threads1.size > 0 ? `server thread ${us(t.main)}, helper threads ${us(t.others)}; ` : "") +
-                `${commits.toFixed(2)} durable commits and ${statements.toFixed(1)} SQL statements per authentication (its new pseudonym and re-authentication identity, SEQ blocks)` +
+                `${commits.toFixed(2)} durable commits and ${statements.toFixed(1)} SQL statements per authentication (its card read, its new re-authentication identity and SEQ blocks written; pseudonyms are stateless)` +
                 profileLines.map((l) => "\n    " + l).join(""),
         }
     } finally {

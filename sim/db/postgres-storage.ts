@@ -40,6 +40,7 @@ import {
     type Decision,
     type LedgerRecord,
     type ReauthRecord,
+    type ServerKey,
     type ServerStorage,
     type SessionRow,
     type SessionTable,
@@ -118,11 +119,8 @@ const SQL = {
     raiseSeq: "UPDATE auc SET seq = greatest(seq, $1) WHERE card_id = $2",
     putClient: "INSERT INTO clients (address, secret, terminal_id) VALUES ($1, $2, $3) ON CONFLICT (address) DO UPDATE SET secret = excluded.secret, terminal_id = excluded.terminal_id",
     clients: "SELECT address, secret, terminal_id FROM clients",
-    cardOfPseudonym: "SELECT card_id FROM pseudonyms WHERE pseudonym = $1",
-    // The statement's snapshot does not see its own insert: the older ones kept are keep - 1.
-    addPseudonym: `WITH i AS (INSERT INTO pseudonyms (pseudonym, card_id) VALUES ($1, $2))
-        DELETE FROM pseudonyms WHERE card_id = $2 AND ordinal NOT IN (SELECT ordinal FROM pseudonyms WHERE card_id = $2 ORDER BY ordinal DESC LIMIT $3)`,
-    pseudonymsOf: "SELECT pseudonym FROM pseudonyms WHERE card_id = $1 ORDER BY ordinal DESC",
+    addServerKey: "INSERT INTO server_keys (key_index, key, created_at) VALUES ($1, $2, $3) ON CONFLICT (key_index) DO NOTHING",
+    serverKeys: "SELECT key_index, key FROM server_keys ORDER BY key_index",
     takeReauth: "DELETE FROM reauth WHERE reauth_id = $1 RETURNING card_id, method, counter, k_encr, k_aut, reauth_key",
     putReauth: `INSERT INTO reauth (reauth_id, card_id, method, counter, k_encr, k_aut, reauth_key) VALUES ($1, $2, $3, $4, $5, $6, $7)
         ON CONFLICT (card_id) DO UPDATE SET reauth_id = excluded.reauth_id, method = excluded.method, counter = excluded.counter, k_encr = excluded.k_encr, k_aut = excluded.k_aut, reauth_key = excluded.reauth_key`,
@@ -474,16 +472,21 @@ export class PostgresStorage implements ServerStorage {
         return this.clientCache.get(address) ?? null
     }
 
-    async cardOfPseudonym(pseudonym: string): Promise<string | null> {
-        return ((await this.q("cardOfPseudonym", [pseudonym])).rows[0]?.card_id as string | undefined) ?? null
-    }
-
-    async addPseudonym(cardId: string, pseudonym: string, keep: number): Promise<void> {
-        await this.write("addPseudonym", [pseudonym, cardId, Math.max(0, keep - 1)])
-    }
-
-    async pseudonymsOf(cardId: string): Promise<string[]> {
-        return (await this.q("pseudonymsOf", [cardId])).rows.map((r) => r.pseudonym as string)
+    /**
+     * Inserted unless present, then read, each committed on its own: of processes starting at once
+     * on a new database, one inserts and every one reads that key. Bound as parameters rather than
+     * batched as literals, so that the key is not in the statement's text.
+     */
+    async serverKeys(initial: ServerKey): Promise<ServerKey[]> {
+        if (this.closed) throw new StorageError(`database ${this.where} is closed`)
+        try {
+            await this.pool.query(SQL.addServerKey, [initial.index, initial.key, Date.now()])
+            this.commits++
+            this.writes++
+            return (await this.pool.query(SQL.serverKeys)).rows.map((r) => ({ index: r.key_index as number, key: r.key as Buffer }))
+        } catch (e) {
+            throw this.wrap(e)
+        }
     }
 
     /** Read and removed in one statement: of two processes taking the same ID, one gets it. */

@@ -8,12 +8,12 @@
 // on disk. better-sqlite3 is synchronous: reads see what is committed, and a write sees the writes
 // queued before it in the same turn (they run in order inside the one transaction).
 //
-// Writes that nothing waits for (a new pseudonym or re-authentication identity, a pending payment
-// stored or dropped) do not start a commit of their own: they go with the next awaited write, or
-// after BACKGROUND_COMMIT_MS when none comes. Under an authentication-only load, where no payment
+// Writes that nothing waits for (a new re-authentication identity, a pending payment stored or
+// dropped) do not start a commit of their own: they go with the next awaited write, or after
+// BACKGROUND_COMMIT_MS when none comes. Under an authentication-only load, where no payment
 // commits, that is one fsync for several exchanges instead of one each. A crash in that window
-// loses only what the protocol recovers from: the card's next pseudonym or re-authentication
-// identity is unknown, and the server asks for its permanent identity (a full authentication).
+// loses only what the protocol recovers from: the card's next re-authentication identity is
+// unknown, and the card authenticates in full.
 
 import Database from "better-sqlite3"
 import { chmodSync, existsSync } from "node:fs"
@@ -29,6 +29,7 @@ import {
     type Decision,
     type LedgerRecord,
     type ReauthRecord,
+    type ServerKey,
     type ServerStorage,
     type StorageStats,
 } from "./storage"
@@ -97,10 +98,8 @@ export class SqliteStorage implements ServerStorage {
             raiseSeq: p("UPDATE auc SET seq = max(seq, ?) WHERE card_id = ?"),
             putClient: p("INSERT INTO clients (address, secret, terminal_id) VALUES (?, ?, ?) ON CONFLICT (address) DO UPDATE SET secret = excluded.secret, terminal_id = excluded.terminal_id"),
             client: p("SELECT address, secret, terminal_id AS terminalId FROM clients WHERE address = ?"),
-            cardOfPseudonym: p("SELECT card_id FROM pseudonyms WHERE pseudonym = ?").pluck(),
-            insertPseudonym: p("INSERT INTO pseudonyms (pseudonym, card_id) VALUES (?, ?)"),
-            trimPseudonyms: p("DELETE FROM pseudonyms WHERE card_id = ? AND rowid NOT IN (SELECT rowid FROM pseudonyms WHERE card_id = ? ORDER BY rowid DESC LIMIT ?)"),
-            pseudonymsOf: p("SELECT pseudonym FROM pseudonyms WHERE card_id = ? ORDER BY rowid DESC").pluck(),
+            addServerKey: p("INSERT INTO server_keys (key_index, key, created_at) VALUES (?, ?, ?) ON CONFLICT (key_index) DO NOTHING"),
+            serverKeys: p("SELECT key_index AS \"index\", key FROM server_keys ORDER BY key_index"),
             reauth: p("SELECT card_id AS cardId, method, counter, k_encr AS kEncr, k_aut AS kAut, reauth_key AS reauthKey FROM reauth WHERE reauth_id = ?"),
             deleteReauth: p("DELETE FROM reauth WHERE reauth_id = ?"),
             deleteReauthOfCard: p("DELETE FROM reauth WHERE card_id = ?"),
@@ -259,19 +258,12 @@ export class SqliteStorage implements ServerStorage {
         return (this.s.client.get(address) as ClientRecord | undefined) ?? null
     }
 
-    async cardOfPseudonym(pseudonym: string): Promise<string | null> {
-        return (this.s.cardOfPseudonym.get(pseudonym) as string | undefined) ?? null
-    }
-
-    async addPseudonym(cardId: string, pseudonym: string, keep: number): Promise<void> {
-        await this.write(() => {
-            this.s.insertPseudonym.run(pseudonym, cardId)
-            this.s.trimPseudonyms.run(cardId, cardId, keep)
-        }, true)
-    }
-
-    async pseudonymsOf(cardId: string): Promise<string[]> {
-        return this.s.pseudonymsOf.all(cardId) as string[]
+    /** Stored and read in one transaction, under the write lock: of two processes on a new database, the first one's key is kept. */
+    serverKeys(initial: ServerKey): Promise<ServerKey[]> {
+        return this.write(() => {
+            this.s.addServerKey.run(initial.index, initial.key, Date.now())
+            return this.s.serverKeys.all() as ServerKey[]
+        })
     }
 
     async takeReauth(reauthId: string): Promise<ReauthRecord | null> {

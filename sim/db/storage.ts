@@ -6,7 +6,7 @@
 // Contract for every engine:
 // - A promise returned by a write resolves only once the write is committed (durable): an answer
 //   built on it may leave the server. Writes that nothing waits for (the pending payment, a new
-//   pseudonym or re-authentication identity) are committed no later than the next awaited write.
+//   re-authentication identity) are committed no later than the next awaited write.
 // - decide() is idempotent by transaction ID through the ledger's primary key; approvals take
 //   consecutive sequence numbers under a UNIQUE constraint.
 // - Errors that an operator must act on are StorageError with one readable line.
@@ -72,6 +72,13 @@ export interface ReauthRecord {
     kEncr: string
     kAut: string
     reauthKey: string
+}
+
+/** One of the server's secret keys (the pseudonym key: sim/server/pseudonym-codec.ts), by index. */
+export interface ServerKey {
+    index: number
+    /** 32 bytes. Never logged. */
+    key: Buffer
 }
 
 export interface StorageStats {
@@ -156,11 +163,12 @@ export interface ServerStorage {
     /** The terminal at a source address. Synchronous: the RADIUS servers ask it per datagram. */
     client(address: string): ClientRecord | null
 
-    cardOfPseudonym(pseudonym: string): Promise<string | null>
-    /** Adds a pseudonym and forgets the card's older ones beyond the `keep` newest. Not awaited. */
-    addPseudonym(cardId: string, pseudonym: string, keep: number): Promise<void>
-    /** The card's pseudonyms, newest first. */
-    pseudonymsOf(cardId: string): Promise<string[]>
+    /**
+     * The server's keys (server_keys), after storing `initial` unless a key is already stored at
+     * its index: the first process to start on a database stores its key, and every process, then
+     * and later, gets that same one.
+     */
+    serverKeys(initial: ServerKey): Promise<ServerKey[]>
     /** Reads and removes a re-authentication identity (one use each). */
     takeReauth(reauthId: string): Promise<ReauthRecord | null>
     /** The card's one re-authentication identity, replacing its previous one. Not awaited. */

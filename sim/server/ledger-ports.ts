@@ -1,8 +1,9 @@
 // The payment server's AkaServerPorts over its storage (../db/storage.ts): the AuC (K, OPc, SQN
-// with SEQ/IND), the card registry (card ID -> card number, holder, status, balance), pseudonyms,
-// re-authentication contexts, pending payments and the ledger. Every decision is committed before
-// it is answered, and the ledger, keyed by transaction ID, makes decide() idempotent: a
-// retransmission never double-approves.
+// with SEQ/IND), the card registry (card ID -> card number, holder, status, balance),
+// re-authentication contexts, pending payments and the ledger; pseudonyms are encrypted card IDs
+// (pseudonym-codec.ts) under a key kept in the database. Every decision is committed before it is
+// answered, and the ledger, keyed by transaction ID, makes decide() idempotent: a retransmission
+// never double-approves.
 
 import { nodeRandomBytes as randomBytes } from "../node-platform"
 import { AuthVector, generateVector, resyncFromAuts } from "../../src/crypto/aka"
@@ -20,13 +21,7 @@ import {
     RC_SYSTEM_MALFUNCTION,
 } from "../../src/payment/result"
 import type { AucRecord, CardRecord, Decision, LedgerState, ServerStorage, SessionTable } from "../db/storage"
-
-/**
- * Pseudonyms a card may still present: the newest, and the one before in case the challenge that
- * carried the newest never reached the card. Older ones are forgotten (a card holding one falls
- * back to its card ID, RFC 4187 section 4.1.6), so the tables do not grow with every payment.
- */
-export const PSEUDONYMS_KEPT = 2
+import { newServerKey, PseudonymCodec } from "./pseudonym-codec"
 
 /** SEQ values reserved per durable write; after a crash the unused rest of a block is skipped. */
 export const SEQ_BLOCK = 32
@@ -62,9 +57,16 @@ export class LedgerPorts implements AkaServerPorts {
 
     constructor(
         private readonly store: ServerStorage,
+        private readonly pseudonyms: PseudonymCodec,
         private readonly log: (line: string) => void = () => {},
     ) {
         this.sessionTable = store.sessions
+    }
+
+    /** Ports over `store`, with the pseudonym key it holds (stored now when it has none yet). */
+    static async open(store: ServerStorage, log?: (line: string) => void): Promise<LedgerPorts> {
+        const keys = await store.serverKeys(newServerKey())
+        return new LedgerPorts(store, new PseudonymCodec(keys), log)
     }
 
     private async nextSeq(cardId: string): Promise<number> {
@@ -113,15 +115,11 @@ export class LedgerPorts implements AkaServerPorts {
     }
 
     async resolvePseudonym(pseudonym: string): Promise<string | null> {
-        return await this.store.cardOfPseudonym(pseudonym)
+        return this.pseudonyms.decode(pseudonym)
     }
 
     async newPseudonym(cardId: string): Promise<string> {
-        // Not awaited: it is committed no later than the decision that ends this exchange; a crash
-        // before that only makes the card fall back to its permanent identity.
-        const p = randomBytes(12).toString("base64url")
-        this.background(this.store.addPseudonym(cardId, p, PSEUDONYMS_KEPT))
-        return p
+        return this.pseudonyms.encode(cardId)
     }
 
     async resolveReauth(reauthId: string): Promise<ServerReauthContext | null> {

@@ -65,7 +65,7 @@ export class PaymentServer {
         try {
             // One server per data folder; on PostgreSQL, many per database, each with its own IND.
             lock = config.db === undefined ? serverLock(config.dataDir) : { release: () => {} }
-            const ports = new LedgerPorts(store, config.log)
+            const ports = await LedgerPorts.open(store, config.log)
             // Before the first request: what a previous process left in flight.
             const recovered = await ports.recover(config.sessionTimeoutMs)
             if (recovered.reversed > 0) config.log(`${recovered.reversed} approvals left provisional by the previous run reversed`)

@@ -2,7 +2,6 @@
 // the cases, run on SQLite (payment-flows.test.ts) and on PostgreSQL (payment-flows-pg.test.ts).
 
 import { afterEach, beforeEach, describe, expect, test } from "vitest"
-import { PSEUDONYMS_KEPT } from "../../sim/server/ledger-ports"
 import type { LedgerRecord } from "../../sim/db/storage"
 import type { InProcessCard } from "../../sim/card/in-process-card"
 import { UplinkPort, UplinkReply } from "../../src/terminal/terminal-relay"
@@ -11,6 +10,9 @@ import { newCard, newPayment, pay, uplinkFor, World } from "../support/payment-w
 import { ApduCardPort } from "../../src/terminal/apdu-card-port"
 
 let world: World
+
+/** Whether the card ID crossed the terminal in any EAP message of an exchange. */
+const cardIdSeen = (relay: { observed: { eap: Buffer }[] }) => Buffer.concat(relay.observed.map((o) => o.eap)).toString("latin1").includes("CARD0001")
 
 /** An uplink a dishonest terminal controls: it can rewrite what it announces and relays. */
 function tampering(inner: UplinkPort, change: { payment?: (p: Payment) => Payment; eap?: (eap: Buffer, n: number) => Buffer }): UplinkPort {
@@ -237,24 +239,28 @@ export function paymentFlows(start: () => Promise<World>): void {
             expect(await standingApprovals()).toHaveLength(1)
         })
 
-        test("server restart between two transactions: cards, SQN, pseudonyms and ledger are kept", async () => {
+        test("server restart between two transactions: cards, SQN, the pseudonym key and ledger are kept", async () => {
             let { uplink, client } = await uplinkFor(world, "udp")
-            const card = newCard(world)
+            let card = newCard(world)
             expect((await pay(card, uplink, newPayment(1000), world.pin)).outcome.approved).toBe(true)
             await client.close()
             await world.restart()
             ;({ uplink, client } = await uplinkFor(world, "udp"))
-            expect((await pay(card, uplink, newPayment(2000), world.pin)).outcome.approved).toBe(true)
+            // Without its re-authentication identity, the card offers its pseudonym: the restarted server still reads it.
+            card.flash.reauth = null
+            card = card.reboot()
+            const second = await pay(card, uplink, newPayment(2000), world.pin)
+            expect(second.outcome.approved).toBe(true)
+            expect(cardIdSeen(second.relay)).toBe(false)
             await client.close()
             expect(await standingApprovals()).toHaveLength(2)
             expect((await world.server.store.card("CARD0001"))!.balance).toBe(1_000_000 - 3000)
         })
     })
 
-    describe("identities kept by the server", () => {
-        test("per card: the newest two pseudonyms and one re-authentication ID; an older pseudonym falls back to the card ID", async () => {
+    describe("identities issued by the server", () => {
+        test("per card: a different pseudonym each full authentication, each still usable; an altered or unknown one falls back to the card ID; one re-authentication ID", async () => {
             const { uplink, client } = await uplinkFor(world, "udp")
-            const cardIdSeen = (relay: { observed: { eap: Buffer }[] }) => Buffer.concat(relay.observed.map((o) => o.eap)).toString("latin1").includes("CARD0001")
             // A full authentication each time (no re-authentication identity on the card): a new pseudonym each time.
             const fullAuth = async (card: InProcessCard) => {
                 card.flash.reauth = null
@@ -263,19 +269,30 @@ export function paymentFlows(start: () => Promise<World>): void {
                 expect(r.outcome.approved).toBe(true)
                 return { card: again, relay: r.relay }
             }
+            const holding = (card: InProcessCard, pseudonym: string) => {
+                const other = card.reboot()
+                other.flash.pseudonym = pseudonym
+                return other
+            }
             let card = newCard(world)
             ;({ card } = await fullAuth(card))
-            const holdingFirst = card.reboot()
-            for (let i = 0; i < 2; i++) ({ card } = await fullAuth(card))
-            const holdingPrevious = card.reboot()
-            ;({ card } = await fullAuth(card))
-            const store = world.server.store
-            expect(await store.pseudonymsOf("CARD0001")).toHaveLength(PSEUDONYMS_KEPT)
-            expect(await store.reauthIdsOf("CARD0001")).toHaveLength(1)
-            // The pseudonym before the newest still works without revealing the card ID...
-            expect(cardIdSeen((await fullAuth(holdingPrevious)).relay)).toBe(false)
-            // ...an older one is unknown: the server asks for the card ID (RFC 4187 4.1.6) and the payment goes through.
-            expect(cardIdSeen((await fullAuth(holdingFirst)).relay)).toBe(true)
+            const issued = [card.flash.pseudonym]
+            for (let i = 0; i < 2; i++) {
+                ;({ card } = await fullAuth(card))
+                issued.push(card.flash.pseudonym)
+            }
+            expect(new Set(issued).size).toBe(3)
+            for (const p of issued) expect(p).not.toContain("CARD0001")
+            expect(await world.server.store.reauthIdsOf("CARD0001")).toHaveLength(1)
+            // The first pseudonym still works without revealing the card ID (nothing stored to forget)...
+            expect(cardIdSeen((await fullAuth(holding(card, issued[0]))).relay)).toBe(false)
+            // ...one altered in flash or in flight, or never issued, is not the server's: it asks for
+            // the card ID (RFC 4187 4.1.6) and the payment goes through.
+            const last = issued[2]
+            const altered = last.slice(0, 40) + (last[40] === "A" ? "B" : "A") + last.slice(41)
+            for (const p of [altered, last.slice(0, -1), "P" + "A".repeat(82), "x9f3kQ2mZp1LwR8v"]) {
+                expect(cardIdSeen((await fullAuth(holding(card, p))).relay)).toBe(true)
+            }
             await client.close()
         })
     })

@@ -78,7 +78,7 @@ describe.skipIf(!available)("PostgreSQL lost mid-run", () => {
         const after = await openServerStore(dir, { db: url })
         cleanup.push(() => after.close())
         // Exchanges the outage cut short: what a server's sweep does once their sessions expire.
-        await new LedgerPorts(after).abandonShared(Infinity, 0)
+        await (await LedgerPorts.open(after)).abandonShared(Infinity, 0)
         await after.expirePending(Infinity)
         const figures = await checkLedger(after, approvals, profiles, BALANCE)
         expect(sqns.reused).toBe(0)

@@ -75,7 +75,7 @@ async function issue(place: Place, port: number, sqns: SqnWatch): Promise<{ prof
  */
 async function resolveAbandoned(store: ServerStorage): Promise<void> {
     if (store.sessions === null) return
-    await new LedgerPorts(store).abandonShared(Infinity, 0)
+    await (await LedgerPorts.open(store)).abandonShared(Infinity, 0)
     await store.expirePending(Infinity)
 }
 

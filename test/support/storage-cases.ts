@@ -1,8 +1,8 @@
 // What every storage engine must do the same way (sim/db/storage.ts), written once and run on
 // SQLite (test/unit/sql-storage.test.ts) and on PostgreSQL (test/unit/pg-storage.test.ts):
 // idempotent decisions with unique approval numbers, reversals that restore balances, SEQ blocks,
-// identities, pending payments, terminals, and every acknowledged decision surviving a kill -9 of
-// the process that wrote it.
+// identities, server keys, pending payments, terminals, and every acknowledged decision surviving
+// a kill -9 of the process that wrote it.
 
 import { spawn } from "node:child_process"
 import { dirname, resolve } from "node:path"
@@ -144,7 +144,7 @@ export function storageCases(engine: StorageEngine): void {
         }
     })
 
-    test("identities, pending payments and terminals: pseudonyms trimmed to the newest, a re-authentication ID used once, pending expire, duplicates refused", async () => {
+    test("identities, pending payments and terminals: a re-authentication ID used once, pending expire, duplicates refused", async () => {
         const s = await (await engine.fresh()).open()
         try {
             await withCard(s)
@@ -152,10 +152,6 @@ export function storageCases(engine: StorageEngine): void {
             await expect(s.addCard({ cardId: "CARD0002", pan: "9400111100000001", holder: "T", status: "active", currency: 410, balance: 1, limit: 1 }, { k: "00".repeat(16), opc: "11".repeat(16), seq: 1, ind: 0 })).rejects.toThrow(
                 /card number is already issued/,
             )
-            for (const p of ["p1", "p2", "p3"]) await s.addPseudonym("CARD0001", p, 2)
-            expect(await s.pseudonymsOf("CARD0001")).toEqual(["p3", "p2"])
-            expect(await s.cardOfPseudonym("p2")).toBe("CARD0001")
-            expect(await s.cardOfPseudonym("p1")).toBeNull()
             const ctx = { cardId: "CARD0001", method: 50, counter: 3, kEncr: "aa".repeat(16), kAut: "bb".repeat(32), reauthKey: "cc".repeat(32) }
             await s.putReauth("r1", ctx)
             await s.putReauth("r2", { ...ctx, counter: 4 })
@@ -175,6 +171,27 @@ export function storageCases(engine: StorageEngine): void {
             expect(s.client("127.0.0.9")).toEqual({ address: "127.0.0.9", secret: "two", terminalId: "TERM0009" })
             expect(s.client("127.0.0.10")).toBeNull()
             expect(await s.counts()).toEqual({ cards: 1, clients: 1, ledger: 0, pending: 0 })
+        } finally {
+            await s.close()
+        }
+    })
+
+    test("server keys: the first key stored at an index is kept, across a restart, and every index is returned", async () => {
+        const place = await engine.fresh()
+        const first = { index: 1, key: Buffer.alloc(32, 0xa1) }
+        let s = await place.open()
+        try {
+            expect(await s.serverKeys(first)).toEqual([first])
+            expect(await s.serverKeys({ index: 1, key: Buffer.alloc(32, 0xb2) })).toEqual([first])
+        } finally {
+            await s.close()
+        }
+        s = await place.open()
+        try {
+            const second = { index: 2, key: Buffer.alloc(32, 0xc3) }
+            expect(await s.serverKeys(second)).toEqual([first, second])
+            expect(await s.serverKeys({ index: 1, key: Buffer.alloc(32, 0xd4) })).toEqual([first, second])
+            await expect(s.serverKeys({ index: 3, key: Buffer.alloc(16) })).rejects.toThrow()
         } finally {
             await s.close()
         }

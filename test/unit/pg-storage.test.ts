@@ -1,10 +1,10 @@
 // The server's PostgreSQL storage on a real PostgreSQL (ACTIVECARD_TEST_PG_URL; skipped, saying
 // so, without it): the cases every engine shares (test/support/storage-cases.ts), the ledger's
 // constraints against SQL that bypasses the code, migrations and a newer schema refused, and what
-// several server processes on one database share: a distinct IND each (at most 32), disjoint SEQ
-// blocks, unique approval numbers, one decision per transaction ID, and EAP sessions with the rule
-// that reverses abandoned approvals. An unreachable database is refused at start in one line with
-// exit code 1 (that needs no PostgreSQL, and always runs).
+// several server processes on one database share: one pseudonym key, a distinct IND each (at most
+// 32), disjoint SEQ blocks, unique approval numbers, one decision per transaction ID, and EAP
+// sessions with the rule that reverses abandoned approvals. An unreachable database is refused at
+// start in one line with exit code 1 (that needs no PostgreSQL, and always runs).
 
 import { spawnSync } from "node:child_process"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
@@ -16,6 +16,7 @@ import { afterAll, describe, expect, test } from "vitest"
 import { migratePostgres, migrations } from "../../sim/db/migrate"
 import { literal, PostgresStorage } from "../../sim/db/postgres-storage"
 import { StorageError, type SessionRow } from "../../sim/db/storage"
+import { newServerKey, PseudonymCodec, PSEUDONYM_KEY_INDEX } from "../../sim/server/pseudonym-codec"
 import { RC_APPROVED } from "../../src/payment/result"
 import { freePort } from "../support/free-port"
 import { createTestDatabase, noteSkipped, PG_URL, sql } from "../support/pg-database"
@@ -178,6 +179,18 @@ describe.skipIf(PG_URL === undefined)("PostgreSQL storage", () => {
         } finally {
             rmSync(dir, { recursive: true, force: true })
         }
+    }, 60_000)
+
+    test("server processes starting together on a new database agree on one pseudonym key", async () => {
+        const url = await database()
+        const [a, b] = await Promise.all([open(url, { node: true }), open(url, { node: true })])
+        const [ka, kb] = await Promise.all([a.serverKeys(newServerKey()), b.serverKeys(newServerKey())])
+        expect(ka).toHaveLength(1)
+        expect(kb).toEqual(ka)
+        expect(ka[0].index).toBe(PSEUDONYM_KEY_INDEX)
+        // A pseudonym one process issues, the other resolves.
+        expect(new PseudonymCodec(kb).decode(new PseudonymCodec(ka).encode("CARD0001"))).toBe("CARD0001")
+        await Promise.all([a.close(), b.close()])
     }, 60_000)
 
     test("each server process claims its own IND, held while it lives and free again after; at most 32 per database", async () => {

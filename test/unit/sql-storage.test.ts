@@ -12,6 +12,7 @@ import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterEach, describe, expect, test } from "vitest"
 import { migrate, migrations } from "../../sim/db/migrate"
+import { SqliteStorage } from "../../sim/db/sqlite-storage"
 import { StorageError, type ServerStorage } from "../../sim/db/storage"
 import { DATABASE_FILE, openServerStore, serverLock } from "../../sim/server/open-store"
 import { RC_APPROVED } from "../../src/payment/result"
@@ -120,6 +121,25 @@ describe("SQLite storage", () => {
         db.close()
         writeFileSync(join(extra, "0009-gap.sql"), "SELECT 1;")
         expect(() => migrations("sqlite", extra)).toThrow(/expected version/)
+    })
+
+    test("a version 1 database moves to version 2: stored pseudonyms go, the server key table comes, cards stay", async () => {
+        const file = join(tempDir(), DATABASE_FILE)
+        const db = new Database(file)
+        expect(migrate(db, file, migrations("sqlite").slice(0, 1))).toBe(0)
+        db.prepare("INSERT INTO cards (card_id, pan, holder, status, currency, balance, max_amount) VALUES ('CARD0001', '9400111100000001', 'T', 'active', 410, 5, 5)").run()
+        db.prepare("INSERT INTO pseudonyms (pseudonym, card_id) VALUES ('p1', 'CARD0001')").run()
+        expect(migrate(db, file)).toBe(1)
+        expect(db.pragma("user_version", { simple: true })).toBe(2)
+        const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all()
+        expect(tables).not.toContain("pseudonyms")
+        expect(tables).toContain("server_keys")
+        db.close()
+        const s = SqliteStorage.open(file)
+        open.push(s)
+        expect((await s.card("CARD0001"))!.balance).toBe(5)
+        const key = { index: 1, key: Buffer.alloc(32, 7) }
+        expect(await s.serverKeys(key)).toEqual([key])
     })
 
     test("a database newer than this server is refused: by the storage, and by the command line in one line with exit code 1", async () => {
