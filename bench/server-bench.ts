@@ -63,10 +63,15 @@ export const WARMUP_PER_TERMINAL = 30
 export const PEER_RATE = 160
 const PEER_PAIRS = 3
 
-/** Untimed and timed authentications of a run: 2 s and 15 s at a paced rate; as many as a payment run when unpaced. */
+/**
+ * Untimed and timed authentications of a run: 10 s and 15 s at a paced rate; as many as a payment
+ * run when unpaced. The untimed part lets V8 finish compiling the payment server's hot paths (with
+ * 2 s, the first run of a series still spent 100-150 us per authentication in compiler threads,
+ * the later ones 0-40); hostapd gets the same load.
+ */
 function authCounts(rate: number): { warmup: number; count: number } {
     if (rate === 0) return { warmup: TERMINALS * WARMUP_PER_TERMINAL, count: TERMINALS * PAYMENTS_PER_TERMINAL }
-    return { warmup: 2 * rate, count: 15 * rate }
+    return { warmup: 10 * rate, count: 15 * rate }
 }
 
 const methodName = (m: number) => (m === EAP_TYPE_AKA_PRIME ? "EAP-AKA'" : "EAP-AKA")
