@@ -21,6 +21,7 @@
 // pseudonym under it. A pseudonym does not expire while its key is kept.
 
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto"
+import { nodeRandomBytes } from "../node-platform"
 import type { ServerKey } from "../db/storage"
 
 /** The key index new pseudonyms are issued under. */
@@ -33,7 +34,6 @@ export const CARD_ID_BYTES = 32
 const TAG_CHAR = "P"
 const NONCE_BYTES = 12
 const GCM_TAG_BYTES = 16
-const NONCE_POOL = 256
 const RAW_BYTES = 1 + NONCE_BYTES + CARD_ID_BYTES + GCM_TAG_BYTES
 /** Characters of a pseudonym: the tag character and the base64url body (83 in all). */
 export const PSEUDONYM_LENGTH = 1 + Math.ceil((RAW_BYTES * 4) / 3)
@@ -47,9 +47,6 @@ export function newServerKey(index = PSEUDONYM_KEY_INDEX): ServerKey {
 export class PseudonymCodec {
     private readonly keys = new Map<number, Buffer>()
     private readonly issueKey: Buffer
-    /** Random bytes for nonces, drawn NONCE_POOL at a time: one call to the system's generator instead of one per pseudonym. */
-    private pool = Buffer.alloc(0)
-    private poolUsed = 0
 
     /** Decodes under every key in `keys`; issues under `issueIndex`, which must be one of them. */
     constructor(keys: ServerKey[], private readonly issueIndex = PSEUDONYM_KEY_INDEX) {
@@ -70,20 +67,11 @@ export class PseudonymCodec {
         const plain = Buffer.alloc(CARD_ID_BYTES)
         id.copy(plain)
         const index = Buffer.from([this.issueIndex])
-        const nonce = this.nextNonce()
+        const nonce = nodeRandomBytes(NONCE_BYTES) // the server's pooled generator: one system call per 4 KB
         const cipher = createCipheriv("aes-256-gcm", this.issueKey, nonce, { authTagLength: GCM_TAG_BYTES })
         cipher.setAAD(index)
         const sealed = Buffer.concat([index, nonce, cipher.update(plain), cipher.final(), cipher.getAuthTag()])
         return TAG_CHAR + sealed.toString("base64url")
-    }
-
-    private nextNonce(): Buffer {
-        if (this.poolUsed === this.pool.length) {
-            this.pool = randomBytes(NONCE_BYTES * NONCE_POOL)
-            this.poolUsed = 0
-        }
-        this.poolUsed += NONCE_BYTES
-        return this.pool.subarray(this.poolUsed - NONCE_BYTES, this.poolUsed)
     }
 
     /** The card ID inside a pseudonym of ours, or null for anything else. */

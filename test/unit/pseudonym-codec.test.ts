@@ -24,7 +24,7 @@ describe("stateless encrypted pseudonyms", () => {
         expect(a).not.toBe(b)
         expect(codec.decode(a)).toBe("CARD0001")
         expect(codec.decode(b)).toBe("CARD0001")
-        // Distinct nonces across several refills of the nonce pool.
+        // Distinct nonces across several refills of the server's random pool.
         const many = Array.from({ length: 1000 }, () => codec.encode("CARD0001"))
         expect(new Set(many.map((p) => p.slice(1, 18))).size).toBe(1000)
         for (const p of many.slice(250, 260)) expect(codec.decode(p)).toBe("CARD0001")
