@@ -6,11 +6,11 @@
 // concurrent request can never enrol a reference twice.
 
 import Database from "better-sqlite3"
-import { chmodSync, existsSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { randomInt } from "node:crypto"
-import { migrate, migrations } from "../db/migrate"
+import { migrations } from "../db/migrate"
+import { openDurableSqlite } from "../db/durable-sqlite"
 
 export const CA_DATABASE_FILE = "ca.db"
 
@@ -108,20 +108,7 @@ export class CaStore {
     /** Opens (creating and migrating) the database in `dir`, which the caller has made private. */
     static open(dir: string): CaStore {
         const file = join(dir, CA_DATABASE_FILE)
-        const creating = !existsSync(file)
-        const db = new Database(file)
-        try {
-            if (creating) chmodSync(file, 0o600)
-            db.pragma("busy_timeout = 5000")
-            db.pragma("journal_mode = WAL")
-            db.pragma("synchronous = FULL")
-            db.pragma("foreign_keys = ON")
-            migrate(db, file, migrations("ca", join(dirname(fileURLToPath(import.meta.url)), "migrations")))
-        } catch (e) {
-            db.close()
-            throw e
-        }
-        return new CaStore(db)
+        return new CaStore(openDurableSqlite(file, migrations("ca", join(dirname(fileURLToPath(import.meta.url)), "migrations"))))
     }
 
     close(): void {

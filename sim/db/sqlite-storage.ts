@@ -18,10 +18,10 @@
 // re-authentication identity is unknown, and the card authenticates in full.
 
 import Database from "better-sqlite3"
-import { chmodSync, existsSync } from "node:fs"
 import { RC_APPROVED, RC_DUPLICATE, type PaymentResult } from "../../src/payment/result"
 import type { Payment } from "../../src/payment/payment"
-import { migrate } from "./migrate"
+import { migrations } from "./migrate"
+import { openDurableSqlite } from "./durable-sqlite"
 import {
     DuplicateCardError,
     StorageError,
@@ -133,20 +133,9 @@ export class SqliteStorage implements ServerStorage {
      * schema newer than this code knows, and any file it cannot use, with a StorageError.
      */
     static open(file: string, options: SqliteOptions = {}): SqliteStorage {
-        const creating = !existsSync(file)
-        let db: Database.Database | undefined
         try {
-            db = new Database(file)
-            if (creating) chmodSync(file, 0o600)
-            db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`)
-            // journal_mode=WAL writes to the file: a read-only folder or file fails here.
-            db.pragma("journal_mode = WAL")
-            db.pragma("synchronous = FULL")
-            db.pragma("foreign_keys = ON")
-            migrate(db, file)
-            return new SqliteStorage(db, file)
+            return new SqliteStorage(openDurableSqlite(file, migrations("sqlite"), options.busyTimeoutMs), file)
         } catch (e) {
-            db?.close()
             const message = explain(e, file)
             if (message !== null) throw new StorageError(message)
             throw e
