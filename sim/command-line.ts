@@ -5,6 +5,7 @@
 // usually the rest of a value typed with spaces (a card number, a PIN).
 
 import { parseArgs } from "node:util"
+import { parseWhole } from "./server/fields"
 
 /** One line on stderr and exit code 2 (wrong command line or input) or 1 (failure at run time). */
 export function fail(message: string, code = 2): never {
@@ -52,4 +53,14 @@ export function stopOnSignals(server: { stop(): Promise<void> }): void {
     }
     process.on("SIGINT", stop)
     process.on("SIGTERM", stop)
+}
+
+/** An option's whole number in min..max, or `fallback` when the option is absent; one line and exit 2 otherwise. */
+export function wholeOption(v: string | undefined, fallback: number, what: string, min: number, max: number): number {
+    if (v === undefined) return fallback
+    try {
+        return parseWhole(v, what, min, max)
+    } catch (e) {
+        fail((e as Error).message)
+    }
 }

@@ -10,7 +10,7 @@
 // default data/ca-mailers/REFERENCE.txt); nothing prints it. Every error is one line on stderr and
 // a non-zero exit code: 2 for a wrong command line or refused input, 1 for a failure at run time.
 
-import { fail, parseCommandLine, runtimeMessage as runtimeMessageOf, stopOnSignals } from "../command-line"
+import { fail, parseCommandLine, runtimeMessage as runtimeMessageOf, stopOnSignals, wholeOption } from "../command-line"
 import { join } from "node:path"
 import { CaServer, CMP_PATH, DEFAULT_CA_CONFIG } from "./ca-server"
 import { openCaData } from "./ca-data"
@@ -32,12 +32,6 @@ function options<S extends string>(argv: string[], names: readonly S[]): { [K in
     return parseCommandLine(argv, USAGE, names)
 }
 
-function whole(v: string | undefined, fallback: number, what: string, min: number, max: number): number {
-    if (v === undefined) return fallback
-    if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) fail(`${what} must be a whole number in ${min}..${max}`)
-    return Number(v)
-}
-
 function openData(dir: string) {
     try {
         return openCaData(dir)
@@ -54,9 +48,9 @@ async function serve(argv: string[]): Promise<void> {
         server = await CaServer.start({
             dataDir: v.data ?? DEFAULT_CA_CONFIG.dataDir,
             host: v.host ?? DEFAULT_CA_CONFIG.host,
-            port: whole(v.port, DEFAULT_CA_CONFIG.port, "--port", 0, 65535),
+            port: wholeOption(v.port, DEFAULT_CA_CONFIG.port, "--port", 0, 65535),
             baseUrl: v.url,
-            validityDays: whole(v["validity-days"], DEFAULT_CA_CONFIG.validityDays, "--validity-days", 1, 36500),
+            validityDays: wholeOption(v["validity-days"], DEFAULT_CA_CONFIG.validityDays, "--validity-days", 1, 36500),
         })
     } catch (e) {
         fail(runtimeMessage(e), 1)

@@ -14,24 +14,14 @@
 // Every error is one line on stderr and a non-zero exit code: 2 for a wrong command line or
 // refused input, 1 for a failure at run time (data folder, port, database).
 
-import { fail, parseCommandLine, runtimeMessage as runtimeMessageOf, stopOnSignals } from "../command-line"
+import { fail, parseCommandLine, runtimeMessage as runtimeMessageOf, stopOnSignals, wholeOption } from "../command-line"
 import { join } from "node:path"
 import { DEFAULT_CONFIG, PaymentServer } from "./payment-server"
 import { DuplicateCardError, type ServerStorage } from "../db/storage"
 import { openServerStore } from "./open-store"
 import { describeUrl, isPostgresUrl } from "../db/postgres-storage"
-import { FieldError, MAX_MINOR_UNITS, parseCurrency, parseWhole } from "./fields"
+import { FieldError, MAX_MINOR_UNITS, parseCurrency } from "./fields"
 import { provisionCard, provisionTerminal, writeCardFiles, writeTerminalConfig } from "./provision"
-
-/** An option's whole number in min..max, or the fallback when absent. */
-function int(v: string | undefined, fallback: number, what: string, min: number, max: number): number {
-    if (v === undefined) return fallback
-    try {
-        return parseWhole(v, what, min, max)
-    } catch (e) {
-        fail((e as Error).message)
-    }
-}
 
 /** One line for a failure at run time. */
 function runtimeMessage(e: unknown): string {
@@ -54,8 +44,8 @@ async function serve(argv: string[]): Promise<void> {
         dataDir: values.data ?? DEFAULT_CONFIG.dataDir,
         db: databaseUrl(values.db),
         host: values.host ?? DEFAULT_CONFIG.host,
-        udpPort: int(values["udp-port"], DEFAULT_CONFIG.udpPort, "--udp-port", 0, 65535),
-        tcpPort: int(values["tcp-port"], DEFAULT_CONFIG.tcpPort, "--tcp-port", 0, 65535),
+        udpPort: wholeOption(values["udp-port"], DEFAULT_CONFIG.udpPort, "--udp-port", 0, 65535),
+        tcpPort: wholeOption(values["tcp-port"], DEFAULT_CONFIG.tcpPort, "--tcp-port", 0, 65535),
         networkName: values["network-name"] ?? DEFAULT_CONFIG.networkName,
         realm: values.realm ?? DEFAULT_CONFIG.realm,
     }
@@ -100,12 +90,12 @@ async function provision(argv: string[]): Promise<void> {
                 pan: values.pan ?? fail("--pan is required"),
                 holder: values.holder ?? "CARD HOLDER",
                 currency: values.currency === undefined ? 410 : parseCurrency(values.currency),
-                balance: int(values.balance, 1_000_000, "--balance", 0, MAX_MINOR_UNITS),
-                limit: int(values.limit, 5_000_000, "--limit", 0, MAX_MINOR_UNITS),
+                balance: wholeOption(values.balance, 1_000_000, "--balance", 0, MAX_MINOR_UNITS),
+                limit: wholeOption(values.limit, 5_000_000, "--limit", 0, MAX_MINOR_UNITS),
                 pin: values.pin,
                 realm: DEFAULT_CONFIG.realm,
                 networkName: "",
-                noPinLimit: int(values["no-pin-limit"], 0, "--no-pin-limit", 0, MAX_MINOR_UNITS),
+                noPinLimit: wholeOption(values["no-pin-limit"], 0, "--no-pin-limit", 0, MAX_MINOR_UNITS),
             })
             const out = values.out ?? join(dataDir, "..", "cards", `${cardId}.json`)
             const mailer = writeCardFiles(out, profile, pin)
@@ -113,7 +103,7 @@ async function provision(argv: string[]): Promise<void> {
         } else {
             const terminalId = values["terminal-id"] ?? fail("--terminal-id is required")
             const address = values.address ?? "127.0.0.1"
-            const config = await provisionTerminal(store, address, terminalId, values["merchant-id"] ?? fail("--merchant-id is required"), DEFAULT_CONFIG.host, int(values["server-port"], DEFAULT_CONFIG.tcpPort, "--server-port", 1, 65535))
+            const config = await provisionTerminal(store, address, terminalId, values["merchant-id"] ?? fail("--merchant-id is required"), DEFAULT_CONFIG.host, wholeOption(values["server-port"], DEFAULT_CONFIG.tcpPort, "--server-port", 1, 65535))
             const out = values.out ?? join(dataDir, "..", "terminals", `${terminalId}.json`)
             writeTerminalConfig(out, config)
             console.log(`terminal ${terminalId} at ${address} registered: configuration ${out} (mode 0600)`)
