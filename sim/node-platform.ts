@@ -1,6 +1,6 @@
 // What differs in Node: HMAC-SHA-256 in JavaScript with cached key pads (sim/crypto/js-hmac-sha256.ts:
-// faster here than node:crypto's per-call HMAC objects), SHA-256 and randomness from node:crypto,
-// and a yield that is just a resolved promise. The tests check HMAC-SHA-256 against RFC 4231,
+// faster here than node:crypto's per-call HMAC objects), SHA-256, HKDF, AES-256-CCM and randomness
+// from node:crypto, and a yield that is just a resolved promise. The tests check HMAC-SHA-256 against RFC 4231,
 // node:crypto and @noble/hashes; the device has both natively.
 //
 // Everything here is passed to src/ explicitly; importing this module changes nothing in src/.
@@ -10,12 +10,13 @@
 // run twice each way, alternated) showed no difference above its noise: 602/504 (EAP-AKA') and
 // 507/419 (EAP-AKA) us per payment with pool slices, 407/530 and 513/458 without.
 
-import { createHash, randomFillSync } from "node:crypto"
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomFillSync } from "node:crypto"
 import { pooledRandom } from "./node-random"
 import { jsHmacSha256 } from "./crypto/js-hmac-sha256"
 import type { HmacSha256 } from "../src/crypto/hmac-sha256"
 import type { Sha256 } from "../src/crypto/sha256"
 import type { AkaPlatform } from "../src/eap/aka-crypto"
+import type { AesCcmDecrypt, AesCcmEncrypt, HkdfSha256, KeyPlatform } from "../src/certificate/signing-key"
 import { noLog } from "../src/log"
 
 export const nodeHmacSha256: HmacSha256 = jsHmacSha256
@@ -34,4 +35,31 @@ export const nodeAkaPlatform: AkaPlatform = {
     randomBytes: nodeRandomBytes,
     yieldSlice: async () => {},
     log: noLog,
+}
+
+export const nodeHkdf: HkdfSha256 = (ikm, salt, info) => Buffer.from(hkdfSync("sha256", ikm, salt, info, 32))
+
+export const nodeAesCcmEncrypt: AesCcmEncrypt = (key, nonce, plain) => {
+    const c = createCipheriv("aes-256-ccm", key, nonce, { authTagLength: 16 })
+    return Buffer.concat([c.update(plain), c.final(), c.getAuthTag()])
+}
+
+export const nodeAesCcmDecrypt: AesCcmDecrypt = (key, nonce, sealed) => {
+    if (sealed.length < 16) return null
+    const d = createDecipheriv("aes-256-ccm", key, nonce, { authTagLength: 16 })
+    d.setAuthTag(sealed.subarray(sealed.length - 16))
+    try {
+        return Buffer.concat([d.update(sealed.subarray(0, sealed.length - 16)), d.final()])
+    } catch {
+        return null
+    }
+}
+
+export const nodeKeyPlatform: KeyPlatform = {
+    sha256: nodeSha256,
+    hkdf: nodeHkdf,
+    aesCcmEncrypt: nodeAesCcmEncrypt,
+    aesCcmDecrypt: nodeAesCcmDecrypt,
+    randomBytes: nodeRandomBytes,
+    yieldSlice: async () => {},
 }

@@ -1,8 +1,8 @@
-// What differs on the device: the runtime's native SHA-256 / HMAC-SHA-256 and random bytes, and
-// the VM's way of yielding between slices.
+// What differs on the device: the runtime's native SHA-256 / HMAC-SHA-256, HKDF, AES-256-CCM and
+// random bytes, and the VM's way of yielding between slices.
 
 import * as ds from "@devicescript/core"
-import { digest, hmac, randomBuffer } from "@devicescript/crypto"
+import { decrypt, digest, encrypt, hmac, randomBuffer, sha256Hkdf } from "@devicescript/crypto"
 import { HmacSha256 } from "../../src/crypto/hmac-sha256"
 import { Sha256 } from "../../src/crypto/sha256"
 import { AkaPlatform } from "../../src/eap/aka-crypto"
@@ -25,4 +25,37 @@ export const devicePlatform: AkaPlatform = {
     log: (line: string) => {
         console.log(line)
     },
+}
+
+/** HKDF-SHA-256 (RFC 5869), one 32-byte block, over the native HMAC-SHA-256. */
+export function deviceHkdf(ikm: Buffer, salt: Buffer, info: Buffer): Buffer {
+    return sha256Hkdf(ikm, info, salt)
+}
+
+export function deviceAesCcmEncrypt(key: Buffer, nonce: Buffer, plain: Buffer): Buffer {
+    return encrypt({ data: plain, algo: "aes-256-ccm", key: key, iv: nonce, tagLength: 16 })
+}
+
+/** The runtime throws on a tag mismatch; the port answers null. */
+export function deviceAesCcmDecrypt(key: Buffer, nonce: Buffer, sealed: Buffer): Buffer | null {
+    try {
+        return decrypt({ data: sealed, algo: "aes-256-ccm", key: key, iv: nonce, tagLength: 16 })
+    } catch (e) {
+        return null
+    }
+}
+
+/**
+ * The sealing platform (KeyPlatform of src/certificate/signing-key.ts, not imported here: an import
+ * would pull that module, and the Ed25519 table behind it, into every image that uses this file).
+ */
+export function deviceKeyPlatform() {
+    return {
+        sha256: deviceSha256,
+        hkdf: deviceHkdf,
+        aesCcmEncrypt: deviceAesCcmEncrypt,
+        aesCcmDecrypt: deviceAesCcmDecrypt,
+        randomBytes: randomBuffer,
+        yieldSlice: yieldSlice,
+    }
 }
