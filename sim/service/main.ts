@@ -9,7 +9,8 @@
 // code: 2 for a wrong command line or refused input, 1 for a failure at run time.
 
 import { fail, parseCommandLine, runtimeMessage as runtimeMessageOf, stopOnSignals, wholeOption } from "../command-line"
-import { DEFAULT_SERVICE_CONFIG, privateFolder, ServiceServer } from "./service-server"
+import { privateFolder } from "../private-folder"
+import { DEFAULT_SERVICE_CONFIG, ServiceServer } from "./service-server"
 import { ServiceStore } from "./service-store"
 
 const USAGE = [
@@ -56,7 +57,7 @@ function accountCommand(argv: string[]): void {
     let store: ServiceStore
     try {
         const dir = v.data ?? DEFAULT_SERVICE_CONFIG.dataDir
-        privateFolder(dir)
+        privateFolder(dir, "the service keeps its database there")
         store = ServiceStore.open(dir)
     } catch (e) {
         fail(runtimeMessage(e), 1)

@@ -19,12 +19,14 @@
 
 import { createHash, randomInt } from "node:crypto"
 import { EventEmitter } from "node:events"
-import { accessSync, chmodSync, constants, mkdirSync, readFileSync, statSync } from "node:fs"
+import { readFileSync } from "node:fs"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import type { Certificate } from "@peculiar/asn1-x509"
 import { encodeHistory, type TransactionHistory } from "../../src/certificate/transaction-history"
+import { listen } from "../http-listen"
+import { privateFolder } from "../private-folder"
 import { parseWhole } from "../server/fields"
 import { checkSignature, loadCaCertificate, MalformedSignature, type Trust } from "./signature-check"
 import { ServiceStore, type Account, type Transfer } from "./service-store"
@@ -116,18 +118,6 @@ function view(t: Transfer): TransferView {
     }
 }
 
-/** The data folder: created private (0700); refused when this user cannot write it. */
-export function privateFolder(dir: string): void {
-    mkdirSync(dir, { recursive: true, mode: 0o700 })
-    try {
-        const mode = statSync(dir).mode & 0o777
-        if ((mode & 0o077) !== 0) chmodSync(dir, mode & 0o700)
-        accessSync(dir, constants.W_OK)
-    } catch {
-        throw new Error(`data folder ${dir} is read-only or not this user's`)
-    }
-}
-
 /** "1,234,567" */
 function grouped(n: number): string {
     return String(n).replace(/\B(?=(\d{3})+$)/g, ",")
@@ -163,23 +153,11 @@ export class ServiceServer {
         } catch (e) {
             throw new Error(`the trusted CA certificate: ${(e as Error).message.includes("ENOENT") ? `${config.caCertificate} does not exist (start the CA once: npm run ca; or give --ca FILE|URL)` : (e as Error).message}`)
         }
-        privateFolder(config.dataDir)
+        privateFolder(config.dataDir, "the service keeps its database there")
         const store = ServiceStore.open(config.dataDir)
         if (store.accountCount() === 0) for (const a of DEMO_ACCOUNTS) store.addAccount(a)
         const server = createServer()
-        try {
-            await new Promise<void>((resolve, reject) => {
-                server.once("error", reject)
-                server.listen(config.port, config.host, () => {
-                    server.off("error", reject)
-                    resolve()
-                })
-            })
-        } catch (e) {
-            store.close()
-            throw e
-        }
-        const port = (server.address() as { port: number }).port
+        const port = await listen(server, config.port, config.host, () => store.close())
         const baseUrl = `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`
         const trust: Trust = { ca, ocspUrl: config.ocspUrl, ocspTimeoutMs: config.ocspTimeoutMs, now: config.now }
         const service = new ServiceServer(server, store, config, trust, config.sms ?? new LogSmsSender(config.log), port, baseUrl)
