@@ -3,11 +3,12 @@
 // self-signed certificate (ca.pem). The key and certificate are made on first use and never
 // replaced: a folder with a certificate but no key is refused rather than given a new identity.
 
-import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs"
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { createPrivateKey, generateKeyPairSync } from "node:crypto"
 import { AsnConvert } from "@peculiar/asn1-schema"
 import { Certificate } from "@peculiar/asn1-x509"
+import { privateFolder } from "../private-folder"
 import { CaStore } from "./ca-store"
 import { keyIdentifier, pem, selfSignedCaCertificate, spkiOf, type CaIdentity } from "./issue-certificate"
 
@@ -15,18 +16,6 @@ export const CA_KEY_FILE = "ca-key.pem"
 export const CA_CERT_FILE = "ca.pem"
 
 export class CaDataError extends Error {}
-
-/** Creates the folder if needed and makes it private; refuses one this user cannot write. */
-function privateFolder(dir: string): void {
-    mkdirSync(dir, { recursive: true, mode: 0o700 })
-    try {
-        const mode = statSync(dir).mode & 0o777
-        if ((mode & 0o077) !== 0) chmodSync(dir, mode & 0o700)
-        accessSync(dir, constants.W_OK)
-    } catch {
-        throw new CaDataError(`data folder ${dir} is read-only or not this user's: the CA keeps its key and database there`)
-    }
-}
 
 /** DER of the first PEM block in `text`. */
 function pemBody(text: string): Buffer {
@@ -62,7 +51,7 @@ export function loadCaIdentity(dir: string): CaIdentity {
 
 /** Opens the data folder: its database and the CA's identity. */
 export function openCaData(dir: string): { store: CaStore; ca: CaIdentity } {
-    privateFolder(dir)
+    privateFolder(dir, "the CA keeps its key and database there", (m) => new CaDataError(m))
     const store = CaStore.open(dir)
     try {
         return { store, ca: loadCaIdentity(dir) }

@@ -6,6 +6,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import { join } from "node:path"
+import { listen } from "../http-listen"
 import type { CaStore } from "./ca-store"
 import { openCaData } from "./ca-data"
 import { CmpResponder } from "./cmp-server"
@@ -52,19 +53,7 @@ export class CaServer {
         const config = { ...DEFAULT_CA_CONFIG, ...partial }
         const { store, ca } = openCaData(config.dataDir)
         const server = createServer()
-        try {
-            await new Promise<void>((resolve, reject) => {
-                server.once("error", reject)
-                server.listen(config.port, config.host, () => {
-                    server.off("error", reject)
-                    resolve()
-                })
-            })
-        } catch (e) {
-            store.close()
-            throw e
-        }
-        const port = (server.address() as { port: number }).port
+        const port = await listen(server, config.port, config.host, () => store.close())
         const baseUrl = config.baseUrl ?? `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${port}`
         const cmp = new CmpResponder(store, ca, { baseUrl, validityDays: config.validityDays, maxClockSkewMs: 10 * 60 * 1000, confirmWaitMs: config.confirmWaitMs, log: config.log })
         const ocsp = new OcspResponder(store, ca, config.log)

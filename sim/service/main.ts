@@ -1,0 +1,82 @@
+// `npm run service`: the service provider (an online bank) on embedded defaults, and its accounts.
+//
+//   npm run service -- [serve] [--data DIR] [--host 127.0.0.1] [--port 8830] [--ca FILE|URL] [--ocsp URL] [--name NAME] [--wait-seconds 300]
+//   npm run service -- account --number 110-... --holder NAME --phone +8210... [--balance 0] [--data DIR]
+//
+// The data folder (default data/service, mode 0700) holds the database; a new one starts with two
+// demo accounts. The trusted CA certificate defaults to the CA's own, data/ca/ca.pem. SMS notices
+// go to the log until an SMSC is configured. Every error is one line on stderr and a non-zero exit
+// code: 2 for a wrong command line or refused input, 1 for a failure at run time.
+
+import { fail, parseCommandLine, runtimeMessage as runtimeMessageOf, stopOnSignals, wholeOption } from "../command-line"
+import { privateFolder } from "../private-folder"
+import { DEFAULT_SERVICE_CONFIG, ServiceServer } from "./service-server"
+import { ServiceStore } from "./service-store"
+
+const USAGE = [
+    "usage: npm run service -- [serve] [--data DIR] [--host 127.0.0.1] [--port 8830] [--ca FILE|URL] [--ocsp URL] [--name NAME] [--wait-seconds 300]",
+    "       npm run service -- account --number NUMBER --holder NAME --phone +8210... [--balance KRW] [--data DIR]",
+].join("\n")
+
+function runtimeMessage(e: unknown): string {
+    return runtimeMessageOf(e, "another service running? choose --port")
+}
+
+async function serve(argv: string[]): Promise<void> {
+    const v = parseCommandLine(argv, USAGE, ["data", "host", "port", "ca", "ocsp", "name", "wait-seconds"])
+    if (v.ocsp !== undefined && !/^https?:\/\/\S+$/.test(v.ocsp)) fail("--ocsp must be an http(s) URL")
+    if (v.name !== undefined && !/^[\x21-\x7e]([\x20-\x7e]{0,30}[\x21-\x7e])?$/.test(v.name)) fail("--name must be 1..32 printable ASCII characters")
+    let server: ServiceServer
+    try {
+        server = await ServiceServer.start({
+            dataDir: v.data ?? DEFAULT_SERVICE_CONFIG.dataDir,
+            host: v.host ?? DEFAULT_SERVICE_CONFIG.host,
+            port: wholeOption(v.port, DEFAULT_SERVICE_CONFIG.port, "--port", 0, 65535),
+            caCertificate: v.ca ?? DEFAULT_SERVICE_CONFIG.caCertificate,
+            ocspUrl: v.ocsp,
+            name: v.name ?? DEFAULT_SERVICE_CONFIG.name,
+            signatureWaitMs: 1000 * wholeOption(v["wait-seconds"], DEFAULT_SERVICE_CONFIG.signatureWaitMs / 1000, "--wait-seconds", 10, 86400),
+        })
+    } catch (e) {
+        fail(runtimeMessage(e), 1)
+    }
+    stopOnSignals(server)
+    console.log(`service provider: ${server.baseUrl} (transfer page /, card: GET /card/history/<id>, POST /card/signature/<id>), data ${v.data ?? DEFAULT_SERVICE_CONFIG.dataDir}`)
+    console.log(`accounts: ${server.store.accounts().map((a) => `${a.number} ${a.holder} ${a.phone}`).join("; ")}`)
+}
+
+function accountCommand(argv: string[]): void {
+    const v = parseCommandLine(argv, USAGE, ["data", "number", "holder", "phone", "balance"])
+    const number = v.number ?? fail("--number is required")
+    if (!/^[0-9][0-9-]{0,18}[0-9]$/.test(number)) fail("--number must be 2..20 digits and dashes")
+    const holder = v.holder ?? fail("--holder is required")
+    if (!/^[\x21-\x7e]([\x20-\x7e]{0,30}[\x21-\x7e])?$/.test(holder)) fail("--holder must be 1..32 printable ASCII characters")
+    const phone = v.phone ?? fail("--phone is required")
+    if (!/^\+\d{1,15}$/.test(phone)) fail("--phone must be + and digits (E.164)")
+    const balance = wholeOption(v.balance, 0, "--balance", 0, 1e12)
+    let store: ServiceStore
+    try {
+        const dir = v.data ?? DEFAULT_SERVICE_CONFIG.dataDir
+        privateFolder(dir, "the service keeps its database there")
+        store = ServiceStore.open(dir)
+    } catch (e) {
+        fail(runtimeMessage(e), 1)
+    }
+    try {
+        if (store.account(number) !== undefined) fail(`account ${number} exists already`)
+        store.addAccount({ number, holder, phone, balance })
+        console.log(`account ${number} (${holder}, ${phone}) opened`)
+    } finally {
+        store.close()
+    }
+}
+
+const [command, ...args] = process.argv.slice(2)
+try {
+    if (command === undefined || command.startsWith("--")) await serve(process.argv.slice(2))
+    else if (command === "serve") await serve(args)
+    else if (command === "account") accountCommand(args)
+    else fail(USAGE)
+} catch (e) {
+    fail(runtimeMessage(e), 1)
+}
