@@ -1,6 +1,6 @@
 // The service provider's side of SMS: an SMPP 3.4 client (ESME) on the `smpp` package that
 // binds as a transmitter and submits one short message per send(). The bound session is kept
-// and reused; when the SMSC drops it, the next send() connects and binds again. A failure is an
+// and reused; when the SMSC has dropped it, send() connects, binds and submits again. A failure is an
 // SmsSendError whose message says what happened: the SMSC unreachable, the bind refused, the
 // message refused (with the SMPP status name), or no answer in time.
 
@@ -107,8 +107,10 @@ export class SmppSender {
                 }
             })
             session.off("close", onClose)
-            if (outcome === "not sent" && attempt === 0) {
-                // The kept session had died unnoticed: nothing went out, so a fresh bind may retry.
+            if ((outcome === "not sent" || outcome === "lost") && attempt === 0) {
+                // The kept session had died unnoticed (the SMSC restarted, say): bind afresh and
+                // submit once more. Delivery is at least once: a notice names its transaction, so
+                // a second copy does no harm.
                 this.session = null
                 session.destroy()
                 continue
@@ -130,15 +132,14 @@ export class SmppSender {
         this.session = null
         if (!session) return
         await new Promise<void>((resolve) => {
-            const timer = setTimeout(() => {
+            const done = () => {
+                clearTimeout(timer)
                 session.destroy()
                 resolve()
-            }, 1000)
-            session.unbind(() => {
-                clearTimeout(timer)
-                session.close()
-                resolve()
-            })
+            }
+            const timer = setTimeout(done, 1000)
+            session.once("close", done)
+            if (!session.unbind(done)) done()
         })
     }
 }

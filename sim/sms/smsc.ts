@@ -14,7 +14,7 @@
 // ESME_RINVDCS.
 //
 // Delivery: a message for an attached handset goes to it at once; one for a handset that is not
-// attached or whose memory is full waits in a bounded queue per MSISDN (ESME_RMSGQFUL when full)
+// attached or whose memory is full waits in a queue bounded per MSISDN and in all (ESME_RMSGQFUL when full)
 // and goes when the handset attaches or reports memory available. No delivery receipts.
 
 import { createServer, type Server, type Socket } from "node:net"
@@ -30,6 +30,8 @@ export interface SmscOptions {
     accounts: SmscAccount[]
     /** Messages kept per MSISDN while its handset is away or full (default 20). */
     queueLimit?: number
+    /** Messages kept for all MSISDNs together (default 1,000). */
+    totalLimit?: number
     /** Shown to ESMEs in bind responses. */
     systemId?: string
 }
@@ -58,6 +60,7 @@ export class Smsc implements RadioNetwork {
     private readonly waiting = new Map<string, ShortMessage[]>()
     private readonly sockets = new Set<Socket>()
     private nextId = 1
+    private kept = 0
     readonly events: SmscEvent[] = []
 
     constructor(private readonly options: SmscOptions) {
@@ -104,24 +107,28 @@ export class Smsc implements RadioNetwork {
     private flush(key: string): void {
         const queue = this.waiting.get(key)
         const handset = this.handsets.get(key)
-        while (queue && handset && queue.length > 0 && handset.deliver(queue[0])) queue.shift()
+        while (queue && handset && queue.length > 0 && handset.deliver(queue[0])) {
+            queue.shift()
+            this.kept--
+        }
         if (queue && queue.length === 0) this.waiting.delete(key)
     }
 
     private serve(socket: Socket): void {
         this.sockets.add(socket)
         let buffered = Buffer.alloc(0)
-        const state: { bound: Bound | null } = { bound: null }
+        const state: { bound: Bound | null; ending: boolean } = { bound: null, ending: false }
         socket.on("close", () => this.sockets.delete(socket))
         socket.on("error", () => socket.destroy())
         socket.on("data", (chunk: Buffer) => {
+            if (state.ending) return // after an unbind or a broken frame, nothing more is read
             buffered = Buffer.concat([buffered, chunk])
-            while (buffered.length >= 4 && !socket.destroyed) {
+            while (buffered.length >= 4 && !state.ending) {
                 const length = buffered.readUInt32BE(0)
                 if (length < HEADER || length > MAX_PDU) {
                     const sequence = buffered.length >= HEADER ? buffered.readUInt32BE(12) : 0
                     socket.end(new smpp.PDU("generic_nack", { sequence_number: sequence, command_status: smpp.errors.ESME_RINVCMDLEN }).toBuffer())
-                    buffered = Buffer.alloc(0)
+                    state.ending = true
                     return
                 }
                 if (buffered.length < length) return
@@ -132,7 +139,7 @@ export class Smsc implements RadioNetwork {
         })
     }
 
-    private answer(socket: Socket, raw: Buffer, state: { bound: Bound | null }): void {
+    private answer(socket: Socket, raw: Buffer, state: { bound: Bound | null; ending: boolean }): void {
         const id = raw.readUInt32BE(4)
         const sequence = raw.readUInt32BE(12)
         // Responses (deliver_sm_resp, a peer's generic_nack): this SMSC sends nothing that waits for one.
@@ -152,6 +159,7 @@ export class Smsc implements RadioNetwork {
         if (command === "enquire_link") return void reply("enquire_link_resp", 0)
         if (command === "unbind") {
             state.bound = null
+            state.ending = true
             reply("unbind_resp", 0)
             socket.end()
             return
@@ -182,8 +190,11 @@ export class Smsc implements RadioNetwork {
             this.events.push({ kind: "delivered", to: key, messageId })
         } else {
             const queue = this.waiting.get(key) ?? []
-            if (queue.length >= (this.options.queueLimit ?? 20)) return void this.refuse(reply, to, smpp.errors.ESME_RMSGQFUL, "queue full")
+            if (queue.length >= (this.options.queueLimit ?? 20) || this.kept >= (this.options.totalLimit ?? 1000)) {
+                return void this.refuse(reply, to, smpp.errors.ESME_RMSGQFUL, "queue full")
+            }
             queue.push(sms)
+            this.kept++
             this.waiting.set(key, queue)
             this.events.push({ kind: "queued", to: key, messageId })
         }

@@ -16,8 +16,8 @@ afterEach(async () => {
     while (cleanups.length > 0) await cleanups.pop()?.()
 })
 
-async function smsc(queueLimit?: number) {
-    const s = new Smsc({ accounts: [ACCOUNT], queueLimit })
+async function smsc(queueLimit?: number, totalLimit?: number) {
+    const s = new Smsc({ accounts: [ACCOUNT], queueLimit, totalLimit })
     const port = await s.listen(0)
     cleanups.push(() => s.close())
     return { smsc: s, port }
@@ -113,6 +113,16 @@ describe("mock SMSC over SMPP 3.4", () => {
         expect(w.smsc.waitingFor("821099990000")).toBe(0)
     })
 
+    test("the queue is bounded in all too: many absent numbers cannot fill the SMSC's memory", async () => {
+        const w = await smsc(20, 3)
+        const s = sender(w.port)
+        for (let i = 0; i < 3; i++) await s.send("+8210000000" + i, "x")
+        await expect(s.send("+821000000009", "x")).rejects.toThrow(/ESME_RMSGQFUL/)
+        new ModemEmulator("+82100000000").attach(w.smsc)
+        await s.send("+821000000009", "room again")
+        expect(w.smsc.waitingFor("+821000000009")).toBe(1)
+    })
+
     test("a modem with full memory refuses; the SMSC keeps the rest and delivers after a deletion (memory available)", async () => {
         const w = await smsc()
         const modem = new ModemEmulator("+821011112222", 2)
@@ -135,9 +145,11 @@ describe("mock SMSC over SMPP 3.4", () => {
         expect(unknown.answer.readUInt32BE(8)).toBe(smpp.errors.ESME_RINVCMDID)
         expect(unknown.answer.readUInt32BE(12)).toBe(42)
         expect(unknown.closed).toBe(false)
-        // A command_length under the header size, then one over the cap: generic_nack ESME_RINVCMDLEN and the connection closes.
+        // A command_length under the header size, zero, or over the cap: generic_nack ESME_RINVCMDLEN and the connection closes.
         for (const length of [8, 0, 1_000_000]) {
-            const r = await raw(w.port, header(length, 0x00000004, 0, 7))
+            // (an enquire_link right behind it is not read: the stream has lost its frame boundaries)
+            const r = await raw(w.port, Buffer.concat([header(length, 0x00000004, 0, 7), header(16, 0x00000015, 0, 8)]))
+            expect(r.answer.length).toBe(16)
             expect(r.answer.readUInt32BE(4)).toBe(0x80000000)
             expect(r.answer.readUInt32BE(8)).toBe(smpp.errors.ESME_RINVCMDLEN)
             expect(r.closed).toBe(true)
@@ -165,14 +177,21 @@ describe("mock SMSC over SMPP 3.4", () => {
         modem.attach(w.smsc)
         const s = sender(w.port)
         await s.send("+821077778888", "before")
-        // Drop every connection on the SMSC side; the sender notices and binds again.
+        // The SMSC goes down: a clear error, not a hang.
         await w.smsc.close()
+        await expect(s.send("+821077778888", "while down")).rejects.toThrow(/is unreachable \(ECONNREFUSED\)/)
+        // It restarts on the same port: the next send binds again (at once, before the old session's close is seen).
         const again = new Smsc({ accounts: [ACCOUNT] })
         await again.listen(w.port)
         cleanups.push(() => again.close())
         modem.attach(again)
-        await new Promise((r) => setTimeout(r, 50))
         await s.send("+821077778888", "after")
-        expect(modem.slots.slice(0, 2).map((m) => m?.text)).toEqual(["before", "after"])
+        await again.close()
+        const third = new Smsc({ accounts: [ACCOUNT] })
+        await third.listen(w.port)
+        cleanups.push(() => third.close())
+        modem.attach(third)
+        await s.send("+821077778888", "after a restart unseen")
+        expect(modem.slots.slice(0, 3).map((m) => m?.text)).toEqual(["before", "after", "after a restart unseen"])
     })
 })
