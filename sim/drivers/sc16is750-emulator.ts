@@ -1,15 +1,22 @@
-// An SC16IS750 I2C-UART bridge at 0x4D, emulated at the register level for the infrared driver
-// tests, and the infrared path between two of them. The register pointer, the divisor latch and
-// enhanced-register access (LCR 0xBF for EFR), the IrDA enable bit in MCR (writable only with
-// EFR[4] set), 64-byte FIFOs with TXLVL/RXLVL, and a line that moves about one byte per
-// millisecond (9600 bit/s) from one transmit FIFO to the other receive FIFO while the two are in
-// sight, both in IrDA mode at the same divisor. A full receive FIFO loses bytes, as the chip does.
+// An SC16IS750 I2C-UART bridge (0x4D for infrared, 0x4C for the card's modem), emulated at the
+// register level for the driver tests, and the two kinds of line it drives. The register pointer,
+// the divisor latch and enhanced-register access (LCR 0xBF for EFR), the IrDA enable bit in MCR
+// (writable only with EFR[4] set), 64-byte FIFOs with TXLVL/RXLVL. IrLine: the infrared path
+// between two bridges, about one byte per millisecond (9600 bit/s) from one transmit FIFO to the
+// other receive FIFO while the two are in sight, both in IrDA mode at the same divisor. UartLine:
+// a plain serial line to a byte-stream device (the modem emulator) at a fixed speed, carrying
+// bytes only while the bridge is in UART mode at that speed. A full receive FIFO loses bytes, as
+// the chip does.
 
 import { I2cChip } from "./i2c-chip"
 
 const FIFO = 64
 
 export class Sc16is750Emulator extends I2cChip {
+    constructor(readonly address = 0x4d) {
+        super()
+    }
+
     private pointer = 0
     lcr = 0
     mcr = 0
@@ -25,20 +32,25 @@ export class Sc16is750Emulator extends I2cChip {
         return (this.mcr & 0x40) !== 0 ? (this.dlh << 8) | this.dll : -1
     }
 
+    /** The divisor while in plain UART mode at 8N1, else -1. */
+    uartAt(): number {
+        return (this.mcr & 0x40) === 0 && this.lcr === 0x03 ? (this.dlh << 8) | this.dll : -1
+    }
+
     receiveByte(b: number): void {
         if (this.rx.length >= FIFO) this.overruns++
         else this.rx.push(b)
     }
 
     async write(address: number, data: Buffer): Promise<void> {
-        if (address !== 0x4d) throw new Error(`no I2C device at 0x${address.toString(16)}`)
+        if (address !== this.address) throw new Error(`no I2C device at 0x${address.toString(16)}`)
         if (data.length === 0) return
         this.pointer = (data[0] >> 3) & 0x0f
         for (let i = 1; i < data.length; i++) this.writeReg(this.pointer, data[i])
     }
 
     async read(address: number, length: number): Promise<Buffer> {
-        if (address !== 0x4d) throw new Error(`no I2C device at 0x${address.toString(16)}`)
+        if (address !== this.address) throw new Error(`no I2C device at 0x${address.toString(16)}`)
         const out = Buffer.alloc(length)
         for (let i = 0; i < length; i++) out[i] = this.readReg(this.pointer)
         return out
@@ -101,6 +113,48 @@ export class IrLine {
         const hit = this.corruptIn === 0
         if (this.corruptIn >= 0) this.corruptIn--
         to.receiveByte(hit ? byte ^ 0x10 : byte)
+    }
+
+    stop(): void {
+        clearInterval(this.timer)
+    }
+}
+
+/** A byte-stream device on the far end of a serial line: the modem emulator. */
+export interface SerialDevice {
+    /** Bytes from the bridge's TX pin. */
+    input(data: Buffer): void
+    /** Takes up to max bytes the device has ready for the bridge's RX pin. */
+    takeOutput(max: number): Buffer
+}
+
+/** A serial line from a bridge in UART mode to a device: both directions at the divisor's speed. */
+export class UartLine {
+    private readonly timer: NodeJS.Timeout
+    /** Bytes sent while the bridge was not in UART mode at the line's speed (lost as garbage). */
+    garbled = 0
+
+    constructor(
+        private readonly bridge: Sc16is750Emulator,
+        private readonly device: SerialDevice,
+        /** The divisor the device's speed needs: 8 for 115200 bit/s. */
+        private readonly divisor = 8,
+        /** Bytes per millisecond each way: 11 at 115200 bit/s (10 bits a byte). */
+        private readonly bytesPerMs = 11,
+    ) {
+        this.timer = setInterval(() => this.move(), 1)
+    }
+
+    private move(): void {
+        const inTune = this.bridge.uartAt() === this.divisor
+        const out = this.bridge.tx.splice(0, this.bytesPerMs)
+        if (out.length > 0) {
+            if (inTune) this.device.input(Buffer.from(out))
+            else this.garbled += out.length
+        }
+        const back = this.device.takeOutput(this.bytesPerMs)
+        if (inTune) for (const b of back) this.bridge.receiveByte(b)
+        else this.garbled += back.length
     }
 
     stop(): void {
