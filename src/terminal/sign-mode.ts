@@ -10,7 +10,7 @@
 // unknown, and the service's own state tells whether it was performed. '*' cancels at every
 // prompt, and while the holder signs.
 
-import { fitToColumns } from "./display-text"
+import { fittedDisplay } from "./display-text"
 import { formatAmount } from "../payment/money"
 import { MAX_AMOUNT } from "../payment/payment"
 import { Log, logTransition, noLog } from "../log"
@@ -98,12 +98,7 @@ export class SignMode {
         private readonly settings: SignSettings,
         private readonly log: Log = noLog,
     ) {
-        const columns = settings.displayColumns
-        this.display = {
-            show: (text: string) => {
-                display.show(fitToColumns(text, columns))
-            },
-        }
+        this.display = fittedDisplay(display, settings.displayColumns)
     }
 
     private enter(next: string): void {

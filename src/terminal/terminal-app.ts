@@ -5,7 +5,7 @@
 // simulator or a board provides behind them. Keys: digits, '#' confirms, '*' clears or cancels;
 // 'B' at the empty amount prompt switches to the transaction-signing mode (sign-mode.ts).
 
-import { fitToColumns } from "./display-text"
+import { fittedDisplay } from "./display-text"
 import { formatAmount } from "../payment/money"
 import { Payment, MAX_AMOUNT } from "../payment/payment"
 import { Log, logTransition, noLog } from "../log"
@@ -98,12 +98,7 @@ export class TerminalApp {
         /** Where the sale's and the relay's transitions are logged. */
         private readonly log: Log = noLog,
     ) {
-        const columns = settings.displayColumns
-        this.display = {
-            show: (text: string) => {
-                display.show(fitToColumns(text, columns))
-            },
-        }
+        this.display = fittedDisplay(display, settings.displayColumns)
     }
 
     private enter(next: AppStateName): void {
