@@ -2,6 +2,7 @@
 //
 //   npm run service -- [serve] [--data DIR] [--host 127.0.0.1] [--port 8830] [--ca FILE|URL] [--ocsp URL] [--name NAME] [--wait-seconds 300]
 //   npm run service -- account --number 110-... --holder NAME --phone +8210... [--balance 0] [--data DIR]
+//   npm run service -- terminal --id TERM0001 --account 220-... [--token TOKEN] [--data DIR]
 //
 // The data folder (default data/service, mode 0700) holds the database; a new one starts with two
 // demo accounts. The trusted CA certificate defaults to the CA's own, data/ca/ca.pem. SMS notices
@@ -10,12 +11,14 @@
 
 import { fail, parseCommandLine, runtimeMessage as runtimeMessageOf, stopOnSignals, wholeOption } from "../command-line"
 import { privateFolder } from "../private-folder"
-import { DEFAULT_SERVICE_CONFIG, ServiceServer } from "./service-server"
+import { randomBytes } from "node:crypto"
+import { DEFAULT_SERVICE_CONFIG, ServiceServer, terminalTokenHash } from "./service-server"
 import { ServiceStore } from "./service-store"
 
 const USAGE = [
     "usage: npm run service -- [serve] [--data DIR] [--host 127.0.0.1] [--port 8830] [--ca FILE|URL] [--ocsp URL] [--name NAME] [--wait-seconds 300]",
     "       npm run service -- account --number NUMBER --holder NAME --phone +8210... [--balance KRW] [--data DIR]",
+    "       npm run service -- terminal --id TERMINAL --account NUMBER [--token TOKEN] [--data DIR]",
 ].join("\n")
 
 function runtimeMessage(e: unknown): string {
@@ -41,8 +44,37 @@ async function serve(argv: string[]): Promise<void> {
         fail(runtimeMessage(e), 1)
     }
     stopOnSignals(server)
-    console.log(`service provider: ${server.baseUrl} (transfer page /, card: GET /card/history/<id>, POST /card/signature/<id>), data ${v.data ?? DEFAULT_SERVICE_CONFIG.dataDir}`)
+    console.log(`service provider: ${server.baseUrl} (transfer page /, card: GET /card/history/<id>, POST /card/signature/<id>, terminals: POST /terminal/transactions), data ${v.data ?? DEFAULT_SERVICE_CONFIG.dataDir}`)
     console.log(`accounts: ${server.store.accounts().map((a) => `${a.number} ${a.holder} ${a.phone}`).join("; ")}`)
+}
+
+/** Opens the store in the data folder of the command line, or exits. */
+function openStore(data: string | undefined): ServiceStore {
+    try {
+        const dir = data ?? DEFAULT_SERVICE_CONFIG.dataDir
+        privateFolder(dir, "the service keeps its database there")
+        return ServiceStore.open(dir)
+    } catch (e) {
+        fail(runtimeMessage(e), 1)
+    }
+}
+
+/** Registers a merchant terminal (or gives it a new account and token); prints a generated token once. */
+function terminalCommand(argv: string[]): void {
+    const v = parseCommandLine(argv, USAGE, ["data", "id", "account", "token"])
+    const id = v.id ?? fail("--id is required")
+    if (!/^[A-Za-z0-9-]{1,16}$/.test(id)) fail("--id must be 1..16 letters, digits and dashes")
+    const account = v.account ?? fail("--account is required")
+    if (v.token !== undefined && !/^[\x21-\x7e]{16,64}$/.test(v.token)) fail("--token must be 16..64 printable ASCII characters without spaces")
+    const token = v.token ?? randomBytes(16).toString("hex")
+    const store = openStore(v.data)
+    try {
+        if (store.account(account) === undefined) fail(`no account ${account} (open it with the account command; a new data folder gets its demo accounts when the service first starts)`)
+        store.putTerminal({ id, account, tokenHash: terminalTokenHash(token) })
+        console.log(`terminal ${id} pays into ${account}` + (v.token === undefined ? `; its token (set it as the terminal's svc.token; shown once): ${token}` : ""))
+    } finally {
+        store.close()
+    }
 }
 
 function accountCommand(argv: string[]): void {
@@ -54,14 +86,7 @@ function accountCommand(argv: string[]): void {
     const phone = v.phone ?? fail("--phone is required")
     if (!/^\+\d{1,15}$/.test(phone)) fail("--phone must be + and digits (E.164)")
     const balance = wholeOption(v.balance, 0, "--balance", 0, 1e12)
-    let store: ServiceStore
-    try {
-        const dir = v.data ?? DEFAULT_SERVICE_CONFIG.dataDir
-        privateFolder(dir, "the service keeps its database there")
-        store = ServiceStore.open(dir)
-    } catch (e) {
-        fail(runtimeMessage(e), 1)
-    }
+    const store = openStore(v.data)
     try {
         if (store.account(number) !== undefined) fail(`account ${number} exists already`)
         store.addAccount({ number, holder, phone, balance })
@@ -76,6 +101,7 @@ try {
     if (command === undefined || command.startsWith("--")) await serve(process.argv.slice(2))
     else if (command === "serve") await serve(args)
     else if (command === "account") accountCommand(args)
+    else if (command === "terminal") terminalCommand(args)
     else fail(USAGE)
 } catch (e) {
     fail(runtimeMessage(e), 1)

@@ -11,13 +11,22 @@
 //   GET  /transfers/<id>/events     its changes, as Server-Sent Events
 //   GET  /card/history/<id>         the history's exact bytes (text/plain), while it awaits a signature
 //   POST /card/signature/<id>       the CMS DER (application/pkcs7-mime) -> one line, OK or REFUSED
+//   POST /terminal/transactions     a merchant terminal's payment (form) -> 201 and the history's
+//                                   bytes (text/plain), or one line REFUSED <reason>
+//
+// The second embodiment ([55]-[63]): a merchant terminal asks for a payment from the account
+// registered for the holder's phone to the merchant's account, passes the history to the card
+// over infrared, and posts the card's signature back to POST /card/signature/<id>. The terminal
+// proves itself with a token of its own (form field `token`): the service keeps its SHA-256 and
+// the merchant account it pays into, so a terminal cannot direct money anywhere else, and what
+// the token alone can do is ask a holder's card to sign; nothing moves without that signature.
 //
 // The answer to a signature: 200 `OK performed` / `OK already performed` / `REFUSED <reason>` for a
 // definite answer; 503 `REFUSED status unknown: ... (try again)` when the CA could not confirm the
 // certificate's status (the transfer goes on awaiting); 400 for a body that is not a CMS
 // SignedData, 404 for an unknown transaction, 413/415 for the wrong size or type.
 
-import { createHash, randomInt } from "node:crypto"
+import { createHash, randomInt, timingSafeEqual } from "node:crypto"
 import { EventEmitter } from "node:events"
 import { readFileSync } from "node:fs"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
@@ -29,7 +38,7 @@ import { listen } from "../http-listen"
 import { privateFolder } from "../private-folder"
 import { parseWhole } from "../server/fields"
 import { checkSignature, loadCaCertificate, MalformedSignature, type Trust } from "./signature-check"
-import { ServiceStore, type Account, type Transfer } from "./service-store"
+import { ServiceStore, type Account, type NewTransfer, type Transfer } from "./service-store"
 import { LogSmsSender, type SmsSender } from "./sms-sender"
 
 export interface ServiceConfig {
@@ -86,8 +95,23 @@ const HEADERS = {
     "Content-Security-Policy": "default-src 'self'; connect-src 'self'; frame-ancestors 'none'",
 }
 
-/** A request the service refuses with 400 and this message. */
-export class TransferRequestError extends Error {}
+/** A request the service refuses with 400 (or `status`) and this message. */
+export class TransferRequestError extends Error {
+    constructor(
+        message: string,
+        readonly status = 400,
+    ) {
+        super(message)
+    }
+}
+
+/** The currency the bank keeps its accounts in: KRW (ISO 4217 410, no minor unit). */
+export const BANK_CURRENCY = 410
+
+/** The SHA-256 of a terminal's token, the form the service keeps it in. */
+export function terminalTokenHash(token: string): Buffer {
+    return createHash("sha256").update(token, "utf8").digest()
+}
 
 /** What the page sees of a transfer. */
 export interface TransferView {
@@ -212,21 +236,7 @@ export class ServiceServer {
         if (text("method") !== "certificate") throw new TransferRequestError("method must be certificate")
         if (from.balance < amount) throw new TransferRequestError("insufficient funds")
 
-        const now = this.config.now()
-        let id = "T"
-        for (let i = 0; i < 19; i++) id += ID_ALPHABET[randomInt(ID_ALPHABET.length)]
-        // The payee's name when it fits the line and the format (printable ASCII).
-        const named = `to ${to.number} (${to.holder})`
-        const toLine = isPrintable(to.holder) && named.length <= 64 ? named : `to ${to.number}`
-        const history: TransactionHistory = {
-            id,
-            by: this.config.name,
-            at: now.toISOString().replace(/\.\d{3}Z$/, "Z"),
-            phone,
-            lines: [`Transfer ${grouped(amount)} KRW`, `from ${from.number}`, toLine],
-        }
-        const bytes = encodeHistory(history)
-        this.store.createTransfer({ id, fromAccount: from.number, toAccount: to.number, amount, phone, history: bytes, createdAt: now.getTime(), expiresAt: now.getTime() + this.config.signatureWaitMs })
+        const id = this.awaitSignature(from, to, amount, phone, (t) => [`Transfer ${grouped(amount)} KRW`, `from ${from.number}`, t])
         this.config.log(`transfer ${id}: asked, awaiting the signature of ${phone}'s card`)
         try {
             await this.sms.send(phone.slice(1), `ACSIGN ${id}`)
@@ -235,6 +245,61 @@ export class ServiceServer {
             this.changed(this.store.refuse(id, "SMS notice not delivered", { signatureHash: "" }, this.config.now().getTime()))
         }
         return this.store.transfer(id) as Transfer
+    }
+
+    /**
+     * Writes the history of a transfer from `from` to `to` and stores the transfer awaiting its
+     * signature; returns its fresh random ID. `lines` gives the history's text lines from the
+     * payee's line.
+     */
+    private awaitSignature(from: Account, to: Account, amount: number, phone: string, lines: (toLine: string) => string[], terminalId?: string): string {
+        const now = this.config.now()
+        let id = "T"
+        for (let i = 0; i < 19; i++) id += ID_ALPHABET[randomInt(ID_ALPHABET.length)]
+        // The payee's name when it fits the line and the format (printable ASCII).
+        const named = `to ${to.number} (${to.holder})`
+        const toLine = isPrintable(to.holder) && named.length <= 64 ? named : `to ${to.number}`
+        const history: TransactionHistory = { id, by: this.config.name, at: now.toISOString().replace(/\.\d{3}Z$/, "Z"), phone, lines: lines(toLine) }
+        const t: NewTransfer = { id, fromAccount: from.number, toAccount: to.number, amount, phone, history: encodeHistory(history), createdAt: now.getTime(), expiresAt: now.getTime() + this.config.signatureWaitMs, terminalId }
+        this.store.createTransfer(t)
+        return id
+    }
+
+    /**
+     * A merchant terminal's payment: from the one account registered for `phone` to the account
+     * the terminal pays into, awaiting the signature the terminal brings back from the card. No
+     * SMS: the terminal hands the history to the card itself. Returns the history's bytes.
+     */
+    requestTerminalTransaction(input: URLSearchParams): Buffer {
+        const text = (name: string) => {
+            const v = input.get(name)
+            if (v === null || v.trim() === "") throw new TransferRequestError(`${name} is required`)
+            return v.trim()
+        }
+        const terminal = this.store.terminal(text("terminal"))
+        const token = terminalTokenHash(input.get("token") ?? "")
+        // One answer for an unknown terminal and a wrong token: the answer does not tell which IDs exist.
+        if (terminal === undefined || !timingSafeEqual(terminal.tokenHash, token)) throw new TransferRequestError("unknown terminal or wrong token", 401)
+        const to = this.store.account(terminal.account)
+        if (to === undefined) throw new TransferRequestError("the terminal's merchant account is closed", 403)
+        const phone = text("phone").replace(/[\s-]/g, "")
+        if (!/^\+\d{1,15}$/.test(phone)) throw new TransferRequestError("phone number must be + and digits (E.164)")
+        let amount: number
+        try {
+            amount = parseWhole(text("amount"), "amount", 1, MAX_AMOUNT)
+            if (parseWhole(text("currency"), "currency", 1, 999) !== BANK_CURRENCY) throw new TransferRequestError(`currency ${text("currency")} not accepted (KRW, ${BANK_CURRENCY}, only)`)
+        } catch (e) {
+            throw e instanceof TransferRequestError ? e : new TransferRequestError((e as Error).message)
+        }
+        const accounts = this.store.accountsOfPhone(phone)
+        if (accounts.length === 0) throw new TransferRequestError(`no account for ${phone}`)
+        if (accounts.length > 1) throw new TransferRequestError(`several accounts for ${phone}: pay on the web page`)
+        const from = accounts[0]
+        if (from.number === to.number) throw new TransferRequestError("the holder's account is the merchant's")
+        if (from.balance < amount) throw new TransferRequestError("insufficient funds")
+        const id = this.awaitSignature(from, to, amount, phone, (t) => [`Pay ${grouped(amount)} KRW`, t, `at terminal ${terminal.id}`, `from ${from.number}`], terminal.id)
+        this.config.log(`transfer ${id}: asked by terminal ${terminal.id}, awaiting the signature of ${phone}'s card over infrared`)
+        return (this.store.transfer(id) as Transfer).history
     }
 
     /** The answer to a card's signature over transfer `id`: HTTP status and the one line. */
@@ -306,6 +371,18 @@ export class ServiceServer {
                     if (e instanceof TransferRequestError) return json(res, 400, { error: e.message })
                     throw e
                 }
+            } else if (req.method === "POST" && path === "/terminal/transactions") {
+                if (type !== "application/x-www-form-urlencoded") return line(res, 415, "REFUSED a transaction request is application/x-www-form-urlencoded")
+                const body = await readBody(req, res, MAX_FORM_BYTES)
+                if (body === null) return
+                let history: Buffer
+                try {
+                    history = this.requestTerminalTransaction(new URLSearchParams(body.toString("utf8")))
+                } catch (e) {
+                    if (e instanceof TransferRequestError) return line(res, e.status, `REFUSED ${e.message}`)
+                    throw e
+                }
+                res.writeHead(201, { "Content-Type": "text/plain; charset=us-ascii", "Content-Length": history.length, "Cache-Control": "no-store" }).end(history)
             } else if (m !== null && m[1] === "transfers" && req.method === "GET") {
                 const t = this.store.transfer(m[2])
                 if (t === undefined) return json(res, 404, { error: "no such transfer" })

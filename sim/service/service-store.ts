@@ -40,6 +40,14 @@ export interface Transfer {
     createdAt: number
     expiresAt: number
     updatedAt: number
+    terminalId: string | null
+}
+
+/** A merchant terminal: the account it pays into, and the SHA-256 of its token. */
+export interface Terminal {
+    id: string
+    account: string
+    tokenHash: Buffer
 }
 
 export interface NewTransfer {
@@ -51,6 +59,8 @@ export interface NewTransfer {
     history: Buffer
     createdAt: number
     expiresAt: number
+    /** The terminal that asked for it; absent for the web page. */
+    terminalId?: string
 }
 
 export interface Signer {
@@ -60,7 +70,7 @@ export interface Signer {
 }
 
 const TRANSFER_COLUMNS =
-    "id, from_account AS fromAccount, to_account AS toAccount, amount, phone, method, history, state, reason, signer_subject AS signerSubject, signer_serial AS signerSerial, signature_hash AS signatureHash, created_at AS createdAt, expires_at AS expiresAt, updated_at AS updatedAt"
+    "id, from_account AS fromAccount, to_account AS toAccount, amount, phone, method, history, state, reason, signer_subject AS signerSubject, signer_serial AS signerSerial, signature_hash AS signatureHash, created_at AS createdAt, expires_at AS expiresAt, updated_at AS updatedAt, terminal_id AS terminalId"
 
 export class ServiceStore {
     private readonly s
@@ -72,8 +82,11 @@ export class ServiceStore {
             account: p("SELECT number, holder, phone, balance FROM accounts WHERE number = ?"),
             accounts: p("SELECT number, holder, phone, balance FROM accounts ORDER BY number"),
             accountCount: p("SELECT count(*) FROM accounts").pluck(),
+            accountsOfPhone: p("SELECT number, holder, phone, balance FROM accounts WHERE phone = ? ORDER BY number"),
+            putTerminal: p("INSERT INTO terminals (id, account, token_hash) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET account = excluded.account, token_hash = excluded.token_hash"),
+            terminal: p("SELECT id, account, token_hash AS tokenHash FROM terminals WHERE id = ?"),
             move: p("UPDATE accounts SET balance = balance + ? WHERE number = ?"),
-            insertTransfer: p("INSERT INTO transfers (id, from_account, to_account, amount, phone, method, history, state, created_at, expires_at, updated_at) VALUES (?, ?, ?, ?, ?, 'certificate', ?, 'awaiting-signature', ?, ?, ?)"),
+            insertTransfer: p("INSERT INTO transfers (id, from_account, to_account, amount, phone, method, history, state, created_at, expires_at, updated_at, terminal_id) VALUES (?, ?, ?, ?, ?, 'certificate', ?, 'awaiting-signature', ?, ?, ?, ?)"),
             transfer: p(`SELECT ${TRANSFER_COLUMNS} FROM transfers WHERE id = ?`),
             finish: p("UPDATE transfers SET state = ?, reason = ?, signer_subject = ?, signer_serial = ?, signature_hash = ?, updated_at = ? WHERE id = ? AND state = 'awaiting-signature'"),
             note: p("UPDATE transfers SET reason = ?, updated_at = ? WHERE id = ? AND state = 'awaiting-signature'"),
@@ -107,8 +120,22 @@ export class ServiceStore {
         return this.s.accountCount.get() as number
     }
 
+    /** The accounts registered for a phone number, by number. */
+    accountsOfPhone(phone: string): Account[] {
+        return this.s.accountsOfPhone.all(phone) as Account[]
+    }
+
+    /** Registers a terminal, or gives a registered one a new account and token hash. */
+    putTerminal(t: Terminal): void {
+        this.s.putTerminal.run(t.id, t.account, t.tokenHash)
+    }
+
+    terminal(id: string): Terminal | undefined {
+        return this.s.terminal.get(id) as Terminal | undefined
+    }
+
     createTransfer(t: NewTransfer): void {
-        this.s.insertTransfer.run(t.id, t.fromAccount, t.toAccount, t.amount, t.phone, t.history, t.createdAt, t.expiresAt, t.createdAt)
+        this.s.insertTransfer.run(t.id, t.fromAccount, t.toAccount, t.amount, t.phone, t.history, t.createdAt, t.expiresAt, t.createdAt, t.terminalId ?? null)
     }
 
     transfer(id: string): Transfer | undefined {

@@ -30,3 +30,12 @@ export function fitToColumns(text: string, columns: number): string {
     }
     return out.join("\n")
 }
+
+/** A display that fits every text to `columns` before `display` shows it. */
+export function fittedDisplay(display: { show(text: string): void }, columns: number): { show(text: string): void } {
+    return {
+        show: (text: string) => {
+            display.show(fitToColumns(text, columns))
+        },
+    }
+}

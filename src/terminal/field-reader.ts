@@ -6,7 +6,7 @@
 import { ApduLink, LinkLostError } from "../link/apdu-link"
 import { ApduCardPort } from "./apdu-card-port"
 import { CardReader } from "./terminal-app"
-import { CardPort } from "./terminal-relay"
+import { ReaderCard } from "./signing-card"
 
 /** An NFC reader (a PN532 on a board): it looks for a card in its field, then exchanges APDUs with it. */
 export interface NfcReaderPort extends ApduLink {
@@ -60,7 +60,7 @@ export class FieldReader implements CardReader {
         return false
     }
 
-    card(): CardPort {
+    card(): ReaderCard {
         return new ApduCardPort(this.link, this.maxCommandData)
     }
 

@@ -2,13 +2,15 @@
 //   AMOUNT (keypad) -> MONTHS (keypad) -> TAP (wait for a card in the field) -> PAYING (relay,
 //   PIN pad when the card asks) -> RESULT (approval number, or code and reason), each transition logged
 // Keypad, display and card reader are injected: Jacdac roles on the device, whatever the
-// simulator or a board provides behind them. Keys: digits, '#' confirms, '*' clears or cancels.
+// simulator or a board provides behind them. Keys: digits, '#' confirms, '*' clears or cancels;
+// 'B' at the empty amount prompt switches to the transaction-signing mode (sign-mode.ts).
 
-import { fitToColumns } from "./display-text"
+import { fittedDisplay } from "./display-text"
 import { formatAmount } from "../payment/money"
 import { Payment, MAX_AMOUNT } from "../payment/payment"
 import { Log, logTransition, noLog } from "../log"
-import { CardPort, InquiryPolicy, PinEntry, TerminalOutcome, TerminalRelay, UplinkPort } from "./terminal-relay"
+import { InquiryPolicy, PinEntry, TerminalOutcome, TerminalRelay, UplinkPort } from "./terminal-relay"
+import { ReaderCard } from "./signing-card"
 
 export const APP_AMOUNT = "AMOUNT"
 export const APP_MONTHS = "MONTHS"
@@ -19,6 +21,8 @@ export type AppStateName = typeof APP_AMOUNT | typeof APP_MONTHS | typeof APP_TA
 
 export const KEY_ENTER = "#"
 export const KEY_CANCEL = "*"
+/** At the empty amount prompt: a transaction for the holder's card to sign instead of a sale. */
+export const KEY_SIGN_MODE = "B"
 
 export interface TerminalDisplay {
     show(text: string): void
@@ -32,7 +36,37 @@ export interface Keypad {
 export interface CardReader {
     /** Resolves true once a card is in the field, false after the timeout. */
     waitForCard(timeoutMs: number): Promise<boolean>
-    card(): CardPort
+    card(): ReaderCard
+}
+
+/** Another mode the terminal offers from its idle prompt (the transaction-signing mode). */
+export interface TerminalMode {
+    run(): Promise<void>
+}
+
+/**
+ * Digits up to '#' from `keypad`, shown with `render` as they are typed (as '*' when `mask`); null
+ * when cancelled ('*' with nothing typed) or timed out. `escapeKey`, pressed with nothing typed,
+ * is returned as it is ("" for none).
+ */
+export async function readDigits(display: TerminalDisplay, keypad: Keypad, timeoutMs: number, render: (typed: string) => string, maxDigits: number, mask: boolean, escapeKey: string): Promise<string | null> {
+    let typed = ""
+    for (;;) {
+        let shown = typed
+        if (mask) {
+            shown = ""
+            for (let i = 0; i < typed.length; i++) shown += "*"
+        }
+        display.show(render(shown))
+        const key = await keypad.nextKey(timeoutMs)
+        if (key === "") return null
+        if (key === KEY_ENTER) return typed
+        if (key === KEY_CANCEL) {
+            if (typed === "") return null
+            typed = ""
+        } else if (key === escapeKey && typed === "") return key
+        else if (key.length === 1 && key >= "0" && key <= "9" && typed.length < maxDigits) typed += key
+    }
 }
 
 export interface SaleSettings {
@@ -47,6 +81,8 @@ export interface SaleSettings {
 
 export class TerminalApp {
     state: AppStateName = APP_AMOUNT
+    /** What 'B' at the empty amount prompt starts; null: the key does nothing. */
+    signMode: TerminalMode | null = null
 
     private readonly display: TerminalDisplay
 
@@ -62,12 +98,7 @@ export class TerminalApp {
         /** Where the sale's and the relay's transitions are logged. */
         private readonly log: Log = noLog,
     ) {
-        const columns = settings.displayColumns
-        this.display = {
-            show: (text: string) => {
-                display.show(fitToColumns(text, columns))
-            },
-        }
+        this.display = fittedDisplay(display, settings.displayColumns)
     }
 
     private enter(next: AppStateName): void {
@@ -76,23 +107,8 @@ export class TerminalApp {
     }
 
     /** Digits up to '#'; null when cancelled or timed out. `render` shows the digits typed so far. */
-    private async readNumber(render: (typed: string) => string, maxDigits: number, mask: boolean): Promise<string | null> {
-        let typed = ""
-        for (;;) {
-            let shown = typed
-            if (mask) {
-                shown = ""
-                for (let i = 0; i < typed.length; i++) shown += "*"
-            }
-            this.display.show(render(shown))
-            const key = await this.keypad.nextKey(this.settings.promptTimeoutMs)
-            if (key === "") return null
-            if (key === KEY_ENTER) return typed
-            if (key === KEY_CANCEL) {
-                if (typed === "") return null
-                typed = ""
-            } else if (key.length === 1 && key >= "0" && key <= "9" && typed.length < maxDigits) typed += key
-        }
+    private async readNumber(render: (typed: string) => string, maxDigits: number, mask: boolean, escapeKey = ""): Promise<string | null> {
+        return await readDigits(this.display, this.keypad, this.settings.promptTimeoutMs, render, maxDigits, mask, escapeKey)
     }
 
     private finish(message: string, outcome: TerminalOutcome | null): TerminalOutcome | null {
@@ -101,11 +117,16 @@ export class TerminalApp {
         return outcome
     }
 
-    /** One sale; null when the merchant or holder cancelled before the card was involved. */
+    /** One sale; null when the merchant or holder cancelled before the card was involved, or the operator ran the signing mode instead. */
     async sale(): Promise<TerminalOutcome | null> {
         const currency = this.settings.currency
         this.enter(APP_AMOUNT)
-        const amountText = await this.readNumber((t: string) => "AMOUNT\n" + (t === "" ? "0" : formatAmount(parseInt(t), currency)), 12, false)
+        const signMode = this.signMode
+        const amountText = await this.readNumber((t: string) => "AMOUNT\n" + (t === "" ? "0" : formatAmount(parseInt(t), currency)), 12, false, signMode !== null ? KEY_SIGN_MODE : "")
+        if (amountText === KEY_SIGN_MODE && signMode !== null) {
+            await signMode.run()
+            return null
+        }
         if (amountText === null || amountText === "") return this.finish("CANCELLED", null)
         const amount = parseInt(amountText)
         if (!(amount > 0 && amount <= MAX_AMOUNT)) return this.finish("INVALID AMOUNT", null)
