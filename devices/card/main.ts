@@ -23,9 +23,14 @@ const card = new ActiveCard(deviceSettings, devicePlatform, panel, LINK_MAX_RESP
 await card.boot()
 serveCardLink(card)
 const links = bus !== null ? await startCardRadios(bus, card) : ""
-setInterval(() => {
-    card.tick()
-}, 500)
+// A fiber rather than setInterval: the runtime's timer queue would cost the card about 1 KB of bytecode.
+async function tickForever(): Promise<void> {
+    while (true) {
+        await ds.sleep(500)
+        card.tick()
+    }
+}
+tickForever.start()
 button.down.subscribe(async () => {
     card.buttonPressed()
 })

@@ -2,7 +2,7 @@
 // fitted, each served by its own loop (src/card/card-radio.ts).
 
 import * as ds from "@devicescript/core"
-import { randomBuffer } from "@devicescript/crypto"
+import { devicePlatform } from "../common/platform"
 import { I2cPort } from "../../src/drivers/i2c-port"
 import { Pn532Target } from "../../src/drivers/pn532-target"
 import { Sc16is750Irda } from "../../src/drivers/sc16is750-irda"
@@ -13,7 +13,7 @@ export async function startCardRadios(bus: I2cPort, app: ApduApp): Promise<strin
     const radio = new CardRadio(app, ds.sleep)
     let links = ""
     // A random NFCID per power-up, as phones do: a reader cannot track the card by its UID.
-    const target = new Pn532Target(bus, ds.sleep, 5000, randomBuffer(3))
+    const target = new Pn532Target(bus, ds.sleep, 5000, devicePlatform.randomBytes(3))
     try {
         await target.begin()
         links += " nfc"

@@ -2,9 +2,14 @@
 // goes to the card's application and its answer goes back as the command's report. Each frame
 // starts with the terminal's sequence byte (as an ISO 14443-4 block number): a frame repeated
 // with the same sequence is a retransmission and gets the same answer without being run twice.
+//
+// The service is hosted through the runtime's server hooks directly rather than through
+// @devicescript/server: a Card Link host needs only its control service's announce (sent every
+// 500 ms and on request), reset, and the transceive command; the library's general server
+// (register dispatch, events, a timer worker) would cost the card about 3 KB of bytecode.
+// Other commands and register reads get the standard "not implemented" answer.
 
 import * as ds from "@devicescript/core"
-import { Server, startServer } from "@devicescript/server"
 import { concat, copyOf } from "../../src/bytes"
 
 /** Responses are cut here so that an answer APDU fits one Jacdac packet. */
@@ -14,36 +19,72 @@ export interface ApduApplication {
     process(apdu: Buffer): Promise<Buffer>
 }
 
-class CardLinkServer extends Server implements ds.CardLinkServerSpec {
-    private lastSeq = -1
-    private lastAnswer: Buffer | null = null
-    private busySeq = -1
-
-    constructor(private readonly app: ApduApplication) {
-        super(ds.CardLink.spec)
-    }
-
-    async transceive(frame: Buffer): Promise<Buffer> {
-        if (frame.length < 1) return Buffer.alloc(0)
-        const seq = frame[0]
-        while (this.busySeq === seq) await ds.sleep(5)
-        const last = this.lastAnswer
-        if (seq === this.lastSeq && last !== null) return last
-        this.busySeq = seq
-        const head = Buffer.alloc(1)
-        head[0] = seq
-        let answer: Buffer
-        try {
-            answer = concat([head, await this.app.process(copyOf(frame, 1, frame.length))])
-        } finally {
-            this.busySeq = -1
-        }
-        this.lastSeq = seq
-        this.lastAnswer = answer
-        return answer
-    }
+type ServerHooks = typeof ds & {
+    _onServerPacket(pkt: ds.Packet): Promise<void>
+    _serverSend(serviceIndex: number, pkt: ds.Packet): Promise<void>
 }
 
+/** The Card Link's service index on the hosted device (0 is its control service). */
+const CARD_LINK_INDEX = 1
+const CONTROL_CMD_ANNOUNCE = 0x00
+const CONTROL_CMD_RESET = 0x01
+
 export function serveCardLink(app: ApduApplication): void {
-    startServer(new CardLinkServer(app))
+    const hooks = ds as ServerHooks
+    const announce = ds.Control.spec.lookup("announce").response
+    const transceive = ds.CardLink.spec.lookup("transceive").response
+    let restarts = 1
+    let lastSeq = -1
+    let lastAnswer: Buffer | null = null
+    let busySeq = -1
+
+    async function answer(frame: Buffer): Promise<Buffer> {
+        if (frame.length < 1) return Buffer.alloc(0)
+        const seq = frame[0]
+        while (busySeq === seq) await ds.sleep(5)
+        const last = lastAnswer
+        if (seq === lastSeq && last !== null) return last
+        busySeq = seq
+        const head = Buffer.alloc(1)
+        head[0] = seq
+        let a: Buffer
+        try {
+            a = concat([head, await app.process(copyOf(frame, 1, frame.length))])
+        } finally {
+            busySeq = -1
+        }
+        lastSeq = seq
+        lastAnswer = a
+        return a
+    }
+
+    /** The control service's announce: restart counter (steady at 15), ACK support, the Card Link class. */
+    async function sendAnnounce(): Promise<void> {
+        if (restarts < ds.ControlAnnounceFlags.RestartCounterSteady) restarts++
+        await hooks._serverSend(0, announce.encode([restarts | ds.ControlAnnounceFlags.SupportsACK, 0, 0, ds.CardLink.spec.classIdentifier]))
+    }
+
+    hooks._onServerPacket = async (pkt: ds.Packet) => {
+        if (pkt.isReport) return
+        const index = pkt.serviceIndex
+        const code = pkt.serviceCommand
+        if (index === CARD_LINK_INDEX && code === ds.CardLinkCodes.CmdTransceive) {
+            // The command's only field is the frame: its payload as it is.
+            await hooks._serverSend(CARD_LINK_INDEX, transceive.encode(await answer(pkt.payload)))
+        } else if (index === 0 && code === CONTROL_CMD_ANNOUNCE) {
+            await sendAnnounce()
+        } else if (index === 0 && code === CONTROL_CMD_RESET) {
+            ds.reboot()
+        } else if (index <= CARD_LINK_INDEX) {
+            await hooks._serverSend(index, pkt.notImplemented())
+        }
+    }
+
+    async function announceForever(): Promise<void> {
+        while (true) {
+            await ds.sleep(500)
+            await sendAnnounce()
+        }
+    }
+    announceForever.start()
 }

@@ -4,7 +4,6 @@
 // drivers, and the bytecode that runs them, are the same on both.
 
 import * as ds from "@devicescript/core"
-import { i2c } from "@devicescript/i2c"
 import { I2cPort } from "../../src/drivers/i2c-port"
 import { hexOfByte } from "../../src/bytes"
 
@@ -15,12 +14,28 @@ export class I2cBusError extends Error {
     }
 }
 
+type NativeI2c = typeof ds & {
+    _i2cTransaction(address: number, write: Buffer, read?: Buffer): Promise<number>
+}
+
+/**
+ * One transaction on the native bus, as @devicescript/i2c's xfer does it: the runtime's
+ * transaction call directly, without that library's register helpers (about 400 bytes of the
+ * card's bytecode).
+ */
+async function nativeTransaction(address: number, data: Buffer, readLength: number): Promise<Buffer> {
+    const read = readLength > 0 ? Buffer.alloc(readLength) : undefined
+    const rc = await (ds as NativeI2c)._i2cTransaction(address, data, read)
+    if (rc !== 0) throw new I2cBusError("I2C transaction with 0x" + hexOfByte(address) + " failed (error " + rc + ")")
+    return read !== undefined ? read : Buffer.alloc(0)
+}
+
 const nativeBus: I2cPort = {
     write: async (address: number, data: Buffer) => {
-        await i2c.writeBuf(address, data)
+        await nativeTransaction(address, data, 0)
     },
-    read: async (address: number, length: number) => await i2c.readBuf(address, length),
-    writeRead: async (address: number, data: Buffer, length: number) => await i2c.xfer(address, data, length),
+    read: async (address: number, length: number) => await nativeTransaction(address, Buffer.alloc(0), length),
+    writeRead: async (address: number, data: Buffer, length: number) => await nativeTransaction(address, data, length),
 }
 
 /**

@@ -2,7 +2,7 @@
 // as simple tag-length-value fields. Keys and the PIN verifier travel only in this record and in
 // the card's flash; nothing here is ever displayed or logged.
 
-import { concat, copyOf, fromUtf8, readUIntBE, uintToBytes, utf8At } from "../bytes"
+import { concat, copyOf, fromUtf8, readUIntBE, uintToBytes } from "../bytes"
 import { FormatError } from "../format-error"
 
 export interface CardProfile {
@@ -100,9 +100,9 @@ export function decodeProfile(b: Buffer): CardProfile {
     for (let t = TAG_CARD_ID; t <= TAG_OPTIONS; t++) if (!seen[t]) throw new FormatError("missing tag " + t)
     if (fields[TAG_PIN_TRIES].length !== 1 || fields[TAG_NO_PIN_LIMIT].length !== 6 || fields[TAG_OPTIONS].length !== 1) throw new FormatError("bad number field")
     const p: CardProfile = {
-        cardId: utf8At(fields[TAG_CARD_ID], 0, fields[TAG_CARD_ID].length),
-        realm: utf8At(fields[TAG_REALM], 0, fields[TAG_REALM].length),
-        networkName: utf8At(fields[TAG_NETWORK_NAME], 0, fields[TAG_NETWORK_NAME].length),
+        cardId: fields[TAG_CARD_ID].toString("utf8"),
+        realm: fields[TAG_REALM].toString("utf8"),
+        networkName: fields[TAG_NETWORK_NAME].toString("utf8"),
         k: fields[TAG_K],
         opc: fields[TAG_OPC],
         pinSalt: fields[TAG_PIN_SALT],

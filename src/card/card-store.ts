@@ -7,7 +7,7 @@ import { milenageKey } from "../crypto/milenage"
 import { IND_COUNT, SqnWindow } from "../crypto/sqn"
 import { PeerState } from "../eap/aka-peer"
 import { ReauthContext } from "../eap/aka-crypto"
-import { concat, constantTimeEqual, copyOf, fromUtf8, readUIntBE, uintToBytes, utf8At } from "../bytes"
+import { concat, constantTimeEqual, copyOf, fromUtf8, readUIntBE, uintToBytes } from "../bytes"
 import { CardStorage } from "./card-session"
 import { CardProfile, decodeProfile, encodeProfile } from "./card-profile"
 import { PinRecord } from "./pin"
@@ -63,7 +63,7 @@ export function decodeReauth(b: Buffer): { id: string; context: ReauthContext | 
         parts.push(copyOf(b, o + 1, o + 1 + b[o]))
         o += 1 + b[o]
     }
-    return { id: utf8At(parts[3], 0, parts[3].length), context: { method: b[0], counter: readUIntBE(b, 1, 2), kEncr: parts[0], kAut: parts[1], reauthKey: parts[2] } }
+    return { id: parts[3].toString("utf8"), context: { method: b[0], counter: readUIntBE(b, 1, 2), kEncr: parts[0], kAut: parts[1], reauthKey: parts[2] } }
 }
 
 export interface StoredCard {
@@ -90,7 +90,7 @@ export async function loadCard(s: SettingsPort): Promise<StoredCard | null> {
             realm: profile.realm,
             key: milenageKey(profile.k, profile.opc),
             sqn: sqn !== null ? decodeSqn(sqn) : new SqnWindow(),
-            pseudonym: pseudonym !== null ? utf8At(pseudonym, 0, pseudonym.length) : "",
+            pseudonym: pseudonym !== null ? pseudonym.toString("utf8") : "",
             reauthId: reauth.id,
             reauth: reauth.context,
         },

@@ -9,7 +9,7 @@ import { Aes128Key, aes128DecryptBlock, aes128EncryptBlock } from "./aes128"
  */
 export const MAX_CBC_BYTES = 512
 /**
- * Largest input decrypted in one call without yielding. An encrypted block is about 1.7K VM steps;
+ * Largest input decrypted in one call without yielding. An encrypted block is about 2K VM steps;
  * a decrypted one about 4K (decryption computes InvMixColumns instead of holding a table), so
  * 32 blocks would not fit the VM's 128K-step slice: longer data goes through aes128CbcDecryptAsync.
  */

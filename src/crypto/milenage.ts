@@ -5,16 +5,12 @@
 // The lower-level functions (milenageKey, milenageTemp, f1, f2f5, f3, f4, f5star) let the card
 // compute only what it needs, in the order it needs it (AK before SQN is known).
 
-import { Aes128Key, aes128EncryptBlock, aes128EncryptWords, aes128ExpandKey } from "./aes128"
+import { Aes128Key, aes128EncryptBlock, aes128EncryptWords, aes128ExpandKey, wordAt } from "./aes128"
 
 /** K expanded once, plus OPc as words: what both the card and the AuC keep per subscriber. */
 export interface MilenageKey {
     readonly aes: Aes128Key
     readonly opc: number[]
-}
-
-function wordAt(b: Buffer, o: number): number {
-    return (b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]
 }
 
 function words(b: Buffer, what: string): number[] {

@@ -25,8 +25,9 @@ export function sha1InitialState(): number[] {
 
 /**
  * The SHA-1 compression function on block[off..off+64), updating h in place (FIPS 186-2's G uses
- * it raw). Rounds are unrolled by five so the five working variables rotate roles instead of
- * being shuffled: this halves the VM steps of the straightforward loop.
+ * it raw). The rounds are the straightforward loops of FIPS 180-4 6.1.2: unrolling them by five
+ * (so the working variables rotate roles instead of being shuffled) takes fewer VM steps but
+ * costs the card 1 KB of bytecode, and only EAP-AKA (not EAP-AKA') hashes with SHA-1.
  */
 export function sha1Compress(h: number[], block: Buffer, off: number): void {
     const w = W
@@ -43,45 +44,38 @@ export function sha1Compress(h: number[], block: Buffer, off: number): void {
     let c = h[2]
     let d = h[3]
     let e = h[4]
-    let i = 0
-    // Sixteen groups of five rounds: groups 0-3 use Ch, 8-11 Maj, the others parity (with the
-    // constant of rounds 20-39 or 60-79).
-    for (let j = 0; j < 16; j++) {
-        if (j < 4) {
-            e = ((((a << 5) | (a >>> 27)) + ((b & c) | (~b & d)) + e + w[i++] + 0x5a827999) | 0)
-            b = (b << 30) | (b >>> 2)
-            d = ((((e << 5) | (e >>> 27)) + ((a & b) | (~a & c)) + d + w[i++] + 0x5a827999) | 0)
-            a = (a << 30) | (a >>> 2)
-            c = ((((d << 5) | (d >>> 27)) + ((e & a) | (~e & b)) + c + w[i++] + 0x5a827999) | 0)
-            e = (e << 30) | (e >>> 2)
-            b = ((((c << 5) | (c >>> 27)) + ((d & e) | (~d & a)) + b + w[i++] + 0x5a827999) | 0)
-            d = (d << 30) | (d >>> 2)
-            a = ((((b << 5) | (b >>> 27)) + ((c & d) | (~c & e)) + a + w[i++] + 0x5a827999) | 0)
-            c = (c << 30) | (c >>> 2)
-        } else if (j >= 8 && j < 12) {
-            e = ((((a << 5) | (a >>> 27)) + ((b & c) | (b & d) | (c & d)) + e + w[i++] + -0x70e44324) | 0)
-            b = (b << 30) | (b >>> 2)
-            d = ((((e << 5) | (e >>> 27)) + ((a & b) | (a & c) | (b & c)) + d + w[i++] + -0x70e44324) | 0)
-            a = (a << 30) | (a >>> 2)
-            c = ((((d << 5) | (d >>> 27)) + ((e & a) | (e & b) | (a & b)) + c + w[i++] + -0x70e44324) | 0)
-            e = (e << 30) | (e >>> 2)
-            b = ((((c << 5) | (c >>> 27)) + ((d & e) | (d & a) | (e & a)) + b + w[i++] + -0x70e44324) | 0)
-            d = (d << 30) | (d >>> 2)
-            a = ((((b << 5) | (b >>> 27)) + ((c & d) | (c & e) | (d & e)) + a + w[i++] + -0x70e44324) | 0)
-            c = (c << 30) | (c >>> 2)
-        } else {
-            const k = j < 8 ? 0x6ed9eba1 : -0x359d3e2a
-            e = ((((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + w[i++] + k) | 0)
-            b = (b << 30) | (b >>> 2)
-            d = ((((e << 5) | (e >>> 27)) + (a ^ b ^ c) + d + w[i++] + k) | 0)
-            a = (a << 30) | (a >>> 2)
-            c = ((((d << 5) | (d >>> 27)) + (e ^ a ^ b) + c + w[i++] + k) | 0)
-            e = (e << 30) | (e >>> 2)
-            b = ((((c << 5) | (c >>> 27)) + (d ^ e ^ a) + b + w[i++] + k) | 0)
-            d = (d << 30) | (d >>> 2)
-            a = ((((b << 5) | (b >>> 27)) + (c ^ d ^ e) + a + w[i++] + k) | 0)
-            c = (c << 30) | (c >>> 2)
-        }
+    // One loop per round function (Ch, parity, Maj, parity), one round per iteration.
+    for (let i = 0; i < 20; i++) {
+        const t = (((a << 5) | (a >>> 27)) + ((b & c) | (~b & d)) + e + w[i] + 0x5a827999) | 0
+        e = d
+        d = c
+        c = (b << 30) | (b >>> 2)
+        b = a
+        a = t
+    }
+    for (let i = 20; i < 40; i++) {
+        const t = (((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + w[i] + 0x6ed9eba1) | 0
+        e = d
+        d = c
+        c = (b << 30) | (b >>> 2)
+        b = a
+        a = t
+    }
+    for (let i = 40; i < 60; i++) {
+        const t = (((a << 5) | (a >>> 27)) + ((b & c) | (b & d) | (c & d)) + e + w[i] - 0x70e44324) | 0
+        e = d
+        d = c
+        c = (b << 30) | (b >>> 2)
+        b = a
+        a = t
+    }
+    for (let i = 60; i < 80; i++) {
+        const t = (((a << 5) | (a >>> 27)) + (b ^ c ^ d) + e + w[i] - 0x359d3e2a) | 0
+        e = d
+        d = c
+        c = (b << 30) | (b >>> 2)
+        b = a
+        a = t
     }
     h[0] = (h[0] + a) | 0
     h[1] = (h[1] + b) | 0

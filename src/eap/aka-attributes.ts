@@ -4,7 +4,7 @@
 // attributes a message may carry, unknown non-skippable attributes rejected, unknown skippable
 // attributes (128-255) ignored.
 
-import { readOnlyView, zeroBytes } from "../bytes"
+import { hex, readOnlyView, zeroBytes } from "../bytes"
 import { FormatError } from "../format-error"
 
 export const SUBTYPE_CHALLENGE = 1
@@ -104,50 +104,48 @@ export class AkaMessage {
 
     /**
      * Checks one attribute's value against its layout (RFC 4187 section 10, RFC 9048 section 3)
-     * and puts it into its field, one case per attribute as in hostapd's eap_sim_parse_attr().
+     * and puts it into its field, as hostapd's eap_sim_parse_attr() does; `i` is the attribute's
+     * row in KNOWN.
      */
-    put(t: number, v: Buffer, prime: boolean): void {
+    put(i: number, v: Buffer, prime: boolean): void {
+        const t = KNOWN[i]
+        const layout = LAYOUTS[i]
         const n = v.length
-        if (t === AT_RAND) this.rand = reserved16(t, v)
-        else if (t === AT_AUTN) this.autn = reserved16(t, v)
-        else if (t === AT_MAC) this.mac = reserved16(t, v)
-        else if (t === AT_IV) this.iv = reserved16(t, v)
-        else if (t === AT_NONCE_S) this.nonceS = reserved16(t, v)
-        else if (t === AT_AUTS) {
-            if (n !== 14) throw invalidLength(t, v)
-            this.auts = v
+        let x: Buffer | number | boolean = true
+        let ok = true
+        let end = -1 // the value is v[2..end) when end >= 0
+        if (layout === L_RESERVED16) {
+            ok = n === 18
+            end = 18
+        } else if (layout === L_U16 || layout === L_FLAG) {
+            ok = n === 2
+            if (layout === L_U16) x = (v[0] << 8) | v[1]
+        } else if (layout === L_LENGTH || layout === L_LENGTH_NONEMPTY) {
+            // An actual length in bytes, the data, then fewer than 4 bytes of padding.
+            const len = (v[0] << 8) | v[1] // every value has at least 2 bytes: an attribute is at least 4
+            ok = 2 + len <= n && n - 2 - len < 4 && (layout === L_LENGTH || len > 0)
+            end = 2 + len
+        } else if (t === AT_AUTS) {
+            ok = n === 14
+            x = v
         } else if (t === AT_RES) {
             // The actual length is in bits: 32 to 128, whole bytes.
-            const bits = actualLength(v)
-            if (!(bits >= 32 && bits <= 128 && bits % 8 === 0 && n >= 2 + bits / 8 && n - 2 - bits / 8 < 4)) throw invalidLength(t, v)
-            this.res = readOnlyView(v, 2, 2 + bits / 8)
+            const bits = (v[0] << 8) | v[1]
+            ok = bits >= 32 && bits <= 128 && bits % 8 === 0 && n >= 2 + bits / 8 && n - 2 - bits / 8 < 4
+            end = 2 + bits / 8
         } else if (t === AT_CHECKCODE) {
-            if (n !== 2 && n !== 2 + (prime ? 32 : 20)) throw invalidLength(t, v)
-            this.checkcode = readOnlyView(v, 2, n)
+            ok = n === 2 || n === 2 + (prime ? 32 : 20)
+            end = n
         } else if (t === AT_ENCR_DATA) {
-            if (n < 18 || (n - 2) % 16 !== 0) throw invalidLength(t, v)
-            this.encrData = readOnlyView(v, 2, n)
-        } else if (t === AT_PADDING) {
-            for (let i = 0; i < n; i++) if (v[i] !== 0) throw invalidLength(t, v)
-        } else if (t === AT_IDENTITY) this.identity = lengthPrefixed(t, v, true)
-        else if (t === AT_KDF_INPUT) this.kdfInput = lengthPrefixed(t, v, true)
-        else if (t === AT_NEXT_PSEUDONYM) this.nextPseudonym = lengthPrefixed(t, v, false)
-        else if (t === AT_NEXT_REAUTH_ID) this.nextReauthId = lengthPrefixed(t, v, false)
-        else if (t === AT_PAYMENT) this.payment = lengthPrefixed(t, v, false)
-        else if (t === AT_PAYMENT_RESULT) this.paymentResult = lengthPrefixed(t, v, false)
-        else if (t === AT_KDF) this.kdfs.push(u16(t, v))
-        else if (t === AT_BIDDING) this.bidding = u16(t, v)
-        else if (t === AT_NOTIFICATION) this.notification = u16(t, v)
-        else if (t === AT_CLIENT_ERROR_CODE) this.clientErrorCode = u16(t, v)
-        else if (t === AT_COUNTER) this.counter = u16(t, v)
-        else {
-            u16(t, v) // the flags
-            if (t === AT_ANY_ID_REQ) this.anyIdReq = true
-            else if (t === AT_FULLAUTH_ID_REQ) this.fullauthIdReq = true
-            else if (t === AT_PERMANENT_ID_REQ) this.permanentIdReq = true
-            else if (t === AT_RESULT_IND) this.resultInd = true
-            else if (t === AT_COUNTER_TOO_SMALL) this.counterTooSmall = true
+            ok = n >= 18 && (n - 2) % 16 === 0
+            end = n
+        } else {
+            for (let j = 0; j < n; j++) if (v[j] !== 0) ok = false // AT_PADDING
         }
+        if (!ok) throw new FormatError("attribute " + t + " has an invalid length (" + (n + 2) + " bytes)")
+        if (end >= 0) x = readOnlyView(v, 2, end)
+        if (t === AT_KDF) this.kdfs.push(x as number)
+        else if (t !== AT_PADDING) (this as any)[FIELDS[i]] = x
     }
 }
 
@@ -155,63 +153,59 @@ export class AkaMessage {
 export const CONTEXT_REQUEST = 1
 export const CONTEXT_RESPONSE = 2
 
-const REQ_ALLOWED: number[][] = []
-const RESP_ALLOWED: number[][] = []
-REQ_ALLOWED[SUBTYPE_IDENTITY] = [AT_PERMANENT_ID_REQ, AT_ANY_ID_REQ, AT_FULLAUTH_ID_REQ]
-REQ_ALLOWED[SUBTYPE_CHALLENGE] = [AT_RAND, AT_AUTN, AT_MAC, AT_RESULT_IND, AT_CHECKCODE, AT_IV, AT_ENCR_DATA, AT_BIDDING, AT_KDF, AT_KDF_INPUT, AT_PAYMENT]
-REQ_ALLOWED[SUBTYPE_REAUTHENTICATION] = [AT_IV, AT_ENCR_DATA, AT_MAC, AT_RESULT_IND, AT_CHECKCODE, AT_PAYMENT]
-REQ_ALLOWED[SUBTYPE_NOTIFICATION] = [AT_NOTIFICATION, AT_MAC, AT_IV, AT_ENCR_DATA, AT_PAYMENT_RESULT]
-RESP_ALLOWED[SUBTYPE_IDENTITY] = [AT_IDENTITY]
-RESP_ALLOWED[SUBTYPE_CHALLENGE] = [AT_RES, AT_MAC, AT_RESULT_IND, AT_CHECKCODE, AT_KDF, AT_PAYMENT]
-RESP_ALLOWED[SUBTYPE_AUTHENTICATION_REJECT] = []
-RESP_ALLOWED[SUBTYPE_SYNCHRONIZATION_FAILURE] = [AT_AUTS, AT_KDF]
-RESP_ALLOWED[SUBTYPE_REAUTHENTICATION] = [AT_IV, AT_ENCR_DATA, AT_MAC, AT_RESULT_IND, AT_CHECKCODE, AT_PAYMENT]
-RESP_ALLOWED[SUBTYPE_NOTIFICATION] = [AT_MAC, AT_IV, AT_ENCR_DATA]
-RESP_ALLOWED[SUBTYPE_CLIENT_ERROR] = [AT_CLIENT_ERROR_CODE]
-const ENCRYPTED_ALLOWED = [AT_PADDING, AT_NEXT_PSEUDONYM, AT_NEXT_REAUTH_ID, AT_COUNTER, AT_NONCE_S, AT_COUNTER_TOO_SMALL]
-const KNOWN = [
-    AT_RAND, AT_AUTN, AT_RES, AT_AUTS, AT_PADDING, AT_PERMANENT_ID_REQ, AT_MAC, AT_NOTIFICATION, AT_ANY_ID_REQ, AT_IDENTITY,
-    AT_FULLAUTH_ID_REQ, AT_COUNTER, AT_COUNTER_TOO_SMALL, AT_NONCE_S, AT_CLIENT_ERROR_CODE, AT_KDF_INPUT, AT_KDF, AT_IV,
-    AT_ENCR_DATA, AT_NEXT_PSEUDONYM, AT_NEXT_REAUTH_ID, AT_CHECKCODE, AT_RESULT_IND, AT_BIDDING, AT_PAYMENT, AT_PAYMENT_RESULT,
-]
+// Which attributes each message may carry, as lists of types (hex literals live in flash).
+const REQ_ALLOWED: Buffer[] = []
+const RESP_ALLOWED: Buffer[] = []
+REQ_ALLOWED[SUBTYPE_IDENTITY] = hex`0a 0d 11` // AT_PERMANENT_ID_REQ, AT_ANY_ID_REQ, AT_FULLAUTH_ID_REQ
+// AT_RAND, AT_AUTN, AT_MAC, AT_RESULT_IND, AT_CHECKCODE, AT_IV, AT_ENCR_DATA, AT_BIDDING, AT_KDF, AT_KDF_INPUT, AT_PAYMENT
+REQ_ALLOWED[SUBTYPE_CHALLENGE] = hex`01 02 0b 87 86 81 82 88 18 17 f1`
+// AT_IV, AT_ENCR_DATA, AT_MAC, AT_RESULT_IND, AT_CHECKCODE, AT_PAYMENT
+REQ_ALLOWED[SUBTYPE_REAUTHENTICATION] = hex`81 82 0b 87 86 f1`
+// AT_NOTIFICATION, AT_MAC, AT_IV, AT_ENCR_DATA, AT_PAYMENT_RESULT
+REQ_ALLOWED[SUBTYPE_NOTIFICATION] = hex`0c 0b 81 82 f2`
+RESP_ALLOWED[SUBTYPE_IDENTITY] = hex`0e` // AT_IDENTITY
+// AT_RES, AT_MAC, AT_RESULT_IND, AT_CHECKCODE, AT_KDF, AT_PAYMENT
+RESP_ALLOWED[SUBTYPE_CHALLENGE] = hex`03 0b 87 86 18 f1`
+RESP_ALLOWED[SUBTYPE_AUTHENTICATION_REJECT] = hex``
+RESP_ALLOWED[SUBTYPE_SYNCHRONIZATION_FAILURE] = hex`04 18` // AT_AUTS, AT_KDF
+// AT_IV, AT_ENCR_DATA, AT_MAC, AT_RESULT_IND, AT_CHECKCODE, AT_PAYMENT
+RESP_ALLOWED[SUBTYPE_REAUTHENTICATION] = hex`81 82 0b 87 86 f1`
+RESP_ALLOWED[SUBTYPE_NOTIFICATION] = hex`0b 81 82` // AT_MAC, AT_IV, AT_ENCR_DATA
+RESP_ALLOWED[SUBTYPE_CLIENT_ERROR] = hex`16` // AT_CLIENT_ERROR_CODE
+// AT_PADDING, AT_NEXT_PSEUDONYM, AT_NEXT_REAUTH_ID, AT_COUNTER, AT_NONCE_S, AT_COUNTER_TOO_SMALL
+const ENCRYPTED_ALLOWED = hex`06 84 85 13 15 14`
 
-function contains(list: number[], x: number): boolean {
-    for (let i = 0; i < list.length; i++) if (list[i] === x) return true
-    return false
-}
-
-function actualLength(v: Buffer): number {
-    return (v[0] << 8) | v[1]
-}
-
-function invalidLength(t: number, v: Buffer): FormatError {
-    return new FormatError("attribute " + t + " has an invalid length (" + (v.length + 2) + " bytes)")
-}
-
+// Value layouts (RFC 4187 section 10); attributes with layout 0 are checked one by one.
 /** 2 reserved bytes then 16 bytes of data. */
-function reserved16(t: number, v: Buffer): Buffer {
-    if (v.length !== 18) throw invalidLength(t, v)
-    return readOnlyView(v, 2, 18)
-}
+const L_RESERVED16 = 1
+/** A 16-bit field. */
+const L_U16 = 2
+/** 2 reserved bytes, nothing else. */
+const L_FLAG = 3
+/** An actual length in bytes, the data, padding. */
+const L_LENGTH = 4
+/** The same, with at least one byte of data. */
+const L_LENGTH_NONEMPTY = 5
 
-/** A 16-bit field, or a flag's 2 reserved bytes. */
-function u16(t: number, v: Buffer): number {
-    if (v.length !== 2) throw invalidLength(t, v)
-    return (v[0] << 8) | v[1]
-}
+// One row per known attribute: its type, its layout, and the AkaMessage field it fills.
+const KNOWN = hex`01 02 03 04 06 0a 0b 0c 0d 0e 11 13 14 15 16 17 18 81 82 84 85 86 87 88 f1 f2`
+const LAYOUTS = hex`01 01 00 00 00 03 01 02 03 05 03 02 03 01 02 05 02 01 00 04 04 00 03 02 04 04`
+const FIELDS = (
+    "rand autn res auts - permanentIdReq mac notification anyIdReq identity fullauthIdReq counter counterTooSmall nonceS " +
+    "clientErrorCode kdfInput kdfs iv encrData nextPseudonym nextReauthId checkcode resultInd bidding payment paymentResult"
+).split(" ")
 
-/** An actual length in bytes, the data, then fewer than 4 bytes of padding; `nonEmpty` refuses no data. */
-function lengthPrefixed(t: number, v: Buffer, nonEmpty: boolean): Buffer {
-    const len = actualLength(v) // every value has at least 2 bytes: an attribute is at least 4
-    if (2 + len > v.length || v.length - 2 - len >= 4 || (nonEmpty && len === 0)) throw invalidLength(t, v)
-    return readOnlyView(v, 2, 2 + len)
+/** The index of x in list, or -1. */
+function indexIn(list: Buffer, x: number): number {
+    for (let i = 0; i < list.length; i++) if (list[i] === x) return i
+    return -1
 }
 
 /**
  * Decodes attributes from data[offset..]. Unknown skippable attributes are dropped; everything
  * else must be allowed in `allowed` (or, when `allowed` is null, be any known attribute).
  */
-export function decodeAttributes(data: Buffer, offset: number, allowed: number[] | null, prime: boolean): AkaMessage {
+export function decodeAttributes(data: Buffer, offset: number, allowed: Buffer | null, prime: boolean): AkaMessage {
     const m = new AkaMessage()
     const attributes = m.attributes
     let o = offset
@@ -221,22 +215,18 @@ export function decodeAttributes(data: Buffer, offset: number, allowed: number[]
         const len = data[o + 1] * 4
         if (len === 0) throw new FormatError("attribute " + type + " with length 0")
         if (o + len > data.length) throw new FormatError("attribute " + type + " overruns the message")
-        const known = contains(KNOWN, type)
-        if (!known || (allowed !== null && !contains(allowed, type))) {
-            if (type < 128) throw new FormatError((known ? "attribute " + type + " not allowed here" : "unknown non-skippable attribute " + type))
-            if (!known) {
-                o += len
-                continue
-            }
-            throw new FormatError("attribute " + type + " not allowed here")
+        const row = indexIn(KNOWN, type)
+        if (row < 0 && type >= 128) {
+            o += len
+            continue
         }
-        if (type !== AT_KDF) {
-            for (let i = 0; i < attributes.length; i++) {
-                if (attributes[i].type === type) throw new FormatError("duplicate attribute " + type)
-            }
+        if (row < 0) throw new FormatError("unknown non-skippable attribute " + type)
+        if (allowed !== null && indexIn(allowed, type) < 0) throw new FormatError("attribute " + type + " not allowed here")
+        for (let i = 0; i < attributes.length; i++) {
+            if (attributes[i].type === type && type !== AT_KDF) throw new FormatError("duplicate attribute " + type)
         }
         const value = readOnlyView(data, o + 2, o + len)
-        m.put(type, value, prime)
+        m.put(row, value, prime)
         if (type === AT_MAC) m.macOffset = o + 4
         attributes.push({ type: type, value: value })
         o += len
@@ -249,8 +239,8 @@ export function decodeAkaMessage(typeData: Buffer, context: number, prime: boole
     if (typeData.length < 3) throw new FormatError("EAP-AKA message shorter than subtype and reserved fields")
     const subtype = typeData[0]
     const table = context === CONTEXT_REQUEST ? REQ_ALLOWED : RESP_ALLOWED
-    const allowed = subtype < table.length ? table[subtype] : undefined
-    if (allowed === undefined || allowed === null) {
+    const allowed = table[subtype] // undefined for a subtype with no entry, in Node and in the VM
+    if (allowed === undefined) {
         throw new FormatError("subtype " + subtype + " is not a valid " + (context === CONTEXT_REQUEST ? "request" : "response"))
     }
     const m = decodeAttributes(typeData, 3, allowed, prime)
@@ -268,23 +258,26 @@ export function findAttribute(attrs: AkaAttribute[], type: number): AkaAttribute
     return null
 }
 
-/** Encodes attributes (values already laid out); returns the bytes and the MAC offset within them. */
-export function encodeAttributes(attrs: AkaAttribute[], startOffset: number): { bytes: Buffer; macOffset: number } {
-    let n = 0
+/**
+ * Encodes attributes (values already laid out) after `head` zero bytes; returns the bytes and the
+ * offset of AT_MAC's value within them (-1 when there is none).
+ */
+export function encodeAttributes(attrs: AkaAttribute[], head: number): { bytes: Buffer; macOffset: number } {
+    let n = head
     for (let i = 0; i < attrs.length; i++) {
         const len = attrs[i].value.length + 2
         if (len % 4 !== 0 || len > 1020) throw new FormatError("attribute " + attrs[i].type + " value not padded to 4 bytes")
         n += len
     }
     const out = zeroBytes(n)
-    let o = 0
+    let o = head
     let macOffset = -1
     for (let i = 0; i < attrs.length; i++) {
         const a = attrs[i]
         out[o] = a.type
         out[o + 1] = (a.value.length + 2) / 4
         out.set(a.value, o + 2)
-        if (a.type === AT_MAC) macOffset = startOffset + o + 4
+        if (a.type === AT_MAC) macOffset = o + 4
         o += a.value.length + 2
     }
     return { bytes: out, macOffset: macOffset }
@@ -293,10 +286,8 @@ export function encodeAttributes(attrs: AkaAttribute[], startOffset: number): { 
 /** Type-Data of an EAP-AKA/AKA' message: subtype, 2 reserved bytes, attributes. */
 export function encodeAkaMessage(subtype: number, attrs: AkaAttribute[]): { data: Buffer; macOffset: number } {
     const body = encodeAttributes(attrs, 3)
-    const data = zeroBytes(3 + body.bytes.length)
-    data[0] = subtype
-    data.set(body.bytes, 3)
-    return { data: data, macOffset: body.macOffset }
+    body.bytes[0] = subtype
+    return { data: body.bytes, macOffset: body.macOffset }
 }
 
 // ---- value layouts ----
@@ -304,9 +295,7 @@ export function encodeAkaMessage(subtype: number, attrs: AkaAttribute[]): { data
 /** 2 reserved bytes then 16 bytes: AT_RAND, AT_AUTN, AT_MAC, AT_IV, AT_NONCE_S. */
 export function attrReserved16(type: number, data16: Buffer): AkaAttribute {
     if (data16.length !== 16) throw new FormatError("attribute " + type + " needs 16 bytes")
-    const v = Buffer.alloc(18)
-    v.set(data16, 2)
-    return { type: type, value: v }
+    return attrReservedData(type, data16)
 }
 
 /** A 16-bit field: AT_NOTIFICATION, AT_COUNTER, AT_CLIENT_ERROR_CODE, AT_KDF, AT_BIDDING; or a flag with 0. */
@@ -332,16 +321,15 @@ export function attrLengthPrefixed(type: number, bytes: Buffer): AkaAttribute {
 }
 
 export function valueLengthPrefixed(a: AkaAttribute): Buffer {
-    return readOnlyView(a.value, 2, 2 + actualLength(a.value))
+    return readOnlyView(a.value, 2, 2 + ((a.value[0] << 8) | a.value[1]))
 }
 
 /** AT_RES: RES length in bits, RES, padding. */
 export function attrRes(res: Buffer): AkaAttribute {
-    const v = zeroBytes(2 + res.length + ((4 - ((res.length + 4) % 4)) % 4))
-    v[0] = ((res.length * 8) >> 8) & 0xff
-    v[1] = (res.length * 8) & 0xff
-    v.set(res, 2)
-    return { type: AT_RES, value: v }
+    const a = attrLengthPrefixed(AT_RES, res)
+    a.value[0] = ((res.length * 8) >> 8) & 0xff
+    a.value[1] = (res.length * 8) & 0xff
+    return a
 }
 
 /** 2 reserved bytes then data: AT_CHECKCODE, AT_ENCR_DATA. */
@@ -356,8 +344,9 @@ export function attrAuts(auts: Buffer): AkaAttribute {
     return { type: AT_AUTS, value: Buffer.from(auts) }
 }
 
+/** A flag: 2 reserved bytes (AT_RESULT_IND, AT_COUNTER_TOO_SMALL, the identity requests). */
 export function attrFlag(type: number): AkaAttribute {
-    return { type: type, value: Buffer.alloc(2) }
+    return attrU16(type, 0)
 }
 
 /** AT_PADDING that brings `contentLength` bytes of plaintext up to a multiple of 16 (RFC 4187 10.12). */

@@ -9,9 +9,12 @@ import { AkaAttribute, AkaMessage, AT_ENCR_DATA, AT_IV, attrReserved16, attrRese
 /** AT_IV and AT_ENCR_DATA carrying `inner` (a fresh random IV from the caller). */
 export function encryptAttributes(kEncr: Buffer, iv: Buffer, inner: AkaAttribute[]): AkaAttribute[] {
     const list: AkaAttribute[] = []
-    for (let i = 0; i < inner.length; i++) list.push(inner[i])
-    const plain0 = encodeAttributes(list, 0).bytes
-    const pad = paddingFor(plain0.length)
+    let n = 0
+    for (let i = 0; i < inner.length; i++) {
+        list.push(inner[i])
+        n += 2 + inner[i].value.length
+    }
+    const pad = paddingFor(n)
     if (pad !== null) list.push(pad)
     const plain = encodeAttributes(list, 0).bytes
     if (plain.length > MAX_CBC_BYTES) throw new FormatError("encrypted attributes too long")

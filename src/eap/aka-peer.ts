@@ -337,14 +337,19 @@ export class AkaPeer {
         const paymentProblem = paymentMismatch(m.payment, this.paymentBytes)
         if (paymentProblem !== "") return this.clientError(req, paymentProblem)
         this.rememberNextIdentities(inner, keys)
-        this.resultInd = m.resultInd === true
         const attrs: AkaAttribute[] = [attrRes(aka.res)]
         if (cc !== undefined) attrs.push(attrReservedData(AT_CHECKCODE, myCheckcode))
+        await this.platform.yieldSlice()
+        return this.challenged(req, m, SUBTYPE_CHALLENGE, attrs, keys.kAut, null)
+    }
+
+    /** The response that completes a challenge or a re-authentication: result indication and payment echoed, MAC-protected. */
+    private challenged(req: EapPacket, m: AkaMessage, subtype: number, attrs: AkaAttribute[], kAut: Buffer, extra: Buffer | null): Buffer {
+        this.resultInd = m.resultInd === true
         if (this.resultInd) attrs.push(attrFlag(AT_RESULT_IND))
         if (this.paymentBytes !== null) attrs.push(attrLengthPrefixed(AT_PAYMENT, this.paymentBytes))
         this.enter(PEER_CHALLENGED)
-        await this.platform.yieldSlice()
-        return this.akaResponse(req, SUBTYPE_CHALLENGE, attrs, keys.kAut, null)
+        return this.akaResponse(req, subtype, attrs, kAut, extra)
     }
 
     private rememberNextIdentities(inner: AkaMessage, keys: SessionKeys): void {
@@ -428,11 +433,6 @@ export class AkaPeer {
             this.profile.reauthId = ""
             this.profile.reauth = null
         }
-        this.resultInd = m.resultInd === true
-        const attrs = encryptAttributes(ctx.kEncr, iv, [attrU16(AT_COUNTER, counter)])
-        if (this.resultInd) attrs.push(attrFlag(AT_RESULT_IND))
-        if (this.paymentBytes !== null) attrs.push(attrLengthPrefixed(AT_PAYMENT, this.paymentBytes))
-        this.enter(PEER_CHALLENGED)
-        return this.akaResponse(req, SUBTYPE_REAUTHENTICATION, attrs, ctx.kAut, nonceS)
+        return this.challenged(req, m, SUBTYPE_REAUTHENTICATION, encryptAttributes(ctx.kEncr, iv, [attrU16(AT_COUNTER, counter)]), ctx.kAut, nonceS)
     }
 }

@@ -7,13 +7,14 @@
 // TFI is D4 from the host to the PN532 and D5 back; a response's first data byte is the
 // command code + 1.
 
+import { copyOf, hex } from "../bytes"
 import { FormatError } from "../format-error"
 
 export const TFI_HOST_TO_PN532 = 0xd4
 export const TFI_PN532_TO_HOST = 0xd5
-export const ACK_FRAME = Buffer.from([0x00, 0x00, 0xff, 0x00, 0xff, 0x00])
-export const NACK_FRAME = Buffer.from([0x00, 0x00, 0xff, 0xff, 0x00, 0x00])
-export const ERROR_FRAME = Buffer.from([0x00, 0x00, 0xff, 0x01, 0xff, 0x7f, 0x81, 0x00])
+export const ACK_FRAME = hex`00 00 ff 00 ff 00`
+export const NACK_FRAME = hex`00 00 ff ff 00 00`
+export const ERROR_FRAME = hex`00 00 ff 01 ff 7f 81 00`
 /** Largest TFI + data in one (extended) frame that the driver accepts. */
 export const MAX_PN532_PAYLOAD = 265
 
@@ -82,7 +83,6 @@ export function decodePn532Frame(b: Buffer): Pn532Frame {
     if (b[o + 2] === 0x00 && b[o + 3] === 0xff) return { kind: PN532_ACK, tfi: 0, data: Buffer.alloc(0) }
     if (b[o + 2] === 0xff && b[o + 3] === 0x00) return { kind: PN532_NACK, tfi: 0, data: Buffer.alloc(0) }
     let p = o + 2
-    if (p + 2 > b.length) throw new Pn532FrameError("truncated length")
     let len = 0
     if (b[p] === 0xff && b[p + 1] === 0xff) {
         if (p + 5 > b.length) throw new Pn532FrameError("truncated extended length")
@@ -98,7 +98,5 @@ export function decodePn532Frame(b: Buffer): Pn532Frame {
     if (p + len + 1 > b.length) throw new Pn532FrameError("truncated frame")
     if (((sum(b, p, p + len) + b[p + len]) & 0xff) !== 0) throw new Pn532FrameError("data checksum")
     if (len === 1 && b[p] === 0x7f) return { kind: PN532_ERROR, tfi: 0, data: Buffer.alloc(0) }
-    const data = Buffer.alloc(len - 1)
-    data.set(b.slice(p + 1, p + len), 0)
-    return { kind: PN532_INFO, tfi: b[p], data: data }
+    return { kind: PN532_INFO, tfi: b[p], data: copyOf(b, p + 1, p + len) }
 }
