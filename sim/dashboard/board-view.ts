@@ -22,6 +22,8 @@ export interface Layout {
     /** The card can also be held in infrared sight (the boards have both chips). */
     chips: boolean
     keypad: { columns: number; labels: string[] }
+    /** The card's 4x3 keypad (its PCF8574 on the card's bus, or its Jacdac keypad). */
+    cardKeypad: { columns: number; labels: string[] }
     lcd: { columns: number; rows: number }
     /** The card's OLED, or null when its display is the abstract character screen. */
     oled: { width: number; height: number } | null
@@ -69,11 +71,12 @@ export interface LedgerRow {
 export function layoutOf(sim: Simulator): Layout {
     const chips = sim.chips
     // The board's 4x4 keypad behind its PCF8574, or the abstract field's 4x3 simulated keypad.
-    const labels = chips ? KEYPAD_4X4_LABELS : KEYPAD_LABELS
+    const labels = chips ? KEYPAD_4X4_LABELS.split("") : KEYPAD_LABELS
     return {
         link: sim.link,
         chips: chips !== null,
         keypad: { columns: chips ? 4 : 3, labels },
+        cardKeypad: { columns: 3, labels: KEYPAD_LABELS },
         lcd: chips ? { columns: chips.lcd.columns, rows: chips.lcd.rows } : { columns: 20, rows: 2 },
         oled: chips ? { width: OLED_WIDTH, height: chips.oled.height } : null,
     }
@@ -82,6 +85,11 @@ export function layoutOf(sim: Simulator): Layout {
 /** The keys the page may press: the keypad's legends. */
 export function keypadLabels(sim: Simulator): string[] {
     return layoutOf(sim).keypad.labels
+}
+
+/** The keys the page may press on the card. */
+export function cardKeypadLabels(sim: Simulator): string[] {
+    return layoutOf(sim).cardKeypad.labels
 }
 
 export function boardsOf(sim: Simulator, busy: string): BoardsView {

@@ -3,9 +3,11 @@
 // against a table (their names and their allowed values); anything else is refused with a reason
 // and changes nothing. The PIN is never sent by the page's own control: `pin` has the simulated
 // holder type the card's PIN on the simulator's side, as the interactive mode's `pin` does.
+// `key` presses a key on the terminal's keypad, `cardkey` on the card's.
 
 export type Command =
     | { cmd: "key"; key: string }
+    | { cmd: "cardkey"; key: string }
     | { cmd: "tap"; via: "nfc" | "infrared" }
     | { cmd: "pull" }
     | { cmd: "pin" }
@@ -16,9 +18,10 @@ export type Command =
 /** Longest message a page sends (the longest valid one is about 40 bytes). */
 export const MAX_COMMAND_BYTES = 256
 
-/** For each command, its fields and the values each may take (`keys`: the keypad's legends). */
-const FIELDS: Record<Command["cmd"], Record<string, readonly string[] | "keys">> = {
+/** For each command, its fields and the values each may take (`keys`, `cardKeys`: the keypads' legends). */
+const FIELDS: Record<Command["cmd"], Record<string, readonly string[] | "keys" | "cardKeys">> = {
     key: { key: "keys" },
+    cardkey: { key: "cardKeys" },
     tap: { via: ["nfc", "infrared"] },
     pull: {},
     pin: {},
@@ -29,8 +32,8 @@ const FIELDS: Record<Command["cmd"], Record<string, readonly string[] | "keys">>
 
 export type Parsed = { ok: true; command: Command } | { ok: false; reason: string }
 
-/** Parses one message from a page; `keys` are the keypad's legends. */
-export function parseCommand(text: string, keys: readonly string[]): Parsed {
+/** Parses one message from a page; `keys` are the terminal keypad's legends, `cardKeys` the card keypad's. */
+export function parseCommand(text: string, keys: readonly string[], cardKeys: readonly string[] = []): Parsed {
     if (text.length > MAX_COMMAND_BYTES) return { ok: false, reason: "message too long" }
     let value: unknown
     try {
@@ -48,7 +51,7 @@ export function parseCommand(text: string, keys: readonly string[]): Parsed {
     }
     for (const [name, allowed] of Object.entries(fields)) {
         const v = o[name]
-        const values = allowed === "keys" ? keys : allowed
+        const values = allowed === "keys" ? keys : allowed === "cardKeys" ? cardKeys : allowed
         if (typeof v !== "string" || !values.includes(v)) return { ok: false, reason: `${cmd}: ${name} must be one of ${values.join(" ")}` }
     }
     return { ok: true, command: o as Command }

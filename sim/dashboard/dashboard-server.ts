@@ -15,7 +15,7 @@ import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { WebSocket, WebSocketServer } from "ws"
 import type { Simulator } from "../simulator/simulator"
-import { boardsOf, keypadLabels, layoutOf, LedgerRow, ledgerRows, TraceEntry, traceEntries } from "./board-view"
+import { boardsOf, cardKeypadLabels, keypadLabels, layoutOf, LedgerRow, ledgerRows, TraceEntry, traceEntries } from "./board-view"
 import { Command, MAX_COMMAND_BYTES, parseCommand } from "./commands"
 
 export const DEFAULT_DASHBOARD_PORT = 8090
@@ -119,7 +119,7 @@ export class DashboardServer {
         send(ws, { type: "trace", entries: this.entries })
         send(ws, { type: "ledger", rows: this.ledger })
         ws.on("message", (data, isBinary) => {
-            const parsed = isBinary ? ({ ok: false, reason: "binary message" } as const) : parseCommand(data.toString(), keypadLabels(this.sim))
+            const parsed = isBinary ? ({ ok: false, reason: "binary message" } as const) : parseCommand(data.toString(), keypadLabels(this.sim), cardKeypadLabels(this.sim))
             if (!parsed.ok) {
                 send(ws, { type: "error", message: "refused: " + parsed.reason })
                 return
@@ -148,6 +148,8 @@ export class DashboardServer {
         switch (c.cmd) {
             case "key":
                 return await sim.keys(c.key)
+            case "cardkey":
+                return await sim.cardKeys(c.key)
             case "pin":
                 this.busy = "typing the PIN"
                 return await sim.keys(sim.pin + "#")

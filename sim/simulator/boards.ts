@@ -1,9 +1,10 @@
 // The card's and the terminal's boards as the simulator builds them: each board's firmware in its
 // own DeviceScript VM, and the hardware around it. Over NFC or infrared that hardware is the chips
 // of boards/*.board.json, emulated behind each board's I2C bus (chip-boards.ts); over the abstract
-// Card Link field it is Jacdac peripherals hosted in Node (a character screen, a status LED and a
-// button on the card; a character screen and a 4x3 keypad on the terminal). Either way the rest of
-// the simulator sees the same things: two displays, an LED, a button, a keypad, two VMs.
+// Card Link field it is Jacdac peripherals hosted in Node (a character screen, a status LED, a
+// button and a 4x3 keypad on the card; a character screen and a 4x3 keypad on the terminal). Either
+// way the rest of the simulator sees the same things: two displays, an LED, a button, two keypads,
+// two VMs.
 
 import { mkdirSync } from "node:fs"
 import { join } from "node:path"
@@ -12,6 +13,7 @@ import type { JacdacHub } from "../vm/jacdac-hub"
 import { SimDevice } from "../jacdac/sim-device"
 import { SimButton, SimCharacterScreen, SimLed, SimMatrixKeypad } from "../jacdac/peripherals"
 import { ChipBoards, type ChipLink, type FieldObserver } from "./chip-boards"
+import type { I2cPort } from "../../src/drivers/i2c-port"
 import { CARD_PERIPHERALS, CARD_VM, TERMINAL_PERIPHERALS, TERMINAL_VM } from "./bus-routing"
 import { DisplayHistory } from "./display-history"
 import type { Firmware } from "./firmware"
@@ -21,7 +23,7 @@ import { waitUntil } from "./wait-until"
 export type SimLink = ChipLink | "cardlink"
 export const SIM_LINKS: SimLink[] = ["nfc", "infrared", "cardlink"]
 
-/** The legends of the abstract field's terminal keypad, row by row. */
+/** The legends of the abstract field's keypads (the terminal's and the card's) and of the card's board keypad, row by row. */
 export const KEYPAD_LABELS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"]
 
 /** The pause after each key typed on the abstract field's keypad. */
@@ -39,15 +41,21 @@ export class Boards {
     readonly terminalPeripherals: SimDevice
     private readonly cardButton = new SimButton()
     private readonly keypad = new SimMatrixKeypad(4, 3, KEYPAD_LABELS)
+    private readonly cardKeypad = new SimMatrixKeypad(4, 3, KEYPAD_LABELS)
     private card: BusDevice | null = null
     private terminal: BusDevice | null = null
 
-    /** `field` sees every APDU that crosses the emulated NFC field or infrared line; `dir` holds each VM's flash. */
+    /**
+     * `field` sees every APDU that crosses the emulated NFC field or infrared line; `dir` holds each
+     * VM's flash; `cardModem`, the modem's emulated UART bridge, joins the card's I2C bus (the
+     * abstract field's card has no I2C bus, so there it is left out).
+     */
     constructor(
         link: SimLink,
         field: FieldObserver,
         private readonly firmware: Firmware,
         private readonly dir: string,
+        cardModem: I2cPort | null = null,
     ) {
         if (link === "cardlink") {
             const cardScreen = new SimCharacterScreen(4, 16)
@@ -55,11 +63,12 @@ export class Boards {
             this.chips = null
             this.cardDisplay = new DisplayHistory(cardScreen)
             this.terminalDisplay = new DisplayHistory(terminalScreen)
-            this.cardPeripherals = new SimDevice(CARD_PERIPHERALS, [cardScreen, this.cardLed, this.cardButton])
+            this.cardPeripherals = new SimDevice(CARD_PERIPHERALS, [cardScreen, this.cardLed, this.cardButton, this.cardKeypad])
             this.terminalPeripherals = new SimDevice(TERMINAL_PERIPHERALS, [terminalScreen, this.keypad])
         } else {
             const chips = new ChipBoards(field)
             this.chips = chips
+            if (cardModem) chips.connectModem(cardModem)
             this.cardDisplay = new DisplayHistory(chips.cardScreen)
             this.terminalDisplay = new DisplayHistory(chips.terminalScreen)
             this.cardPeripherals = new SimDevice(CARD_PERIPHERALS, [chips.cardBus, this.cardLed, this.cardButton])
@@ -108,13 +117,14 @@ export class Boards {
 
     /** Types on the terminal's keypad, one key after the other. */
     async keys(text: string): Promise<void> {
-        for (const k of text) {
-            if (this.chips) await this.chips.press(k)
-            else {
-                this.keypad.press(k)
-                await new Promise((r) => setTimeout(r, KEY_PRESS_MS))
-            }
-        }
+        const chips = this.chips
+        await typeOn(text, chips ? (k) => chips.press(k) : null, this.keypad)
+    }
+
+    /** Types on the card's keypad, one key after the other. */
+    async cardKeys(text: string): Promise<void> {
+        const chips = this.chips
+        await typeOn(text, chips ? (k) => chips.pressCard(k) : null, this.cardKeypad)
     }
 
     pressCardButton(): void {
@@ -151,5 +161,16 @@ export class Boards {
         const d = join(this.dir, name + "-flash")
         mkdirSync(d, { recursive: true })
         return d
+    }
+}
+
+/** Each key of `text` on a board's emulated keypad (`press`), or else on its Jacdac keypad. */
+async function typeOn(text: string, press: ((key: string) => Promise<void>) | null, keypad: SimMatrixKeypad): Promise<void> {
+    for (const k of text) {
+        if (press) await press(k)
+        else {
+            keypad.press(k)
+            await new Promise((r) => setTimeout(r, KEY_PRESS_MS))
+        }
     }
 }

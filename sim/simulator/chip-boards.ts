@@ -1,6 +1,7 @@
 // The two boards at the chip level: the chips of boards/*.board.json emulated behind each
 // board's simulated I2C bus, so the firmware's drivers run in the VM exactly as on the boards:
-//   card:     PN532 (card emulation, 0x24), SC16IS750 IrDA port (0x4D), SSD1306 OLED (0x3C)
+//   card:     PN532 (card emulation, 0x24), SC16IS750 IrDA port (0x4D), SSD1306 OLED (0x3C),
+//             keypad (0x20); the modem's SC16IS750 UART (0x4C) when one is connected
 //   terminal: PN532 reader (0x24), SC16IS750 IrDA port (0x4D), HD44780 LCD (0x27), keypad (0x20)
 // Between them: the RF field of the two PN532s (a tap over NFC) and the infrared line of the two
 // IrDA ports (a card held in sight). Every APDU that crosses either is traced.
@@ -11,6 +12,7 @@ import { Ssd1306Emulator } from "../drivers/ssd1306-emulator"
 import { Hd44780Emulator } from "../drivers/hd44780-emulator"
 import { Pcf8574KeypadEmulator } from "../drivers/pcf8574-keypad-emulator"
 import { SimI2cBus } from "../jacdac/i2c-bus-service"
+import type { I2cPort } from "../../src/drivers/i2c-port"
 import { SirReceiver } from "../../src/link/irda-sir"
 
 export type ChipLink = "nfc" | "infrared"
@@ -23,6 +25,8 @@ export type ChipLink = "nfc" | "infrared"
 const LIGHT_MS_PER_BYTE = 4
 /** A display is written a line at a time, one I2C transaction every ~20 ms in the simulator, and a busy VM can pause between lines. */
 const SETTLED_MS = 150
+/** Where the card's board wires its modem's SC16IS750 (A1 to GND, A0 to 3V3; boards/activecard_card.board.json). */
+export const CARD_MODEM_UART_ADDRESS = 0x4c
 
 /** A display read back from its emulated chip, like a simulated character screen: text and changes. */
 export class ChipScreen {
@@ -79,6 +83,8 @@ export class ChipBoards {
     readonly oled = new Ssd1306Emulator()
     readonly lcd = new Hd44780Emulator(20, 4)
     readonly keypad = new Pcf8574KeypadEmulator()
+    /** The card's 4x3 keypad: the same PCF8574 wiring as the terminal's, its fourth column unused. */
+    readonly cardKeypad = new Pcf8574KeypadEmulator()
     readonly line: IrLine
     readonly cardScreen: ChipScreen
     readonly terminalScreen: ChipScreen
@@ -89,6 +95,7 @@ export class ChipBoards {
         this.cardBus.connect(0x24, this.cardNfc)
         this.cardBus.connect(0x4d, this.cardIr)
         this.cardBus.connect(0x3c, this.oled)
+        this.cardBus.connect(0x20, this.cardKeypad)
         this.terminalBus.connect(0x24, this.terminalNfc)
         this.terminalBus.connect(0x4d, this.terminalIr)
         this.terminalBus.connect(0x27, this.lcd)
@@ -103,7 +110,9 @@ export class ChipBoards {
             if (fromTerminal) toCard.push(b)
             else toTerminal.push(b)
         }
-        this.cardScreen = new ChipScreen(() => this.oled.textLines(), () => this.oled.dataBytes)
+        // The OLED's commands count as activity too: between two lines the driver sends the next
+        // page's address, which splits the pause a busy card bus (radios, keypad) puts there.
+        this.cardScreen = new ChipScreen(() => this.oled.textLines(), () => this.oled.dataBytes + this.oled.commandLog.length)
         this.terminalScreen = new ChipScreen(() => this.lcd.lines(), () => this.lcd.bytesReceived)
     }
 
@@ -144,23 +153,19 @@ export class ChipBoards {
         }
     }
 
-    /**
-     * A key press as long as the firmware needs to see it: held for three scans of the keypad,
-     * then released for three. A scan takes 2-4 I2C transactions, ~20 ms each through the VM,
-     * longer while the reader shares the bus, so a fixed hold time could be missed.
-     */
+    /** A key pressed on the terminal's keypad (see pressOn). */
     async press(label: string): Promise<void> {
-        this.keypad.press(label)
-        await this.scans(3 * 2) // held: each scan reads the columns, then the row
-        this.keypad.release(label)
-        await this.scans(3) // released: each scan reads the columns once
+        await pressOn(this.keypad, label)
     }
 
-    /** Waits until the keypad's pins were read `reads` more times (at most 5 s: a firmware that stopped scanning). */
-    private async scans(reads: number): Promise<void> {
-        const until = this.keypad.reads + reads
-        const deadline = Date.now() + 5000
-        while (this.keypad.reads < until && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5))
+    /** A key pressed on the card's keypad. */
+    async pressCard(label: string): Promise<void> {
+        await pressOn(this.cardKeypad, label)
+    }
+
+    /** Puts the modem's UART bridge (an emulated SC16IS750 in UART mode) on the card's I2C bus. */
+    connectModem(bridge: I2cPort): void {
+        this.cardBus.connect(CARD_MODEM_UART_ADDRESS, bridge)
     }
 
     stop(): void {
@@ -171,4 +176,23 @@ export class ChipBoards {
         this.cardNfc.powerOff()
         this.terminalNfc.powerOff()
     }
+}
+
+/**
+ * A key press as long as the firmware needs to see it: held for three scans of the keypad, then
+ * released for three. A scan takes 2-4 I2C transactions, ~20 ms each through the VM, longer while
+ * another driver shares the bus, so a fixed hold time could be missed.
+ */
+async function pressOn(keypad: Pcf8574KeypadEmulator, label: string): Promise<void> {
+    keypad.press(label)
+    await scans(keypad, 3 * 2) // held: each scan reads the columns, then the row
+    keypad.release(label)
+    await scans(keypad, 3) // released: each scan reads the columns once
+}
+
+/** Waits until the keypad's pins were read `reads` more times (at most 5 s: a firmware that stopped scanning). */
+async function scans(keypad: Pcf8574KeypadEmulator, reads: number): Promise<void> {
+    const until = keypad.reads + reads
+    const deadline = Date.now() + 5000
+    while (keypad.reads < until && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5))
 }

@@ -16,6 +16,7 @@ import { join } from "node:path"
 import type { Socket } from "node:net"
 import { EAP_TYPE_AKA, EAP_TYPE_AKA_PRIME } from "../../src/eap/eap-packet"
 import type { BusDevice } from "../vm/devs-cli"
+import type { I2cPort } from "../../src/drivers/i2c-port"
 import { HUB_PORT, JacdacHub } from "../vm/jacdac-hub"
 import { decodeJdFrame } from "../jacdac/frame"
 import { SimDevice } from "../jacdac/sim-device"
@@ -57,6 +58,8 @@ export interface SimulatorOptions {
     waitForBusMs: number
     /** How the card reaches the terminal (default: NFC). */
     link: SimLink
+    /** The card's modem as its SC16IS750 UART bridge sees it, on the card's I2C bus at 0x4C before the card boots (default: none). */
+    cardModem: I2cPort | null
 }
 
 export class Simulator {
@@ -84,7 +87,7 @@ export class Simulator {
             () => this.pull(),
         )
         this.cardLink = new CardLinkFrames(this.story)
-        this.boards = new Boards(options.link, { command: (apdu) => this.story.command(apdu), response: (apdu) => this.story.response(apdu) }, options.firmware, dir.path)
+        this.boards = new Boards(options.link, { command: (apdu) => this.story.command(apdu), response: (apdu) => this.story.response(apdu) }, options.firmware, dir.path, options.cardModem)
         this.cardDisplay = this.boards.cardDisplay
         this.terminalDisplay = this.boards.terminalDisplay
         this.router = new BoardRouter(this.watcher, () => this.position, this.boards.chips !== null)
@@ -92,7 +95,7 @@ export class Simulator {
     }
 
     static async start(partial: Partial<SimulatorOptions> & { firmware: Firmware }): Promise<Simulator> {
-        const options: SimulatorOptions = { methods: [EAP_TYPE_AKA_PRIME, EAP_TYPE_AKA], cardPrefersPrime: true, tamper: false, dataDir: null, log: () => {}, waitForBusMs: 0, noPinLimit: 0, link: "nfc", ...partial }
+        const options: SimulatorOptions = { methods: [EAP_TYPE_AKA_PRIME, EAP_TYPE_AKA], cardPrefersPrime: true, tamper: false, dataDir: null, log: () => {}, waitForBusMs: 0, noPinLimit: 0, link: "nfc", cardModem: null, ...partial }
         const path = options.dataDir ?? mkdtempSync(join(tmpdir(), "activecard-sim-"))
         mkdirSync(path, { recursive: true })
         const sim = new Simulator(options, { path, temporary: options.dataDir === null })
@@ -185,6 +188,11 @@ export class Simulator {
 
     async keys(text: string): Promise<void> {
         await this.boards.keys(text)
+    }
+
+    /** Types on the card's own keypad. */
+    async cardKeys(text: string): Promise<void> {
+        await this.boards.cardKeys(text)
     }
 
     pressCardButton(): void {

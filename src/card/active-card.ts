@@ -1,13 +1,15 @@
 // The active card as an application: a blank card runs the personalization applet; a
 // personalized one loads its profile, PIN counter, SQN window and identities from flash and runs
-// the payment applet. What the holder sees (display, LED) and the button are injected ports, the
-// same in the simulator and on a board.
+// the payment applet. What the holder sees (display, LED), the button and the keypad are injected
+// ports, the same in the simulator and on a board. The keypad types into one entry at a time (a
+// LineEditor on the display); what an entry is for is its kind, handled when it is entered.
 
 import { AkaPlatform } from "../eap/aka-crypto"
 import { formatAmount } from "../payment/money"
 import { Payment } from "../payment/payment"
 import { CardApplet } from "./card-applet"
 import { CARD_DONE, CARD_IDLE, CARD_OFFERED, CardSession, CardUi } from "./card-session"
+import { LINE_EDITING, LINE_ENTERED, LineEditor } from "./line-editor"
 import { PersonalizationApplet } from "./card-personalization"
 import { CardProfile } from "./card-profile"
 import { loadCard, SettingsCardStorage, SettingsPort, storeNewProfile, StoredCard } from "./card-store"
@@ -20,6 +22,8 @@ export const LED_REFUSED = 0x300000
 export const ABANDONED_AFTER_MS = 3000
 /** While the holder types the PIN on the terminal (an offer waits for VERIFY), the terminal's own prompt timeout applies. */
 export const PIN_ENTRY_ABANDONED_AFTER_MS = 60000
+/** The entry a key opens on an idle card: the typing is shown masked, then the card's own screen again. */
+export const ENTRY_DIGITS = "DIGITS"
 
 /** The holder-facing parts of the card. */
 export interface CardPanel {
@@ -32,6 +36,12 @@ export class ActiveCard {
     private perso: PersonalizationApplet | null = null
     private lastStatus = ""
     private lastCommandAt = 0
+    /** What the card shows when nothing else is on: ready, locked or blank. */
+    private home = ""
+    /** The line the keypad types into, or null; its kind and prompt. */
+    private entry: LineEditor | null = null
+    private entryKind = ""
+    private entryPrompt = ""
 
     constructor(
         private readonly settings: SettingsPort,
@@ -56,11 +66,16 @@ export class ActiveCard {
             this.perso = new PersonalizationApplet(async (p: CardProfile) => {
                 await storeNewProfile(self.settings, p)
             })
-            this.panel.show("BLANK CARD\nAWAITING ISSUER")
+            this.showHome("BLANK CARD\nAWAITING ISSUER")
             this.panel.led(LED_WAITING)
             return
         }
         this.startPayments(stored)
+    }
+
+    private showHome(text: string): void {
+        this.home = text
+        this.panel.show(text)
     }
 
     personalized(): boolean {
@@ -80,6 +95,7 @@ export class ActiveCard {
             },
             showStatus: (t: string) => {
                 self.lastStatus = t
+                if (t === "CARD LOCKED") self.home = t
                 panel.show(t)
                 if (t.indexOf("APPROVED") === 0 || t === "AUTHENTICATED") panel.led(LED_APPROVED)
                 else if (t === "PIN OK") panel.led(LED_WAITING)
@@ -91,7 +107,7 @@ export class ActiveCard {
         const platform = this.platform
         const noPinLimit = stored.profile.noPinLimit
         this.applet = new CardApplet(() => new CardSession(stored.aka, stored.pin, options, platform, storage, ui, noPinLimit), this.maxResponse)
-        this.panel.show(stored.pin.triesLeft > 0 ? "ACTIVECARD\nREADY" : "CARD LOCKED")
+        this.showHome(stored.pin.triesLeft > 0 ? "ACTIVECARD\nREADY" : "CARD LOCKED")
         this.panel.led(stored.pin.triesLeft > 0 ? LED_IDLE : LED_REFUSED)
     }
 
@@ -117,14 +133,59 @@ export class ActiveCard {
      */
     tick(): void {
         const applet = this.applet
-        const session = applet !== null ? applet.currentSession() : null
-        if (applet === null || session === null || session.state === CARD_DONE || session.state === CARD_IDLE) return
+        const session = this.transaction()
+        if (applet === null || session === null) return
         const limit = session.state === CARD_OFFERED ? PIN_ENTRY_ABANDONED_AFTER_MS : ABANDONED_AFTER_MS
         if (this.now() - this.lastCommandAt < limit) return
         applet.reset()
         this.lastStatus = "NOT COMPLETED"
         this.panel.show("NOT COMPLETED")
         this.panel.led(LED_REFUSED)
+    }
+
+    /** The session of a transaction under way, or null. */
+    private transaction(): CardSession | null {
+        const applet = this.applet
+        const session = applet !== null ? applet.currentSession() : null
+        return session === null || session.state === CARD_DONE || session.state === CARD_IDLE ? null : session
+    }
+
+    /** Whether the keypad types now: not while a transaction is under way. */
+    takesKeys(): boolean {
+        return this.transaction() === null
+    }
+
+    /** Opens a line on the display for the keypad; entryDone gets `kind` and the text back. */
+    startEntry(kind: string, prompt: string, maxLength: number, masked: boolean): LineEditor {
+        const e = new LineEditor(maxLength, masked)
+        this.entry = e
+        this.entryKind = kind
+        this.entryPrompt = prompt
+        this.panel.show(prompt + "\n" + e.shown())
+        return e
+    }
+
+    /**
+     * A key from the card's keypad ("0".."9", "*", "#", ...): it goes to the open entry; on an idle
+     * card any key opens one. A transaction under way takes no keys.
+     */
+    keyPressed(key: string): void {
+        if (!this.takesKeys()) return
+        let e = this.entry
+        if (e === null) e = this.startEntry(ENTRY_DIGITS, "KEYPAD", 16, true)
+        e.key(key)
+        if (e.state === LINE_EDITING) {
+            this.panel.show(this.entryPrompt + "\n" + e.shown())
+            return
+        }
+        this.entry = null
+        this.entryDone(this.entryKind, e.state === LINE_ENTERED ? e.text : null)
+    }
+
+    /** An entry is over: `text` as entered, or null when the holder cancelled it. */
+    private entryDone(kind: string, text: string | null): void {
+        // ENTRY_DIGITS only shows the typing.
+        this.panel.show(this.home)
     }
 
     /** The button: refuse the payment on display, or else show the last outcome again. */

@@ -1,25 +1,23 @@
-// The merchant terminal's 4x4 matrix keypad on a PCF8574 I2C 8-bit expander (NXP PCF8574 data
+// A 4x4 matrix keypad (the terminal's; the card's 4x3 one uses P0..P6 alike) on a PCF8574 I2C 8-bit expander (NXP PCF8574 data
 // sheet): rows on P0..P3, columns on P4..P7. The PCF8574 has no direction register: its pins
 // are quasi-bidirectional, a 1 written to the latch is a weak pull-up that can be read as an
 // input, a 0 drives the pin low. So a scan drives the rows low with every column written 1 (a
 // column that reads 0 has a pressed key), then the other way round for the row.
 // Two or more keys at once are refused (ambiguous, and with three a plain matrix without diodes
-// shows ghost keys). poll() debounces: a key counts once it reads the same in two scans in a row.
-// Portable: the I2C bus and the clock are injected.
+// shows ghost keys). poll() debounces: a key counts once it reads the same in two scans in a row;
+// the caller polls at its own pace. Portable: the I2C bus is injected.
 
 import { hexOfByte } from "../bytes"
 import { I2cPort } from "./i2c-port"
 import { ChipError } from "./chip-error"
 
 export const KEYPAD_I2C_ADDRESS = 0x20
-/** Key legends, index = row * 4 + column. */
-export const KEYPAD_4X4_LABELS = ["1", "2", "3", "A", "4", "5", "6", "B", "7", "8", "9", "C", "*", "0", "#", "D"]
+/** Key legends, one character each, index = row * 4 + column (a string: no array to build at start-up). */
+export const KEYPAD_4X4_LABELS = "123A456B789C*0#D"
 const COLUMNS = 4
 const NO_KEY = -1
 /** scanRaw()'s answer for two or more keys held: no key for the caller, but not a release either. */
 const SEVERAL_KEYS = -2
-/** poll() interval inside waitKey(). */
-const POLL_MS = 10
 
 /** The index of the one bit set in a 4-bit value, -1 when none or several. */
 function singleBit(v: number): number {
@@ -35,7 +33,6 @@ export class Pcf8574Keypad {
 
     constructor(
         private readonly i2c: I2cPort,
-        private readonly sleep: (ms: number) => Promise<void>,
         private readonly address: number = KEYPAD_I2C_ADDRESS,
     ) {}
 
@@ -117,15 +114,5 @@ export class Pcf8574Keypad {
         if (k === this.reported) return NO_KEY
         this.reported = k
         return k
-    }
-
-    /** Polls until a key is pressed (its index) or timeoutMs pass (-1). */
-    async waitKey(timeoutMs: number): Promise<number> {
-        for (let waited = 0; waited <= timeoutMs; waited += POLL_MS) {
-            const k = await this.poll()
-            if (k !== NO_KEY) return k
-            await this.sleep(POLL_MS)
-        }
-        return NO_KEY
     }
 }

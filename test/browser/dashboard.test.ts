@@ -1,7 +1,8 @@
 // The simulator's dashboard in real browsers: Debian's chromium and firefox-esr, both driven by
 // puppeteer-core (chromium over the DevTools protocol, Firefox over WebDriver BiDi), run the same
 // walk on the page the way a person would (the terminal's keypad clicked and typed, the card
-// tapped with the page's control, the PIN clicked on the keypad) and check what the page shows:
+// tapped with the page's control, the PIN clicked on the keypad, keys clicked on the card's
+// keypad) and check what the page shows:
 // the LCD's text, the OLED's receipt drawn pixel for pixel from the emulated SSD1306's display
 // RAM, the messages in the sequence diagram, the ledger's row. Chromium saves the screenshot the
 // README shows (docs/dashboard.png, rewritten when UPDATE_SCREENSHOT=1; otherwise, and always for
@@ -320,6 +321,16 @@ for (const b of BROWSERS) {
             await expect.poll(async () => await attribute(page, "#oled", "aria-label"), { timeout: 10_000 }).toMatch(/^card display: ACTIVECARD/)
             expect(pageErrors).toEqual([])
         }, 240_000)
+
+        test("the card's keypad clicked on the page: the digits masked on the card's OLED, then its idle screen", async () => {
+            const oled = async () => await attribute(page, "#oled", "aria-label")
+            await clickButton(page, "card key 4")
+            await clickButton(page, "card key 2")
+            await expect.poll(oled, { timeout: 20_000 }).toBe("card display: KEYPAD / **_")
+            await clickButton(page, "card key #")
+            await expect.poll(oled, { timeout: 20_000 }).toBe("card display: ACTIVECARD / READY")
+            expect(pageErrors).toEqual([])
+        }, 60_000)
 
         test("malformed messages on the socket are refused, one by one, and the dashboard goes on", async () => {
             const { ws, messages } = await openSocket(dashboard)

@@ -248,6 +248,32 @@ describe("payments with the card application", () => {
         expect(panel.shown.at(-1)).toBe("NOT COMPLETED")
     })
 
+    test("the card's keypad takes no keys while a transaction is under way, and types again after it", async () => {
+        const { card, panel, port, advance } = await cardOnAClock()
+        await port.offer(payment(5000, "0101010101010101"))
+        const offered = panel.shown.at(-1)
+        for (const k of "12#") card.keyPressed(k)
+        expect(panel.shown.at(-1)).toBe(offered)
+        advance(PIN_ENTRY_ABANDONED_AFTER_MS + 1)
+        card.tick()
+        expect(panel.shown.at(-1)).toBe("NOT COMPLETED")
+        card.keyPressed("7")
+        expect(panel.shown.at(-1)).toBe("KEYPAD\n*_")
+        card.keyPressed("#")
+        expect(panel.shown.at(-1)).toBe("ACTIVECARD\nREADY")
+    })
+
+    test("a card locked during a transaction comes back to CARD LOCKED after a keypad entry", async () => {
+        const { card, panel, port, advance } = await cardOnAClock()
+        await port.offer(payment(5000, "0101010101010101"))
+        for (const pin of ["0000", "1111", "2222"]) await port.verifyPin(pin).catch(() => null)
+        expect(panel.shown).toContain("CARD LOCKED")
+        advance(PIN_ENTRY_ABANDONED_AFTER_MS + 1)
+        card.tick()
+        for (const k of "5#") card.keyPressed(k)
+        expect(panel.shown.at(-1)).toBe("CARD LOCKED")
+    })
+
     test("the holder's button refuses the payment on display", async () => {
         const settings = new MemorySettings()
         await personalize(settings)

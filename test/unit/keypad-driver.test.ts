@@ -10,12 +10,9 @@ import { Pcf8574KeypadEmulator } from "../../sim/drivers/pcf8574-keypad-emulator
 
 async function world() {
     const chip = new Pcf8574KeypadEmulator()
-    let slept = 0
-    const keypad = new Pcf8574Keypad(chip, async (ms) => {
-        slept += ms
-    })
+    const keypad = new Pcf8574Keypad(chip)
     await keypad.begin()
-    return { chip, keypad, slept: () => slept }
+    return { chip, keypad }
 }
 
 const label = (k: number) => (k < 0 ? "none" : KEYPAD_4X4_LABELS[k])
@@ -121,25 +118,17 @@ describe("4x4 keypad on a PCF8574", () => {
         expect(label(await w.keypad.poll())).toBe("2")
     })
 
-    test("waitKey() returns the press, or -1 after the timeout", async () => {
-        const w = await world()
-        expect(await w.keypad.waitKey(100)).toBe(-1)
-        expect(w.slept()).toBeGreaterThanOrEqual(100)
-        w.chip.press("D")
-        expect(label(await w.keypad.waitKey(100))).toBe("D")
-    })
-
     test("without the expander at its address, begin() fails with a clear error", async () => {
         const elsewhere = new Pcf8574KeypadEmulator(0x21)
-        const keypad = new Pcf8574Keypad(elsewhere, async () => {})
+        const keypad = new Pcf8574Keypad(elsewhere)
         await expect(keypad.begin()).rejects.toThrow(ChipError)
         await expect(keypad.begin()).rejects.toThrow(/no PCF8574 keypad answers at 0x20/)
         // At the address it is strapped to, the same chip answers.
-        await new Pcf8574Keypad(elsewhere, async () => {}, 0x21).begin()
+        await new Pcf8574Keypad(elsewhere, 0x21).begin()
     })
 
     test("a bus that answers but holds the pins low is refused", async () => {
         const stuck = { write: async () => {}, read: async (_a: number, n: number) => Buffer.alloc(n), writeRead: async (_a: number, _w: Buffer, n: number) => Buffer.alloc(n) }
-        await expect(new Pcf8574Keypad(stuck, async () => {}).begin()).rejects.toThrow(/reads 0x00/)
+        await expect(new Pcf8574Keypad(stuck).begin()).rejects.toThrow(/reads 0x00/)
     })
 })

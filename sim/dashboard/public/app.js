@@ -26,19 +26,25 @@ function showMessage(text) {
 
 // ---- boards ----
 
-function buildKeypad() {
-    const pad = $("keypad")
+/** The keypad `id` with the keys of `keypad` (its columns and labels), each named `name` and its label. */
+function buildKeypad(id, keypad, name, press) {
+    const pad = $(id)
     pad.replaceChildren()
-    pad.style.gridTemplateColumns = `repeat(${layout.keypad.columns}, 1fr)`
-    for (const label of layout.keypad.labels) {
+    pad.style.gridTemplateColumns = `repeat(${keypad.columns}, 1fr)`
+    for (const label of keypad.labels) {
         const b = document.createElement("button")
         b.type = "button"
         b.textContent = label
         b.dataset.key = label
-        b.setAttribute("aria-label", "key " + label)
-        b.addEventListener("click", () => pressKey(label))
+        b.setAttribute("aria-label", name + label)
+        b.addEventListener("click", () => press(label))
         pad.append(b)
     }
+}
+
+function flash(target) {
+    target.classList.add("pressed")
+    setTimeout(() => target.classList.remove("pressed"), 150)
 }
 
 /** Whether the terminal is reading a PIN: then no key press is shown (anyone watching would see it). */
@@ -50,9 +56,13 @@ function pressKey(label) {
     send({ cmd: "key", key: label })
     const pad = $("keypad")
     const target = pinEntry() ? pad : pad.querySelector(`[data-key="${CSS.escape(label)}"]`)
-    if (!target) return
-    target.classList.add("pressed")
-    setTimeout(() => target.classList.remove("pressed"), 150)
+    if (target) flash(target)
+}
+
+/** A key on the card: what it types may be secret, so the whole keypad flashes, never the key. */
+function pressCardKey(label) {
+    send({ cmd: "cardkey", key: label })
+    flash($("card-keypad"))
 }
 
 function drawOled(card) {
@@ -115,7 +125,8 @@ function renderBoards(b) {
 function applyLayout(l) {
     layout = l
     $("link").textContent = l.link
-    buildKeypad()
+    buildKeypad("keypad", l.keypad, "key ", pressKey)
+    buildKeypad("card-keypad", l.cardKeypad, "card key ", pressCardKey)
     $("oled").hidden = l.oled === null
     $("card-text").hidden = l.oled !== null
     if (l.oled) {
