@@ -110,9 +110,7 @@ export class ChipBoards {
             if (fromTerminal) toCard.push(b)
             else toTerminal.push(b)
         }
-        // The OLED's commands count as activity too: between two lines the driver sends the next
-        // page's address, which splits the pause a busy card bus (radios, keypad) puts there.
-        this.cardScreen = new ChipScreen(() => this.oled.textLines(), () => this.oled.dataBytes + this.oled.commandLog.length)
+        this.cardScreen = new ChipScreen(() => this.oled.textLines(), () => this.oled.dataBytes)
         this.terminalScreen = new ChipScreen(() => this.lcd.lines(), () => this.lcd.bytesReceived)
     }
 
