@@ -51,14 +51,10 @@ export function derText(tag: number, s: string): Buffer {
     return tlv(tag, [fromUtf8(s)])
 }
 
-function two(n: number): string {
-    return (n < 10 ? "0" : "") + n
-}
-
 /**
  * `seconds` since 1970 (UTC) as a GeneralizedTime, or as a UTCTime when `utc` and the year is in
  * 1950..2049 (RFC 5280 4.1.2.5, RFC 5652 11.3): YYYYMMDDHHMMSSZ or YYMMDDHHMMSSZ. The date is
- * the proleptic Gregorian civil date of the day number (era of 400 years, March-based year).
+ * the proleptic Gregorian civil date of the day number (eras of 400 years, years from March).
  */
 export function derTime(seconds: number, utc: boolean): Buffer {
     const days = Math.floor(seconds / 86400)
@@ -72,17 +68,11 @@ export function derTime(seconds: number, utc: boolean): Buffer {
     const month = mp < 10 ? mp + 3 : mp - 9
     const year = yoe + era * 400 + (month <= 2 ? 1 : 0)
     const short = utc && year >= 1950 && year < 2050
-    const hour = Math.floor(s / 3600)
-    const minute = Math.floor((s - hour * 3600) / 60)
-    const text =
-        (short ? two(year - Math.floor(year / 100) * 100) : "" + year) +
-        two(month) +
-        two(doy - Math.floor((153 * mp + 2) / 5) + 1) +
-        two(hour) +
-        two(minute) +
-        two(s - hour * 3600 - minute * 60) +
-        "Z"
-    return derText(short ? 0x17 : 0x18, text)
+    // Two digits each: century, year, month, day, hour, minute, second (% is exact below 2^31).
+    const v = [Math.floor(year / 100), year % 100, month, doy - Math.floor((153 * mp + 2) / 5) + 1, Math.floor(s / 3600), Math.floor(s / 60) % 60, s % 60]
+    let text = ""
+    for (let i = short ? 1 : 0; i < 7; i++) text += (v[i] < 10 ? "0" : "") + v[i]
+    return derText(short ? 0x17 : 0x18, text + "Z")
 }
 
 /** One element read: its tag, where it starts, where its content starts and where it ends. */
@@ -141,6 +131,12 @@ export function children(b: Buffer, t: Tlv): Tlv[] {
     return out
 }
 
+/** list[i], which must exist and have tag `tag` (any tag when -1). */
+export function at(list: Tlv[], i: number, tag: number): Tlv {
+    if (i < 0 || i >= list.length || (tag >= 0 && list[i].tag !== tag)) throw new FormatError("DER: element " + i + " missing or not tag " + tag)
+    return list[i]
+}
+
 /** The element's whole encoding (a view on Node, a copy on DeviceScript). */
 export function whole(b: Buffer, t: Tlv): Buffer {
     return readOnlyView(b, t.start, t.end)
@@ -151,14 +147,10 @@ export function content(b: Buffer, t: Tlv): Buffer {
     return readOnlyView(b, t.body, t.end)
 }
 
-/** A non-negative INTEGER below 2^31, minimally encoded. */
-export function readSmallUint(b: Buffer, t: Tlv): number {
-    const n = t.end - t.body
-    if (t.tag !== 0x02 || n < 1 || n > 4) throw new FormatError("DER: not a small INTEGER")
-    if (b[t.body] >= 0x80 || (n > 1 && b[t.body] === 0 && b[t.body + 1] < 0x80)) throw new FormatError("DER: negative or non-minimal INTEGER")
-    let v = 0
-    for (let i = t.body; i < t.end; i++) v = v * 256 + b[i]
-    return v
+/** A one-byte non-negative INTEGER (0..127): a version, a request ID, a status. */
+export function readSmallInt(b: Buffer, t: Tlv): number {
+    if (t.tag !== 0x02 || t.end - t.body !== 1 || b[t.body] >= 0x80) throw new FormatError("DER: not a small INTEGER")
+    return b[t.body]
 }
 
 /**
@@ -166,10 +158,10 @@ export function readSmallUint(b: Buffer, t: Tlv): number {
  * serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo, then any others.
  */
 export function tbsFields(cert: Buffer): Tlv[] {
-    const c = children(cert, readDer(cert, 0x30))
-    if (c.length !== 3 || c[0].tag !== 0x30) throw new FormatError("X.509: not a Certificate")
-    let f = children(cert, c[0])
+    let f = children(cert, at(children(cert, readDer(cert, 0x30)), 0, 0x30))
     if (f.length > 0 && f[0].tag === 0xa0) f = f.slice(1)
-    if (f.length < 6 || f[0].tag !== 0x02 || f[2].tag !== 0x30 || f[5].tag !== 0x30) throw new FormatError("X.509: not a TBSCertificate")
+    at(f, 0, 0x02)
+    at(f, 2, 0x30)
+    at(f, 5, 0x30)
     return f
 }

@@ -14,15 +14,15 @@
 //   PBM_CHUNK hashes. The key for our salt is kept for certConf; each answer has its own salt.
 // - Answers: an `error` body (protected or not) only ever ends the enrolment with a CmpError, never
 //   counts as success. Anything else must carry our transactionID, echo our senderNonce and verify
-//   under the secret with SHA-256/HMAC-SHA-256 and at most PBM_ITERATIONS iterations (a forged
-//   answer cannot make the card hash for long). The ip must accept (or grant with modifications)
+//   under the secret with our PasswordBasedMac parameters but its own salt (the CA answers with
+//   the request's algorithms and count; a forged answer cannot make the card hash for long). The ip must accept (or grant with modifications)
 //   certReqId 0 with a certificate for our public key; certConf then carries certHash = SHA-512 of
 //   the certificate DER (RFC 9481 2: the hash of an Ed25519 signature is SHA-512), and the pkiConf
 //   ends the enrolment.
 
 import { constantTimeEqual, copyOf, fromUtf8, hex, utf8At } from "../bytes"
 import { FormatError } from "../format-error"
-import { children, content, derBits, derText, inner, readDer, readSmallUint, readTlv, tbsFields, tlv, whole, type Tlv } from "../asn1/der"
+import { at, children, content, derBits, derText, inner, readDer, readSmallInt, tbsFields, tlv, whole, type Tlv } from "../asn1/der"
 import type { HmacSha256 } from "../crypto/hmac-sha256"
 import type { Sha256 } from "../crypto/sha256"
 import { sha512Async } from "../crypto/sha512"
@@ -37,7 +37,7 @@ export interface CmpPlatform {
 /** Signs with the card's Ed25519 key (the 64-byte signature of `message`). */
 export type Signer = (message: Buffer) => Promise<Buffer>
 
-/** PasswordBasedMac iterations of our requests, and the most an answer may ask for. */
+/** PasswordBasedMac iterations, of our requests and of the answers (PBM_TAIL encodes it). */
 export const PBM_ITERATIONS = 10000
 /** SHA-256 iterations between two yields. */
 const PBM_CHUNK = 1000
@@ -74,19 +74,19 @@ export interface CmpSession {
 
 const PVNO_2 = hex`020102`
 const INT_0 = hex`020100`
+/** pkiConf ::= [19] NULL */
+const PKICONF = hex`b3020500`
 /** GeneralName directoryName of the empty Name. */
 const NULL_DN = hex`a4023000`
 const OID_CN = hex`0603550403`
 const ALG_ED25519 = hex`300506032b6570`
 const OID_PBM = hex`06092a864886f67d07420d`
-const ALG_SHA256 = hex`300b0609608648016503040201`
-const ALG_HMAC_SHA256 = hex`300a06082a864886f70d0209`
-/** INTEGER PBM_ITERATIONS. */
-const ITERATIONS_DER = hex`02022710`
+/** PBMParameter after the salt: owf SHA-256, iterationCount PBM_ITERATIONS (10000), mac HMAC-SHA-256. */
+const PBM_TAIL = hex`300b0609608648016503040201 02022710 300a06082a864886f70d0209`
 
-async function pbmKey(p: CmpPlatform, secret: Buffer, salt: Buffer, iterations: number): Promise<Buffer> {
+async function pbmKey(p: CmpPlatform, secret: Buffer, salt: Buffer): Promise<Buffer> {
     let k = p.sha256([secret, salt])
-    for (let i = 1; i < iterations; i++) {
+    for (let i = 1; i < PBM_ITERATIONS; i++) {
         if (i % PBM_CHUNK === 0) await p.yieldSlice()
         k = p.sha256([k])
     }
@@ -118,8 +118,8 @@ export async function cmpIr(p: CmpPlatform, reference: string, secret: Buffer, n
         nonce: salt,
         sender: tlv(0xa4, [subject]),
         spki: tlv(0x30, [ALG_ED25519, keyBits]),
-        protectionAlg: tlv(0xa1, [tlv(0x30, [OID_PBM, tlv(0x30, [tlv(0x04, [salt]), ALG_SHA256, ITERATIONS_DER, ALG_HMAC_SHA256])])]),
-        key: await pbmKey(p, secret, salt, PBM_ITERATIONS),
+        protectionAlg: tlv(0xa1, [tlv(0x30, [OID_PBM, tlv(0x30, [tlv(0x04, [salt]), PBM_TAIL])])]),
+        key: await pbmKey(p, secret, salt),
         request: salt,
         certificate: null,
     }
@@ -131,39 +131,32 @@ export async function cmpIr(p: CmpPlatform, reference: string, secret: Buffer, n
 
 /** The CmpError of a PKIStatusInfo that neither accepts nor grants with modifications, else null. */
 function statusError(b: Buffer, t: Tlv): CmpError | null {
-    const c = t.tag === 0x30 ? children(b, t) : []
-    if (c.length < 1) throw new FormatError("CMP: not a PKIStatusInfo")
-    const status = readSmallUint(b, c[0])
+    const c = children(b, t)
+    const status = readSmallInt(b, at(c, 0, 0x02))
     if (status <= 1) return null
     let text = ""
     let fail = -1
     for (let i = 1; i < c.length; i++) {
-        if (c[i].tag === 0x30) {
-            const strings = children(b, c[i])
-            for (let j = 0; j < strings.length; j++) {
-                const u = strings[j]
-                if (u.tag !== 0x0c) throw new FormatError("CMP: statusString not UTF8String")
-                text += " " + utf8At(b, u.body, u.end - u.body)
+        const f = c[i]
+        if (f.tag === 0x30) {
+            const strings = children(b, f)
+            for (let j = 0; j < strings.length; j++) text += " " + utf8At(b, at(strings, j, 0x0c).body, strings[j].end - strings[j].body)
+        } else if (f.tag === 0x03) {
+            // failInfo: the first bit set, bit 0 being the most significant of the first content byte.
+            for (let bit = (f.end - f.body - 1) * 8 - 1; bit >= 0; bit--) {
+                if ((b[f.body + 1 + (bit >> 3)] & (0x80 >> (bit & 7))) !== 0) fail = bit
             }
-        } else if (c[i].tag === 0x03 && c[i].end - c[i].body > 1) {
-            for (let bit = (c[i].end - c[i].body - 1) * 8 - 1; bit >= 0; bit--) {
-                if ((b[c[i].body + 1 + (bit >> 3)] & (0x80 >> (bit & 7))) !== 0) fail = bit
-            }
-        } else throw new FormatError("CMP: unexpected PKIStatusInfo field")
+        }
     }
     return new CmpError("CA refused: status " + status + ", failInfo " + fail + ":" + text, fail)
 }
 
-/** The OCTET STRING in header field [n], or null when absent. */
-function headerOctets(b: Buffer, h: Tlv[], n: number): Buffer | null {
+/** The content of header field [n] (explicitly tagged); for the octet strings, the OCTET STRING's. */
+function headerField(b: Buffer, h: Tlv[], n: number, tag: number): Tlv {
     for (let i = 3; i < h.length; i++) {
-        if (h[i].tag === 0xa0 + n) return content(b, inner(b, h[i], 0x04))
+        if (h[i].tag === 0xa0 + n) return inner(b, h[i], tag)
     }
-    return null
-}
-
-function same(a: Buffer | null, b: Buffer): boolean {
-    return a !== null && constantTimeEqual(a, b)
+    throw new FormatError("CMP: header field " + n + " missing")
 }
 
 /**
@@ -173,66 +166,39 @@ function same(a: Buffer | null, b: Buffer): boolean {
  */
 export async function cmpReply(p: CmpPlatform, s: CmpSession, der: Buffer): Promise<boolean> {
     const m = children(der, readDer(der, 0x30))
-    if (m.length < 2 || m[0].tag !== 0x30) throw new FormatError("CMP: not a PKIMessage")
-    const body = m[1]
+    const h = children(der, at(m, 0, 0x30))
+    const body = at(m, 1, -1)
     if (body.tag === 0xb7) {
         // error: its reason, whatever its protection; it can only end the enrolment.
-        const e = children(der, inner(der, body, 0x30))
-        if (e.length < 1) throw new FormatError("CMP: not an ErrorMsgContent")
-        throw statusError(der, e[0]) || new CmpError("CA sent an error", -1)
+        throw statusError(der, at(children(der, inner(der, body, 0x30)), 0, 0x30)) || new CmpError("CA sent an error", -1)
     }
-    const h = children(der, m[0])
-    let last = 0x9f
-    for (let i = 3; i < h.length; i++) {
-        if (h[i].tag <= last || h[i].tag > 0xa8) throw new FormatError("CMP: header fields out of order")
-        last = h[i].tag
+    if (!constantTimeEqual(content(der, headerField(der, h, 4, 0x04)), s.tid)) throw new CmpError("answer for another transactionID", 2)
+    if (!constantTimeEqual(content(der, headerField(der, h, 6, 0x04)), s.nonce)) throw new CmpError("recipNonce is not our senderNonce", 13)
+    const caNonce = content(der, headerField(der, h, 5, 0x04))
+    // Protection: PasswordBasedMac with our algorithms and iteration count, the CA's salt.
+    if (m.length < 3) throw new CmpError("answer not MAC-protected", 1)
+    const alg = children(der, headerField(der, h, 1, 0x30))
+    const pbm = children(der, at(alg, 1, 0x30))
+    if (!constantTimeEqual(whole(der, at(alg, 0, 0x06)), OID_PBM) || pbm.length !== 4 || !constantTimeEqual(copyOf(der, pbm[1].start, pbm[3].end), PBM_TAIL)) {
+        throw new CmpError("answer protection is not our PasswordBasedMac", 0)
     }
-    if (h.length < 3 || readSmallUint(der, h[0]) < 2) throw new FormatError("CMP: not a PKIHeader")
-    if (!same(headerOctets(der, h, 4), s.tid)) throw new CmpError("answer for another transactionID", 2)
-    if (!same(headerOctets(der, h, 6), s.nonce)) throw new CmpError("recipNonce is not our senderNonce", 13)
-    const caNonce = headerOctets(der, h, 5)
-    // Protection: PasswordBasedMac with SHA-256, HMAC-SHA-256 and a bounded iteration count.
-    let alg: Tlv | null = null
-    for (let i = 3; i < h.length; i++) if (h[i].tag === 0xa1) alg = h[i]
-    if (alg === null || m.length < 3 || m[2].tag !== 0xa0) throw new CmpError("answer not MAC-protected", 1)
-    const a = children(der, inner(der, alg, 0x30))
-    const pbm = a.length === 2 && a[1].tag === 0x30 ? children(der, a[1]) : []
-    if (
-        pbm.length !== 4 ||
-        !same(whole(der, a[0]), OID_PBM) ||
-        pbm[0].tag !== 0x04 ||
-        !same(whole(der, pbm[1]), ALG_SHA256) ||
-        !same(whole(der, pbm[3]), ALG_HMAC_SHA256) ||
-        readSmallUint(der, pbm[2]) > PBM_ITERATIONS
-    ) {
-        throw new CmpError("answer protection is not PasswordBasedMac SHA-256/HMAC-SHA-256", 0)
-    }
-    const bits = inner(der, m[2], 0x03)
-    const key = await pbmKey(p, s.secret, content(der, pbm[0]), readSmallUint(der, pbm[2]))
+    const bits = inner(der, at(m, 2, 0xa0), 0x03)
+    const key = await pbmKey(p, s.secret, content(der, at(pbm, 0, 0x04)))
     const mac = p.hmacSha256(key, [tlv(0x30, [copyOf(der, m[0].start, body.end)])])
-    if (der[bits.body] !== 0 || !same(copyOf(der, bits.body + 1, bits.end), mac)) throw new CmpError("answer MAC does not verify under the secret", 1)
-    if (caNonce === null) throw new FormatError("CMP: no senderNonce")
+    if (der[bits.body] !== 0 || !constantTimeEqual(copyOf(der, bits.body + 1, bits.end), mac)) throw new CmpError("answer MAC does not verify under the secret", 1)
 
     if (s.certificate !== null) {
-        // pkiConf ::= NULL
-        if (body.tag !== 0xb3 || body.end - body.body !== 2 || der[body.body] !== 0x05 || der[body.body + 1] !== 0) throw new FormatError("CMP: expected pkiConf")
+        if (!constantTimeEqual(whole(der, body), PKICONF)) throw new FormatError("CMP: expected pkiConf")
         return true
     }
-    if (body.tag !== 0xa1) throw new FormatError("CMP: expected ip")
-    const rep = children(der, inner(der, body, 0x30))
-    if (rep.length < 1 || rep.length > 2 || (rep.length === 2 && rep[0].tag !== 0xa1) || rep[rep.length - 1].tag !== 0x30) throw new FormatError("CMP: not a CertRepMessage")
-    const responses = children(der, rep[rep.length - 1])
-    if (responses.length !== 1 || responses[0].tag !== 0x30) throw new FormatError("CMP: not one CertResponse")
-    const r = children(der, responses[0])
-    if (r.length < 2 || readSmallUint(der, r[0]) !== 0) throw new FormatError("CMP: not a CertResponse for certReqId 0")
-    const refused = statusError(der, r[1])
+    // ip: CertRepMessage { caPubs [1] OPTIONAL, response { CertResponse { certReqId 0, status, certifiedKeyPair { [0] certificate } } } }
+    const rep = children(der, inner(der, at(m, 1, 0xa1), 0x30))
+    const r = children(der, at(children(der, at(rep, rep.length - 1, 0x30)), 0, 0x30))
+    if (!constantTimeEqual(whole(der, at(r, 0, 0x02)), INT_0)) throw new FormatError("CMP: not certReqId 0")
+    const refused = statusError(der, at(r, 1, 0x30))
     if (refused !== null) throw refused
-    if (r.length < 3 || r[2].tag !== 0x30) throw new FormatError("CMP: no certifiedKeyPair")
-    const pair = children(der, r[2])
-    if (pair.length < 1 || pair[0].tag !== 0xa0) throw new FormatError("CMP: no certificate")
-    const cert = whole(der, inner(der, pair[0], 0x30))
-    const f = tbsFields(cert)
-    if (!same(whole(cert, f[5]), s.spki)) throw new CmpError("certificate is not for our public key", 7)
+    const cert = whole(der, inner(der, at(children(der, at(r, 2, 0x30)), 0, 0xa0), 0x30))
+    if (!constantTimeEqual(whole(cert, tbsFields(cert)[5]), s.spki)) throw new CmpError("certificate is not for our public key", 7)
     s.certificate = copyOf(cert)
     const certHash = await sha512Async([cert], p.yieldSlice)
     s.request = protect(p, s, tlv(0xb8, [tlv(0x30, [tlv(0x30, [tlv(0x04, [certHash]), INT_0])])]), caNonce)
