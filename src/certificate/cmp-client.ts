@@ -87,7 +87,7 @@ const PBM_TAIL = hex`300b0609608648016503040201 02022710 300a06082a864886f70d020
 async function pbmKey(p: CmpPlatform, secret: Buffer, salt: Buffer): Promise<Buffer> {
     let k = p.sha256([secret, salt])
     for (let i = 1; i < PBM_ITERATIONS; i++) {
-        if (i % PBM_CHUNK === 0) await p.yieldSlice()
+        if (i % PBM_CHUNK === 1) await p.yieldSlice() // before each chunk, the first included
         k = p.sha256([k])
     }
     return k
