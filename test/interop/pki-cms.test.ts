@@ -7,8 +7,10 @@
 // The verifier is GnuTLS (`certtool --p7-verify`), which implements RFC 8419. OpenSSL has no
 // Ed25519 in CMS up to at least 3.6 (openssl/openssl#11915, #32248): `openssl cms -verify` stops at
 // "eddsa_digest_signverify_init: invalid digest" for any Ed25519 SignerInfo, its own included. It
-// still parses the structure (`-cmsout -print`), and its verification test runs where an OpenSSL
-// without that limitation is installed. Each suite skips, saying so, when its tool is missing.
+// still parses the structure (`-cmsout -print`), it verifies each step of the CMS verification on
+// its own (chain, message digest, Ed25519 over the signed attributes), and its `cms -verify` test
+// runs where an OpenSSL without that limitation is installed. Each suite skips, saying so, when
+// its tool is missing.
 
 import { afterAll, describe, expect, test } from "vitest"
 import { execFile, execFileSync } from "node:child_process"
@@ -130,5 +132,65 @@ describe.skipIf(!hasOpenssl)("OpenSSL", () => {
             const bad = await tool("openssl", ["cms", "-verify", "-inform", "DER", "-in", file(flipped(cms, at)), "-CAfile", caPem, "-binary", "-out", out])
             expect(bad.code).not.toBe(0)
         }
+    })
+})
+
+/** One element of `openssl asn1parse` output: where it starts, its header and content lengths, what it is. */
+interface Parsed {
+    offset: number
+    header: number
+    length: number
+    text: string
+}
+
+function asn1parse(out: string): Parsed[] {
+    const list: Parsed[] = []
+    for (const line of out.split("\n")) {
+        const m = /^\s*(\d+):d=\s*\d+\s+hl=\s*(\d+)\s+l=\s*(\d+)\s+(.*)$/.exec(line)
+        if (m) list.push({ offset: Number(m[1]), header: Number(m[2]), length: Number(m[3]), text: m[4] })
+    }
+    return list
+}
+
+// The steps `openssl cms -verify` would take (RFC 5652 5.4 and 5.6, RFC 8419 3), each done by a stock
+// OpenSSL command: the certificate chain (`verify`), the message digest (`dgst -sha512`) and the
+// Ed25519 signature over the DER of the signed attributes (`pkeyutl -verify -rawin`). Node only
+// cuts the bytes at the offsets `asn1parse` reports and puts back the SET tag (RFC 5652 5.4).
+describe.skipIf(!hasOpenssl)("OpenSSL, step by step", () => {
+    async function verifySteps(sig: Buffer): Promise<{ chain: boolean; digest: boolean; signature: boolean }> {
+        const der = file(sig)
+        const parsed = asn1parse((await tool("openssl", ["asn1parse", "-inform", "DER", "-in", der])).out)
+        const certs = await tool("openssl", ["pkcs7", "-inform", "DER", "-in", der, "-print_certs"])
+        const cardPem = file(certs.out.slice(certs.out.indexOf("-----BEGIN CERTIFICATE-----")))
+        const chain = (await tool("openssl", ["verify", "-CAfile", caPem, cardPem])).code === 0
+        const pub = file((await tool("openssl", ["x509", "-in", cardPem, "-pubkey", "-noout"])).out)
+        const attrs = parsed.filter((p) => p.text.includes("cont [ 0 ]")).pop()!
+        const signedAttrs = Buffer.from(sig.subarray(attrs.offset, attrs.offset + attrs.header + attrs.length))
+        signedAttrs[0] = 0x31
+        const last = parsed[parsed.length - 1]
+        const signatureBytes = sig.subarray(last.offset + last.header, last.offset + last.header + last.length)
+        const signature = pkeyutl(pub, signedAttrs, signatureBytes)
+        const md = parsed[parsed.findIndex((p) => p.text.includes(":messageDigest")) + 2]
+        const stated = sig.subarray(md.offset + md.header, md.offset + md.header + md.length)
+        const eContent = parsed.find((p) => p.text.includes("OCTET STRING") && p.length === content.length)!
+        const embedded = sig.subarray(eContent.offset + eContent.header, eContent.offset + eContent.header + eContent.length)
+        const computed = (await run("openssl", ["dgst", "-sha512", "-binary", file(embedded)], { encoding: "buffer" })).stdout
+        return { chain, digest: Buffer.compare(computed, stated) === 0, signature: await signature }
+    }
+
+    async function pkeyutl(pub: string, data: Buffer, signature: Buffer): Promise<boolean> {
+        const r = await tool("openssl", ["pkeyutl", "-verify", "-pubin", "-inkey", pub, "-rawin", "-in", file(data), "-sigfile", file(signature)])
+        return r.code === 0 && r.out.includes("Signature Verified Successfully")
+    }
+
+    test("chain, message digest and Ed25519 signature over the signed attributes all verify", async () => {
+        expect(await verifySteps(cms)).toEqual({ chain: true, digest: true, signature: true })
+    })
+
+    test("a flipped byte in the content, the signed attributes or the signature fails its step", async () => {
+        const [inContent, inAttrs, inSignature] = tampered
+        expect(await verifySteps(flipped(cms, inContent))).toEqual({ chain: true, digest: false, signature: true })
+        expect(await verifySteps(flipped(cms, inAttrs))).toEqual({ chain: true, digest: true, signature: false })
+        expect(await verifySteps(flipped(cms, inSignature))).toEqual({ chain: true, digest: true, signature: false })
     })
 })
