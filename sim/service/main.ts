@@ -12,6 +12,8 @@
 import { fail, parseCommandLine, runtimeMessage as runtimeMessageOf, stopOnSignals, wholeOption } from "../command-line"
 import { privateFolder } from "../private-folder"
 import { randomBytes } from "node:crypto"
+import { chmodSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
 import { DEFAULT_SERVICE_CONFIG, ServiceServer, terminalTokenHash } from "./service-server"
 import { ServiceStore } from "./service-store"
 
@@ -59,7 +61,10 @@ function openStore(data: string | undefined): ServiceStore {
     }
 }
 
-/** Registers a merchant terminal (or gives it a new account and token); prints a generated token once. */
+/**
+ * Registers a merchant terminal (or gives it a new account and token). A generated token goes only
+ * to a file of mode 0600 beside the database, as the CA's enrolment letters do: never to the screen.
+ */
 function terminalCommand(argv: string[]): void {
     const v = parseCommandLine(argv, USAGE, ["data", "id", "account", "token"])
     const id = v.id ?? fail("--id is required")
@@ -71,7 +76,16 @@ function terminalCommand(argv: string[]): void {
     try {
         if (store.account(account) === undefined) fail(`no account ${account} (open it with the account command; a new data folder gets its demo accounts when the service first starts)`)
         store.putTerminal({ id, account, tokenHash: terminalTokenHash(token) })
-        console.log(`terminal ${id} pays into ${account}` + (v.token === undefined ? `; its token (set it as the terminal's svc.token; shown once): ${token}` : ""))
+        let where = ""
+        if (v.token === undefined) {
+            const folder = join(v.data ?? DEFAULT_SERVICE_CONFIG.dataDir, "terminal-tokens")
+            privateFolder(folder, "terminal tokens are kept there")
+            const file = join(folder, `${id}.txt`)
+            writeFileSync(file, token + "\n", { mode: 0o600 })
+            chmodSync(file, 0o600)
+            where = `; its token (set it as the terminal's svc.token) is in ${file} (mode 0600)`
+        }
+        console.log(`terminal ${id} pays into ${account}${where}`)
     } finally {
         store.close()
     }
