@@ -45,10 +45,6 @@ vmCase("timed: build ir (PBM " + PBM_ITERATIONS + " iterations), take ip + build
     t = ds.millis()
     await cmsSignedData(content, cert, v.cmsTime, sign, yieldSlice)
     console.log("VMTIME cms500 " + (ds.millis() - t))
-    t = ds.millis()
-    let k = deviceSha256([seed])
-    for (let i = 0; i < 1000; i++) k = deviceSha256([k])
-    console.log("VMTIME sha256x1000 " + (ds.millis() - t))
 })
 
 await runVmCases()
