@@ -24,7 +24,7 @@ const CARD_BUSY = /^(ENROLLING|FETCHING|LOADING|SIGNING|SENDING|POSTING|CONNECTI
 /** A card's enrolment is over: enrolled, or a reason. */
 const ENROL_OVER = (t: string) => t !== "" && !CARD_BUSY.test(t) && !Object.values(ENROL_PROMPTS).some((re) => re.test(t)) && !/^ACTIVECARD/.test(t)
 /** A card's signing is over: the service's answer, or the card's reason. */
-export const SIGN_OVER = /^(OK|REFUSED|WRONG PASSWORD|SIGNING LOCKED|NOT FOR THIS CARD|NO SERVICE SET|NO CERTIFICATE|NOT ENROLLED|SERVICE|CANCELLED|CARD ERROR|ERROR|FAILED|BAD HISTORY|NO ANSWER|CARD LOST|TIMEOUT)/
+export const SIGN_OVER = /^(OK|REFUSED|SIGNED|HTTP|WRONG PASSWORD|SIGNING LOCKED|NOT FOR THIS CARD|NO SERVICE SET|NO CERTIFICATE|NOT ENROLLED|SERVICE|CANCELLED|CARD ERROR|ERROR|FAILED|BAD HISTORY|NO ANSWER|CARD LOST|TIMEOUT)/
 /** The terminal's sign mode is over (src/terminal/sign-mode.ts): every result says what became of the transaction. */
 const TERMINAL_SIGN_OVER = /NOT SIGNED|NOT FORWARDED|OUTCOME UNKNOWN|^OK |^REFUSED|^CANCELLED|^INVALID AMOUNT/
 const oneLine = (t: string) => t.replace(/\n/g, " ")

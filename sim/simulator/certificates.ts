@@ -102,6 +102,11 @@ export class CertificateServices {
         return this.caServer
     }
 
+    /** The CA's certificate (PEM), the trust anchor of the service provider. */
+    get caCertificateFile(): string {
+        return join(this.dir, "ca", CA_CERT_FILE)
+    }
+
     get caRunning(): boolean {
         return this.caServer !== null
     }
