@@ -59,12 +59,13 @@ export function deviceAesCcmDecrypt(key: Buffer, nonce: Buffer, sealed: Buffer):
 }
 
 /**
- * The sealing platform (KeyPlatform of src/certificate/signing-key.ts, not imported here: an import
+ * The sealing platform, with HMAC for CMP (CertPlatform of src/certificate/certificate-app.ts, not imported here: an import
  * would pull that module, and the Ed25519 table behind it, into every image that uses this file).
  */
 export function deviceKeyPlatform() {
     return {
         sha256: deviceSha256,
+        hmacSha256: deviceHmacSha256,
         hkdf: deviceHkdf,
         aesCcmEncrypt: deviceAesCcmEncrypt,
         aesCcmDecrypt: deviceAesCcmDecrypt,

@@ -7,7 +7,7 @@
 import { AkaPlatform } from "../eap/aka-crypto"
 import { formatAmount } from "../payment/money"
 import { Payment } from "../payment/payment"
-import { CardApplet } from "./card-applet"
+import { CardApplet, HistorySigner } from "./card-applet"
 import { CARD_DONE, CARD_IDLE, CARD_OFFERED, CardSession, CardUi } from "./card-session"
 import { LINE_EDITING, LINE_ENTERED, LineEditor } from "./line-editor"
 import { PersonalizationApplet } from "./card-personalization"
@@ -31,6 +31,13 @@ export interface CardPanel {
     led(rgb: number): void
 }
 
+/** An application beside the payments that takes keypad keys on an idle card, and signs. */
+export interface CardKeys extends HistorySigner {
+    /** A key: true when taken. */
+    key(k: string): boolean
+    tick(sinceCommandMs: number): void
+}
+
 export class ActiveCard {
     private applet: CardApplet | null = null
     private perso: PersonalizationApplet | null = null
@@ -51,6 +58,8 @@ export class ActiveCard {
         private readonly maxResponse: number,
         /** Milliseconds, for noticing an abandoned transaction. */
         private readonly now: () => number = () => 0,
+        /** The certificate functions (keys 1 and 2, the signing commands), or null. */
+        private readonly cert: CardKeys | null = null,
     ) {}
 
     /** Loads the card from flash; a blank (or unreadable) card waits for personalization. */
@@ -106,7 +115,7 @@ export class ActiveCard {
         const options = { preferPrime: stored.profile.preferPrime, allowAka: true, networkName: stored.profile.networkName, usePseudonyms: true }
         const platform = this.platform
         const noPinLimit = stored.profile.noPinLimit
-        this.applet = new CardApplet(() => new CardSession(stored.aka, stored.pin, options, platform, storage, ui, noPinLimit), this.maxResponse)
+        this.applet = new CardApplet(() => new CardSession(stored.aka, stored.pin, options, platform, storage, ui, noPinLimit), this.maxResponse, this.cert)
         this.showHome(stored.pin.triesLeft > 0 ? "ACTIVECARD\nREADY" : "CARD LOCKED")
         this.panel.led(stored.pin.triesLeft > 0 ? LED_IDLE : LED_REFUSED)
     }
@@ -132,6 +141,8 @@ export class ActiveCard {
      * complete instead of a stale "PIN OK".
      */
     tick(): void {
+        // A signature request has no payment session: the holder may type for as long as it takes.
+        if (this.cert !== null) this.cert.tick(this.now() - this.lastCommandAt)
         const applet = this.applet
         const session = this.transaction()
         if (applet === null || session === null) return
@@ -172,6 +183,7 @@ export class ActiveCard {
     keyPressed(key: string): void {
         if (!this.takesKeys()) return
         let e = this.entry
+        if (e === null && this.cert !== null && this.applet !== null && this.cert.key(key)) return
         if (e === null) e = this.startEntry(ENTRY_DIGITS, "KEYPAD", 16, true)
         e.key(key)
         if (e.state === LINE_EDITING) {

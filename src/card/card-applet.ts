@@ -28,8 +28,10 @@ import {
     CLA_PROPRIETARY,
     INS_AUTHENTICATE,
     INS_GET_RESPONSE,
+    INS_GET_SIGNATURE,
     INS_OFFER_PAYMENT,
     INS_SELECT,
+    INS_SIGN_HISTORY,
     INS_VERIFY,
     OFFER_PIN_REQUIRED,
     P1_SELECT_BY_NAME,
@@ -41,6 +43,15 @@ import { concat, copyOf, toHex } from "../bytes"
 
 /** Largest EAP packet accepted through chaining (the EAP layer refuses above 1020 anyway). */
 export const MAX_CHAINED = 1024
+
+/** The holder's signature over a transaction history (src/certificate/certificate-app.ts). */
+export interface HistorySigner {
+    /** SIGN HISTORY: the status word. */
+    signHistory(history: Buffer): number
+    /** GET SIGNATURE: the status word; with 9000 the CMS is in `signature`. */
+    signatureStatus(): number
+    signature: Buffer
+}
 
 export class CardApplet {
     private selected = false
@@ -54,6 +65,7 @@ export class CardApplet {
         private readonly newSession: () => CardSession,
         /** Largest response data per APDU (256 for ISO 14443-4; less when the carrier frame is smaller). */
         private readonly maxResponse = 256,
+        private readonly signer: HistorySigner | null = null,
     ) {}
 
     /** The field dropped (card pulled away, power lost): the transaction is gone, nothing carries over. */
@@ -126,6 +138,12 @@ export class CardApplet {
         if (cla === CLA_PROPRIETARY && c.ins === INS_OFFER_PAYMENT) return this.offer(data)
         if (cla === CLA_ISO && c.ins === INS_VERIFY) return await this.verify(data)
         if (cla === CLA_ISO && c.ins === INS_AUTHENTICATE) return await this.authenticate(data)
+        const signer = this.signer
+        if (signer !== null && cla === CLA_PROPRIETARY && c.ins === INS_SIGN_HISTORY) return this.status(signer.signHistory(data))
+        if (signer !== null && cla === CLA_PROPRIETARY && c.ins === INS_GET_SIGNATURE) {
+            const sw = signer.signatureStatus()
+            return sw === SW_OK ? this.answer(signer.signature) : this.status(sw)
+        }
         return this.status(SW_INS_NOT_SUPPORTED)
     }
 
