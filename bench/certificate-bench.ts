@@ -12,7 +12,7 @@
 // Figures, not pass/fail; the limits are printed beside them. Uses the bus port: run under
 // `flock /tmp/activecard-8082.lock`.
 
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { buildProgram, ROOT, runOnBus, runTestMode, type BuiltProgram } from "../sim/vm/devs-cli"
@@ -36,6 +36,27 @@ const IMAGE_LIMIT_BOARD = 225_152
 function codeSectionEnd(program: BuiltProgram): number {
     const img = readFileSync(program.devsFile)
     return img.readUInt32LE(40) + img.readUInt32LE(44)
+}
+
+/**
+ * Builds `entry`; an image whose code section ends past 64 KB fails the compiler's own verification
+ * (error 1051), but the compiler has written the image and its debug file all the same: those are
+ * measured then (copied at once; another build could replace them).
+ */
+async function buildOverLimit(entry: string, name: string): Promise<BuiltProgram> {
+    try {
+        return await buildProgram(entry, name)
+    } catch (e) {
+        if (!/verification (failure|error):? -?1051/.test((e as Error).message)) throw e
+        const bin = join(ROOT, ".devicescript", "bin")
+        const dbgFile = join(ROOT, "build", "devs", name + ".dbg.json")
+        const devsFile = join(ROOT, "build", "devs", name + ".devs")
+        mkdirSync(join(ROOT, "build", "devs"), { recursive: true })
+        copyFileSync(join(bin, "bytecode-dbg.json"), dbgFile)
+        copyFileSync(join(bin, "bytecode.devs"), devsFile)
+        console.log(`  (${entry}: the compiler refuses the image, verification error 1051: its code section ends past 64 KB; measured from the image it wrote)`)
+        return { dbgFile, devsFile, imageBytes: readFileSync(devsFile).length }
+    }
 }
 
 async function vmTimes(): Promise<Record<string, number>> {
@@ -100,7 +121,7 @@ async function main(): Promise<void> {
     console.log(`  one CMS SignedData over a 500-byte history (SHA-512 + Ed25519)  ${t.cms_500} ms`)
 
     const firmware = await buildFirmware()
-    const withCert = await buildProgram("bench/programs/card-certificate.ts", "card-certificate")
+    const withCert = await buildOverLimit("bench/programs/card-certificate.ts", "card-certificate")
     const certBytes = functionBytesBySource(withCert, ["src/certificate/", "src/asn1/", "src/crypto/ed25519", "src/crypto/edwards25519", "src/crypto/field25519", "src/crypto/scalar25519", "src/crypto/sha512", "src/drivers/at-modem", "src/net/"])
     console.log("\ncard image (devs build, DeviceScript 2.16):")
     for (const [name, p] of [["card today (devices/card/main.ts)", firmware.card], ["card with the certificate code", withCert]] as [string, BuiltProgram][]) {
