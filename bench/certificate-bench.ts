@@ -9,8 +9,9 @@
 //   - the certificate work's peak heap: the most 256-byte ballast buffers under which key
 //     generation, enrolment and a CMS still complete (VM test mode, GC stress on), against the free
 //     heap of an empty program.
-// Figures, not pass/fail; the limits are printed beside them. Uses the bus port: run under
-// `flock /tmp/activecard-8082.lock`.
+// Figures, not pass/fail; the limits are printed beside them. The VM timings use the bus port: run
+// under `flock /tmp/activecard-8082.lock`. `--part time` or `--part size` runs one half (the
+// size and heap half needs no bus).
 
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -92,8 +93,18 @@ async function emptyProgramBuffers(): Promise<number> {
     return counts[counts.length - 1]
 }
 
+const partArg = process.argv.indexOf("--part")
+const part = partArg > 0 ? process.argv[partArg + 1] : "all"
+
 async function main(): Promise<void> {
     console.log("\n== the card's certificate functions ==")
+    const caMs = await vectors()
+    if (part !== "size") await timings(caMs)
+    if (part !== "time") await sizes()
+}
+
+/** The CA's answers for the replayed enrolment (the generated module the VM programs import), and the CA's own time per request. */
+async function vectors(): Promise<number[]> {
     // The CA's answers for the replayed enrolment, and how long the CA itself takes (apart).
     const dir = mkdtempSync(join(tmpdir(), "activecard-cert-bench-"))
     const ca = await CaServer.start({ dataDir: join(dir, "ca"), port: 0, log: () => {} })
@@ -112,6 +123,10 @@ async function main(): Promise<void> {
         rmSync(dir, { recursive: true, force: true })
     }
 
+    return caMs
+}
+
+async function timings(caMs: number[]): Promise<void> {
     const t = await vmTimes()
     const enrol = t.cmp_ir + t.cmp_ip_certconf_pkiconf
     console.log("card-side time in the VM (median of 3, no GC stress):")
@@ -119,6 +134,9 @@ async function main(): Promise<void> {
     console.log(`  enrolment, card side: ir with PBM ${t.cmp_ir} ms + ip -> certConf, pkiConf ${t.cmp_ip_certconf_pkiconf} ms = ${enrol} ms`)
     console.log(`  CA's own time per request in Node (ir, certConf; not in the figure above): ${caMs.map((m) => m.toFixed(1) + " ms").join(", ")}`)
     console.log(`  one CMS SignedData over a 500-byte history (SHA-512 + Ed25519)  ${t.cms_500} ms`)
+}
+
+async function sizes(): Promise<void> {
 
     const firmware = await buildFirmware()
     const withCert = await buildOverLimit("bench/programs/card-certificate.ts", "card-certificate")
