@@ -7,6 +7,9 @@
 // --link nfc (default) | infrared | cardlink: how the card reaches the terminal (see simulator/boards.ts).
 // --web [--port N]: the boards on a web page at http://127.0.0.1:N/ (default 8090) instead of the
 // command line (sim/dashboard/); `npm run dashboard` is the same.
+// --story certificate: the certificate story instead of the sale (sim/simulator/certificate-story.ts):
+// CA, service provider and SMSC started too; enrolment, a transfer signed after an SMS, a payment
+// signed over infrared. Exit code 0 when both are performed.
 
 import { createInterface } from "node:readline"
 import { buildFirmware } from "./simulator/firmware"
@@ -15,6 +18,7 @@ import { Simulator } from "./simulator/simulator"
 import { runSale } from "./simulator/sale"
 import { formatTraceLine } from "./trace/field-trace"
 import { DashboardServer, DEFAULT_DASHBOARD_PORT } from "./dashboard/dashboard-server"
+import { certificateStory } from "./simulator/certificate-story"
 
 const web = process.argv.includes("--web")
 const interactive = process.argv.includes("--interactive") || web
@@ -24,14 +28,27 @@ if (!Number.isInteger(webPort) || webPort < 0 || webPort > 65535) {
     console.error("--port must be a TCP port number")
     process.exit(2)
 }
+const storyArg = process.argv.indexOf("--story")
+const story = storyArg > 0 ? process.argv[storyArg + 1] : "sale"
+if (story !== "sale" && story !== "certificate") {
+    console.error("--story must be sale or certificate")
+    process.exit(2)
+}
+const certificates = story === "certificate"
 const linkArg = process.argv.indexOf("--link")
-const link = (linkArg > 0 ? process.argv[linkArg + 1] : "nfc") as SimLink
-if (!SIM_LINKS.includes(link)) {
-    console.error(`--link must be one of ${SIM_LINKS.join(", ")}`)
+// The certificate story's card holds its modem on its I2C bus and signs over infrared.
+const link = (linkArg > 0 ? process.argv[linkArg + 1] : certificates ? "infrared" : "nfc") as SimLink
+if (!SIM_LINKS.includes(link) || (certificates && link === "cardlink")) {
+    console.error(`--link must be one of ${SIM_LINKS.join(", ")}${certificates ? " (not cardlink: the certificate story needs the card's chips)" : ""}`)
     process.exit(2)
 }
 const started = Date.now()
-const say = (line: string) => console.log(line)
+/** Everything printed, for the certificate story's check that no secret appears in it. */
+const transcript: string[] = []
+const say = (line: string) => {
+    transcript.push(line)
+    console.log(line)
+}
 
 say("activecard simulator: card and terminal firmware in DeviceScript VMs, payment server in Node")
 say("building firmware (devices/card, devices/terminal) with the DeviceScript compiler...")
@@ -39,7 +56,8 @@ const firmware = await buildFirmware()
 say(`  card image ${firmware.card.imageBytes} bytes, terminal image ${firmware.terminal.imageBytes} bytes`)
 // Server lines are printed in the timeline with the messages (and live in interactive mode).
 say(`link between card and terminal: ${link}${link === "cardlink" ? " (abstract field)" : " (emulated chips, the firmware's own drivers)"}`)
-const sim = await Simulator.start({ firmware, link, log: (l) => (interactive || !l.startsWith("[server]") ? say("  " + l) : undefined) })
+if (certificates) say("certificate story: certification authority, service provider (bank) and SMSC in Node, the card's modem emulated on its I2C bus")
+const sim = await Simulator.start({ firmware, link, certificates, log: (l) => (interactive || !l.startsWith("[server]") ? say("  " + l) : undefined) })
 process.on("SIGINT", () => void sim.stop().then(() => process.exit(130)))
 
 function displays(): void {
@@ -141,7 +159,8 @@ try {
     } else if (interactive) {
         await repl()
         code = 0
-    } else code = await demo()
+    } else if (certificates) code = await certificateStory(sim, say, transcript)
+    else code = await demo()
 } catch (e) {
     console.error(`simulation failed: ${(e as Error).message}`)
 } finally {

@@ -6,6 +6,8 @@
 //   card-link-frames.ts   the abstract field's Card Link frames, each traced once
 //   story.ts              the field trace and the server's lines, in order
 //   restartable-server.ts the payment server, stopped and started on one port
+//   certificates.ts       with the `certificates` option: the CA, the service provider, the SMSC and
+//                         the card's modem, and the card's and terminal's settings for them
 //   issuer station:       a blank card is personalized over the field with STORE DATA, from the
 //                         profile file that `provision card` writes
 // Everything secret (K, OPc, PIN, RADIUS secret) stays in files and flash; nothing prints it.
@@ -28,13 +30,14 @@ import type { TraceLine } from "../trace/field-trace"
 import { BusWatcher } from "./remote-service"
 import type { ChipBoards, ChipLink } from "./chip-boards"
 import { Boards, type SimLink } from "./boards"
-import { BoardRouter, type CardPosition, ISSUER_STATION, TERMINAL_VM } from "./bus-routing"
+import { BoardRouter, CARD_VM, type CardPosition, ISSUER_STATION, TERMINAL_VM } from "./bus-routing"
 import { CardLinkFrames } from "./card-link-frames"
 import type { DisplayHistory } from "./display-history"
 import type { Firmware } from "./firmware"
 import { RestartableServer } from "./restartable-server"
 import { Story, type TimelineEntry } from "./story"
 import { waitUntil } from "./wait-until"
+import { CertificateServices } from "./certificates"
 
 export const TERMINAL_ID = "TERM0001"
 export const MERCHANT_ID = "MERCHANT0001"
@@ -60,6 +63,11 @@ export interface SimulatorOptions {
     link: SimLink
     /** The card's modem as its SC16IS750 UART bridge sees it, on the card's I2C bus at 0x4C before the card boots (default: none). */
     cardModem: I2cPort | null
+    /**
+     * Starts the certificate patent's parties (CA, service provider, SMSC, the card's modem on the
+     * card's bus at 0x4C) and writes the card's and terminal's settings for them (default: off).
+     */
+    certificates: boolean
 }
 
 export class Simulator {
@@ -73,6 +81,7 @@ export class Simulator {
     private readonly boards: Boards
     private readonly servers: RestartableServer
     private readonly issuer = new SimDevice(ISSUER_STATION, [])
+    private readonly certs: CertificateServices | null
     private position: CardPosition = "none"
     /** The demo card's PIN once issued, for the simulated holder to type; never printed. */
     private issuedPin: string | null = null
@@ -87,7 +96,9 @@ export class Simulator {
             () => this.pull(),
         )
         this.cardLink = new CardLinkFrames(this.story)
-        this.boards = new Boards(options.link, { command: (apdu) => this.story.command(apdu), response: (apdu) => this.story.response(apdu) }, options.firmware, dir.path, options.cardModem)
+        this.certs = options.certificates ? CertificateServices.create(dir.path, options.log) : null
+        const modem = options.cardModem ?? this.certs?.modemBridge ?? null
+        this.boards = new Boards(options.link, { command: (apdu) => this.story.command(apdu), response: (apdu) => this.story.response(apdu) }, options.firmware, dir.path, modem)
         this.cardDisplay = this.boards.cardDisplay
         this.terminalDisplay = this.boards.terminalDisplay
         this.router = new BoardRouter(this.watcher, () => this.position, this.boards.chips !== null)
@@ -95,7 +106,7 @@ export class Simulator {
     }
 
     static async start(partial: Partial<SimulatorOptions> & { firmware: Firmware }): Promise<Simulator> {
-        const options: SimulatorOptions = { methods: [EAP_TYPE_AKA_PRIME, EAP_TYPE_AKA], cardPrefersPrime: true, tamper: false, dataDir: null, log: () => {}, waitForBusMs: 0, noPinLimit: 0, link: "nfc", cardModem: null, ...partial }
+        const options: SimulatorOptions = { methods: [EAP_TYPE_AKA_PRIME, EAP_TYPE_AKA], cardPrefersPrime: true, tamper: false, dataDir: null, log: () => {}, waitForBusMs: 0, noPinLimit: 0, link: "nfc", cardModem: null, certificates: false, ...partial }
         const path = options.dataDir ?? mkdtempSync(join(tmpdir(), "activecard-sim-"))
         mkdirSync(path, { recursive: true })
         const sim = new Simulator(options, { path, temporary: options.dataDir === null })
@@ -138,6 +149,16 @@ export class Simulator {
 
     get terminalVm(): BusDevice | null {
         return this.boards.terminalVm
+    }
+
+    /** The CA, service provider, SMSC and card modem of the certificate functions, or null without the `certificates` option. */
+    get certificates(): CertificateServices | null {
+        return this.certs
+    }
+
+    /** Writes settings into the card's flash, as the issuer's station does. */
+    async writeCardSettings(settings: [string, string][]): Promise<void> {
+        for (const [k, v] of settings) await this.watcher.writeSetting(this.boards.cardPeripherals, CARD_VM, k, Buffer.from(v, "utf8"))
     }
 
     /** The running payment server, or null while it is stopped. */
@@ -235,12 +256,14 @@ export class Simulator {
         this.issuer.stop()
         await this.hub.stop()
         await this.servers.close()
+        await this.certs?.stop()
         if (this.dir.temporary) rmSync(this.dir.path, { recursive: true, force: true })
     }
 
     private async boot(): Promise<void> {
         const o = this.options
         const server = await this.servers.start()
+        await this.certs?.start()
         // The issuer provisions the demo card (server side + profile file) and the terminal.
         const issued = await provisionCard(server.store, { cardId: CARD_ID, pan: "9410000000000017", holder: "DEMO HOLDER", currency: 410, balance: 5_000_000, limit: 2_000_000, realm: "pay.activecard.example", networkName: "", noPinLimit: o.noPinLimit })
         this.issuedPin = issued.pin
@@ -264,6 +287,13 @@ export class Simulator {
         await this.personalize(file)
         o.log(`card personalized over the field (STORE DATA), display: ${this.cardDisplay.text.replace(/\n/g, " | ")}`)
 
+        // The certificate settings: the card's CA, service provider and phone number; the terminal's
+        // service provider, before its server settings (it reads them once it is configured).
+        if (this.certs !== null) {
+            await this.writeCardSettings(this.certs.cardSettings())
+            for (const [k, v] of this.certs.terminalSettings()) await this.watcher.writeSetting(this.boards.terminalPeripherals, TERMINAL_VM, k, Buffer.from(v, "utf8"))
+            o.log("card settings ca.*, svc.*, tel and terminal settings svc.* written")
+        }
         // The terminal's configuration goes into its settings, as a service tool would write it.
         for (const [k, v] of terminalSettings({ ...terminal, serverPort: radiusPort }, 410)) await this.watcher.writeSetting(this.boards.terminalPeripherals, TERMINAL_VM, k, Buffer.from(v, "utf8"))
         await this.waitTerminal(/^AMOUNT/, 30_000)

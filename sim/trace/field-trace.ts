@@ -5,13 +5,15 @@
 // bytes of RAND, AUTN, RES, MAC or encrypted data (names and lengths only), and no input, however
 // malformed, makes it throw: the air carries anything.
 
-import { Command, CLA_CHAINING, decodeCommand, decodeResponse, Response, SW_BYTES_REMAINING, SW_OK, SW_VERIFY_FAILED, swText } from "../../src/link/apdu"
+import { Command, CLA_CHAINING, decodeCommand, decodeResponse, Response, SW_BYTES_REMAINING, SW_CONDITIONS_NOT_SATISFIED, SW_OK, SW_VERIFY_FAILED, swText } from "../../src/link/apdu"
 import {
     ACTIVECARD_AID,
     CLA_ISO,
     CLA_PROPRIETARY,
     INS_AUTHENTICATE,
     INS_GET_RESPONSE,
+    INS_GET_SIGNATURE,
+    INS_SIGN_HISTORY,
     INS_OFFER_PAYMENT,
     INS_SELECT,
     INS_VERIFY,
@@ -276,9 +278,23 @@ function describeCommand(cla: number, ins: number, p1: number, data: Buffer): Tr
     }
     if (cla === CLA_ISO && ins === INS_AUTHENTICATE) return describeEap(data, true)
     if (cla === CLA_ISO && ins === INS_GET_RESPONSE) return line("terminal", "GET RESPONSE (no answer pending)")
+    if (cla === CLA_PROPRIETARY && ins === INS_SIGN_HISTORY) return describeSignHistory(data)
+    if (cla === CLA_PROPRIETARY && ins === INS_GET_SIGNATURE) return line("terminal", "GET SIGNATURE")
     // Unknown commands: their data could be anything the terminal holds, so lengths only.
     const l = line("terminal", "command CLA " + hex2(cla) + " INS " + hex2(ins))
     if (data.length > 0) l.readable.push(data.length + " data bytes (not shown)")
+    return l
+}
+
+/** The service provider's transaction history for the card to show and sign: the terminal passes it on and may read it. */
+function describeSignHistory(data: Buffer): TraceLine {
+    const l = line("terminal", "SIGN HISTORY")
+    const text = data.toString("latin1")
+    const lines = text.split("\n")
+    l.readable.push(data.length + "-byte transaction history" + (lines[0] === "ACTIVECARD HISTORY 1" ? "" : " (not a canonical history)"))
+    if (lines[0] === "ACTIVECARD HISTORY 1") {
+        for (let i = 1; i < lines.length && i <= 12; i++) if (lines[i] !== "") l.readable.push(plain(lines[i]))
+    }
     return l
 }
 
@@ -343,6 +359,11 @@ function describeResponse(cla: number, ins: number, data: Buffer, sw: number): T
         l.readable.push(data[0] === OFFER_PIN_REQUIRED ? "the card asks for the holder's PIN" : "no PIN needed")
     } else if (cla === CLA_ISO && ins === INS_AUTHENTICATE && sw !== SW_OK) {
         l.readable.push("no EAP answer from the card")
+    } else if (cla === CLA_PROPRIETARY && ins === INS_GET_SIGNATURE && sw === SW_OK && data.length > 0) {
+        // A signature is no secret: the terminal forwards it, the service provider verifies it.
+        l.readable.push("CMS SignedData, " + data.length + " bytes (the card's signature over the history, for the service provider)")
+    } else if (cla === CLA_PROPRIETARY && ins === INS_GET_SIGNATURE && sw === SW_CONDITIONS_NOT_SATISFIED) {
+        l.readable.push("the holder has not finished yet")
     } else if (data.length > 0) {
         l.readable.push(data.length + " response bytes (not shown)")
     }
