@@ -75,6 +75,13 @@ export function derTime(seconds: number, utc: boolean): Buffer {
     return derText(short ? 0x17 : 0x18, text + "Z")
 }
 
+/** The UTC time "YYYY-MM-DDTHH:MM:SSZ" (checked already) as derTime(its seconds, true) encodes it. */
+export function derIsoTime(at: string): Buffer {
+    const year = parseInt(at.slice(0, 4))
+    const short = year >= 1950 && year < 2050
+    return derText(short ? 0x17 : 0x18, at.slice(short ? 2 : 0, 4) + at.slice(5, 7) + at.slice(8, 10) + at.slice(11, 13) + at.slice(14, 16) + at.slice(17))
+}
+
 /** One element read: its tag, where it starts, where its content starts and where it ends. */
 export interface Tlv {
     tag: number

@@ -11,14 +11,14 @@
 // names. The reference, the secret and the passwords are masked on the display and never logged.
 
 import { fromUtf8, toHex } from "../bytes"
-import { tbsFields, whole } from "../asn1/der"
+import { derIsoTime, tbsFields, whole } from "../asn1/der"
 import { ed25519Sign } from "../crypto/ed25519"
 import type { HmacSha256 } from "../crypto/hmac-sha256"
 import { SettingsPort } from "../card/card-store"
 import { LINE_CANCELLED, LINE_EDITING, LineEditor } from "../card/line-editor"
 import { HttpAnswer, httpRequest } from "../net/http-client"
 import { ByteStream } from "../radius/stream-client"
-import { cardSecret, KEY_CERT, loadSigningKey, readSplit, storeSigningKey, unsealStored, writeSplit } from "./certificate-store"
+import { cardSecret, KEY_CERT, KEY_SIGN_KEY, readSplit, storeSigningKey, unsealStored, writeSplit } from "./certificate-store"
 import { CmpError, cmpIr, cmpReply } from "./cmp-client"
 import { cmsSignedData } from "./cms-signed-data"
 import { generateSigningKey, KEY_LOCKED, KEY_OK, KeyPlatform, sealedPublicKey, SIGN_TRIES, unsealCounted, validPassword } from "./signing-key"
@@ -62,18 +62,6 @@ export class CertRefusal extends Error {}
 const PAGE_HINT = "# NEXT * CANCEL"
 const ROWS_PER_PAGE = 3
 
-/** Seconds since 1970 of a UTC "YYYY-MM-DDTHH:MM:SSZ" (the history's AT, already checked). */
-export function epochSeconds(at: string): number {
-    const n = (i: number, len: number) => parseInt(at.slice(i, i + len))
-    const m = n(5, 2)
-    const y = n(0, 4) - (m <= 2 ? 1 : 0)
-    const era = Math.floor(y / 400)
-    const yoe = y - era * 400
-    const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + n(8, 2) - 1
-    const days = era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468
-    return days * 86400 + n(11, 2) * 3600 + n(14, 2) * 60 + n(17, 2)
-}
-
 export class CertificateApp {
     state = CERT_IDLE
     /** The certificate DER (with its sealed key stored), or null. */
@@ -111,7 +99,7 @@ export class CertificateApp {
         this.cert = null
         try {
             const cert = await readSplit(this.settings, KEY_CERT, this.platform.sha256)
-            const record = await loadSigningKey(this.settings)
+            const record = await this.settings.read(KEY_SIGN_KEY)
             if (cert !== null && record !== null && toHex(whole(cert, tbsFields(cert)[5])).indexOf(toHex(sealedPublicKey(record))) > 0) this.cert = cert
         } catch (e) {
             this.log("CERT unreadable: " + (e as Error).message)
@@ -288,22 +276,19 @@ export class CertificateApp {
 
     /** The slow work of the state on hand; the firmware calls it again and again. */
     async step(): Promise<void> {
-        await this.pollSms()
+        const sms = this.sms
+        if (sms !== null) {
+            try {
+                const i = await sms.poll()
+                if (i >= 0 && this.notices.length < 8) this.notices.push(i)
+            } catch (e) {
+                this.log("CERT modem: " + (e as Error).message)
+            }
+        }
         const s = this.state
         if (s === CERT_ENROLLING) await this.enrol()
         else if (s === CERT_SIGNING) await this.sign()
         else if (s === CERT_IDLE && this.notices.length > 0) await this.notice(this.notices.shift() as number)
-    }
-
-    private async pollSms(): Promise<void> {
-        const sms = this.sms
-        if (sms === null) return
-        try {
-            const i = await sms.poll()
-            if (i >= 0 && this.notices.length < 8) this.notices.push(i)
-        } catch (e) {
-            this.log("CERT modem: " + (e as Error).message)
-        }
     }
 
     /** An SMS: read and deleted; `ACSIGN <id>` fetches the history to sign, anything else is ignored. */
@@ -372,7 +357,7 @@ export class CertificateApp {
         const p = this.platform
         const cert = this.cert as Buffer
         const history = this.history
-        const at = epochSeconds((this.parsed as TransactionHistory).at)
+        const at = derIsoTime((this.parsed as TransactionHistory).at)
         const password = this.password
         this.password = ""
         let r = { status: KEY_LOCKED, triesLeft: 0, output: null as Buffer | null }

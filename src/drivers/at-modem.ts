@@ -169,16 +169,6 @@ export class AtModem {
         return index === undefined ? -1 : index
     }
 
-    /** Polls until a message arrives (its index) or timeoutMs pass (-1). */
-    async waitMessage(timeoutMs: number): Promise<number> {
-        for (let waited = 0; waited <= timeoutMs; waited += 10) {
-            const index = await this.poll()
-            if (index >= 0) return index
-            await this.sleep(10)
-        }
-        return -1
-    }
-
     /** Reads the message stored at index: its sender, time stamp and text (lines joined with LF). */
     async readMessage(index: number): Promise<SmsMessage> {
         const lines = await this.command("AT+CMGR=" + index)
@@ -195,4 +185,17 @@ export class AtModem {
     async deleteMessage(index: number): Promise<void> {
         await this.command("AT+CMGD=" + index)
     }
+}
+
+/**
+ * Polls `modem` until a message arrives (its index) or timeoutMs pass (-1). A function rather
+ * than a method: the card polls from its own loop, and a method would be in its image unused.
+ */
+export async function waitMessage(modem: AtModem, sleep: (ms: number) => Promise<void>, timeoutMs: number): Promise<number> {
+    for (let waited = 0; waited <= timeoutMs; waited += 10) {
+        const index = await modem.poll()
+        if (index >= 0) return index
+        await sleep(10)
+    }
+    return -1
 }
