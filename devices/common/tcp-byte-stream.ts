@@ -20,7 +20,6 @@ let current: TcpStream | null = null
 
 class TcpStream implements ByteStream {
     chunks: Buffer[] = []
-    opened = false
     /** null while the connection lives; "" after a close, the error's text after an error. */
     end: string | null = null
     waiter: ds.Fiber | null = null
@@ -60,8 +59,7 @@ function onSocketEvent(event: string, arg: Buffer | string): void {
     const s = current
     if (s === null) return
     if (event === "data") s.chunks.push(arg as Buffer)
-    else if (event === "open") s.opened = true
-    else {
+    else if (event !== "open") {
         s.end = event === "error" ? arg + "" : ""
         current = null
     }
@@ -74,13 +72,9 @@ export async function openTcpStream(host: string, port: number, timeoutMs: numbe
     onSocketEvent("error", "terminated")
     const s = new TcpStream()
     current = s
-    const r = native._socketOpen(host, port)
-    if (r !== 0) {
-        current = null
-        throw new Error("TCP can't connect to " + host + ":" + port + ": " + r)
-    }
-    const arrived = await s.event(timeoutMs)
-    if (s.end !== null) throw new Error("TCP " + host + ":" + port + " " + (s.end !== "" ? s.end : "closed"))
-    if (!arrived || !s.opened) throw new Error("TCP " + host + ":" + port + " timeout")
-    return s
+    // The first event of a connection is "open", unless it failed.
+    if (native._socketOpen(host, port) === 0 && (await s.event(timeoutMs)) && s.end === null) return s
+    // Refused, closed, failed or timed out: nothing is left open.
+    await s.close()
+    throw new Error("TCP " + host + ":" + port + " " + (s.end || "not connected"))
 }

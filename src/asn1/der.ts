@@ -77,9 +77,12 @@ export function derTime(seconds: number, utc: boolean): Buffer {
 
 /** The UTC time "YYYY-MM-DDTHH:MM:SSZ" (checked already) as derTime(its seconds, true) encodes it. */
 export function derIsoTime(at: string): Buffer {
-    const year = parseInt(at.slice(0, 4))
-    const short = year >= 1950 && year < 2050
-    return derText(short ? 0x17 : 0x18, at.slice(short ? 2 : 0, 4) + at.slice(5, 7) + at.slice(8, 10) + at.slice(11, 13) + at.slice(14, 16) + at.slice(17))
+    const decade = parseInt(at.slice(0, 3)) - 195
+    const short = decade >= 0 && decade < 10
+    let text = ""
+    // The digits and the final Z, without the separators (- T :).
+    for (let i = short ? 2 : 0; i < at.length; i++) if ("-T:".indexOf(at.charAt(i)) < 0) text += at.charAt(i)
+    return derText(short ? 0x17 : 0x18, text)
 }
 
 /** One element read: its tag, where it starts, where its content starts and where it ends. */

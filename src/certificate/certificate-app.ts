@@ -82,14 +82,13 @@ export class CertificateApp {
     /** The online request's transaction ID; "" for one that came over infrared. */
     private online = ""
     private notices: number[] = []
-    private quietMs = 0
 
     constructor(
         private readonly settings: SettingsPort,
         private readonly platform: CertPlatform,
         private readonly show: (text: string) => void,
-        /** A TCP connection to host:port (HTTP to the CA and the service provider). */
-        private readonly open: (host: string, port: number) => Promise<ByteStream>,
+        /** A TCP connection to host:port within timeoutMs (HTTP to the CA and the service provider). */
+        private readonly open: (host: string, port: number, timeoutMs: number) => Promise<ByteStream>,
         private readonly sms: SmsPort | null,
         private readonly log: (line: string) => void,
     ) {}
@@ -237,14 +236,12 @@ export class CertificateApp {
         const s = this.state
         const ours = this.online === "" && (s === CERT_READING || s === CERT_PASSWORD)
         if (this.cert === null || !(ours || s === CERT_IDLE || s === CERT_ANSWERED)) return SW_NOT_NOW
-        this.quietMs = 0
         this.present(history, h, "")
         return SW_OK
     }
 
     /** GET SIGNATURE: 6985 while the holder is not done; else the answer (9000: `signature`). */
     signatureStatus(): number {
-        this.quietMs = 0
         if (this.state !== CERT_ANSWERED) return SW_NOT_NOW
         const sw = this.sw
         // 6982 and 6983 end the request; the CMS stays until the terminal has read it whole.
@@ -271,7 +268,7 @@ export class CertificateApp {
         const port = parseInt(await this.text(prefix + ".port"))
         if (host === "" || !(port > 0)) throw new CertRefusal(prefix === "ca" ? "NO CA SET" : "NO SERVICE SET")
         const open = this.open
-        return await httpRequest(async () => await open(host, port), method, host, path, type, body, 4096, 15000)
+        return await httpRequest(async () => await open(host, port, 10000), method, host, path, type, body, 4096, 15000)
     }
 
     /** The slow work of the state on hand; the firmware calls it again and again. */
@@ -310,7 +307,7 @@ export class CertificateApp {
             if (a.status !== 200) throw new CertRefusal("NO HISTORY: HTTP " + a.status)
             const body = a.body
             const h = parseHistory(body)
-            if ("tel:" + h.phone !== "tel:" + (await this.text("tel")) || h.id !== id) throw new CertRefusal("NOT FOR THIS CARD")
+            if (h.phone !== (await this.text("tel")) || h.id !== id) throw new CertRefusal("NOT FOR THIS CARD")
             this.present(body, h, id)
         } catch (e) {
             this.done(this.reason(e, "SERVICE UNREACHABLE"))
@@ -369,7 +366,8 @@ export class CertificateApp {
             this.log("CERT signing failed: " + (e as Error).name)
         }
         if (r.status !== KEY_OK) {
-            this.answer(r.status === KEY_LOCKED ? SW_LOCKED : SW_REFUSED, r.status === KEY_LOCKED ? "SIGNING LOCKED" : "WRONG PASSWORD\n" + r.triesLeft + " LEFT")
+            const locked = r.status === KEY_LOCKED
+            this.answer(locked ? SW_LOCKED : SW_REFUSED, locked ? "SIGNING LOCKED" : "WRONG PASSWORD\n" + r.triesLeft + " LEFT")
             return
         }
         const cms = r.output as Buffer
