@@ -12,7 +12,7 @@ import { CertificateApp, SmsPort } from "../../src/certificate/certificate-app"
 import { AtModem } from "../../src/drivers/at-modem"
 import { I2cPort } from "../../src/drivers/i2c-port"
 import { DIVISOR_115200, SC16IS750_MODEM_ADDRESS, Sc16is750 } from "../../src/drivers/sc16is750"
-import { deviceKeyPlatform } from "../common/platform"
+import { deviceKeyPlatform, devicePlatform } from "../common/platform"
 import { deviceSettings } from "../common/settings-port"
 import { openTcpStream } from "../common/tcp-byte-stream"
 
@@ -35,11 +35,9 @@ export async function startCertificate(bus: I2cPort | null, panel: CardPanel): P
         (text: string) => {
             panel.show(text)
         },
-        async (host: string, port: number) => await openTcpStream(host, port, 10000),
+        openTcpStream,
         sms,
-        (line: string) => {
-            console.log(line)
-        },
+        devicePlatform.log,
     )
     await cert.load()
     // The slow work (enrolment, signing, HTTP, the modem) in a fiber of its own.

@@ -2,7 +2,6 @@
 // random bytes, and the VM's way of yielding between slices.
 
 import * as ds from "@devicescript/core"
-import { decrypt, encrypt, sha256Hkdf } from "@devicescript/crypto"
 import { HmacSha256 } from "../../src/crypto/hmac-sha256"
 import { Sha256 } from "../../src/crypto/sha256"
 import { AkaPlatform } from "../../src/eap/aka-crypto"
@@ -40,36 +39,33 @@ export const devicePlatform: AkaPlatform = {
     },
 }
 
-/** HKDF-SHA-256 (RFC 5869), one 32-byte block, over the native HMAC-SHA-256. */
-export function deviceHkdf(ikm: Buffer, salt: Buffer, info: Buffer): Buffer {
-    return sha256Hkdf(ikm, info, salt)
-}
-
-export function deviceAesCcmEncrypt(key: Buffer, nonce: Buffer, plain: Buffer): Buffer {
-    return encrypt({ data: plain, algo: "aes-256-ccm", key: key, iv: nonce, tagLength: 16 })
-}
-
-/** The runtime throws on a tag mismatch; the port answers null. */
-export function deviceAesCcmDecrypt(key: Buffer, nonce: Buffer, sealed: Buffer): Buffer | null {
-    try {
-        return decrypt({ data: sealed, algo: "aes-256-ccm", key: key, iv: nonce, tagLength: 16 })
-    } catch (e) {
-        return null
-    }
-}
-
 /**
  * The sealing platform, with HMAC for CMP (CertPlatform of src/certificate/certificate-app.ts, not imported here: an import
  * would pull that module, and the Ed25519 table behind it, into every image that uses this file).
+ * HKDF and AES-256-CCM call the runtime's builtins directly, as the digest above does:
+ * @devicescript/crypto wraps them in option checks (about 700 bytes of bytecode).
  */
 export function deviceKeyPlatform() {
     return {
         sha256: deviceSha256,
         hmacSha256: deviceHmacSha256,
-        hkdf: deviceHkdf,
-        aesCcmEncrypt: deviceAesCcmEncrypt,
+        /** HKDF-SHA-256 (RFC 5869), one 32-byte block: extract, then expand with counter 1. */
+        hkdf: (ikm: Buffer, salt: Buffer, info: Buffer) => deviceHmacSha256(deviceHmacSha256(salt, [ikm]), [info, hex`01`]),
+        aesCcmEncrypt: (key: Buffer, nonce: Buffer, plain: Buffer) => (plain as NativeCcm).encrypt("aes-256-ccm", key, nonce, 16),
         aesCcmDecrypt: deviceAesCcmDecrypt,
         randomBytes: randomBytes,
         yieldSlice: yieldSlice,
+    }
+}
+
+/** The runtime's AES-256-CCM: `tag` is the tag length, plus 0x1000 to decrypt and check the tag. */
+type NativeCcm = Buffer & { encrypt(algo: "aes-256-ccm", key: Buffer, nonce: Buffer, tag: number): Buffer }
+
+/** The runtime throws on a tag mismatch; the port answers null. */
+function deviceAesCcmDecrypt(key: Buffer, nonce: Buffer, sealed: Buffer): Buffer | null {
+    try {
+        return (sealed as NativeCcm).encrypt("aes-256-ccm", key, nonce, 0x1010)
+    } catch (e) {
+        return null
     }
 }

@@ -75,6 +75,16 @@ export function derTime(seconds: number, utc: boolean): Buffer {
     return derText(short ? 0x17 : 0x18, text + "Z")
 }
 
+/** The UTC time "YYYY-MM-DDTHH:MM:SSZ" (checked already) as derTime(its seconds, true) encodes it. */
+export function derIsoTime(at: string): Buffer {
+    const decade = parseInt(at.slice(0, 3)) - 195
+    const short = decade >= 0 && decade < 10
+    let text = ""
+    // The digits and the final Z, without the separators (- T :).
+    for (let i = short ? 2 : 0; i < at.length; i++) if ("-T:".indexOf(at.charAt(i)) < 0) text += at.charAt(i)
+    return derText(short ? 0x17 : 0x18, text)
+}
+
 /** One element read: its tag, where it starts, where its content starts and where it ends. */
 export interface Tlv {
     tag: number

@@ -11,14 +11,14 @@
 // names. The reference, the secret and the passwords are masked on the display and never logged.
 
 import { fromUtf8, toHex } from "../bytes"
-import { tbsFields, whole } from "../asn1/der"
+import { derIsoTime, tbsFields, whole } from "../asn1/der"
 import { ed25519Sign } from "../crypto/ed25519"
 import type { HmacSha256 } from "../crypto/hmac-sha256"
 import { SettingsPort } from "../card/card-store"
 import { LINE_CANCELLED, LINE_EDITING, LineEditor } from "../card/line-editor"
 import { HttpAnswer, httpRequest } from "../net/http-client"
 import { ByteStream } from "../radius/stream-client"
-import { cardSecret, KEY_CERT, loadSigningKey, readSplit, storeSigningKey, unsealStored, writeSplit } from "./certificate-store"
+import { cardSecret, KEY_CERT, KEY_SIGN_KEY, readSplit, storeSigningKey, unsealStored, writeSplit } from "./certificate-store"
 import { CmpError, cmpIr, cmpReply } from "./cmp-client"
 import { cmsSignedData } from "./cms-signed-data"
 import { generateSigningKey, KEY_LOCKED, KEY_OK, KeyPlatform, sealedPublicKey, SIGN_TRIES, unsealCounted, validPassword } from "./signing-key"
@@ -62,18 +62,6 @@ export class CertRefusal extends Error {}
 const PAGE_HINT = "# NEXT * CANCEL"
 const ROWS_PER_PAGE = 3
 
-/** Seconds since 1970 of a UTC "YYYY-MM-DDTHH:MM:SSZ" (the history's AT, already checked). */
-export function epochSeconds(at: string): number {
-    const n = (i: number, len: number) => parseInt(at.slice(i, i + len))
-    const m = n(5, 2)
-    const y = n(0, 4) - (m <= 2 ? 1 : 0)
-    const era = Math.floor(y / 400)
-    const yoe = y - era * 400
-    const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + n(8, 2) - 1
-    const days = era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468
-    return days * 86400 + n(11, 2) * 3600 + n(14, 2) * 60 + n(17, 2)
-}
-
 export class CertificateApp {
     state = CERT_IDLE
     /** The certificate DER (with its sealed key stored), or null. */
@@ -94,14 +82,13 @@ export class CertificateApp {
     /** The online request's transaction ID; "" for one that came over infrared. */
     private online = ""
     private notices: number[] = []
-    private quietMs = 0
 
     constructor(
         private readonly settings: SettingsPort,
         private readonly platform: CertPlatform,
         private readonly show: (text: string) => void,
-        /** A TCP connection to host:port (HTTP to the CA and the service provider). */
-        private readonly open: (host: string, port: number) => Promise<ByteStream>,
+        /** A TCP connection to host:port within timeoutMs (HTTP to the CA and the service provider). */
+        private readonly open: (host: string, port: number, timeoutMs: number) => Promise<ByteStream>,
         private readonly sms: SmsPort | null,
         private readonly log: (line: string) => void,
     ) {}
@@ -111,7 +98,7 @@ export class CertificateApp {
         this.cert = null
         try {
             const cert = await readSplit(this.settings, KEY_CERT, this.platform.sha256)
-            const record = await loadSigningKey(this.settings)
+            const record = await this.settings.read(KEY_SIGN_KEY)
             if (cert !== null && record !== null && toHex(whole(cert, tbsFields(cert)[5])).indexOf(toHex(sealedPublicKey(record))) > 0) this.cert = cert
         } catch (e) {
             this.log("CERT unreadable: " + (e as Error).message)
@@ -249,14 +236,12 @@ export class CertificateApp {
         const s = this.state
         const ours = this.online === "" && (s === CERT_READING || s === CERT_PASSWORD)
         if (this.cert === null || !(ours || s === CERT_IDLE || s === CERT_ANSWERED)) return SW_NOT_NOW
-        this.quietMs = 0
         this.present(history, h, "")
         return SW_OK
     }
 
     /** GET SIGNATURE: 6985 while the holder is not done; else the answer (9000: `signature`). */
     signatureStatus(): number {
-        this.quietMs = 0
         if (this.state !== CERT_ANSWERED) return SW_NOT_NOW
         const sw = this.sw
         // 6982 and 6983 end the request; the CMS stays until the terminal has read it whole.
@@ -283,27 +268,24 @@ export class CertificateApp {
         const port = parseInt(await this.text(prefix + ".port"))
         if (host === "" || !(port > 0)) throw new CertRefusal(prefix === "ca" ? "NO CA SET" : "NO SERVICE SET")
         const open = this.open
-        return await httpRequest(async () => await open(host, port), method, host, path, type, body, 4096, 15000)
+        return await httpRequest(async () => await open(host, port, 10000), method, host, path, type, body, 4096, 15000)
     }
 
     /** The slow work of the state on hand; the firmware calls it again and again. */
     async step(): Promise<void> {
-        await this.pollSms()
+        const sms = this.sms
+        if (sms !== null) {
+            try {
+                const i = await sms.poll()
+                if (i >= 0 && this.notices.length < 8) this.notices.push(i)
+            } catch (e) {
+                this.log("CERT modem: " + (e as Error).message)
+            }
+        }
         const s = this.state
         if (s === CERT_ENROLLING) await this.enrol()
         else if (s === CERT_SIGNING) await this.sign()
         else if (s === CERT_IDLE && this.notices.length > 0) await this.notice(this.notices.shift() as number)
-    }
-
-    private async pollSms(): Promise<void> {
-        const sms = this.sms
-        if (sms === null) return
-        try {
-            const i = await sms.poll()
-            if (i >= 0 && this.notices.length < 8) this.notices.push(i)
-        } catch (e) {
-            this.log("CERT modem: " + (e as Error).message)
-        }
     }
 
     /** An SMS: read and deleted; `ACSIGN <id>` fetches the history to sign, anything else is ignored. */
@@ -325,7 +307,7 @@ export class CertificateApp {
             if (a.status !== 200) throw new CertRefusal("NO HISTORY: HTTP " + a.status)
             const body = a.body
             const h = parseHistory(body)
-            if ("tel:" + h.phone !== "tel:" + (await this.text("tel")) || h.id !== id) throw new CertRefusal("NOT FOR THIS CARD")
+            if (h.phone !== (await this.text("tel")) || h.id !== id) throw new CertRefusal("NOT FOR THIS CARD")
             this.present(body, h, id)
         } catch (e) {
             this.done(this.reason(e, "SERVICE UNREACHABLE"))
@@ -372,7 +354,7 @@ export class CertificateApp {
         const p = this.platform
         const cert = this.cert as Buffer
         const history = this.history
-        const at = epochSeconds((this.parsed as TransactionHistory).at)
+        const at = derIsoTime((this.parsed as TransactionHistory).at)
         const password = this.password
         this.password = ""
         let r = { status: KEY_LOCKED, triesLeft: 0, output: null as Buffer | null }
@@ -384,7 +366,8 @@ export class CertificateApp {
             this.log("CERT signing failed: " + (e as Error).name)
         }
         if (r.status !== KEY_OK) {
-            this.answer(r.status === KEY_LOCKED ? SW_LOCKED : SW_REFUSED, r.status === KEY_LOCKED ? "SIGNING LOCKED" : "WRONG PASSWORD\n" + r.triesLeft + " LEFT")
+            const locked = r.status === KEY_LOCKED
+            this.answer(locked ? SW_LOCKED : SW_REFUSED, locked ? "SIGNING LOCKED" : "WRONG PASSWORD\n" + r.triesLeft + " LEFT")
             return
         }
         const cms = r.output as Buffer

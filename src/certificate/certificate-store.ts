@@ -61,11 +61,6 @@ export async function storeSigningKey(s: SettingsPort, record: Buffer): Promise<
     await s.write(KEY_SIGN_KEY, record, true)
 }
 
-/** The sealed record, or null before key generation. */
-export async function loadSigningKey(s: SettingsPort): Promise<Buffer | null> {
-    return await s.read(KEY_SIGN_KEY)
-}
-
 /**
  * Unseals the stored key for `use` under the persistent counter. A counter missing beside a key
  * means flash was tampered with: locked, as a missing PIN counter is.

@@ -18,7 +18,7 @@
 // deterministic, so the same inputs always give the same bytes.
 
 import { hex } from "../bytes"
-import { derTime, tbsFields, tlv, whole } from "../asn1/der"
+import { tbsFields, tlv, whole } from "../asn1/der"
 import { sha512Async } from "../crypto/sha512"
 import type { Signer } from "./cmp-client"
 
@@ -34,14 +34,14 @@ const OID_MESSAGE_DIGEST = hex`06092a864886f70d010904`
 
 /**
  * The DER ContentInfo signing `content` (encapsulated) by the key of `certificate` through `sign`,
- * at `signingTime` (seconds since 1970, UTC).
+ * at `signingTime` (its DER Time: derTime or derIsoTime).
  */
-export async function cmsSignedData(content: Buffer, certificate: Buffer, signingTime: number, sign: Signer, yieldSlice: () => Promise<void>): Promise<Buffer> {
+export async function cmsSignedData(content: Buffer, certificate: Buffer, signingTime: Buffer, sign: Signer, yieldSlice: () => Promise<void>): Promise<Buffer> {
     const f = tbsFields(certificate)
     const digest = await sha512Async([content], yieldSlice)
     const attrs = [
         ATTR_CONTENT_TYPE,
-        tlv(0x30, [OID_SIGNING_TIME, tlv(0x31, [derTime(signingTime, true)])]),
+        tlv(0x30, [OID_SIGNING_TIME, tlv(0x31, [signingTime])]),
         tlv(0x30, [OID_MESSAGE_DIGEST, tlv(0x31, [tlv(0x04, [digest])])]),
     ]
     const signerInfo = tlv(0x30, [

@@ -15,7 +15,7 @@
 // what the holder signs is what the holder saw. The parser refuses anything else.
 
 import { FormatError } from "../format-error"
-import { fromUtf8 } from "../bytes"
+import { fromUtf8, hex } from "../bytes"
 
 export interface TransactionHistory {
     id: string
@@ -50,10 +50,8 @@ function checkText(s: string, min: number, max: number, kind: number, what: stri
     if (kind === 0 && (s.charCodeAt(0) === 0x20 || s.charCodeAt(s.length - 1) === 0x20)) throw new FormatError(what + " starts or ends with a space")
 }
 
-/** Two digits at `i` of `s` as a number. */
-function two(s: string, i: number): number {
-    return (s.charCodeAt(i) - 0x30) * 10 + s.charCodeAt(i + 1) - 0x30
-}
+/** Each two-digit field of the time: where it starts, its least and its greatest value (MM DD hh mm ss). */
+const TIME_FIELDS = hex`05010c 08011f 0b0017 0e003b 11003b`
 
 function checkTime(at: string): void {
     const shape = "0000-00-00T00:00:00Z"
@@ -62,9 +60,11 @@ function checkTime(at: string): void {
         const c = at.charCodeAt(i)
         ok = shape.charCodeAt(i) === 0x30 ? c >= 0x30 && c <= 0x39 : c === shape.charCodeAt(i)
     }
-    if (!ok || two(at, 5) < 1 || two(at, 5) > 12 || two(at, 8) < 1 || two(at, 8) > 31 || two(at, 11) > 23 || two(at, 14) > 59 || two(at, 17) > 59) {
-        throw new FormatError("time must be UTC YYYY-MM-DDTHH:MM:SSZ")
+    for (let i = 0; ok && i < TIME_FIELDS.length; i += 3) {
+        const v = (at.charCodeAt(TIME_FIELDS[i]) - 0x30) * 10 + at.charCodeAt(TIME_FIELDS[i] + 1) - 0x30
+        ok = v >= TIME_FIELDS[i + 1] && v <= TIME_FIELDS[i + 2]
     }
+    if (!ok) throw new FormatError("time must be UTC YYYY-MM-DDTHH:MM:SSZ")
 }
 
 export function validateHistory(h: TransactionHistory): void {

@@ -80,34 +80,32 @@ export class AtModem {
         private readonly timeoutMs: number,
     ) {}
 
-    /** Reads what has come and assembles lines; answers the number of bytes read. */
+    /**
+     * Reads what has come and assembles lines: a +CMTI gives its index, another line is kept for
+     * command(), an overlong one is dropped. Answers the number of bytes read.
+     */
     private async pump(): Promise<number> {
         const got = await this.port.read()
         for (let i = 0; i < got.length; i++) {
             const b = got[i]
-            if (b === CR || b === LF) this.endLine()
-            else if (b < 0x20) continue
+            if (b === CR || b === LF) {
+                const n = this.lineLength
+                this.lineLength = 0
+                if (this.overlong) {
+                    this.overlong = false
+                    this.dropped++
+                } else if (n > 0) {
+                    const s = this.line.slice(0, n).toString()
+                    if (s.indexOf("+CMTI:") === 0) {
+                        const index = parseInt(s.slice(s.lastIndexOf(",") + 1))
+                        if (index >= 1 && index <= 999) this.keep(this.arrived, index)
+                    } else this.keep(this.lines, s)
+                }
+            } else if (b < 0x20) continue
             else if (this.lineLength < AT_MAX_LINE) this.line[this.lineLength++] = b < 0x7f ? b : 0x3f
             else this.overlong = true
         }
         return got.length
-    }
-
-    private endLine(): void {
-        const n = this.lineLength
-        const overlong = this.overlong
-        this.lineLength = 0
-        this.overlong = false
-        if (overlong) {
-            this.dropped++
-            return
-        }
-        if (n === 0) return
-        const s = this.line.slice(0, n).toString()
-        if (s.indexOf("+CMTI:") === 0) {
-            const index = parseInt(s.slice(s.lastIndexOf(",") + 1))
-            if (index >= 1 && index <= 999) this.keep(this.arrived, index)
-        } else this.keep(this.lines, s)
     }
 
     private keep(list: any[], item: any): void {
@@ -169,16 +167,6 @@ export class AtModem {
         return index === undefined ? -1 : index
     }
 
-    /** Polls until a message arrives (its index) or timeoutMs pass (-1). */
-    async waitMessage(timeoutMs: number): Promise<number> {
-        for (let waited = 0; waited <= timeoutMs; waited += 10) {
-            const index = await this.poll()
-            if (index >= 0) return index
-            await this.sleep(10)
-        }
-        return -1
-    }
-
     /** Reads the message stored at index: its sender, time stamp and text (lines joined with LF). */
     async readMessage(index: number): Promise<SmsMessage> {
         const lines = await this.command("AT+CMGR=" + index)
@@ -195,4 +183,17 @@ export class AtModem {
     async deleteMessage(index: number): Promise<void> {
         await this.command("AT+CMGD=" + index)
     }
+}
+
+/**
+ * Polls `modem` until a message arrives (its index) or timeoutMs pass (-1). A function rather
+ * than a method: the card polls from its own loop, and a method would be in its image unused.
+ */
+export async function waitMessage(modem: AtModem, sleep: (ms: number) => Promise<void>, timeoutMs: number): Promise<number> {
+    for (let waited = 0; waited <= timeoutMs; waited += 10) {
+        const index = await modem.poll()
+        if (index >= 0) return index
+        await sleep(10)
+    }
+    return -1
 }

@@ -87,8 +87,8 @@ export class Sc16is750 implements UartPort {
                 continue
             }
             const n = Math.min(room, data.length - o)
+            // Byte 0 is the register address of THR: 0, as allocated.
             const chunk = Buffer.alloc(1 + n)
-            chunk[0] = REG_RHR_THR << 3
             chunk.set(data.slice(o, o + n), 1)
             await this.i2c.write(this.address, chunk)
             o += n
@@ -99,8 +99,7 @@ export class Sc16is750 implements UartPort {
     async read(): Promise<Buffer> {
         const n = await this.readReg(REG_RXLVL)
         if (n === 0) return Buffer.alloc(0)
-        const a = Buffer.alloc(1)
-        a[0] = REG_RHR_THR << 3
-        return await this.i2c.writeRead(this.address, a, Math.min(n, FIFO_SIZE))
+        // The register address of RHR is 0.
+        return await this.i2c.writeRead(this.address, Buffer.alloc(1), Math.min(n, FIFO_SIZE))
     }
 }

@@ -19,14 +19,6 @@ export interface HttpAnswer {
     body: Buffer
 }
 
-/** Where the header block ends (the index after CRLF CRLF), or -1. */
-function headerEnd(b: Buffer): number {
-    for (let i = 3; i < b.length; i++) {
-        if (b[i] === 10 && b[i - 1] === 13 && b[i - 2] === 10 && b[i - 3] === 13) return i + 1
-    }
-    return -1
-}
-
 /**
  * Sends one request over a fresh connection from `open` and returns the answer. Throws a
  * FormatError for a malformed or oversized answer, and an Error when the connection closes early
@@ -44,16 +36,21 @@ export async function httpRequest(
 ): Promise<HttpAnswer> {
     let head = method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n"
     if (body !== null) head += "Content-Type: " + contentType + "\r\nContent-Length: " + body.length + "\r\n"
+    const request = [fromUtf8(head + "\r\n")]
+    if (body !== null) request.push(body)
     const stream = await open()
     try {
-        await stream.write(body !== null ? concat([fromUtf8(head + "\r\n"), body]) : fromUtf8(head + "\r\n"))
+        await stream.write(concat(request))
         let received: Buffer = Buffer.alloc(0)
         let bodyStart = -1
         let length = -1
         let answer: HttpAnswer = { status: 0, contentType: "", body: Buffer.alloc(0) }
         for (;;) {
             if (bodyStart < 0) {
-                bodyStart = headerEnd(received)
+                // Where the header block ends: the index after CRLF CRLF.
+                for (let i = 3; i < received.length && bodyStart < 0; i++) {
+                    if (received[i] === 10 && received[i - 1] === 13 && received[i - 2] === 10 && received[i - 3] === 13) bodyStart = i + 1
+                }
                 if (bodyStart < 0 && received.length > MAX_HEADER_BYTES) throw new FormatError("HTTP header too long")
                 if (bodyStart >= 0) {
                     const lines = received.slice(0, bodyStart - 4).toString().split("\r\n")
@@ -74,7 +71,7 @@ export async function httpRequest(
                     if (length < 0) throw new FormatError("HTTP answer without Content-Length")
                 }
             }
-            if (bodyStart >= 0 && length >= 0 && received.length >= bodyStart + length) {
+            if (bodyStart >= 0 && received.length >= bodyStart + length) {
                 answer.body = copyOf(received, bodyStart, bodyStart + length)
                 return answer
             }

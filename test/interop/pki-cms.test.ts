@@ -20,6 +20,7 @@ import { join } from "node:path"
 import { promisify } from "node:util"
 import { CaServer } from "../../sim/ca/ca-server"
 import { CA_CERT_FILE } from "../../sim/ca/ca-data"
+import { derTime } from "../../src/asn1/der"
 import { cmsSignedData } from "../../src/certificate/cms-signed-data"
 import { historyText, makePkiVectors, signer } from "../support/pki-vectors"
 
@@ -52,7 +53,7 @@ const ca = await CaServer.start({ dataDir: join(dir, "ca"), port: 0, log: () => 
 const v = await makePkiVectors(ca)
 const caPem = join(dir, "ca", CA_CERT_FILE)
 const content = historyText(500)
-const cms = await cmsSignedData(content, Buffer.from(v.certificate, "hex"), Math.floor(Date.now() / 1000), signer, async () => {})
+const cms = await cmsSignedData(content, Buffer.from(v.certificate, "hex"), derTime(Math.floor(Date.now() / 1000), true), signer, async () => {})
 let n = 0
 
 afterAll(async () => {

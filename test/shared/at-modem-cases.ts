@@ -6,7 +6,7 @@
 import { copyOf, fromUtf8 } from "../../src/bytes"
 import { UartPort } from "../../src/drivers/uart-port"
 import { ChipError } from "../../src/drivers/chip-error"
-import { AtCommandError, AtModem, AtTimeoutError, atFields, AT_MAX_LINE } from "../../src/drivers/at-modem"
+import { AtCommandError, AtModem, AtTimeoutError, atFields, AT_MAX_LINE, waitMessage } from "../../src/drivers/at-modem"
 import { CryptoCase } from "./crypto-cases"
 
 /** A serial line with one canned answer per command written, read back a few bytes at a time. */
@@ -100,7 +100,7 @@ export function atModemCases(): CryptoCase[] {
                 const modem = new AtModem(uart, clock.sleep, 100)
                 ok((await modem.poll()) === -1, "nothing yet")
                 uart.push('\r\n+CMTI: "SM",3\r\n')
-                const index = await modem.waitMessage(50)
+                const index = await waitMessage(modem, clock.sleep, 50)
                 ok(index === 3, "index " + index)
                 const m = await modem.readMessage(index)
                 ok(m.sender === "+821012345678", "sender " + m.sender)

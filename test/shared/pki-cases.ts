@@ -10,7 +10,7 @@
 // secret, or a CMP error message each end the enrolment with the named error.
 
 import type { CryptoCase } from "./crypto-cases"
-import { children, derTime, derUint, readDer, readSmallInt, readTlv, tbsFields, tlv, whole } from "../../src/asn1/der"
+import { children, derIsoTime, derTime, derUint, readDer, readSmallInt, readTlv, tbsFields, tlv, whole } from "../../src/asn1/der"
 import { CmpError, cmpIr, cmpReply, type CmpPlatform, type CmpSession } from "../../src/certificate/cmp-client"
 import { cmsSignedData } from "../../src/certificate/cms-signed-data"
 import { ed25519PublicKey, ed25519Sign } from "../../src/crypto/ed25519"
@@ -165,6 +165,10 @@ export function pkiDerCases(): CryptoCase[] {
             eq(derTime(2524608000, true), toHex(tlv(0x18, [fromUtf8("20500101000000Z")])), "2050-01-01")
             eq(derTime(-631152001, true), toHex(tlv(0x18, [fromUtf8("19491231235959Z")])), "1949-12-31")
             eq(derTime(4107542400, true), toHex(tlv(0x18, [fromUtf8("21000301000000Z")])), "2100-03-01")
+            eq(derIsoTime("2000-02-29T00:00:00Z"), toHex(derTime(951782400, true)), "2000-02-29 from its text")
+            eq(derIsoTime("2049-12-31T23:59:59Z"), toHex(derTime(2524607999, true)), "2049-12-31 from its text")
+            eq(derIsoTime("2050-01-01T00:00:00Z"), toHex(derTime(2524608000, true)), "2050-01-01 from its text")
+            eq(derIsoTime("1949-12-31T23:59:59Z"), toHex(derTime(-631152001, true)), "1949-12-31 from its text")
         },
     })
     cases.push({
@@ -284,7 +288,7 @@ export function pkiCmpCases(v: PkiVectors, env: PkiEnv): CryptoCase[] {
     cases.push({
         name: "CMS: SignedData over the history with fixed inputs: the bytes Node made",
         run: async () => {
-            const cms = await cmsSignedData(fromHex(v.cmsContent), fromHex(v.certificate), v.cmsTime, sign, env.platform.yieldSlice)
+            const cms = await cmsSignedData(fromHex(v.cmsContent), fromHex(v.certificate), derTime(v.cmsTime, true), sign, env.platform.yieldSlice)
             eq(cms, v.cms, "SignedData")
         },
     })

@@ -8,6 +8,7 @@ import { dirname } from "node:path"
 import { CaServer } from "../../sim/ca/ca-server"
 import { nodeHmacSha256, nodeRandomBytes, nodeSha256 } from "../../sim/node-platform"
 import { cmpIr, cmpReply, type CmpPlatform } from "../../src/certificate/cmp-client"
+import { derTime } from "../../src/asn1/der"
 import { cmsSignedData } from "../../src/certificate/cms-signed-data"
 import { ed25519PublicKey, ed25519Sign } from "../../src/crypto/ed25519"
 import { fixedPlatform, type PkiVectors } from "../shared/pki-cases"
@@ -45,7 +46,7 @@ export async function makePkiVectors(ca: CaServer, randomStart = 7): Promise<Pki
     const certificate = s.certificate as Buffer
     const cmsContent = historyText(500)
     const cmsTime = 1767225600 + 3723
-    const cms = await cmsSignedData(cmsContent, certificate, cmsTime, signer, async () => {})
+    const cms = await cmsSignedData(cmsContent, certificate, derTime(cmsTime, true), signer, async () => {})
     return {
         seed: FIXED_SEED.toString("hex"),
         reference: r.reference,

@@ -5,7 +5,7 @@
 
 import { afterEach, describe, expect, test } from "vitest"
 import { atModemCases } from "../shared/at-modem-cases"
-import { AtCommandError, AtModem } from "../../src/drivers/at-modem"
+import { AtCommandError, AtModem, waitMessage } from "../../src/drivers/at-modem"
 import { ChipError } from "../../src/drivers/chip-error"
 import { DIVISOR_115200, Sc16is750, SC16IS750_MODEM_ADDRESS } from "../../src/drivers/sc16is750"
 import { Sc16is750Emulator, UartLine } from "../../sim/drivers/sc16is750-emulator"
@@ -54,7 +54,7 @@ describe("AT modem driver through an SC16IS750 in UART mode to the modem emulato
         expect(c.modem.textMode).toBe(true)
         expect(c.modem.indications).toBe(1)
         c.modem.deliver({ from: "+15550100", text: "ACSIGN 0123456789abcdef", time: new Date(Date.UTC(2026, 11, 5, 21, 41, 56)) })
-        const index = await c.driver.waitMessage(1000)
+        const index = await waitMessage(c.driver, sleep, 1000)
         expect(index).toBe(1)
         expect(await c.driver.readMessage(index)).toEqual({ sender: "+15550100", time: "26/12/05,21:41:56+00", text: "ACSIGN 0123456789abcdef" })
         await c.driver.deleteMessage(index)
@@ -70,7 +70,7 @@ describe("AT modem driver through an SC16IS750 in UART mode to the modem emulato
         await c.driver.begin()
         const text = "0123456789".repeat(16)
         c.modem.deliver({ from: "+15550100", text, time: new Date() })
-        const m = await c.driver.readMessage(await c.driver.waitMessage(1000))
+        const m = await c.driver.readMessage(await waitMessage(c.driver, sleep, 1000))
         expect(m.text).toBe(text)
         expect(c.bridge.overruns).toBe(0)
     })
@@ -89,7 +89,7 @@ describe("AT modem driver through an SC16IS750 in UART mode to the modem emulato
         await sender.send("+821012345678", "ACSIGN 00000000000000bb")
         const got: string[] = []
         for (let i = 0; i < 2; i++) {
-            const index = await c.driver.waitMessage(2000)
+            const index = await waitMessage(c.driver, sleep, 2000)
             const m = await c.driver.readMessage(index)
             expect(m.sender).toBe("+15550100")
             got.push(m.text)

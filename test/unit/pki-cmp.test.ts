@@ -18,6 +18,7 @@ import { RawIrBody } from "../../sim/ca/cmp-asn1"
 import { pbmVerify, pbmParameters } from "../../sim/ca/pbm"
 import { bytes } from "../../sim/ca/array-buffer"
 import { CmpError, cmpIr, cmpReply, PBM_ITERATIONS, type CmpSession } from "../../src/certificate/cmp-client"
+import { derTime } from "../../src/asn1/der"
 import { cmsSignedData } from "../../src/certificate/cms-signed-data"
 import { ed25519PublicKey } from "../../src/crypto/ed25519"
 import { pkiCmpCases, pkiDerCases, type PkiVectors } from "../shared/pki-cases"
@@ -205,8 +206,8 @@ describe("enrolment over HTTP against the CA server", () => {
 
 test("CMS over a 1,024-byte history is byte-identical on a second run (deterministic Ed25519)", async () => {
     const cert = Buffer.from(v.certificate, "hex")
-    const a = await cmsSignedData(historyText(1024), cert, 2524608000, signer, async () => {})
-    const b = await cmsSignedData(historyText(1024), cert, 2524608000, signer, async () => {})
+    const a = await cmsSignedData(historyText(1024), cert, derTime(2524608000, true), signer, async () => {})
+    const b = await cmsSignedData(historyText(1024), cert, derTime(2524608000, true), signer, async () => {})
     expect(a).toEqual(b)
     // 2050: signingTime becomes a GeneralizedTime.
     expect(a.includes(Buffer.from("180f32303530303130313030303030305a", "hex"))).toBe(true)

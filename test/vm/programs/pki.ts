@@ -9,6 +9,7 @@ import { pkiCmpCases, pkiDerCases, fixedPlatform } from "../../shared/pki-cases"
 import { PKI_VECTORS } from "./generated/pki-vectors"
 import { deviceHmacSha256, deviceSha256, yieldSlice } from "../../../devices/common/platform"
 import { cmpIr, cmpReply, PBM_ITERATIONS } from "../../../src/certificate/cmp-client"
+import { derTime } from "../../../src/asn1/der"
 import { cmsSignedData } from "../../../src/certificate/cms-signed-data"
 import { ed25519PublicKey, ed25519Sign } from "../../../src/crypto/ed25519"
 import { fromHex, fromUtf8 } from "../../../src/bytes"
@@ -43,7 +44,7 @@ vmCase("timed: build ir (PBM " + PBM_ITERATIONS + " iterations), take ip + build
     const content = fromHex(v.cmsContent)
     const cert = fromHex(v.certificate)
     t = ds.millis()
-    await cmsSignedData(content, cert, v.cmsTime, sign, yieldSlice)
+    await cmsSignedData(content, cert, derTime(v.cmsTime, true), sign, yieldSlice)
     console.log("VMTIME cms500 " + (ds.millis() - t))
 })
 
