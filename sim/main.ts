@@ -19,6 +19,7 @@ import { runSale } from "./simulator/sale"
 import { formatTraceLine } from "./trace/field-trace"
 import { DashboardServer, DEFAULT_DASHBOARD_PORT } from "./dashboard/dashboard-server"
 import { certificateStory } from "./simulator/certificate-story"
+import { readFileSync } from "node:fs"
 
 const web = process.argv.includes("--web")
 const interactive = process.argv.includes("--interactive") || web
@@ -35,6 +36,10 @@ if (story !== "sale" && story !== "certificate") {
     process.exit(2)
 }
 const certificates = story === "certificate"
+if (certificates && !readFileSync("devices/card/main.ts", "utf8").includes("startCertificate(")) {
+    console.error("--story certificate: the card firmware does not start the certificate application yet (devices/card/main.ts); nothing run")
+    process.exit(2)
+}
 const linkArg = process.argv.indexOf("--link")
 // The certificate story's card holds its modem on its I2C bus and signs over infrared.
 const link = (linkArg > 0 ? process.argv[linkArg + 1] : certificates ? "infrared" : "nfc") as SimLink
