@@ -23,10 +23,6 @@ import { clampScalar, scalarIsCanonical, scalarMulAdd, scalarReduce64 } from "./
 import { sha512Async } from "./sha512"
 import { copyOf } from "../bytes"
 
-function checkSeed(seed: Buffer): void {
-    if (seed.length !== 32) throw new RangeError("ed25519: the seed must be 32 bytes")
-}
-
 /** SHA-512 of parts, then a yield: the hash's last compressions leave no steps to the caller's slice. */
 async function hash(parts: Buffer[], yieldSlice: () => Promise<void>): Promise<Buffer> {
     const h = await sha512Async(parts, yieldSlice)
@@ -36,20 +32,19 @@ async function hash(parts: Buffer[], yieldSlice: () => Promise<void>): Promise<B
 
 /** The secret scalar a (clamped first half of SHA-512(seed)) and the nonce prefix (second half). */
 async function expandSeed(seed: Buffer, yieldSlice: () => Promise<void>): Promise<Buffer[]> {
+    if (seed.length !== 32) throw new RangeError("ed25519: the seed must be 32 bytes")
     const h = await hash([seed], yieldSlice)
     return [clampScalar(copyOf(h, 0, 32)), copyOf(h, 32, 64)]
 }
 
 /** The 32-byte public key of a 32-byte seed (RFC 8032 5.1.5). */
 export async function ed25519PublicKey(seed: Buffer, yieldSlice: () => Promise<void> = noYield): Promise<Buffer> {
-    checkSeed(seed)
     const expanded = await expandSeed(seed, yieldSlice)
     return await edEncode(await edScalarMultBase(expanded[0], yieldSlice), yieldSlice)
 }
 
 /** The 64-byte signature R || S of message by seed's key (RFC 8032 5.1.6). */
 export async function ed25519Sign(seed: Buffer, message: Buffer, yieldSlice: () => Promise<void> = noYield): Promise<Buffer> {
-    checkSeed(seed)
     const expanded = await expandSeed(seed, yieldSlice)
     const a = expanded[0]
     const r = scalarReduce64(await hash([expanded[1], message], yieldSlice))

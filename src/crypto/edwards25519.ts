@@ -14,10 +14,11 @@
 // operations run for every k. The variable-base multiplication (edDoubleScalarMultVartime) is for
 // verification, where the scalars are public: it branches and indexes on them.
 //
-// Slices (VM steps measured with a step-limit probe): a field multiplication 1.6K, a mixed
-// addition 12.3K, a doubling 14K, a table scan 8.7K (9.6K for two digits). The loops yield every
-// two digits (68K steps for two scalars), between groups of doublings, and every few operations
-// of the variable-base loop: no slice goes past about 80K of the 128K steps.
+// Slices (VM steps, estimated from a step-limit probe of the field multiplication, 2.5K): a
+// mixed addition about 20K, a doubling 22K, a table scan 8.7K (9.6K for two digits). The
+// fixed-base loop yields every two digits (about 60K steps) or, with two scalars, every digit
+// (48K); between doublings; and before every window of the variable-base loop (at most three
+// doublings and an addition, 88K): no slice goes past about 90K of the 128K steps.
 
 import { hex } from "../bytes"
 import {
@@ -48,12 +49,6 @@ const SQRT_M1_BYTES = hex`b0a00e4a271beec478e42fad0618432fa7d7fb3d99004d2b0bdfc1
 const ENTRY_BYTES = 96
 /** Bytes of one packed cached point (packCached). */
 const CACHED_BYTES = 128
-/**
- * Point operations (about 13K VM steps each) after which the variable-base loop yields before
- * its next window: at most one more plus a window's four, about 70K steps per slice.
- */
-const OPS_BEFORE_YIELD = 2
-
 function feFromBytes(b: Buffer): Fe {
     const o = feZero()
     feUnpack(o, b, 0)
@@ -273,7 +268,7 @@ async function multiplyBase(k1: Buffer, k2: Buffer | null, s: EdScratch, yieldSl
     const e2 = both ? new BaseEntry() : e1
     for (let pass = BASE_TABLE_PASSES - 1; pass >= 0; pass--) {
         for (let row = 0; row < 64 / BASE_TABLE_PASSES; row++) {
-            if ((row & 1) === 0) await yieldSlice() // two digits: about 42K VM steps, 68K for two scalars
+            if (both || (row & 1) === 0) await yieldSlice()
             const i = row * BASE_TABLE_PASSES + pass
             selectBase(e1, d1[i] - 8, e2, d2[i] - 8, row)
             edAddEntry(r1, e1, s)
@@ -446,16 +441,11 @@ export async function edOddMultiples(p: EdPoint, yieldSlice: () => Promise<void>
 async function edScalarMultVartime(k: Buffer, odd: Buffer, s: EdScratch, yieldSlice: () => Promise<void>): Promise<EdPoint> {
     const r = new EdPoint()
     const c = new EdCached()
-    let ops = 0 // point operations since the last yield
     let i = 254
     while (i >= 0) {
-        if (ops >= OPS_BEFORE_YIELD) {
-            await yieldSlice()
-            ops = 0
-        }
+        await yieldSlice()
         if (bitOf(k, i) === 0) {
             edDouble(r, r, s, i === 0) // the caller adds to the result: its T must be current
-            ops++
             i--
             continue
         }
@@ -468,7 +458,6 @@ async function edScalarMultVartime(k: Buffer, odd: Buffer, s: EdScratch, yieldSl
         }
         unpackCached(c, odd, (value >> 1) * CACHED_BYTES)
         edAddCached(r, r, c, s)
-        ops += i - j + 2
         i = j - 1
     }
     return r
