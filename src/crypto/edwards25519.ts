@@ -286,13 +286,11 @@ async function multiplyBase(k1: Buffer, k2: Buffer | null, s: EdScratch, yieldSl
     return both ? [r1, r2] : [r1]
 }
 
-/** [k]B for a secret 32-byte little-endian scalar k < 2^255, in constant time. */
-export async function edScalarMultBase(k: Buffer, yieldSlice: () => Promise<void>): Promise<EdPoint> {
-    return (await multiplyBase(k, null, new EdScratch(), yieldSlice))[0]
-}
-
-/** [k1]B and [k2]B together (one pass over the table), in constant time. */
-export async function edScalarMultBaseTwo(k1: Buffer, k2: Buffer, yieldSlice: () => Promise<void>): Promise<EdPoint[]> {
+/**
+ * [k1]B, and [k2]B too when k2 is given (one pass over the table), for secret 32-byte
+ * little-endian scalars below 2^255, in constant time: one point or two.
+ */
+export async function edScalarMultBase(k1: Buffer, k2: Buffer | null, yieldSlice: () => Promise<void>): Promise<EdPoint[]> {
     return await multiplyBase(k1, k2, new EdScratch(), yieldSlice)
 }
 
@@ -306,12 +304,7 @@ function encodeWithInverse(out: Buffer, p: EdPoint, zInverse: Fe): void {
     out[31] |= feParity(x) << 7
 }
 
-/** The 32-byte encoding of p. */
-export async function edEncode(p: EdPoint, yieldSlice: () => Promise<void>): Promise<Buffer> {
-    return (await edEncodeTwo(p, p, yieldSlice))[0]
-}
-
-/** The encodings of p and q with one inversion (Montgomery's trick: 1/Zp = Zq / (Zp Zq)). */
+/** The encodings of p and q (p twice for one) with one inversion (Montgomery's trick: 1/Zp = Zq / (Zp Zq)). */
 export async function edEncodeTwo(p: EdPoint, q: EdPoint, yieldSlice: () => Promise<void>): Promise<Buffer[]> {
     const both = feZero()
     feMul(both, p.z, q.z)

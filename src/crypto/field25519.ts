@@ -185,26 +185,33 @@ function feCarry(a: Fe): void {
     a[0] += 38 * c
 }
 
-/** The canonical 32-byte little-endian encoding of a (fully reduced mod p) into out[off..off+32). */
+/**
+ * The canonical 32-byte little-endian encoding of a (fully reduced mod p) into out[off..off+32).
+ * Five carry passes that fold the bits from 255 up back in times 19 (2^255 = 19 mod p): three
+ * bring t into [0, 2^255); the fourth adds 19 first, so bit 255 is set exactly when t >= p and
+ * folding it leaves t + 19 - 2^255 = t - p, and takes the 19 back otherwise; the fifth settles
+ * that borrow. The passes differ by round number only, never by value.
+ */
 export function fePack(out: Buffer, off: number, a: Fe): void {
     const t = feZero()
-    const m = feZero()
     feCopy(t, a)
-    feCarry(t)
-    feCarry(t)
-    feCarry(t)
-    // t < 2^256 now; subtracting p at most twice lands in [0, p): m = t - p, kept when no borrow.
-    for (let round = 0; round < 2; round++) {
-        m[0] = t[0] - 0xffed
-        for (let i = 1; i < 15; i++) {
-            m[i] = t[i] - 0xffff - ((m[i - 1] >> 16) & 1)
-            m[i - 1] &= 0xffff
+    let c = 0
+    let l = 0
+    let v = 0
+    for (let round = 0; round < 5; round++) {
+        const e = round === 3 ? 19 : 0
+        t[0] += e
+        c = 0
+        for (let i = 0; i < 15; i++) {
+            v = t[i] + c
+            l = v & 0xffff
+            c = (v - l) / 65536
+            t[i] = l
         }
-        m[15] = t[15] - 0x7fff - ((m[14] >> 16) & 1)
-        const borrow = (m[15] >> 16) & 1
-        m[14] &= 0xffff
-        const keep = borrow - 1 // all ones when there was no borrow: take t - p
-        for (let i = 0; i < 16; i++) t[i] ^= keep & (t[i] ^ m[i])
+        v = t[15] + c
+        l = v & 0x7fff
+        t[15] = l
+        t[0] += (19 * (v - l)) / 32768 - e
     }
     for (let i = 0; i < 16; i++) {
         out[off + 2 * i] = t[i] & 0xff

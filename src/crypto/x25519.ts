@@ -112,5 +112,5 @@ export async function x25519(scalar: Buffer, u: Buffer, yieldSlice: () => Promis
  */
 export async function x25519PublicKey(scalar: Buffer, yieldSlice: () => Promise<void> = noYield): Promise<Buffer> {
     checkLength(scalar, "scalar")
-    return await edToMontgomeryU(await edScalarMultBase(clampScalar(scalar), yieldSlice), yieldSlice)
+    return await edToMontgomeryU((await edScalarMultBase(clampScalar(scalar), null, yieldSlice))[0], yieldSlice)
 }
