@@ -17,8 +17,9 @@
 // Slices (VM steps, estimated from a step-limit probe of the field multiplication, 2.5K): a
 // mixed addition about 20K, a doubling 22K, a table scan 8.7K (9.6K for two digits). The
 // fixed-base loop yields every two digits (about 60K steps) or, with two scalars, every digit
-// (48K); between doublings; and before every window of the variable-base loop (at most three
-// doublings and an addition, 88K): no slice goes past about 90K of the 128K steps.
+// (48K); between doublings; and in the variable-base loop before every window (at most three
+// doublings and an addition, 88K) and every four lone doublings: no slice goes past about 90K of
+// the 128K steps.
 
 import { hex } from "../bytes"
 import {
@@ -49,6 +50,12 @@ const SQRT_M1_BYTES = hex`b0a00e4a271beec478e42fad0618432fa7d7fb3d99004d2b0bdfc1
 const ENTRY_BYTES = 96
 /** Bytes of one packed cached point (packCached). */
 const CACHED_BYTES = 128
+/**
+ * Point operations (about 22K VM steps each) in one slice of the variable-base loop: four lone
+ * doublings, or one window (at most three doublings and an addition), which starts a slice.
+ */
+const OPS_PER_SLICE = 4
+
 function feFromBytes(b: Buffer): Fe {
     const o = feZero()
     feUnpack(o, b, 0)
@@ -434,11 +441,17 @@ export async function edOddMultiples(p: EdPoint, yieldSlice: () => Promise<void>
 async function edScalarMultVartime(k: Buffer, odd: Buffer, s: EdScratch, yieldSlice: () => Promise<void>): Promise<EdPoint> {
     const r = new EdPoint()
     const c = new EdCached()
+    let ops = 0 // point operations since the last yield
     let i = 254
     while (i >= 0) {
-        await yieldSlice()
-        if (bitOf(k, i) === 0) {
+        const bit = bitOf(k, i)
+        if (ops >= OPS_PER_SLICE || (bit === 1 && ops > 0)) {
+            await yieldSlice()
+            ops = 0
+        }
+        if (bit === 0) {
             edDouble(r, r, s, i === 0) // the caller adds to the result: its T must be current
+            ops++
             i--
             continue
         }
@@ -451,6 +464,7 @@ async function edScalarMultVartime(k: Buffer, odd: Buffer, s: EdScratch, yieldSl
         }
         unpackCached(c, odd, (value >> 1) * CACHED_BYTES)
         edAddCached(r, r, c, s)
+        ops += i - j + 2
         i = j - 1
     }
     return r
