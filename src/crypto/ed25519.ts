@@ -15,17 +15,13 @@
 // table selection), scalarMulAdd (fixed loops) and SHA-512 (no data-dependent branches), so the
 // steps taken do not depend on the seed. The public key A is recomputed from the seed on each
 // signature, together with R: the two fixed-base multiplications share their table reads
-// (edScalarMultBaseTwo) and one inversion (edEncodeTwo).
+// (edScalarMultBase of two scalars) and one inversion (edEncodeTwo).
 
-import { edDecode, edDoubleScalarMultVartime, edEncode, edEncodeTwo, edOddMultiples, edScalarMultBase, edScalarMultBaseTwo } from "./edwards25519"
+import { edDecode, edDoubleScalarMultVartime, edEncodeTwo, edOddMultiples, edScalarMultBase } from "./edwards25519"
 import { feNeg, noYield } from "./field25519"
 import { clampScalar, scalarIsCanonical, scalarMulAdd, scalarReduce64 } from "./scalar25519"
 import { sha512Async } from "./sha512"
 import { copyOf } from "../bytes"
-
-function checkSeed(seed: Buffer): void {
-    if (seed.length !== 32) throw new RangeError("ed25519: the seed must be 32 bytes")
-}
 
 /** SHA-512 of parts, then a yield: the hash's last compressions leave no steps to the caller's slice. */
 async function hash(parts: Buffer[], yieldSlice: () => Promise<void>): Promise<Buffer> {
@@ -36,24 +32,24 @@ async function hash(parts: Buffer[], yieldSlice: () => Promise<void>): Promise<B
 
 /** The secret scalar a (clamped first half of SHA-512(seed)) and the nonce prefix (second half). */
 async function expandSeed(seed: Buffer, yieldSlice: () => Promise<void>): Promise<Buffer[]> {
+    if (seed.length !== 32) throw new RangeError("ed25519: the seed must be 32 bytes")
     const h = await hash([seed], yieldSlice)
     return [clampScalar(copyOf(h, 0, 32)), copyOf(h, 32, 64)]
 }
 
 /** The 32-byte public key of a 32-byte seed (RFC 8032 5.1.5). */
 export async function ed25519PublicKey(seed: Buffer, yieldSlice: () => Promise<void> = noYield): Promise<Buffer> {
-    checkSeed(seed)
     const expanded = await expandSeed(seed, yieldSlice)
-    return await edEncode(await edScalarMultBase(expanded[0], yieldSlice), yieldSlice)
+    const a = (await edScalarMultBase(expanded[0], null, yieldSlice))[0]
+    return (await edEncodeTwo(a, a, yieldSlice))[0]
 }
 
 /** The 64-byte signature R || S of message by seed's key (RFC 8032 5.1.6). */
 export async function ed25519Sign(seed: Buffer, message: Buffer, yieldSlice: () => Promise<void> = noYield): Promise<Buffer> {
-    checkSeed(seed)
     const expanded = await expandSeed(seed, yieldSlice)
     const a = expanded[0]
     const r = scalarReduce64(await hash([expanded[1], message], yieldSlice))
-    const points = await edScalarMultBaseTwo(r, a, yieldSlice)
+    const points = await edScalarMultBase(r, a, yieldSlice)
     const encoded = await edEncodeTwo(points[0], points[1], yieldSlice)
     const rBytes = encoded[0]
     const k = scalarReduce64(await hash([rBytes, encoded[1], message], yieldSlice))
@@ -88,7 +84,8 @@ export async function ed25519Verify(publicKey: Buffer, message: Buffer, signatur
     const rBytes = copyOf(signature, 0, 32)
     const k = scalarReduce64(await hash([rBytes, publicKey, message], yieldSlice))
     // [S]B + [k](-A) must encode to R.
-    const check = await edEncode(await edDoubleScalarMultVartime(s, k, minusA, yieldSlice), yieldSlice)
+    const sum = await edDoubleScalarMultVartime(s, k, minusA, yieldSlice)
+    const check = (await edEncodeTwo(sum, sum, yieldSlice))[0]
     let diff = 0
     for (let i = 0; i < 32; i++) diff |= check[i] ^ rBytes[i]
     return diff === 0

@@ -14,10 +14,12 @@
 // operations run for every k. The variable-base multiplication (edDoubleScalarMultVartime) is for
 // verification, where the scalars are public: it branches and indexes on them.
 //
-// Slices (VM steps measured with a step-limit probe): a field multiplication 1.6K, a mixed
-// addition 12.3K, a doubling 14K, a table scan 8.7K (9.6K for two digits). The loops yield every
-// two digits (68K steps for two scalars), between groups of doublings, and every few operations
-// of the variable-base loop: no slice goes past about 80K of the 128K steps.
+// Slices (VM steps, estimated from a step-limit probe of the field multiplication, 2.5K): a
+// mixed addition about 20K, a doubling 22K, a table scan 8.7K (9.6K for two digits). The
+// fixed-base loop yields every two digits (about 60K steps) or, with two scalars, every digit
+// (48K); between doublings; and in the variable-base loop before every window (at most three
+// doublings and an addition, 88K) and every four lone doublings: no slice goes past about 90K of
+// the 128K steps.
 
 import { hex } from "../bytes"
 import {
@@ -49,10 +51,10 @@ const ENTRY_BYTES = 96
 /** Bytes of one packed cached point (packCached). */
 const CACHED_BYTES = 128
 /**
- * Point operations (about 13K VM steps each) after which the variable-base loop yields before
- * its next window: at most one more plus a window's four, about 70K steps per slice.
+ * Point operations (about 22K VM steps each) in one slice of the variable-base loop: four lone
+ * doublings, or one window (at most three doublings and an addition), which starts a slice.
  */
-const OPS_BEFORE_YIELD = 2
+const OPS_PER_SLICE = 4
 
 function feFromBytes(b: Buffer): Fe {
     const o = feZero()
@@ -273,7 +275,7 @@ async function multiplyBase(k1: Buffer, k2: Buffer | null, s: EdScratch, yieldSl
     const e2 = both ? new BaseEntry() : e1
     for (let pass = BASE_TABLE_PASSES - 1; pass >= 0; pass--) {
         for (let row = 0; row < 64 / BASE_TABLE_PASSES; row++) {
-            if ((row & 1) === 0) await yieldSlice() // two digits: about 42K VM steps, 68K for two scalars
+            if (both || (row & 1) === 0) await yieldSlice()
             const i = row * BASE_TABLE_PASSES + pass
             selectBase(e1, d1[i] - 8, e2, d2[i] - 8, row)
             edAddEntry(r1, e1, s)
@@ -291,13 +293,11 @@ async function multiplyBase(k1: Buffer, k2: Buffer | null, s: EdScratch, yieldSl
     return both ? [r1, r2] : [r1]
 }
 
-/** [k]B for a secret 32-byte little-endian scalar k < 2^255, in constant time. */
-export async function edScalarMultBase(k: Buffer, yieldSlice: () => Promise<void>): Promise<EdPoint> {
-    return (await multiplyBase(k, null, new EdScratch(), yieldSlice))[0]
-}
-
-/** [k1]B and [k2]B together (one pass over the table), in constant time. */
-export async function edScalarMultBaseTwo(k1: Buffer, k2: Buffer, yieldSlice: () => Promise<void>): Promise<EdPoint[]> {
+/**
+ * [k1]B, and [k2]B too when k2 is given (one pass over the table), for secret 32-byte
+ * little-endian scalars below 2^255, in constant time: one point or two.
+ */
+export async function edScalarMultBase(k1: Buffer, k2: Buffer | null, yieldSlice: () => Promise<void>): Promise<EdPoint[]> {
     return await multiplyBase(k1, k2, new EdScratch(), yieldSlice)
 }
 
@@ -311,12 +311,7 @@ function encodeWithInverse(out: Buffer, p: EdPoint, zInverse: Fe): void {
     out[31] |= feParity(x) << 7
 }
 
-/** The 32-byte encoding of p. */
-export async function edEncode(p: EdPoint, yieldSlice: () => Promise<void>): Promise<Buffer> {
-    return (await edEncodeTwo(p, p, yieldSlice))[0]
-}
-
-/** The encodings of p and q with one inversion (Montgomery's trick: 1/Zp = Zq / (Zp Zq)). */
+/** The encodings of p and q (p twice for one) with one inversion (Montgomery's trick: 1/Zp = Zq / (Zp Zq)). */
 export async function edEncodeTwo(p: EdPoint, q: EdPoint, yieldSlice: () => Promise<void>): Promise<Buffer[]> {
     const both = feZero()
     feMul(both, p.z, q.z)
@@ -449,11 +444,12 @@ async function edScalarMultVartime(k: Buffer, odd: Buffer, s: EdScratch, yieldSl
     let ops = 0 // point operations since the last yield
     let i = 254
     while (i >= 0) {
-        if (ops >= OPS_BEFORE_YIELD) {
+        const bit = bitOf(k, i)
+        if (ops >= OPS_PER_SLICE || (bit === 1 && ops > 0)) {
             await yieldSlice()
             ops = 0
         }
-        if (bitOf(k, i) === 0) {
+        if (bit === 0) {
             edDouble(r, r, s, i === 0) // the caller adds to the result: its T must be current
             ops++
             i--

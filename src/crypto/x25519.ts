@@ -10,9 +10,9 @@
 // feCswap (an arithmetic mask), so neither the branches nor the memory accesses depend on the
 // scalar's bits; the final inversion uses a fixed addition chain.
 //
-// Slices: one ladder step is ten field multiplications and eight additions (about 19K VM steps,
-// measured); the ladder yields before every STEPS_PER_SLICE steps and the inversion every 40
-// squarings, so no slice goes past about 80K of the 128K steps. `yieldSlice` is the platform's
+// Slices: one ladder step is ten field multiplications and eight additions (about 29K VM steps);
+// the ladder yields before every STEPS_PER_SLICE steps and the inversion every 30 squarings, so
+// no slice goes past about 90K of the 128K steps. `yieldSlice` is the platform's
 // yield (the device passes ds.sleep(0)); Node needs none.
 
 import { clampScalar } from "./scalar25519"
@@ -28,7 +28,7 @@ export class X25519ZeroSharedSecretError extends Error {
 }
 
 /** Ladder steps between two yields. */
-const STEPS_PER_SLICE = 4
+const STEPS_PER_SLICE = 3
 
 function checkLength(b: Buffer, what: string): void {
     if (b.length !== 32) throw new RangeError("x25519: " + what + " must be 32 bytes")
@@ -112,5 +112,5 @@ export async function x25519(scalar: Buffer, u: Buffer, yieldSlice: () => Promis
  */
 export async function x25519PublicKey(scalar: Buffer, yieldSlice: () => Promise<void> = noYield): Promise<Buffer> {
     checkLength(scalar, "scalar")
-    return await edToMontgomeryU(await edScalarMultBase(clampScalar(scalar), yieldSlice), yieldSlice)
+    return await edToMontgomeryU((await edScalarMultBase(clampScalar(scalar), null, yieldSlice))[0], yieldSlice)
 }
