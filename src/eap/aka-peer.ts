@@ -39,10 +39,9 @@ import {
     AT_PAYMENT,
     AT_PERMANENT_ID_REQ,
     AT_RESULT_IND,
-    attrAuts,
-    attrFlag,
+    AT_AUTS,
+    AT_RES,
     attrLengthPrefixed,
-    attrRes,
     attrReservedData,
     attrU16,
     BIDDING_AKA_PRIME_SUPPORTED,
@@ -58,7 +57,7 @@ import {
     SUBTYPE_REAUTHENTICATION,
     SUBTYPE_SYNCHRONIZATION_FAILURE,
 } from "./aka-attributes"
-import { AkaPlatform, checkcode, ExportedKeys, fullAuthKeys, isPrime, ReauthContext, reauthSessionKeys, SessionKeys } from "./aka-crypto"
+import { AkaPlatform, checkcode, ExportedKeys, fullAuthKeys, ReauthContext, reauthSessionKeys, SessionKeys } from "./aka-crypto"
 import { akaPacket, macVerifies } from "./aka-packet"
 import { decryptAttributes, encryptAttributes } from "./aka-encr"
 import { ID_PERMANENT, ID_PSEUDONYM, ID_REAUTH, identityNai } from "./aka-identity"
@@ -186,7 +185,7 @@ export class AkaPeer {
         this.method = req.type
         let m: AkaMessage
         try {
-            m = decodeAkaMessage(req.data, CONTEXT_REQUEST, isPrime(req.type))
+            m = decodeAkaMessage(req.data, CONTEXT_REQUEST, req.type === EAP_TYPE_AKA_PRIME)
         } catch (e: any) {
             return this.clientError(req, "malformed EAP-AKA request: " + e.message)
         }
@@ -259,7 +258,7 @@ export class AkaPeer {
 
     private async challenge(req: EapPacket, raw: Buffer, m: AkaMessage): Promise<Buffer> {
         if (this.state !== PEER_IDLE && this.state !== PEER_IDENTITY) return this.clientError(req, "a second challenge in one exchange")
-        const prime = isPrime(this.method)
+        const prime = this.method === EAP_TYPE_AKA_PRIME
         const rand = m.rand
         const autn = m.autn
         if (rand === undefined || autn === undefined || m.mac === undefined) return this.clientError(req, "challenge without AT_RAND, AT_AUTN or AT_MAC")
@@ -293,7 +292,7 @@ export class AkaPeer {
         if (aka.kind === "mac-failure") return this.reject(req, "server authentication failed (AUTN)")
         if (aka.kind === "amf-failure") return this.reject(req, "server authentication failed (AMF separation bit)")
         if (aka.kind === "sync-failure") {
-            const attrs: AkaAttribute[] = [attrAuts(aka.auts)]
+            const attrs: AkaAttribute[] = [{ type: AT_AUTS, value: aka.auts }]
             if (prime) attrs.push(attrU16(AT_KDF, KDF_AKA_PRIME))
             return this.akaResponse(req, SUBTYPE_SYNCHRONIZATION_FAILURE, attrs, null, null)
         }
@@ -323,7 +322,9 @@ export class AkaPeer {
         const nextPseudonym = inner.nextPseudonym
         if (nextPseudonym !== undefined) this.profile.pseudonym = nextPseudonym.toString("utf8")
         this.rememberReauth(inner, { method: this.method, counter: 0, kEncr: keys.kEncr, kAut: keys.kAut, reauthKey: keys.reauthKey })
-        const attrs: AkaAttribute[] = [attrRes(aka.res)]
+        const res = attrLengthPrefixed(AT_RES, aka.res)
+        res.value[1] = aka.res.length * 8 // AT_RES gives the RES length in bits (32..128)
+        const attrs: AkaAttribute[] = [res]
         if (cc !== undefined) attrs.push(attrReservedData(AT_CHECKCODE, myCheckcode))
         await this.platform.yieldSlice()
         return this.challenged(req, m, SUBTYPE_CHALLENGE, attrs, keys.kAut, null)
@@ -332,7 +333,7 @@ export class AkaPeer {
     /** The response that completes a challenge or a re-authentication: result indication and payment echoed, MAC-protected. */
     private challenged(req: EapPacket, m: AkaMessage, subtype: number, attrs: AkaAttribute[], kAut: Buffer, extra: Buffer | null): Buffer {
         this.resultInd = m.resultInd === true
-        if (this.resultInd) attrs.push(attrFlag(AT_RESULT_IND))
+        if (this.resultInd) attrs.push(attrU16(AT_RESULT_IND, 0))
         if (this.paymentBytes !== null) attrs.push(attrLengthPrefixed(AT_PAYMENT, this.paymentBytes))
         this.enter(PEER_CHALLENGED, "")
         return this.akaResponse(req, subtype, attrs, kAut, extra)
@@ -389,7 +390,7 @@ export class AkaPeer {
         if (!macVerifies(this.platform, this.method, ctx.kAut, raw, m, null)) {
             return this.clientError(req, "the re-authentication request's AT_MAC does not verify")
         }
-        const prime = isPrime(this.method)
+        const prime = this.method === EAP_TYPE_AKA_PRIME
         let inner: AkaMessage
         try {
             inner = await decryptAttributes(ctx.kEncr, m, prime, this.platform.yieldSlice)
@@ -403,7 +404,7 @@ export class AkaPeer {
         const iv = this.platform.randomBytes(16)
         if (counter <= ctx.counter) {
             // A replayed or stale counter: say so, keep the old keys (RFC 4187 5.4).
-            const inside = encryptAttributes(ctx.kEncr, iv, [attrU16(AT_COUNTER, counter), attrFlag(AT_COUNTER_TOO_SMALL)])
+            const inside = encryptAttributes(ctx.kEncr, iv, [attrU16(AT_COUNTER, counter), attrU16(AT_COUNTER_TOO_SMALL, 0)])
             this.enter(PEER_FAILURE, "re-authentication counter too small")
             return this.akaResponse(req, SUBTYPE_REAUTHENTICATION, inside, ctx.kAut, nonceS)
         }
