@@ -9,7 +9,7 @@ import { formatAmount } from "../payment/money"
 import { Payment } from "../payment/payment"
 import { CardApplet, HistorySigner } from "./card-applet"
 import { CARD_DONE, CARD_IDLE, CARD_OFFERED, CardSession, CardUi } from "./card-session"
-import { LINE_EDITING, LINE_ENTERED, LineEditor } from "./line-editor"
+import { LINE_EDITING, LineEditor } from "./line-editor"
 import { PersonalizationApplet } from "./card-personalization"
 import { CardProfile } from "./card-profile"
 import { loadCard, SettingsCardStorage, SettingsPort, storeNewProfile, StoredCard } from "./card-store"
@@ -157,7 +157,7 @@ export class ActiveCard {
     /** The session of a transaction under way, or null. */
     private transaction(): CardSession | null {
         const applet = this.applet
-        const session = applet !== null ? applet.currentSession() : null
+        const session = applet !== null ? applet.session : null
         return session === null || session.state === CARD_DONE || session.state === CARD_IDLE ? null : session
     }
 
@@ -190,20 +190,15 @@ export class ActiveCard {
             this.panel.show(this.entryPrompt + "\n" + e.shown())
             return
         }
+        // The entry is over (entered or cancelled); ENTRY_DIGITS only shows the typing.
         this.entry = null
-        this.entryDone(this.entryKind, e.state === LINE_ENTERED ? e.text : null)
-    }
-
-    /** An entry is over: `text` as entered, or null when the holder cancelled it. */
-    private entryDone(kind: string, text: string | null): void {
-        // ENTRY_DIGITS only shows the typing.
         this.panel.show(this.home)
     }
 
     /** The button: refuse the payment on display, or else show the last outcome again. */
     buttonPressed(): void {
         const applet = this.applet
-        const session = applet !== null ? applet.currentSession() : null
+        const session = applet !== null ? applet.session : null
         if (session !== null && session.cancel()) return
         if (this.lastStatus !== "") this.panel.show(this.lastStatus)
     }
