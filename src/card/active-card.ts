@@ -128,7 +128,7 @@ export class ActiveCard {
         const perso = this.perso
         if (perso === null) return Buffer.from([0x6f, 0x00])
         const answer = await perso.process(apdu)
-        if (perso.personalized()) {
+        if (perso.personalized) {
             this.perso = null
             await this.boot()
         }

@@ -9,6 +9,7 @@ import {
     CLA_CHAINING,
     decodeCommand,
     encodeResponse,
+    statusResponse,
     SW_APPLICATION_NOT_FOUND,
     SW_AUTH_METHOD_BLOCKED,
     SW_BYTES_REMAINING,
@@ -86,16 +87,12 @@ export class CardApplet {
         return encodeResponse(copyOf(data, 0, max), SW_BYTES_REMAINING | (left >= 256 ? 0 : left))
     }
 
-    private status(sw: number): Buffer {
-        return encodeResponse(Buffer.alloc(0), sw)
-    }
-
     /** Forgets the command chain; answers `sw`. */
     private endChain(sw: number): Buffer {
         this.chainIns = -1
         this.chained = []
         this.chainedBytes = 0
-        return this.status(sw)
+        return statusResponse(sw)
     }
 
     async process(apdu: Buffer): Promise<Buffer> {
@@ -104,7 +101,7 @@ export class CardApplet {
             const cla = c.cla & ~CLA_CHAINING
             const rest = this.pending
             this.pending = Buffer.alloc(0)
-            if (c.ins === INS_GET_RESPONSE && cla === CLA_ISO) return rest.length === 0 ? this.status(SW_CONDITIONS_NOT_SATISFIED) : this.answer(rest)
+            if (c.ins === INS_GET_RESPONSE && cla === CLA_ISO) return rest.length === 0 ? statusResponse(SW_CONDITIONS_NOT_SATISFIED) : this.answer(rest)
             // Command chaining: collect the data of every APDU with the chaining bit, then run the last.
             if (this.chainIns >= 0 && this.chainIns !== c.ins) return this.endChain(SW_CONDITIONS_NOT_SATISFIED)
             let data = c.data
@@ -113,7 +110,7 @@ export class CardApplet {
                 if (this.chainedBytes > MAX_CHAINED) return this.endChain(SW_WRONG_LENGTH)
                 this.chainIns = c.ins
                 this.chained.push(data)
-                return this.status(SW_OK)
+                return statusResponse(SW_OK)
             }
             if (this.chainIns >= 0) {
                 this.chained.push(data)
@@ -122,19 +119,19 @@ export class CardApplet {
             }
             if (cla === CLA_ISO && c.ins === INS_SELECT) {
                 this.selected = c.p1 === P1_SELECT_BY_NAME && toHex(data) === ACTIVECARD_AID
-                if (!this.selected) return this.status(SW_APPLICATION_NOT_FOUND)
+                if (!this.selected) return statusResponse(SW_APPLICATION_NOT_FOUND)
                 this.session = null
-                return this.status(SW_OK)
+                return statusResponse(SW_OK)
             }
-            if (cla !== CLA_ISO && cla !== CLA_PROPRIETARY) return this.status(SW_CLA_NOT_SUPPORTED)
-            if (!this.selected) return this.status(SW_CONDITIONS_NOT_SATISFIED)
+            if (cla !== CLA_ISO && cla !== CLA_PROPRIETARY) return statusResponse(SW_CLA_NOT_SUPPORTED)
+            if (!this.selected) return statusResponse(SW_CONDITIONS_NOT_SATISFIED)
             if (cla === CLA_PROPRIETARY && c.ins === INS_OFFER_PAYMENT) {
                 let p: Payment | null = null
                 if (data.length > 0) {
                     try {
                         p = decodePayment(data)
                     } catch (e) {
-                        return this.status(SW_WRONG_DATA)
+                        return statusResponse(SW_WRONG_DATA)
                     }
                 }
                 const started = this.newSession()
@@ -146,27 +143,27 @@ export class CardApplet {
             }
             const s = this.session
             if (cla === CLA_ISO && (c.ins === INS_VERIFY || c.ins === INS_AUTHENTICATE)) {
-                if (s === null) return this.status(SW_CONDITIONS_NOT_SATISFIED)
+                if (s === null) return statusResponse(SW_CONDITIONS_NOT_SATISFIED)
                 if (c.ins === INS_VERIFY) {
                     const r = await s.verifyPin(data.toString("utf8"))
-                    return this.status(r === PIN_OK ? SW_OK : r === PIN_LOCKED ? SW_AUTH_METHOD_BLOCKED : SW_VERIFY_FAILED | (s.pin.triesLeft & 0x0f))
+                    return statusResponse(r === PIN_OK ? SW_OK : r === PIN_LOCKED ? SW_AUTH_METHOD_BLOCKED : SW_VERIFY_FAILED | (s.pin.triesLeft & 0x0f))
                 }
-                if (s.pin.triesLeft <= 0) return this.status(SW_AUTH_METHOD_BLOCKED)
+                if (s.pin.triesLeft <= 0) return statusResponse(SW_AUTH_METHOD_BLOCKED)
                 const response = await s.eap(data)
                 if (response !== null) return this.answer(response)
-                return this.status(s.needsPin() ? SW_SECURITY_NOT_SATISFIED : SW_CONDITIONS_NOT_SATISFIED)
+                return statusResponse(s.needsPin() ? SW_SECURITY_NOT_SATISFIED : SW_CONDITIONS_NOT_SATISFIED)
             }
             const signer = this.signer
             if (signer !== null && cla === CLA_PROPRIETARY) {
-                if (c.ins === INS_SIGN_HISTORY) return this.status(signer.signHistory(data))
+                if (c.ins === INS_SIGN_HISTORY) return statusResponse(signer.signHistory(data))
                 if (c.ins === INS_GET_SIGNATURE) {
                     const sw = signer.signatureStatus()
-                    return sw === SW_OK ? this.answer(signer.signature) : this.status(sw)
+                    return sw === SW_OK ? this.answer(signer.signature) : statusResponse(sw)
                 }
             }
-            return this.status(SW_INS_NOT_SUPPORTED)
+            return statusResponse(SW_INS_NOT_SUPPORTED)
         } catch (e) {
-            return this.status(e instanceof ApduFormatError ? SW_WRONG_LENGTH : SW_UNKNOWN)
+            return statusResponse(e instanceof ApduFormatError ? SW_WRONG_LENGTH : SW_UNKNOWN)
         }
     }
 }

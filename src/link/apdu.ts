@@ -81,6 +81,11 @@ export function encodeResponse(data: Buffer, sw: number): Buffer {
     return out
 }
 
+/** A response with no data: the status word alone. */
+export function statusResponse(sw: number): Buffer {
+    return encodeResponse(Buffer.alloc(0), sw)
+}
+
 /** "6a82" for the log and errors (numbers have no toString(16) in the VM). */
 export function swText(sw: number): string {
     const b = Buffer.alloc(2)
