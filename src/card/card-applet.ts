@@ -38,7 +38,7 @@ import {
     P1_SELECT_BY_NAME,
 } from "../link/card-commands"
 import { decodePayment, Payment } from "../payment/payment"
-import { CardSession } from "./card-session"
+import { CARD_OFFERED, CardSession } from "./card-session"
 import { PIN_LOCKED, PIN_OK } from "./pin"
 import { concat, copyOf, toHex } from "../bytes"
 
@@ -151,7 +151,7 @@ export class CardApplet {
                 if (s.pin.triesLeft <= 0) return statusResponse(SW_AUTH_METHOD_BLOCKED)
                 const response = await s.eap(data)
                 if (response !== null) return this.answer(response)
-                return statusResponse(s.needsPin() ? SW_SECURITY_NOT_SATISFIED : SW_CONDITIONS_NOT_SATISFIED)
+                return statusResponse(s.state === CARD_OFFERED && s.pinRequired() ? SW_SECURITY_NOT_SATISFIED : SW_CONDITIONS_NOT_SATISFIED)
             }
             const signer = this.signer
             if (signer !== null && cla === CLA_PROPRIETARY) {

@@ -69,11 +69,6 @@ export class CardSession {
         return this.payment !== null && this.payment.amount > this.noPinLimit
     }
 
-    /** A PIN is required and not verified yet: the card stays silent until it is. */
-    needsPin(): boolean {
-        return this.state === CARD_OFFERED && this.pinRequired()
-    }
-
     /** The payment is offered (its PIN checked when one is required) and the exchange not started. */
     private beforeExchange(): boolean {
         return this.state === CARD_OFFERED || this.state === CARD_VERIFIED
@@ -135,7 +130,8 @@ export class CardSession {
                 return null
             }
         }
-        if (this.needsPin()) return null
+        // A PIN is required and not verified yet: the card stays silent until it is.
+        if (this.state === CARD_OFFERED && this.pinRequired()) return null
         if (this.beforeExchange()) {
             this.peer = new AkaPeer(this.aka, this.options, this.platform, this.payment)
             this.enter(CARD_AUTHENTICATING)

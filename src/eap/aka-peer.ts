@@ -273,9 +273,7 @@ export class AkaPeer {
                 for (let i = 0; consistent && i < this.kdfOffer.length; i++) consistent = offered[i + 1] === this.kdfOffer[i]
                 if (!consistent) return this.reject(req, "the server changed its KDF list after negotiation")
             } else if (offered[0] !== KDF_AKA_PRIME) {
-                let supported = false
-                for (let i = 0; i < offered.length; i++) if (offered[i] === KDF_AKA_PRIME) supported = true
-                if (!supported) return this.reject(req, "no supported EAP-AKA' key derivation function offered")
+                if (offered.indexOf(KDF_AKA_PRIME) < 0) return this.reject(req, "no supported EAP-AKA' key derivation function offered")
                 this.kdfOffer = offered
                 return this.akaResponse(req, SUBTYPE_CHALLENGE, [attrU16(AT_KDF, KDF_AKA_PRIME)], null, null)
             }

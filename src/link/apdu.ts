@@ -65,11 +65,9 @@ export function decodeCommand(b: Buffer): Command {
     }
     const lc = b[4]
     if (lc === 0) throw new ApduFormatError("extended APDUs are not supported")
-    if (b.length === 5 + lc) c.data = copyOf(b, 5, 5 + lc)
-    else if (b.length === 6 + lc) {
-        c.data = copyOf(b, 5, 5 + lc)
-        c.le = b[5 + lc] === 0 ? 256 : b[5 + lc]
-    } else throw new ApduFormatError("Lc does not match the APDU length")
+    if (b.length !== 5 + lc && b.length !== 6 + lc) throw new ApduFormatError("Lc does not match the APDU length")
+    c.data = copyOf(b, 5, 5 + lc)
+    if (b.length === 6 + lc) c.le = b[5 + lc] === 0 ? 256 : b[5 + lc]
     return c
 }
 
