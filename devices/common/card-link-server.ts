@@ -38,26 +38,6 @@ export function serveCardLink(app: ApduApplication): void {
     let lastAnswer: Buffer | null = null
     let busySeq = -1
 
-    async function answer(frame: Buffer): Promise<Buffer> {
-        if (frame.length < 1) return Buffer.alloc(0)
-        const seq = frame[0]
-        while (busySeq === seq) await ds.sleep(5)
-        const last = lastAnswer
-        if (seq === lastSeq && last !== null) return last
-        busySeq = seq
-        const head = Buffer.alloc(1)
-        head[0] = seq
-        let a: Buffer
-        try {
-            a = concat([head, await app.process(copyOf(frame, 1, frame.length))])
-        } finally {
-            busySeq = -1
-        }
-        lastSeq = seq
-        lastAnswer = a
-        return a
-    }
-
     /** The control service's announce: restart counter (steady at 15), ACK support, the Card Link class. */
     async function sendAnnounce(): Promise<void> {
         if (restarts < ds.ControlAnnounceFlags.RestartCounterSteady) restarts++
@@ -69,8 +49,29 @@ export function serveCardLink(app: ApduApplication): void {
         const index = pkt.serviceIndex
         const code = pkt.serviceCommand
         if (index === CARD_LINK_INDEX && code === ds.CardLinkCodes.CmdTransceive) {
-            // The command's only field is the frame: its payload as it is.
-            await hooks._serverSend(CARD_LINK_INDEX, transceive.encode(await answer(pkt.payload)))
+            // The command's only field is the frame: its payload as it is. A frame with the
+            // sequence of the last one is a retransmission: its answer again, not run twice.
+            const frame = pkt.payload
+            let a = Buffer.alloc(0)
+            if (frame.length > 0) {
+                const seq = frame[0]
+                while (busySeq === seq) await ds.sleep(5)
+                const last = lastAnswer
+                if (seq === lastSeq && last !== null) a = last
+                else {
+                    busySeq = seq
+                    const head = Buffer.alloc(1)
+                    head[0] = seq
+                    try {
+                        a = concat([head, await app.process(copyOf(frame, 1, frame.length))])
+                    } finally {
+                        busySeq = -1
+                    }
+                    lastSeq = seq
+                    lastAnswer = a
+                }
+            }
+            await hooks._serverSend(CARD_LINK_INDEX, transceive.encode(a))
         } else if (index === 0 && code === CONTROL_CMD_ANNOUNCE) {
             await sendAnnounce()
         } else if (index === 0 && code === CONTROL_CMD_RESET) {

@@ -19,42 +19,25 @@ type NativeI2c = typeof ds & {
 }
 
 /**
- * One transaction on the native bus, as @devicescript/i2c's xfer does it: the runtime's
- * transaction call directly, without that library's register helpers (about 400 bytes of the
- * card's bytecode).
+ * The bus: the runtime's native I2C when `role` is null, else transactions through a Jacdac I2C
+ * service, one at a time and in turn (its reports carry no identifier). A round trip through the
+ * simulator's bus takes about 20 ms (the VM's packet loop).
  */
-async function nativeTransaction(address: number, data: Buffer, readLength: number): Promise<Buffer> {
-    const read = readLength > 0 ? Buffer.alloc(readLength) : undefined
-    const rc = await (ds as NativeI2c)._i2cTransaction(address, data, read)
-    if (rc !== 0) throw new I2cBusError("I2C transaction with 0x" + hexOfByte(address) + " failed (error " + rc + ")")
-    return read !== undefined ? read : Buffer.alloc(0)
-}
-
-const nativeBus: I2cPort = {
-    write: async (address: number, data: Buffer) => {
-        await nativeTransaction(address, data, 0)
-    },
-    read: async (address: number, length: number) => await nativeTransaction(address, Buffer.alloc(0), length),
-    writeRead: async (address: number, data: Buffer, length: number) => await nativeTransaction(address, data, length),
-}
-
-/**
- * Transactions through a Jacdac I2C service, one at a time and in turn (its reports carry no
- * identifier). A round trip through the simulator's bus takes about 20 ms (the VM's packet loop).
- */
-class JacdacI2cBus implements I2cPort {
+class I2cBus implements I2cPort {
     private nextTicket = 0
     private serving = 0
     private answer: Buffer | null = null
 
     constructor(
-        private readonly role: ds.I2C,
+        private readonly role: ds.I2C | null,
         private readonly timeoutMs: number,
     ) {
         const self = this
-        role.report().subscribe(async (pkt: ds.Packet) => {
-            if (pkt.serviceCommand === ds.I2CCodes.CmdTransaction) self.answer = pkt.payload
-        })
+        if (role !== null) {
+            role.report().subscribe(async (pkt: ds.Packet) => {
+                if (pkt.serviceCommand === ds.I2CCodes.CmdTransaction) self.answer = pkt.payload
+            })
+        }
     }
 
     async write(address: number, data: Buffer): Promise<void> {
@@ -70,11 +53,20 @@ class JacdacI2cBus implements I2cPort {
     }
 
     private async transaction(address: number, data: Buffer, readLength: number): Promise<Buffer> {
+        const role = this.role
+        if (role === null) {
+            // As @devicescript/i2c's xfer does it: the runtime's transaction call directly, without
+            // that library's register helpers (about 400 bytes of the card's bytecode).
+            const read = Buffer.alloc(readLength)
+            const rc = await (ds as NativeI2c)._i2cTransaction(address, data, readLength > 0 ? read : undefined)
+            if (rc !== 0) throw new I2cBusError("I2C transaction with 0x" + hexOfByte(address) + " failed (error " + rc + ")")
+            return read
+        }
         const ticket = this.nextTicket++
         while (ticket !== this.serving) await ds.sleep(1)
         try {
             this.answer = null
-            await this.role.transaction(address, readLength, data)
+            await role.transaction(address, readLength, data)
             const start = ds.millis()
             while (this.answer === null && ds.millis() - start < this.timeoutMs) await ds.sleep(1)
             const a = this.answer
@@ -92,7 +84,7 @@ const simulatedBus = new ds.I2C()
 
 /** The I2C bus, or null when there is none (a simulation without emulated chips). */
 export async function openI2cBus(): Promise<I2cPort | null> {
-    if (!ds.isSimulator()) return nativeBus
+    if (!ds.isSimulator()) return new I2cBus(null, 0)
     for (let i = 0; i < 60 && !simulatedBus.isBound; i++) await ds.sleep(25)
-    return simulatedBus.isBound ? new JacdacI2cBus(simulatedBus, 200) : null
+    return simulatedBus.isBound ? new I2cBus(simulatedBus, 200) : null
 }

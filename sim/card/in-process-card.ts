@@ -147,6 +147,6 @@ export class InProcessCard implements CardPort {
     }
 
     get lastResult() {
-        return this.session ? this.session.result() : null
+        return this.session !== null && this.session.peer !== null ? this.session.peer.outcome.result : null
     }
 }

@@ -9,7 +9,7 @@ import { formatAmount } from "../payment/money"
 import { Payment } from "../payment/payment"
 import { CardApplet, HistorySigner } from "./card-applet"
 import { CARD_DONE, CARD_IDLE, CARD_OFFERED, CardSession, CardUi } from "./card-session"
-import { LINE_EDITING, LINE_ENTERED, LineEditor } from "./line-editor"
+import { LINE_EDITING, LineEditor } from "./line-editor"
 import { PersonalizationApplet } from "./card-personalization"
 import { CardProfile } from "./card-profile"
 import { loadCard, SettingsCardStorage, SettingsPort, storeNewProfile, StoredCard } from "./card-store"
@@ -70,54 +70,49 @@ export class ActiveCard {
         } catch (e) {
             stored = null
         }
+        const self = this
+        let home = "BLANK CARD\nAWAITING ISSUER"
+        let led = LED_WAITING
         if (stored === null) {
-            const self = this
             this.perso = new PersonalizationApplet(async (p: CardProfile) => {
                 await storeNewProfile(self.settings, p)
             })
-            this.showHome("BLANK CARD\nAWAITING ISSUER")
-            this.panel.led(LED_WAITING)
-            return
+        } else {
+            const card = stored
+            const panel = this.panel
+            const ui: CardUi = {
+                showPayment: (p: Payment) => {
+                    let text = "PAY " + formatAmount(p.amount, p.currency) + "\n"
+                    text += p.installments > 1 ? p.installments + " MONTHS" : "SINGLE PAYMENT"
+                    text += "\n" + p.merchantId
+                    panel.show(text)
+                    panel.led(LED_WAITING)
+                },
+                showStatus: (t: string) => {
+                    self.lastStatus = t
+                    if (t === "CARD LOCKED") self.home = t
+                    panel.show(t)
+                    if (t.indexOf("APPROVED") === 0 || t === "AUTHENTICATED") panel.led(LED_APPROVED)
+                    else if (t === "PIN OK") panel.led(LED_WAITING)
+                    else panel.led(LED_REFUSED)
+                },
+            }
+            const storage = new SettingsCardStorage(this.settings)
+            const options = { preferPrime: card.profile.preferPrime, allowAka: true, networkName: card.profile.networkName, usePseudonyms: true }
+            const platform = this.platform
+            const noPinLimit = card.profile.noPinLimit
+            this.applet = new CardApplet(() => new CardSession(card.aka, card.pin, options, platform, storage, ui, noPinLimit), this.maxResponse, this.cert)
+            const usable = card.pin.triesLeft > 0
+            home = usable ? "ACTIVECARD\nREADY" : "CARD LOCKED"
+            led = usable ? LED_IDLE : LED_REFUSED
         }
-        this.startPayments(stored)
-    }
-
-    private showHome(text: string): void {
-        this.home = text
-        this.panel.show(text)
+        this.home = home
+        this.panel.show(home)
+        this.panel.led(led)
     }
 
     personalized(): boolean {
         return this.applet !== null
-    }
-
-    private startPayments(stored: StoredCard): void {
-        const self = this
-        const panel = this.panel
-        const ui: CardUi = {
-            showPayment: (p: Payment) => {
-                let text = "PAY " + formatAmount(p.amount, p.currency) + "\n"
-                text += p.installments > 1 ? p.installments + " MONTHS" : "SINGLE PAYMENT"
-                text += "\n" + p.merchantId
-                panel.show(text)
-                panel.led(LED_WAITING)
-            },
-            showStatus: (t: string) => {
-                self.lastStatus = t
-                if (t === "CARD LOCKED") self.home = t
-                panel.show(t)
-                if (t.indexOf("APPROVED") === 0 || t === "AUTHENTICATED") panel.led(LED_APPROVED)
-                else if (t === "PIN OK") panel.led(LED_WAITING)
-                else panel.led(LED_REFUSED)
-            },
-        }
-        const storage = new SettingsCardStorage(this.settings)
-        const options = { preferPrime: stored.profile.preferPrime, allowAka: true, networkName: stored.profile.networkName, usePseudonyms: true }
-        const platform = this.platform
-        const noPinLimit = stored.profile.noPinLimit
-        this.applet = new CardApplet(() => new CardSession(stored.aka, stored.pin, options, platform, storage, ui, noPinLimit), this.maxResponse, this.cert)
-        this.showHome(stored.pin.triesLeft > 0 ? "ACTIVECARD\nREADY" : "CARD LOCKED")
-        this.panel.led(stored.pin.triesLeft > 0 ? LED_IDLE : LED_REFUSED)
     }
 
     /** One APDU from whichever link reached the card. */
@@ -128,7 +123,7 @@ export class ActiveCard {
         const perso = this.perso
         if (perso === null) return Buffer.from([0x6f, 0x00])
         const answer = await perso.process(apdu)
-        if (perso.personalized()) {
+        if (perso.personalized) {
             this.perso = null
             await this.boot()
         }
@@ -157,7 +152,7 @@ export class ActiveCard {
     /** The session of a transaction under way, or null. */
     private transaction(): CardSession | null {
         const applet = this.applet
-        const session = applet !== null ? applet.currentSession() : null
+        const session = applet !== null ? applet.session : null
         return session === null || session.state === CARD_DONE || session.state === CARD_IDLE ? null : session
     }
 
@@ -190,20 +185,15 @@ export class ActiveCard {
             this.panel.show(this.entryPrompt + "\n" + e.shown())
             return
         }
+        // The entry is over (entered or cancelled); ENTRY_DIGITS only shows the typing.
         this.entry = null
-        this.entryDone(this.entryKind, e.state === LINE_ENTERED ? e.text : null)
-    }
-
-    /** An entry is over: `text` as entered, or null when the holder cancelled it. */
-    private entryDone(kind: string, text: string | null): void {
-        // ENTRY_DIGITS only shows the typing.
         this.panel.show(this.home)
     }
 
     /** The button: refuse the payment on display, or else show the last outcome again. */
     buttonPressed(): void {
         const applet = this.applet
-        const session = applet !== null ? applet.currentSession() : null
+        const session = applet !== null ? applet.session : null
         if (session !== null && session.cancel()) return
         if (this.lastStatus !== "") this.panel.show(this.lastStatus)
     }

@@ -9,6 +9,7 @@ import {
     CLA_CHAINING,
     decodeCommand,
     encodeResponse,
+    statusResponse,
     SW_APPLICATION_NOT_FOUND,
     SW_AUTH_METHOD_BLOCKED,
     SW_BYTES_REMAINING,
@@ -37,7 +38,7 @@ import {
     P1_SELECT_BY_NAME,
 } from "../link/card-commands"
 import { decodePayment, Payment } from "../payment/payment"
-import { CardSession } from "./card-session"
+import { CARD_OFFERED, CardSession } from "./card-session"
 import { PIN_LOCKED, PIN_OK } from "./pin"
 import { concat, copyOf, toHex } from "../bytes"
 
@@ -55,7 +56,8 @@ export interface HistorySigner {
 
 export class CardApplet {
     private selected = false
-    private session: CardSession | null = null
+    /** The transaction under way since the last OFFER PAYMENT, or null. */
+    session: CardSession | null = null
     private chainIns = -1
     private chained: Buffer[] = []
     private chainedBytes = 0
@@ -72,23 +74,8 @@ export class CardApplet {
     reset(): void {
         this.selected = false
         this.session = null
-        this.chainIns = -1
-        this.chained = []
-        this.chainedBytes = 0
         this.pending = Buffer.alloc(0)
-    }
-
-    currentSession(): CardSession | null {
-        return this.session
-    }
-
-    async process(apdu: Buffer): Promise<Buffer> {
-        try {
-            return await this.dispatch(apdu)
-        } catch (e) {
-            if (e instanceof ApduFormatError) return encodeResponse(Buffer.alloc(0), SW_WRONG_LENGTH)
-            return encodeResponse(Buffer.alloc(0), SW_UNKNOWN)
-        }
+        this.endChain(SW_OK)
     }
 
     /** Response data, cut to maxResponse bytes with 61xx when more waits for GET RESPONSE. */
@@ -100,102 +87,83 @@ export class CardApplet {
         return encodeResponse(copyOf(data, 0, max), SW_BYTES_REMAINING | (left >= 256 ? 0 : left))
     }
 
-    private status(sw: number): Buffer {
-        return encodeResponse(Buffer.alloc(0), sw)
-    }
-
-    private async dispatch(apdu: Buffer): Promise<Buffer> {
-        const c = decodeCommand(apdu)
-        const cla = c.cla & ~CLA_CHAINING
-        if (c.ins === INS_GET_RESPONSE && cla === CLA_ISO) {
-            if (this.pending.length === 0) return this.status(SW_CONDITIONS_NOT_SATISFIED)
-            const rest = this.pending
-            this.pending = Buffer.alloc(0)
-            return this.answer(rest)
-        }
-        this.pending = Buffer.alloc(0)
-        // Command chaining: collect the data of every APDU with the chaining bit, then run the last.
-        if ((c.cla & CLA_CHAINING) !== 0) {
-            if (this.chainIns >= 0 && this.chainIns !== c.ins) return this.abortChain(SW_CONDITIONS_NOT_SATISFIED)
-            this.chainedBytes += c.data.length
-            if (this.chainedBytes > MAX_CHAINED) return this.abortChain(SW_WRONG_LENGTH)
-            this.chainIns = c.ins
-            this.chained.push(c.data)
-            return this.status(SW_OK)
-        }
-        let data = c.data
-        if (this.chainIns >= 0) {
-            if (this.chainIns !== c.ins) return this.abortChain(SW_CONDITIONS_NOT_SATISFIED)
-            this.chained.push(c.data)
-            data = concat(this.chained)
-            this.chainIns = -1
-            this.chained = []
-            this.chainedBytes = 0
-        }
-        if (cla === CLA_ISO && c.ins === INS_SELECT) return this.select(c.p1, data)
-        if (cla !== CLA_ISO && cla !== CLA_PROPRIETARY) return this.status(SW_CLA_NOT_SUPPORTED)
-        if (!this.selected) return this.status(SW_CONDITIONS_NOT_SATISFIED)
-        if (cla === CLA_PROPRIETARY && c.ins === INS_OFFER_PAYMENT) return this.offer(data)
-        if (cla === CLA_ISO && c.ins === INS_VERIFY) return await this.verify(data)
-        if (cla === CLA_ISO && c.ins === INS_AUTHENTICATE) return await this.authenticate(data)
-        const signer = this.signer
-        if (signer !== null && cla === CLA_PROPRIETARY && c.ins === INS_SIGN_HISTORY) return this.status(signer.signHistory(data))
-        if (signer !== null && cla === CLA_PROPRIETARY && c.ins === INS_GET_SIGNATURE) {
-            const sw = signer.signatureStatus()
-            return sw === SW_OK ? this.answer(signer.signature) : this.status(sw)
-        }
-        return this.status(SW_INS_NOT_SUPPORTED)
-    }
-
-    private abortChain(sw: number): Buffer {
+    /** Forgets the command chain; answers `sw`. */
+    private endChain(sw: number): Buffer {
         this.chainIns = -1
         this.chained = []
         this.chainedBytes = 0
-        return this.status(sw)
+        return statusResponse(sw)
     }
 
-    private select(p1: number, aid: Buffer): Buffer {
-        if (p1 !== P1_SELECT_BY_NAME || toHex(aid) !== ACTIVECARD_AID) {
-            this.selected = false
-            return this.status(SW_APPLICATION_NOT_FOUND)
-        }
-        this.selected = true
-        this.session = null
-        return this.status(SW_OK)
-    }
-
-    private offer(data: Buffer): Buffer {
-        let p: Payment | null = null
-        if (data.length > 0) {
-            try {
-                p = decodePayment(data)
-            } catch (e) {
-                return this.status(SW_WRONG_DATA)
+    async process(apdu: Buffer): Promise<Buffer> {
+        try {
+            const c = decodeCommand(apdu)
+            const cla = c.cla & ~CLA_CHAINING
+            const rest = this.pending
+            this.pending = Buffer.alloc(0)
+            if (c.ins === INS_GET_RESPONSE && cla === CLA_ISO) return rest.length === 0 ? statusResponse(SW_CONDITIONS_NOT_SATISFIED) : this.answer(rest)
+            // Command chaining: collect the data of every APDU with the chaining bit, then run the last.
+            if (this.chainIns >= 0 && this.chainIns !== c.ins) return this.endChain(SW_CONDITIONS_NOT_SATISFIED)
+            let data = c.data
+            if ((c.cla & CLA_CHAINING) !== 0) {
+                this.chainedBytes += data.length
+                if (this.chainedBytes > MAX_CHAINED) return this.endChain(SW_WRONG_LENGTH)
+                this.chainIns = c.ins
+                this.chained.push(data)
+                return statusResponse(SW_OK)
             }
+            if (this.chainIns >= 0) {
+                this.chained.push(data)
+                data = concat(this.chained)
+                this.endChain(SW_OK)
+            }
+            if (cla === CLA_ISO && c.ins === INS_SELECT) {
+                this.selected = c.p1 === P1_SELECT_BY_NAME && toHex(data) === ACTIVECARD_AID
+                if (!this.selected) return statusResponse(SW_APPLICATION_NOT_FOUND)
+                this.session = null
+                return statusResponse(SW_OK)
+            }
+            if (cla !== CLA_ISO && cla !== CLA_PROPRIETARY) return statusResponse(SW_CLA_NOT_SUPPORTED)
+            if (!this.selected) return statusResponse(SW_CONDITIONS_NOT_SATISFIED)
+            if (cla === CLA_PROPRIETARY && c.ins === INS_OFFER_PAYMENT) {
+                let p: Payment | null = null
+                if (data.length > 0) {
+                    try {
+                        p = decodePayment(data)
+                    } catch (e) {
+                        return statusResponse(SW_WRONG_DATA)
+                    }
+                }
+                const started = this.newSession()
+                started.offer(p)
+                this.session = started
+                const needPin = Buffer.alloc(1)
+                needPin[0] = started.pinRequired() ? OFFER_PIN_REQUIRED : 0
+                return this.answer(needPin)
+            }
+            const s = this.session
+            if (cla === CLA_ISO && (c.ins === INS_VERIFY || c.ins === INS_AUTHENTICATE)) {
+                if (s === null) return statusResponse(SW_CONDITIONS_NOT_SATISFIED)
+                if (c.ins === INS_VERIFY) {
+                    const r = await s.verifyPin(data.toString("utf8"))
+                    return statusResponse(r === PIN_OK ? SW_OK : r === PIN_LOCKED ? SW_AUTH_METHOD_BLOCKED : SW_VERIFY_FAILED | (s.pin.triesLeft & 0x0f))
+                }
+                if (s.pin.triesLeft <= 0) return statusResponse(SW_AUTH_METHOD_BLOCKED)
+                const response = await s.eap(data)
+                if (response !== null) return this.answer(response)
+                return statusResponse(s.state === CARD_OFFERED && s.pinRequired() ? SW_SECURITY_NOT_SATISFIED : SW_CONDITIONS_NOT_SATISFIED)
+            }
+            const signer = this.signer
+            if (signer !== null && cla === CLA_PROPRIETARY) {
+                if (c.ins === INS_SIGN_HISTORY) return statusResponse(signer.signHistory(data))
+                if (c.ins === INS_GET_SIGNATURE) {
+                    const sw = signer.signatureStatus()
+                    return sw === SW_OK ? this.answer(signer.signature) : statusResponse(sw)
+                }
+            }
+            return statusResponse(SW_INS_NOT_SUPPORTED)
+        } catch (e) {
+            return statusResponse(e instanceof ApduFormatError ? SW_WRONG_LENGTH : SW_UNKNOWN)
         }
-        const s = this.newSession()
-        s.offer(p)
-        this.session = s
-        const needPin = Buffer.alloc(1)
-        needPin[0] = s.pinRequired() ? OFFER_PIN_REQUIRED : 0
-        return this.answer(needPin)
-    }
-
-    private async verify(data: Buffer): Promise<Buffer> {
-        const s = this.session
-        if (s === null) return this.status(SW_CONDITIONS_NOT_SATISFIED)
-        const r = await s.verifyPin(data.toString("utf8"))
-        if (r === PIN_OK) return this.status(SW_OK)
-        if (r === PIN_LOCKED) return this.status(SW_AUTH_METHOD_BLOCKED)
-        return this.status(SW_VERIFY_FAILED | (s.triesLeft() & 0x0f))
-    }
-
-    private async authenticate(data: Buffer): Promise<Buffer> {
-        const s = this.session
-        if (s === null) return this.status(SW_CONDITIONS_NOT_SATISFIED)
-        if (s.pinLocked()) return this.status(SW_AUTH_METHOD_BLOCKED)
-        const response = await s.eap(data)
-        if (response === null) return this.status(s.needsPin() ? SW_SECURITY_NOT_SATISFIED : SW_CONDITIONS_NOT_SATISFIED)
-        return this.answer(response)
     }
 }

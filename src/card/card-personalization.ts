@@ -7,7 +7,7 @@
 import {
     Command,
     decodeCommand,
-    encodeResponse,
+    statusResponse,
     SW_APPLICATION_NOT_FOUND,
     SW_CLA_NOT_SUPPORTED,
     SW_CONDITIONS_NOT_SATISFIED,
@@ -30,68 +30,55 @@ const MAX_RECORD = 512
 export class PersonalizationApplet {
     private blocks: Buffer[] = []
     private bytes = 0
-    private done = false
+    /** The profile is stored: the card is a payment card now. */
+    personalized = false
 
     constructor(
         /** Stores the profile durably; resolves once it is in flash. */
         private readonly store: (p: CardProfile) => Promise<void>,
     ) {}
 
-    personalized(): boolean {
-        return this.done
-    }
-
     async process(apdu: Buffer): Promise<Buffer> {
-        try {
-            return await this.dispatch(apdu)
-        } catch (e) {
-            return encodeResponse(Buffer.alloc(0), SW_UNKNOWN)
-        }
-    }
-
-    private status(sw: number): Buffer {
-        return encodeResponse(Buffer.alloc(0), sw)
-    }
-
-    private async dispatch(apdu: Buffer): Promise<Buffer> {
         let c: Command
         try {
             c = decodeCommand(apdu)
         } catch (e) {
-            return this.status(SW_WRONG_LENGTH)
+            return statusResponse(SW_WRONG_LENGTH)
         }
-        if (c.cla === CLA_ISO && c.ins === INS_SELECT) {
-            this.blocks = []
-            this.bytes = 0
-            return this.status(c.p1 === P1_SELECT_BY_NAME && toHex(c.data) === ACTIVECARD_AID ? SW_OK : SW_APPLICATION_NOT_FOUND)
-        }
-        if (c.cla !== CLA_PROPRIETARY) return this.status(SW_CLA_NOT_SUPPORTED)
-        if (c.ins !== INS_STORE_DATA) return this.status(SW_INS_NOT_SUPPORTED)
-        if (this.done) return this.status(SW_CONDITIONS_NOT_SATISFIED)
-        if (c.p2 !== this.blocks.length) {
-            this.blocks = []
-            this.bytes = 0
-            return this.status(SW_WRONG_P1P2)
-        }
-        this.bytes += c.data.length
-        if (this.bytes > MAX_RECORD) {
-            this.blocks = []
-            this.bytes = 0
-            return this.status(SW_WRONG_LENGTH)
-        }
-        this.blocks.push(c.data)
-        if ((c.p1 & P1_LAST_BLOCK) === 0) return this.status(SW_OK)
-        const record = concat(this.blocks)
-        this.blocks = []
-        this.bytes = 0
-        let profile: CardProfile
         try {
-            profile = decodeProfile(record)
+            if (c.cla === CLA_ISO && c.ins === INS_SELECT) {
+                this.blocks = []
+                this.bytes = 0
+                return statusResponse(c.p1 === P1_SELECT_BY_NAME && toHex(c.data) === ACTIVECARD_AID ? SW_OK : SW_APPLICATION_NOT_FOUND)
+            }
+            if (c.cla !== CLA_PROPRIETARY) return statusResponse(SW_CLA_NOT_SUPPORTED)
+            if (c.ins !== INS_STORE_DATA) return statusResponse(SW_INS_NOT_SUPPORTED)
+            if (this.personalized) return statusResponse(SW_CONDITIONS_NOT_SATISFIED)
+            this.bytes += c.data.length
+            const last = (c.p1 & P1_LAST_BLOCK) !== 0
+            // A block out of sequence, a record too long, or the last block: the blocks so far go.
+            let sw = c.p2 !== this.blocks.length ? SW_WRONG_P1P2 : this.bytes > MAX_RECORD ? SW_WRONG_LENGTH : SW_OK
+            if (sw === SW_OK) this.blocks.push(c.data)
+            if (sw !== SW_OK || last) {
+                const record = concat(this.blocks)
+                this.blocks = []
+                this.bytes = 0
+                if (sw === SW_OK) {
+                    let profile: CardProfile | null = null
+                    try {
+                        profile = decodeProfile(record)
+                    } catch (e) {
+                        sw = SW_WRONG_DATA
+                    }
+                    if (profile !== null) {
+                        await this.store(profile)
+                        this.personalized = true
+                    }
+                }
+            }
+            return statusResponse(sw)
         } catch (e) {
-            return this.status(SW_WRONG_DATA)
+            return statusResponse(SW_UNKNOWN)
         }
-        await this.store(profile)
-        this.done = true
-        return this.status(SW_OK)
     }
 }

@@ -4,6 +4,7 @@
 
 import { concat, copyOf, fromUtf8, readUIntBE, uintToBytes } from "../bytes"
 import { FormatError } from "../format-error"
+import { checkText, wholeIn } from "../payment/payment"
 
 export interface CardProfile {
     cardId: string
@@ -37,54 +38,46 @@ const OPTION_PREFER_PRIME = 1
 export const MAX_CARD_ID = 32
 export const MAX_REALM = 64
 
-function tlv(tag: number, value: Buffer): Buffer {
-    if (value.length > 255) throw new FormatError("field too long")
-    const head = Buffer.alloc(2)
-    head[0] = tag
-    head[1] = value.length
-    return concat([head, value])
-}
-
-function validText(s: string, min: number, max: number, what: string): void {
-    if (s.length < min || s.length > max) throw new FormatError(what + " must be " + min + ".." + max + " characters")
-    for (let i = 0; i < s.length; i++) {
-        const c = s.charCodeAt(i)
-        if (c <= 0x20 || c > 0x7e || c === 0x40) throw new FormatError(what + " must be printable, without spaces or @")
-    }
-}
-
 export function validateProfile(p: CardProfile): void {
-    validText(p.cardId, 4, MAX_CARD_ID, "card ID")
-    validText(p.realm, 1, MAX_REALM, "realm")
+    checkText(p.cardId, 4, MAX_CARD_ID, true, "card ID")
+    checkText(p.realm, 1, MAX_REALM, true, "realm")
     if (p.networkName.length > MAX_REALM) throw new FormatError("network name too long")
     if (p.k.length !== 16 || p.opc.length !== 16) throw new FormatError("K and OPc must be 16 bytes")
     if (p.pinSalt.length !== 16 || p.pinVerifier.length !== 32) throw new FormatError("PIN salt must be 16 bytes and verifier 32")
-    if (!(p.maxPinTries >= 1 && p.maxPinTries <= 15 && Math.floor(p.maxPinTries) === p.maxPinTries)) throw new FormatError("PIN tries must be 1..15")
-    if (!(p.noPinLimit >= 0 && p.noPinLimit <= 281474976710655 && Math.floor(p.noPinLimit) === p.noPinLimit)) throw new FormatError("no-PIN limit out of range")
+    if (!wholeIn(p.maxPinTries, 1, 15)) throw new FormatError("PIN tries must be 1..15")
+    if (!wholeIn(p.noPinLimit, 0, 281474976710655)) throw new FormatError("no-PIN limit out of range")
 }
 
+/** The fields in tag order (tag = index + 1); validateProfile keeps each under 256 bytes. */
 export function encodeProfile(p: CardProfile): Buffer {
     validateProfile(p)
-    return concat([
-        tlv(TAG_CARD_ID, fromUtf8(p.cardId)),
-        tlv(TAG_REALM, fromUtf8(p.realm)),
-        tlv(TAG_NETWORK_NAME, fromUtf8(p.networkName)),
-        tlv(TAG_K, p.k),
-        tlv(TAG_OPC, p.opc),
-        tlv(TAG_PIN_SALT, p.pinSalt),
-        tlv(TAG_PIN_VERIFIER, p.pinVerifier),
-        tlv(TAG_PIN_TRIES, uintToBytes(p.maxPinTries, 1)),
-        tlv(TAG_NO_PIN_LIMIT, uintToBytes(p.noPinLimit, 6)),
-        tlv(TAG_OPTIONS, uintToBytes(p.preferPrime ? OPTION_PREFER_PRIME : 0, 1)),
-    ])
+    const values = [
+        fromUtf8(p.cardId),
+        fromUtf8(p.realm),
+        fromUtf8(p.networkName),
+        p.k,
+        p.opc,
+        p.pinSalt,
+        p.pinVerifier,
+        uintToBytes(p.maxPinTries, 1),
+        uintToBytes(p.noPinLimit, 6),
+        uintToBytes(p.preferPrime ? OPTION_PREFER_PRIME : 0, 1),
+    ]
+    const parts: Buffer[] = []
+    for (let i = 0; i < values.length; i++) {
+        const head = Buffer.alloc(2)
+        head[0] = i + 1
+        head[1] = values[i].length
+        parts.push(head)
+        parts.push(values[i])
+    }
+    return concat(parts)
 }
 
 /** Every tag exactly once, nothing unknown, every length right; throws FormatError otherwise. */
 export function decodeProfile(b: Buffer): CardProfile {
+    // undefined where a tag is missing
     const fields: Buffer[] = []
-    for (let t = 0; t <= TAG_OPTIONS; t++) fields.push(Buffer.alloc(0))
-    const seen: boolean[] = []
-    for (let t = 0; t <= TAG_OPTIONS; t++) seen.push(false)
     let o = 0
     while (o < b.length) {
         if (o + 2 > b.length) throw new FormatError("truncated field header")
@@ -92,12 +85,11 @@ export function decodeProfile(b: Buffer): CardProfile {
         const len = b[o + 1]
         if (o + 2 + len > b.length) throw new FormatError("truncated field")
         if (tag < TAG_CARD_ID || tag > TAG_OPTIONS) throw new FormatError("unknown tag " + tag)
-        if (seen[tag]) throw new FormatError("duplicate tag " + tag)
-        seen[tag] = true
+        if (fields[tag] !== undefined) throw new FormatError("duplicate tag " + tag)
         fields[tag] = copyOf(b, o + 2, o + 2 + len)
         o += 2 + len
     }
-    for (let t = TAG_CARD_ID; t <= TAG_OPTIONS; t++) if (!seen[t]) throw new FormatError("missing tag " + t)
+    for (let t = TAG_CARD_ID; t <= TAG_OPTIONS; t++) if (fields[t] === undefined) throw new FormatError("missing tag " + t)
     if (fields[TAG_PIN_TRIES].length !== 1 || fields[TAG_NO_PIN_LIMIT].length !== 6 || fields[TAG_OPTIONS].length !== 1) throw new FormatError("bad number field")
     const p: CardProfile = {
         cardId: fields[TAG_CARD_ID].toString("utf8"),

@@ -33,7 +33,8 @@ export class CardRadio {
     nfcErrors = 0
     infraredErrors = 0
     private busy = false
-    private running = true
+    /** Cleared, ends both loops after their current round (the firmware never does; tests do). */
+    running = true
 
     constructor(
         private readonly app: ApduApp,
@@ -49,11 +50,6 @@ export class CardRadio {
         } finally {
             this.busy = false
         }
-    }
-
-    /** Ends both loops after their current round (the firmware never does; tests do). */
-    stop(): void {
-        this.running = false
     }
 
     /** NFC: wait to be activated by a reader, serve APDUs until the field drops, again, until stop(). */

@@ -9,9 +9,9 @@ import { AkaPeer, PeerOptions, PeerState, PEER_FAILURE, PEER_SUCCESS } from "../
 import { AkaPlatform } from "../eap/aka-crypto"
 import { decodePayment, Payment, samePayment } from "../payment/payment"
 import { EAP_REQUEST, EAP_TYPE_IDENTITY } from "../eap/eap-packet"
-import { copyOf } from "../bytes"
+import { constantTimeEqual, copyOf } from "../bytes"
 import { PaymentResult } from "../payment/result"
-import { checkPin, PIN_LOCKED, PIN_OK, PinRecord } from "./pin"
+import { PIN_LOCKED, PIN_OK, PIN_WRONG, PinRecord, pinVerifier, validPinFormat } from "./pin"
 import { logTransition } from "../log"
 
 export const CARD_IDLE = "IDLE"
@@ -37,11 +37,13 @@ export interface CardStorage {
 export class CardSession {
     state: CardStateName = CARD_IDLE
     private payment: Payment | null = null
-    private peer: AkaPeer | null = null
+    /** The EAP-AKA peer once the exchange started: its outcome holds the receipt the card verified. */
+    peer: AkaPeer | null = null
 
     constructor(
         private readonly aka: PeerState,
-        private readonly pin: PinRecord,
+        /** The PIN record: its try counter tells the terminal how many tries are left, 0 when locked. */
+        readonly pin: PinRecord,
         private readonly options: PeerOptions,
         private readonly platform: AkaPlatform,
         private readonly storage: CardStorage,
@@ -67,35 +69,34 @@ export class CardSession {
         return this.payment !== null && this.payment.amount > this.noPinLimit
     }
 
-    /** A PIN is required and not verified yet: the card stays silent until it is. */
-    needsPin(): boolean {
-        return this.state === CARD_OFFERED && this.pinRequired()
-    }
-
     /** The payment is offered (its PIN checked when one is required) and the exchange not started. */
     private beforeExchange(): boolean {
         return this.state === CARD_OFFERED || this.state === CARD_VERIFIED
     }
 
-    pinLocked(): boolean {
-        return this.pin.triesLeft <= 0
-    }
-
-    triesLeft(): number {
-        return this.pin.triesLeft
-    }
-
+    /**
+     * Checks the PIN: the try counter is decremented and stored BEFORE the comparison, so pulling
+     * the card away or cutting power mid-check never yields a free try. Returns PIN_OK, PIN_WRONG
+     * or PIN_LOCKED.
+     */
     async verifyPin(pin: string): Promise<number> {
-        if (!this.beforeExchange()) return PIN_LOCKED
-        const storage = this.storage // DeviceScript arrow functions cannot capture `this`
-        const r = await checkPin(this.pin, pin, this.platform.sha256, async (rec: PinRecord) => {
-            await storage.savePin(rec)
-        })
-        if (r === PIN_OK) this.enter(CARD_VERIFIED)
-        this.ui.showStatus(r === PIN_OK ? "PIN OK" : r === PIN_LOCKED ? "CARD LOCKED" : "WRONG PIN")
+        const record = this.pin
+        const open = this.beforeExchange()
+        let r = PIN_LOCKED
+        if (open && record.triesLeft > 0) {
+            record.triesLeft--
+            await this.storage.savePin(record)
+            r = record.triesLeft <= 0 ? PIN_LOCKED : PIN_WRONG
+            if (validPinFormat(pin) && constantTimeEqual(pinVerifier(this.platform.sha256, record.salt, pin), record.verifier)) {
+                record.triesLeft = record.maxTries
+                await this.storage.savePin(record)
+                r = PIN_OK
+                this.enter(CARD_VERIFIED)
+            }
+        }
+        if (open) this.ui.showStatus(r === PIN_OK ? "PIN OK" : r === PIN_LOCKED ? "CARD LOCKED" : "WRONG PIN")
         return r
     }
-
     /** The holder refuses on the card (its button) before it authenticates: it answers nothing more. */
     cancel(): boolean {
         if (!this.beforeExchange()) return false
@@ -104,24 +105,20 @@ export class CardSession {
         return true
     }
 
-    /** The payment piggybacked on an EAP-Request/Identity after a NUL (figure 7), or null. */
-    private piggybackedOffer(request: Buffer): Payment | null {
-        if (request.length < 6 || request[0] !== EAP_REQUEST || request[4] !== EAP_TYPE_IDENTITY) return null
-        const nul = request.indexOf(0, 5)
-        if (nul < 0) return null
-        const len = ((request[2] << 8) | request[3]) - nul - 1
-        if (len <= 0) return null
-        try {
-            return decodePayment(copyOf(request, nul + 1, nul + 1 + len))
-        } catch (e) {
-            return null
-        }
-    }
-
     /** An EAP request relayed by the terminal; null when the card does not answer (yet). */
     async eap(request: Buffer): Promise<Buffer | null> {
         if (this.pin.triesLeft <= 0) return null
-        const offer = this.beforeExchange() ? this.piggybackedOffer(request) : null
+        // The payment piggybacked on an EAP-Request/Identity after a NUL (figure 7).
+        let offer: Payment | null = null
+        if (this.beforeExchange() && request.length >= 6 && request[0] === EAP_REQUEST && request[4] === EAP_TYPE_IDENTITY) {
+            const nul = request.indexOf(0, 5)
+            const len = ((request[2] << 8) | request[3]) - nul - 1
+            try {
+                if (nul > 0 && len > 0) offer = decodePayment(copyOf(request, nul + 1, nul + 1 + len))
+            } catch (e) {
+                offer = null
+            }
+        }
         if (offer !== null) {
             if (this.payment === null) {
                 this.payment = offer
@@ -133,7 +130,8 @@ export class CardSession {
                 return null
             }
         }
-        if (this.needsPin()) return null
+        // A PIN is required and not verified yet: the card stays silent until it is.
+        if (this.state === CARD_OFFERED && this.pinRequired()) return null
         if (this.beforeExchange()) {
             this.peer = new AkaPeer(this.aka, this.options, this.platform, this.payment)
             this.enter(CARD_AUTHENTICATING)
@@ -151,10 +149,5 @@ export class CardSession {
             await this.storage.saveAkaState(this.aka)
         }
         return response
-    }
-
-    /** The receipt the card verified (MAC-protected), once the exchange is over. */
-    result(): PaymentResult | null {
-        return this.peer !== null ? this.peer.outcome.result : null
     }
 }

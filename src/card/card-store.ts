@@ -44,14 +44,16 @@ export function decodeSqn(b: Buffer): SqnWindow {
     return new SqnWindow(seqMs)
 }
 
-function lengthPrefixed(b: Buffer): Buffer {
-    return concat([uintToBytes(b.length, 1), b])
-}
-
-/** Re-auth ID and context, or an empty value when there is none. */
+/** Re-auth ID and context, or an empty value when there is none: method, counter (2), then K_encr, K_aut, the re-auth key and the ID, each after its length byte. */
 export function encodeReauth(id: string, r: ReauthContext | null): Buffer {
     if (r === null || id === "") return Buffer.alloc(0)
-    return concat([uintToBytes(r.method, 1), uintToBytes(r.counter, 2), lengthPrefixed(r.kEncr), lengthPrefixed(r.kAut), lengthPrefixed(r.reauthKey), lengthPrefixed(fromUtf8(id))])
+    const parts: Buffer[] = [uintToBytes(r.method, 1), uintToBytes(r.counter, 2)]
+    const fields = [r.kEncr, r.kAut, r.reauthKey, fromUtf8(id)]
+    for (let i = 0; i < fields.length; i++) {
+        parts.push(uintToBytes(fields[i].length, 1))
+        parts.push(fields[i])
+    }
+    return concat(parts)
 }
 
 export function decodeReauth(b: Buffer): { id: string; context: ReauthContext | null } {

@@ -16,7 +16,7 @@ export const KEYPAD_I2C_ADDRESS = 0x20
 export const KEYPAD_4X4_LABELS = "123A456B789C*0#D"
 const COLUMNS = 4
 const NO_KEY = -1
-/** scanRaw()'s answer for two or more keys held: no key for the caller, but not a release either. */
+/** poll()'s scan answer for two or more keys held: no key for the caller, but not a release either. */
 const SEVERAL_KEYS = -2
 
 /** The index of the one bit set in a 4-bit value, -1 when none or several. */
@@ -36,26 +36,16 @@ export class Pcf8574Keypad {
         private readonly address: number = KEYPAD_I2C_ADDRESS,
     ) {}
 
-    private absent(e: any): ChipError {
-        return new ChipError("no PCF8574 keypad answers at 0x" + hexOfByte(this.address) + " (" + (e as Error).message + ")")
-    }
-
-    private async writeLatch(value: number): Promise<void> {
+    /** Writes `latch` to the port (a 1 releases a pin, a 0 drives it low), then reads the pins. */
+    private async pins(latch: number): Promise<number> {
         const b = Buffer.alloc(1)
-        b[0] = value
-        try {
-            await this.i2c.write(this.address, b)
-        } catch (e) {
-            throw this.absent(e)
-        }
-    }
-
-    private async readPins(): Promise<number> {
+        b[0] = latch
         let r: Buffer
         try {
+            await this.i2c.write(this.address, b)
             r = await this.i2c.read(this.address, 1)
         } catch (e) {
-            throw this.absent(e)
+            throw new ChipError("no PCF8574 keypad answers at 0x" + hexOfByte(this.address) + " (" + (e as Error).message + ")")
         }
         if (r.length !== 1) throw new ChipError("PCF8574 at 0x" + hexOfByte(this.address) + " gave " + r.length + " bytes for 1")
         return r[0]
@@ -63,8 +53,7 @@ export class Pcf8574Keypad {
 
     /** Releases every pin (all inputs) and checks they read high: no row is driven, so no key can pull one low. */
     async begin(): Promise<void> {
-        await this.writeLatch(0xff)
-        const pins = await this.readPins()
+        const pins = await this.pins(0xff)
         if (pins !== 0xff) {
             throw new ChipError("PCF8574 at 0x" + hexOfByte(this.address) + " reads 0x" + hexOfByte(pins) + " with every pin released: not a keypad, or a pin is shorted")
         }
@@ -75,25 +64,18 @@ export class Pcf8574Keypad {
     /**
      * One scan in two steps (the "line reversal" method): rows low, the columns that read low
      * say which column; then columns low, the rows that read low say which row. Two I2C
-     * transactions when no key is held, four when one is: a key index, NO_KEY, or SEVERAL_KEYS.
+     * transactions when no key is held, four when one is. The index of the single key held now
+     * (see KEYPAD_4X4_LABELS), -1 for none, `several` (-1 unless told) for two or more.
      */
-    private async scanRaw(): Promise<number> {
-        await this.writeLatch(0xf0)
-        const columns = (~(await this.readPins()) >> 4) & 0x0f
+    async scan(several = NO_KEY): Promise<number> {
+        const columns = (~(await this.pins(0xf0)) >> 4) & 0x0f
         if (columns === 0) return NO_KEY
-        await this.writeLatch(0x0f)
-        const rows = ~(await this.readPins()) & 0x0f
+        const rows = ~(await this.pins(0x0f)) & 0x0f
         if (rows === 0) return NO_KEY // released between the two steps
         const column = singleBit(columns)
         const row = singleBit(rows)
-        if (column < 0 || row < 0) return SEVERAL_KEYS
+        if (column < 0 || row < 0) return several
         return row * COLUMNS + column
-    }
-
-    /** The index of the single key held now (see KEYPAD_4X4_LABELS), -1 for none or for several. */
-    async scan(): Promise<number> {
-        const k = await this.scanRaw()
-        return k === SEVERAL_KEYS ? NO_KEY : k
     }
 
     /**
@@ -103,7 +85,7 @@ export class Pcf8574Keypad {
      * not count as a release, so rolling from one key to the next reports the next one.
      */
     async poll(): Promise<number> {
-        const k = await this.scanRaw()
+        const k = await this.scan(SEVERAL_KEYS)
         const steady = k === this.previous
         this.previous = k
         if (!steady || k === SEVERAL_KEYS) return NO_KEY

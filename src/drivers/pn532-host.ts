@@ -4,7 +4,7 @@
 // the answer; an answer whose checksum fails is asked for again with NACK (twice at most).
 // Portable: the I2C bus and the clock are injected.
 
-import { concat, copyOf, hexOfByte } from "../bytes"
+import { concat, copyOf, hex, hexOfByte } from "../bytes"
 import { ACK_FRAME, decodePn532Frame, encodePn532Frame, NACK_FRAME, PN532_ACK, PN532_ERROR, PN532_INFO, Pn532Frame, Pn532FrameError, TFI_HOST_TO_PN532, TFI_PN532_TO_HOST } from "../link/pn532-frame"
 import { I2cPort } from "./i2c-port"
 import { ChipError } from "./chip-error"
@@ -86,17 +86,8 @@ export class Pn532Host {
         throw new ChipError("PN532 answer damaged three times")
     }
 
-    /** IC, version, revision, support flags. */
-    async firmwareVersion(): Promise<Buffer> {
-        return await this.command(CMD_GET_FIRMWARE_VERSION, Buffer.alloc(0))
-    }
-
     /** Normal mode (no SAM), virtual-card timeout 1 s, IRQ used. */
     async normalMode(): Promise<void> {
-        await this.command(CMD_SAM_CONFIGURATION, Buffer.from([0x01, 0x14, 0x01]))
-    }
-
-    async begin(): Promise<void> {
-        await this.normalMode()
+        await this.command(CMD_SAM_CONFIGURATION, hex`01 14 01`)
     }
 }

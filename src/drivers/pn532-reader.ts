@@ -5,7 +5,7 @@
 
 import { ApduLink, LinkLostError } from "../link/apdu-link"
 import { concat, copyOf, hexOfByte } from "../bytes"
-import { CMD_RF_CONFIGURATION, Pn532Host } from "./pn532-host"
+import { CMD_GET_FIRMWARE_VERSION, CMD_RF_CONFIGURATION, Pn532Host } from "./pn532-host"
 import { ChipError } from "./chip-error"
 
 export const CMD_IN_DATA_EXCHANGE = 0x40
@@ -32,9 +32,14 @@ export class Pn532Reader extends Pn532Host implements ApduLink {
      * which would block the terminal's NFC-then-infrared polling (RFConfiguration item 05:
      * MxRtyATR, MxRtyPSL, MxRtyPassiveActivation).
      */
-    override async begin(): Promise<void> {
+    async begin(): Promise<void> {
         await this.normalMode()
         await this.command(CMD_RF_CONFIGURATION, Buffer.from([0x05, 0xff, 0x01, 0x02]))
+    }
+
+    /** IC, version, revision, support flags. */
+    async firmwareVersion(): Promise<Buffer> {
+        return await this.command(CMD_GET_FIRMWARE_VERSION, Buffer.alloc(0))
     }
 
     /** Looks for one ISO 14443-A card in the field; null when there is none. */

@@ -43,7 +43,7 @@ export class Pn532Target {
 
     /** The chip answers and is in normal mode (no SAM). */
     async begin(): Promise<void> {
-        await this.chip.begin()
+        await this.chip.normalMode()
     }
 
     /** Whether a reader has activated the card (SERVING). */

@@ -10,7 +10,7 @@
 // text shown on each line to skip lines that did not change, and one page rendered per await.
 // Portable: the I2C bus is injected.
 
-import { hexOfByte } from "../bytes"
+import { hex, hexOfByte } from "../bytes"
 import { drawGlyph, GLYPH_WIDTH } from "./font5x7"
 import { I2cPort } from "./i2c-port"
 import { ChipError } from "./chip-error"
@@ -22,11 +22,22 @@ export const CELL_WIDTH = GLYPH_WIDTH + 1
 export const CHARS_PER_LINE = 21
 /** Display-RAM bytes per I2C write: ESP32 and Arduino-class hosts have small I2C buffers. */
 export const DATA_CHUNK = 32
-const CONTROL_COMMANDS = 0x00
 const CONTROL_DATA = 0x40
-const DISPLAY_ON = 0xaf
 const SET_COLUMN_ADDRESS = 0x21
 const SET_PAGE_ADDRESS = 0x22
+
+// The power-up sequence after the control byte 00 (a stream of commands):
+//   AE display off; D5 80 clock divide ratio 1, oscillator frequency 8 (the reset value);
+//   A8 1F/3F multiplex ratio, one COM line per panel row; D3 00 display offset 0; 40 start line 0;
+//   8D 14 charge pump on (the panel's high voltage from the chip's 3.3 V); 20 00 horizontal
+//   addressing; A1 segment remap (column 127 on SEG0); C8 COM scan from COM[N-1] to COM0 (with A1:
+//   the module's upright orientation); DA 02/12 COM pins, sequential for 32 rows, alternative for
+//   64; 81 8F contrast; D9 F1 pre-charge, phase 1 one clock, phase 2 fifteen (for the charge pump);
+//   DB 40 VCOMH deselect level; A4 show display RAM (not all pixels on); A6 normal, not inverted.
+const INIT_32 = hex`00 ae d5 80 a8 1f d3 00 40 8d 14 20 00 a1 c8 da 02 81 8f d9 f1 db 40 a4 a6`
+const INIT_64 = hex`00 ae d5 80 a8 3f d3 00 40 8d 14 20 00 a1 c8 da 12 81 8f d9 f1 db 40 a4 a6`
+/** Control byte 00, AF: display on. */
+const DISPLAY_ON = hex`00 af`
 
 export class Ssd1306Text {
     /** 8-pixel pages on the panel: 4 for 32 rows, 8 for 64; one text line each. */
@@ -56,40 +67,17 @@ export class Ssd1306Text {
         }
     }
 
-    private async commands(bytes: number[]): Promise<void> {
-        const b = Buffer.alloc(1 + bytes.length)
-        b[0] = CONTROL_COMMANDS
-        for (let i = 0; i < bytes.length; i++) b[1 + i] = bytes[i]
-        await this.send(b)
-    }
-
     /**
      * Powers the panel up and clears it. The display is switched on only after the clear, so the
      * random display RAM of a cold start never shows.
      */
     async begin(): Promise<void> {
-        await this.commands([
-            0xae, // display off
-            0xd5, 0x80, // clock divide ratio 1, oscillator frequency 8 (the reset value)
-            0xa8, this.height - 1, // multiplex ratio: one COM line per panel row
-            0xd3, 0x00, // display offset 0
-            0x40, // display start line 0
-            0x8d, 0x14, // charge pump on: the panel's high voltage comes from the chip's 3.3 V
-            0x20, 0x00, // horizontal addressing mode
-            0xa1, // segment remap: column 127 on SEG0
-            0xc8, // COM scan from COM[N-1] to COM0 (with A1: the module's upright orientation)
-            0xda, this.height === 32 ? 0x02 : 0x12, // COM pins: sequential for 32 rows, alternative for 64
-            0x81, 0x8f, // contrast
-            0xd9, 0xf1, // pre-charge: phase 1 one clock, phase 2 fifteen (for the charge pump)
-            0xdb, 0x40, // VCOMH deselect level
-            0xa4, // show display RAM (not all pixels on)
-            0xa6, // normal, not inverted
-        ])
+        await this.send(this.height === 32 ? INIT_32 : INIT_64)
         for (let p = 0; p < this.lines; p++) {
             this.shown[p] = null
             await this.writeLine(p, "")
         }
-        await this.commands([DISPLAY_ON])
+        await this.send(DISPLAY_ON)
         this.started = true
     }
 
@@ -123,7 +111,13 @@ export class Ssd1306Text {
             x += CELL_WIDTH
         }
         for (; x < OLED_WIDTH; x++) page[x] = 0
-        await this.commands([SET_COLUMN_ADDRESS, 0, OLED_WIDTH - 1, SET_PAGE_ADDRESS, p, p])
+        const area = Buffer.alloc(7) // control byte 00, then the commands 21 00 7F 22 p p
+        area[1] = SET_COLUMN_ADDRESS
+        area[3] = OLED_WIDTH - 1
+        area[4] = SET_PAGE_ADDRESS
+        area[5] = p
+        area[6] = p
+        await this.send(area)
         const chunk = this.chunk
         chunk[0] = CONTROL_DATA
         for (let o = 0; o < OLED_WIDTH; o += DATA_CHUNK) {

@@ -173,7 +173,7 @@ RESP_ALLOWED[SUBTYPE_REAUTHENTICATION] = hex`81 82 0b 87 86 f1`
 RESP_ALLOWED[SUBTYPE_NOTIFICATION] = hex`0b 81 82` // AT_MAC, AT_IV, AT_ENCR_DATA
 RESP_ALLOWED[SUBTYPE_CLIENT_ERROR] = hex`16` // AT_CLIENT_ERROR_CODE
 // AT_PADDING, AT_NEXT_PSEUDONYM, AT_NEXT_REAUTH_ID, AT_COUNTER, AT_NONCE_S, AT_COUNTER_TOO_SMALL
-const ENCRYPTED_ALLOWED = hex`06 84 85 13 15 14`
+export const ENCRYPTED_ALLOWED = hex`06 84 85 13 15 14`
 
 // Value layouts (RFC 4187 section 10); attributes with layout 0 are checked one by one.
 /** 2 reserved bytes then 16 bytes of data. */
@@ -195,12 +195,6 @@ const FIELDS = (
     "clientErrorCode kdfInput kdfs iv encrData nextPseudonym nextReauthId checkcode resultInd bidding payment paymentResult"
 ).split(" ")
 
-/** The index of x in list, or -1. */
-function indexIn(list: Buffer, x: number): number {
-    for (let i = 0; i < list.length; i++) if (list[i] === x) return i
-    return -1
-}
-
 /**
  * Decodes attributes from data[offset..]. Unknown skippable attributes are dropped; everything
  * else must be allowed in `allowed` (or, when `allowed` is null, be any known attribute).
@@ -215,13 +209,13 @@ export function decodeAttributes(data: Buffer, offset: number, allowed: Buffer |
         const len = data[o + 1] * 4
         if (len === 0) throw new FormatError("attribute " + type + " with length 0")
         if (o + len > data.length) throw new FormatError("attribute " + type + " overruns the message")
-        const row = indexIn(KNOWN, type)
+        const row = KNOWN.indexOf(type)
         if (row < 0 && type >= 128) {
             o += len
             continue
         }
         if (row < 0) throw new FormatError("unknown non-skippable attribute " + type)
-        if (allowed !== null && indexIn(allowed, type) < 0) throw new FormatError("attribute " + type + " not allowed here")
+        if (allowed !== null && allowed.indexOf(type) < 0) throw new FormatError("attribute " + type + " not allowed here")
         for (let i = 0; i < attributes.length; i++) {
             if (attributes[i].type === type && type !== AT_KDF) throw new FormatError("duplicate attribute " + type)
         }
@@ -246,11 +240,6 @@ export function decodeAkaMessage(typeData: Buffer, context: number, prime: boole
     const m = decodeAttributes(typeData, 3, allowed, prime)
     m.subtype = subtype
     return m
-}
-
-/** Decodes the plaintext of AT_ENCR_DATA. */
-export function decodeEncryptedAttributes(plaintext: Buffer, prime: boolean): AkaMessage {
-    return decodeAttributes(plaintext, 0, ENCRYPTED_ALLOWED, prime)
 }
 
 export function findAttribute(attrs: AkaAttribute[], type: number): AkaAttribute | null {
@@ -281,13 +270,6 @@ export function encodeAttributes(attrs: AkaAttribute[], head: number): { bytes: 
         o += a.value.length + 2
     }
     return { bytes: out, macOffset: macOffset }
-}
-
-/** Type-Data of an EAP-AKA/AKA' message: subtype, 2 reserved bytes, attributes. */
-export function encodeAkaMessage(subtype: number, attrs: AkaAttribute[]): { data: Buffer; macOffset: number } {
-    const body = encodeAttributes(attrs, 3)
-    body.bytes[0] = subtype
-    return { data: body.bytes, macOffset: body.macOffset }
 }
 
 // ---- value layouts ----
@@ -324,14 +306,6 @@ export function valueLengthPrefixed(a: AkaAttribute): Buffer {
     return readOnlyView(a.value, 2, 2 + ((a.value[0] << 8) | a.value[1]))
 }
 
-/** AT_RES: RES length in bits, RES, padding. */
-export function attrRes(res: Buffer): AkaAttribute {
-    const a = attrLengthPrefixed(AT_RES, res)
-    a.value[0] = ((res.length * 8) >> 8) & 0xff
-    a.value[1] = (res.length * 8) & 0xff
-    return a
-}
-
 /** 2 reserved bytes then data: AT_CHECKCODE, AT_ENCR_DATA. */
 export function attrReservedData(type: number, data: Buffer): AkaAttribute {
     const v = zeroBytes(2 + data.length)
@@ -339,19 +313,7 @@ export function attrReservedData(type: number, data: Buffer): AkaAttribute {
     return { type: type, value: v }
 }
 
-export function attrAuts(auts: Buffer): AkaAttribute {
-    if (auts.length !== 14) throw new FormatError("AUTS must be 14 bytes")
-    return { type: AT_AUTS, value: Buffer.from(auts) }
-}
-
 /** A flag: 2 reserved bytes (AT_RESULT_IND, AT_COUNTER_TOO_SMALL, the identity requests). */
 export function attrFlag(type: number): AkaAttribute {
     return attrU16(type, 0)
-}
-
-/** AT_PADDING that brings `contentLength` bytes of plaintext up to a multiple of 16 (RFC 4187 10.12). */
-export function paddingFor(contentLength: number): AkaAttribute | null {
-    const rest = contentLength % 16
-    if (rest === 0) return null
-    return { type: AT_PADDING, value: Buffer.alloc(16 - rest - 2) }
 }

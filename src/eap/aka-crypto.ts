@@ -60,34 +60,30 @@ export function isPrime(method: number): boolean {
 /** The keys of a full authentication: RFC 9048 (CK'/IK', PRF') for EAP-AKA', RFC 4187 (MK, PRF) for EAP-AKA. */
 export function fullAuthKeys(platform: AkaPlatform, method: number, identity: Buffer, ck: Buffer, ik: Buffer, networkName: Buffer, sqnXorAk: Buffer): SessionKeys {
     const hmac = platform.hmacSha256
-    if (isPrime(method)) {
+    if (method === EAP_TYPE_AKA_PRIME) {
         const p = deriveCkIkPrime(hmac, ck, ik, networkName, sqnXorAk)
         const mk = eapAkaPrimeMk(hmac, identity, p.ckPrime, p.ikPrime, MK_SESSION_BYTES)
-        return { kEncr: copyOf(mk, 0, 16), kAut: copyOf(mk, 16, 48), reauthKey: copyOf(mk, 48, 80), exported: primeExporter(hmac, identity, p.ckPrime, p.ikPrime) }
+        return {
+            kEncr: copyOf(mk, 0, 16),
+            kAut: copyOf(mk, 16, 48),
+            reauthKey: copyOf(mk, 48, 80),
+            exported: () => {
+                const all = eapAkaPrimeMk(hmac, identity, p.ckPrime, p.ikPrime, 208)
+                return { msk: copyOf(all, 80, 144), emsk: copyOf(all, 144, 208) }
+            },
+        }
     }
     const mk = eapAkaMk(identity, ik, ck)
     const k = eapAkaSessionKeysFromMk(mk)
-    return { kEncr: k.kEncr, kAut: k.kAut, reauthKey: mk, exported: akaExporter(mk) }
-}
-
-// The exporters are made by functions (not written inline in the object literal) so that Node's
-// TypeScript loader does not wrap each one to name it: this runs for every authentication.
-function primeExporter(hmac: HmacSha256, identity: Buffer, ckPrime: Buffer, ikPrime: Buffer): () => ExportedKeys {
-    return () => {
-        const all = eapAkaPrimeMk(hmac, identity, ckPrime, ikPrime, 208)
-        return { msk: copyOf(all, 80, 144), emsk: copyOf(all, 144, 208) }
+    return {
+        kEncr: k.kEncr,
+        kAut: k.kAut,
+        reauthKey: mk,
+        exported: () => {
+            const all = eapAkaKeysFromMk(mk)
+            return { msk: all.msk, emsk: all.emsk }
+        },
     }
-}
-
-function akaExporter(mk: Buffer): () => ExportedKeys {
-    return () => {
-        const all = eapAkaKeysFromMk(mk)
-        return { msk: all.msk, emsk: all.emsk }
-    }
-}
-
-function reauthExporter(hmac: HmacSha256, method: number, key: Buffer, identity: Buffer, counter: number, nonceS: Buffer): () => ExportedKeys {
-    return () => (isPrime(method) ? eapAkaPrimeReauthKeys(hmac, key, identity, counter, nonceS) : eapAkaReauthKeys(identity, counter, nonceS, key))
 }
 
 /** The keys after a fast re-authentication: K_encr and K_aut stay, MSK and EMSK are new. */
@@ -99,13 +95,20 @@ export function reauthSessionKeys(
     nonceS: Buffer,
     stored: { kEncr: Buffer; kAut: Buffer; reauthKey: Buffer },
 ): SessionKeys {
-    return { kEncr: stored.kEncr, kAut: stored.kAut, reauthKey: stored.reauthKey, exported: reauthExporter(platform.hmacSha256, method, stored.reauthKey, identity, counter, nonceS) }
+    const hmac = platform.hmacSha256
+    const key = stored.reauthKey
+    return {
+        kEncr: stored.kEncr,
+        kAut: stored.kAut,
+        reauthKey: key,
+        exported: () => (method === EAP_TYPE_AKA_PRIME ? eapAkaPrimeReauthKeys(hmac, key, identity, counter, nonceS) : eapAkaReauthKeys(identity, counter, nonceS, key)),
+    }
 }
 
 /** AT_CHECKCODE value (RFC 4187 10.13, RFC 9048 3.3): hash of the AKA-Identity packets exchanged, empty when none. */
 export function checkcode(platform: AkaPlatform, method: number, identityPackets: Buffer[]): Buffer {
     if (identityPackets.length === 0) return Buffer.alloc(0)
-    if (isPrime(method)) return platform.sha256(identityPackets)
+    if (method === EAP_TYPE_AKA_PRIME) return platform.sha256(identityPackets)
     const h = new Sha1()
     for (let i = 0; i < identityPackets.length; i++) h.update(identityPackets[i])
     return h.digest()

@@ -4,7 +4,7 @@
 import { aes128ExpandKey } from "../crypto/aes128"
 import { aes128CbcDecryptAsync, aes128CbcEncrypt, MAX_CBC_BYTES } from "../crypto/aes128-cbc"
 import { FormatError } from "../format-error"
-import { AkaAttribute, AkaMessage, AT_ENCR_DATA, AT_IV, attrReserved16, attrReservedData, decodeEncryptedAttributes, encodeAttributes, paddingFor } from "./aka-attributes"
+import { AkaAttribute, AkaMessage, AT_ENCR_DATA, AT_IV, AT_PADDING, attrReservedData, decodeAttributes, encodeAttributes, ENCRYPTED_ALLOWED } from "./aka-attributes"
 
 /** AT_IV and AT_ENCR_DATA carrying `inner` (a fresh random IV from the caller). */
 export function encryptAttributes(kEncr: Buffer, iv: Buffer, inner: AkaAttribute[]): AkaAttribute[] {
@@ -14,12 +14,12 @@ export function encryptAttributes(kEncr: Buffer, iv: Buffer, inner: AkaAttribute
         list.push(inner[i])
         n += 2 + inner[i].value.length
     }
-    const pad = paddingFor(n)
-    if (pad !== null) list.push(pad)
+    // AT_PADDING up to a multiple of 16 bytes (RFC 4187 10.12).
+    if (n % 16 !== 0) list.push({ type: AT_PADDING, value: Buffer.alloc(14 - (n % 16)) })
     const plain = encodeAttributes(list, 0).bytes
     if (plain.length > MAX_CBC_BYTES) throw new FormatError("encrypted attributes too long")
     const cipher = aes128CbcEncrypt(aes128ExpandKey(kEncr), iv, plain)
-    return [attrReserved16(AT_IV, iv), attrReservedData(AT_ENCR_DATA, cipher)]
+    return [attrReservedData(AT_IV, iv), attrReservedData(AT_ENCR_DATA, cipher)]
 }
 
 /** The attributes inside a message's AT_ENCR_DATA, or none when it has none. */
@@ -29,5 +29,5 @@ export async function decryptAttributes(kEncr: Buffer, m: AkaMessage, prime: boo
     if (data === undefined && iv === undefined) return new AkaMessage()
     if (data === undefined || iv === undefined) throw new FormatError("AT_ENCR_DATA and AT_IV must come together")
     if (data.length > MAX_CBC_BYTES) throw new FormatError("AT_ENCR_DATA too long")
-    return decodeEncryptedAttributes(await aes128CbcDecryptAsync(aes128ExpandKey(kEncr), iv, data, yieldSlice), prime)
+    return decodeAttributes(await aes128CbcDecryptAsync(aes128ExpandKey(kEncr), iv, data, yieldSlice), 0, ENCRYPTED_ALLOWED, prime)
 }

@@ -18,16 +18,9 @@ export interface ParsedIdentity {
 
 const PREFIXES = "0246" + "78" // AKA permanent, pseudonym, reauth; AKA' permanent, pseudonym, reauth: 0 2 4 / 6 7 8
 
-export function permanentIdentity(method: number, cardId: string, realm: string): string {
-    return (method === EAP_TYPE_AKA_PRIME ? "6" : "0") + cardId + "@" + realm
-}
-
-export function pseudonymIdentity(method: number, pseudonym: string, realm: string): string {
-    return (method === EAP_TYPE_AKA_PRIME ? "7" : "2") + pseudonym + "@" + realm
-}
-
-export function reauthIdentity(method: number, reauthId: string, realm: string): string {
-    return (method === EAP_TYPE_AKA_PRIME ? "8" : "4") + reauthId + "@" + realm
+/** The identity of `kind` (ID_PERMANENT, ID_PSEUDONYM, ID_REAUTH) for `method`: prefix, user, "@", realm. */
+export function identityNai(kind: number, method: number, user: string, realm: string): string {
+    return PREFIXES[kind - 1 + (method === EAP_TYPE_AKA_PRIME ? 3 : 0)] + user + "@" + realm
 }
 
 /** Null when the identity does not follow the EAP-AKA/AKA' conventions. */

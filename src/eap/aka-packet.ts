@@ -4,22 +4,14 @@
 
 import { HmacSha1Key, hmacSha1Key, hmacSha1WithKey } from "../crypto/hmac-sha1"
 import { constantTimeEqual, readOnlyView } from "../bytes"
-import { encodeEap } from "./eap-packet"
-import { AkaAttribute, AkaMessage, AT_MAC, attrReserved16, encodeAkaMessage } from "./aka-attributes"
-import { AkaPlatform, isPrime } from "./aka-crypto"
+import { AkaAttribute, AkaMessage, AT_MAC, attrReservedData, encodeAttributes } from "./aka-attributes"
+import { AkaPlatform } from "./aka-crypto"
+import { EAP_TYPE_AKA_PRIME, encodeEap } from "./eap-packet"
 
 // The HMAC-SHA1 pad states of the last K_aut: one exchange computes several MACs under it, and
 // each precomputation costs two SHA-1 compressions (about 0.3 ms in the VM).
 let lastKAut: Buffer | null = null
 let lastMacKey: HmacSha1Key | null = null
-
-function sha1MacKey(kAut: Buffer): HmacSha1Key {
-    if (lastKAut !== kAut || lastMacKey === null) {
-        lastMacKey = hmacSha1Key(kAut)
-        lastKAut = kAut
-    }
-    return lastMacKey
-}
 
 const ZERO_MAC = Buffer.alloc(16)
 
@@ -28,8 +20,12 @@ function computeMac(platform: AkaPlatform, method: number, kAut: Buffer, packet:
     // The packet with the MAC value zeroed, as three parts: no copy of the packet.
     const parts: Buffer[] = [readOnlyView(packet, 0, macOffset), ZERO_MAC, readOnlyView(packet, macOffset + 16, packet.length)]
     if (extra !== null) parts.push(extra)
-    const full = isPrime(method) ? platform.hmacSha256(kAut, parts) : hmacSha1WithKey(sha1MacKey(kAut), parts)
-    return readOnlyView(full, 0, 16)
+    if (method === EAP_TYPE_AKA_PRIME) return readOnlyView(platform.hmacSha256(kAut, parts), 0, 16)
+    if (lastKAut !== kAut || lastMacKey === null) {
+        lastMacKey = hmacSha1Key(kAut)
+        lastKAut = kAut
+    }
+    return readOnlyView(hmacSha1WithKey(lastMacKey, parts), 0, 16)
 }
 
 /** Code, Identifier, Length and Type: what comes before an AKA message's Type-Data in its packet. */
@@ -41,9 +37,11 @@ const EAP_HEADER_BYTES = 5
  * re-authentication, RFC 4187 10.15).
  */
 export function akaPacket(platform: AkaPlatform, code: number, id: number, method: number, subtype: number, attrs: AkaAttribute[], kAut: Buffer | null, extra: Buffer | null): Buffer {
-    if (kAut !== null) attrs.push(attrReserved16(AT_MAC, ZERO_MAC))
-    const msg = encodeAkaMessage(subtype, attrs)
-    const packet = encodeEap({ code: code, id: id, type: method, data: msg.data })
+    if (kAut !== null) attrs.push(attrReservedData(AT_MAC, ZERO_MAC))
+    // Type-Data (subtype, 2 reserved bytes, attributes) in the EAP header.
+    const msg = encodeAttributes(attrs, 3)
+    msg.bytes[0] = subtype
+    const packet = encodeEap({ code: code, id: id, type: method, data: msg.bytes })
     if (kAut !== null) {
         const at = EAP_HEADER_BYTES + msg.macOffset
         packet.set(computeMac(platform, method, kAut, packet, at, extra), at)

@@ -10,7 +10,7 @@
 import { MilenageKey } from "../crypto/milenage"
 import { SqnWindow } from "../crypto/sqn"
 import { cardVerifyAutn } from "../crypto/aka"
-import { constantTimeEqual, fromUtf8 } from "../bytes"
+import { constantTimeEqual, fromUtf8, hex } from "../bytes"
 import {
     decodeEap,
     EAP_FAILURE,
@@ -39,10 +39,9 @@ import {
     AT_PAYMENT,
     AT_PERMANENT_ID_REQ,
     AT_RESULT_IND,
-    attrAuts,
-    attrFlag,
+    AT_AUTS,
+    AT_RES,
     attrLengthPrefixed,
-    attrRes,
     attrReservedData,
     attrU16,
     BIDDING_AKA_PRIME_SUPPORTED,
@@ -58,10 +57,10 @@ import {
     SUBTYPE_REAUTHENTICATION,
     SUBTYPE_SYNCHRONIZATION_FAILURE,
 } from "./aka-attributes"
-import { AkaPlatform, checkcode, ExportedKeys, fullAuthKeys, isPrime, ReauthContext, reauthSessionKeys, SessionKeys } from "./aka-crypto"
+import { AkaPlatform, checkcode, ExportedKeys, fullAuthKeys, ReauthContext, reauthSessionKeys, SessionKeys } from "./aka-crypto"
 import { akaPacket, macVerifies } from "./aka-packet"
 import { decryptAttributes, encryptAttributes } from "./aka-encr"
-import { permanentIdentity, pseudonymIdentity, reauthIdentity } from "./aka-identity"
+import { ID_PERMANENT, ID_PSEUDONYM, ID_REAUTH, identityNai } from "./aka-identity"
 import { encodePayment, Payment, paymentMismatch } from "../payment/payment"
 import { decodeResult, PaymentResult } from "../payment/result"
 import { logTransition } from "../log"
@@ -124,6 +123,8 @@ export class AkaPeer {
     private lastResponse: Buffer | null = null
     /** encodePayment(payment), once: the canonical bytes echoed in AT_PAYMENT and compared with the server's. */
     private readonly paymentBytes: Buffer | null
+    /** The method offered in the EAP-Identity response and used for a client error outside EAP-AKA. */
+    private readonly preferred: number
 
     constructor(
         private readonly profile: PeerState,
@@ -133,6 +134,7 @@ export class AkaPeer {
         payment: Payment | null,
     ) {
         this.paymentBytes = payment !== null ? encodePayment(payment) : null
+        this.preferred = options.preferPrime || !options.allowAka ? EAP_TYPE_AKA_PRIME : EAP_TYPE_AKA
     }
 
     /** Handles one EAP request from the server; returns the response to send, or null for none. */
@@ -143,8 +145,18 @@ export class AkaPeer {
         } catch (e) {
             return null // not an EAP packet: discard, the authenticator will retransmit or time out
         }
-        if (req.code === EAP_SUCCESS || req.code === EAP_FAILURE) {
-            this.finish(req.code === EAP_SUCCESS)
+        if (req.code === EAP_SUCCESS) {
+            // EAP-Success counts only after the server proved itself, and after the protected result
+            // when result indications were agreed (RFC 4187 6.2).
+            if (this.state === PEER_NOTIFIED || (this.state === PEER_CHALLENGED && !this.resultInd)) {
+                this.enter(PEER_SUCCESS, "")
+                this.outcome.success = true
+                if (this.keys !== null) this.outcome.exportKeys = this.keys.exported
+            } else this.enter(PEER_FAILURE, "EAP-Success before the exchange completed")
+            return null
+        }
+        if (req.code === EAP_FAILURE) {
+            this.enter(PEER_FAILURE, "the server ended the exchange with EAP-Failure")
             return null
         }
         if (req.code !== EAP_REQUEST) return null
@@ -158,15 +170,22 @@ export class AkaPeer {
     }
 
     private async respond(req: EapPacket, raw: Buffer): Promise<Buffer | null> {
-        if (req.type === EAP_TYPE_IDENTITY) return this.identityResponse(req)
-        if (req.type === EAP_TYPE_NOTIFICATION) return encodeEap({ code: EAP_RESPONSE, id: req.id, type: EAP_TYPE_NOTIFICATION, data: Buffer.alloc(0) })
-        if (req.type !== EAP_TYPE_AKA && req.type !== EAP_TYPE_AKA_PRIME) return this.nak(req)
-        if (req.type === EAP_TYPE_AKA && !this.options.allowAka) return this.nak(req)
+        // EAP-Identity (figure 7's payment offer after a NUL in it is read by the card application
+        // before the exchange), EAP-Notification, and a Nak to any other method.
+        let type = req.type
+        let data: Buffer | null = null
+        if (type === EAP_TYPE_IDENTITY) data = this.giveIdentity(AT_ANY_ID_REQ, this.preferred)
+        else if (type === EAP_TYPE_NOTIFICATION) data = Buffer.alloc(0)
+        else if (type !== EAP_TYPE_AKA_PRIME && (type !== EAP_TYPE_AKA || !this.options.allowAka)) {
+            type = EAP_TYPE_NAK
+            data = this.options.allowAka ? hex`32 17` : hex`32`
+        }
+        if (data !== null) return encodeEap({ code: EAP_RESPONSE, id: req.id, type: type, data: data })
         if (this.method !== 0 && req.type !== this.method) return this.clientError(req, "the server switched EAP method mid-exchange")
         this.method = req.type
         let m: AkaMessage
         try {
-            m = decodeAkaMessage(req.data, CONTEXT_REQUEST, isPrime(req.type))
+            m = decodeAkaMessage(req.data, CONTEXT_REQUEST, req.type === EAP_TYPE_AKA_PRIME)
         } catch (e: any) {
             return this.clientError(req, "malformed EAP-AKA request: " + e.message)
         }
@@ -177,34 +196,21 @@ export class AkaPeer {
         return this.clientError(req, "unexpected EAP-AKA subtype " + m.subtype)
     }
 
-    private preferredMethod(): number {
-        return this.options.preferPrime || !this.options.allowAka ? EAP_TYPE_AKA_PRIME : EAP_TYPE_AKA
-    }
-
-    /** The identity to offer: re-auth ID, else pseudonym, else the permanent identity (card ID). */
-    private identityFor(level: number, method: number): string {
+    /**
+     * Takes the identity to offer for an identity request of `level`: the re-auth ID, else the
+     * pseudonym, else the permanent identity (card ID); returns its bytes.
+     */
+    private giveIdentity(level: number, method: number): Buffer {
         const p = this.profile
+        let id = identityNai(ID_PERMANENT, method, p.cardId, p.realm)
         if (this.options.usePseudonyms) {
             if (level === AT_ANY_ID_REQ && p.reauthId !== "" && p.reauth !== null && p.reauth.method === method) {
-                return reauthIdentity(method, p.reauthId, p.realm)
-            }
-            if (level !== AT_PERMANENT_ID_REQ && p.pseudonym !== "") return pseudonymIdentity(method, p.pseudonym, p.realm)
+                id = identityNai(ID_REAUTH, method, p.reauthId, p.realm)
+            } else if (level !== AT_PERMANENT_ID_REQ && p.pseudonym !== "") id = identityNai(ID_PSEUDONYM, method, p.pseudonym, p.realm)
         }
-        return permanentIdentity(method, p.cardId, p.realm)
-    }
-
-    private identityResponse(req: EapPacket): Buffer {
-        // Figure 7 piggyback: the payment offer rides after a NUL in the Identity request's displayable
-        // data; the card application reads it before the exchange, the peer just answers.
-        const id = this.identityFor(AT_ANY_ID_REQ, this.preferredMethod())
         this.identity = fromUtf8(id)
-        this.enter(PEER_IDENTITY)
-        return encodeEap({ code: EAP_RESPONSE, id: req.id, type: EAP_TYPE_IDENTITY, data: this.identity })
-    }
-
-    private nak(req: EapPacket): Buffer {
-        const types = this.options.allowAka ? [EAP_TYPE_AKA_PRIME, EAP_TYPE_AKA] : [EAP_TYPE_AKA_PRIME]
-        return encodeEap({ code: EAP_RESPONSE, id: req.id, type: EAP_TYPE_NAK, data: Buffer.from(types) })
+        this.enter(PEER_IDENTITY, "")
+        return this.identity
     }
 
     /** A response to `req`; with `kAut`, MAC-protected (over `extra` too). */
@@ -213,41 +219,21 @@ export class AkaPeer {
     }
 
     private clientError(req: EapPacket, why: string): Buffer {
-        this.fail(why)
-        const type = req.type === EAP_TYPE_AKA || req.type === EAP_TYPE_AKA_PRIME ? req.type : this.preferredMethod()
+        this.enter(PEER_FAILURE, why)
+        const type = req.type === EAP_TYPE_AKA || req.type === EAP_TYPE_AKA_PRIME ? req.type : this.preferred
         return akaPacket(this.platform, EAP_RESPONSE, req.id, type, SUBTYPE_CLIENT_ERROR, [attrU16(AT_CLIENT_ERROR_CODE, CLIENT_ERROR_UNABLE_TO_PROCESS)], null, null)
     }
 
     private reject(req: EapPacket, why: string): Buffer {
-        this.fail(why)
+        this.enter(PEER_FAILURE, why)
         return this.akaResponse(req, SUBTYPE_AUTHENTICATION_REJECT, [], null, null)
     }
 
-    private enter(next: PeerStateName): void {
+    /** A transition; into FAILURE, `why` is kept as the outcome's reason unless one is there already. */
+    private enter(next: PeerStateName, why: string): void {
+        if (next === PEER_FAILURE && this.outcome.failure === "") this.outcome.failure = why
         logTransition(this.platform.log, "EAP-AKA peer", this.state, next)
         this.state = next
-    }
-
-    private fail(why: string): void {
-        if (this.outcome.failure === "") this.outcome.failure = why
-        this.enter(PEER_FAILURE)
-    }
-
-    private finish(success: boolean): void {
-        if (success) {
-            // EAP-Success counts only after the server proved itself, and after the protected result
-            // when result indications were agreed (RFC 4187 6.2).
-            const ready = this.state === PEER_NOTIFIED || (this.state === PEER_CHALLENGED && !this.resultInd)
-            if (ready) {
-                this.enter(PEER_SUCCESS)
-                this.outcome.success = true
-                if (this.keys !== null) this.outcome.exportKeys = this.keys.exported
-                return
-            }
-            this.fail("EAP-Success before the exchange completed")
-            return
-        }
-        this.fail("the server ended the exchange with EAP-Failure")
     }
 
     /** AKA-Identity rounds (RFC 4187 4.1.6): ANY, then FULLAUTH, then PERMANENT, each at most once, in that order. */
@@ -264,10 +250,7 @@ export class AkaPeer {
         }
         if (perm) this.permanentAsked = true
         const level = any ? AT_ANY_ID_REQ : full ? AT_FULLAUTH_ID_REQ : AT_PERMANENT_ID_REQ
-        const id = this.identityFor(level, this.method)
-        this.identity = fromUtf8(id)
-        this.enter(PEER_IDENTITY)
-        const resp = this.akaResponse(req, SUBTYPE_IDENTITY, [attrLengthPrefixed(AT_IDENTITY, this.identity)], null, null)
+        const resp = this.akaResponse(req, SUBTYPE_IDENTITY, [attrLengthPrefixed(AT_IDENTITY, this.giveIdentity(level, this.method))], null, null)
         this.identityPackets.push(Buffer.from(raw))
         this.identityPackets.push(resp)
         return resp
@@ -275,7 +258,7 @@ export class AkaPeer {
 
     private async challenge(req: EapPacket, raw: Buffer, m: AkaMessage): Promise<Buffer> {
         if (this.state !== PEER_IDLE && this.state !== PEER_IDENTITY) return this.clientError(req, "a second challenge in one exchange")
-        const prime = isPrime(this.method)
+        const prime = this.method === EAP_TYPE_AKA_PRIME
         const rand = m.rand
         const autn = m.autn
         if (rand === undefined || autn === undefined || m.mac === undefined) return this.clientError(req, "challenge without AT_RAND, AT_AUTN or AT_MAC")
@@ -290,9 +273,7 @@ export class AkaPeer {
                 for (let i = 0; consistent && i < this.kdfOffer.length; i++) consistent = offered[i + 1] === this.kdfOffer[i]
                 if (!consistent) return this.reject(req, "the server changed its KDF list after negotiation")
             } else if (offered[0] !== KDF_AKA_PRIME) {
-                let supported = false
-                for (let i = 0; i < offered.length; i++) if (offered[i] === KDF_AKA_PRIME) supported = true
-                if (!supported) return this.reject(req, "no supported EAP-AKA' key derivation function offered")
+                if (offered.indexOf(KDF_AKA_PRIME) < 0) return this.reject(req, "no supported EAP-AKA' key derivation function offered")
                 this.kdfOffer = offered
                 return this.akaResponse(req, SUBTYPE_CHALLENGE, [attrU16(AT_KDF, KDF_AKA_PRIME)], null, null)
             }
@@ -309,7 +290,7 @@ export class AkaPeer {
         if (aka.kind === "mac-failure") return this.reject(req, "server authentication failed (AUTN)")
         if (aka.kind === "amf-failure") return this.reject(req, "server authentication failed (AMF separation bit)")
         if (aka.kind === "sync-failure") {
-            const attrs: AkaAttribute[] = [attrAuts(aka.auts)]
+            const attrs: AkaAttribute[] = [{ type: AT_AUTS, value: aka.auts }]
             if (prime) attrs.push(attrU16(AT_KDF, KDF_AKA_PRIME))
             return this.akaResponse(req, SUBTYPE_SYNCHRONIZATION_FAILURE, attrs, null, null)
         }
@@ -336,8 +317,12 @@ export class AkaPeer {
         }
         const paymentProblem = paymentMismatch(m.payment, this.paymentBytes)
         if (paymentProblem !== "") return this.clientError(req, paymentProblem)
-        this.rememberNextIdentities(inner, keys)
-        const attrs: AkaAttribute[] = [attrRes(aka.res)]
+        const nextPseudonym = inner.nextPseudonym
+        if (nextPseudonym !== undefined) this.profile.pseudonym = nextPseudonym.toString("utf8")
+        this.rememberReauth(inner, { method: this.method, counter: 0, kEncr: keys.kEncr, kAut: keys.kAut, reauthKey: keys.reauthKey })
+        const res = attrLengthPrefixed(AT_RES, aka.res)
+        res.value[1] = aka.res.length * 8 // AT_RES gives the RES length in bits (32..128)
+        const attrs: AkaAttribute[] = [res]
         if (cc !== undefined) attrs.push(attrReservedData(AT_CHECKCODE, myCheckcode))
         await this.platform.yieldSlice()
         return this.challenged(req, m, SUBTYPE_CHALLENGE, attrs, keys.kAut, null)
@@ -346,20 +331,19 @@ export class AkaPeer {
     /** The response that completes a challenge or a re-authentication: result indication and payment echoed, MAC-protected. */
     private challenged(req: EapPacket, m: AkaMessage, subtype: number, attrs: AkaAttribute[], kAut: Buffer, extra: Buffer | null): Buffer {
         this.resultInd = m.resultInd === true
-        if (this.resultInd) attrs.push(attrFlag(AT_RESULT_IND))
+        if (this.resultInd) attrs.push(attrU16(AT_RESULT_IND, 0))
         if (this.paymentBytes !== null) attrs.push(attrLengthPrefixed(AT_PAYMENT, this.paymentBytes))
-        this.enter(PEER_CHALLENGED)
+        this.enter(PEER_CHALLENGED, "")
         return this.akaResponse(req, subtype, attrs, kAut, extra)
     }
 
-    private rememberNextIdentities(inner: AkaMessage, keys: SessionKeys): void {
+    /** The next re-authentication ID with its context, or none when the server sent none. */
+    private rememberReauth(inner: AkaMessage, ctx: ReauthContext): void {
         const p = this.profile
-        const nextPseudonym = inner.nextPseudonym
-        const nextReauth = inner.nextReauthId
-        if (nextPseudonym !== undefined) p.pseudonym = nextPseudonym.toString("utf8")
-        if (nextReauth !== undefined) {
-            p.reauthId = nextReauth.toString("utf8")
-            p.reauth = { method: this.method, counter: 0, kEncr: keys.kEncr, kAut: keys.kAut, reauthKey: keys.reauthKey }
+        const next = inner.nextReauthId
+        if (next !== undefined) {
+            p.reauthId = next.toString("utf8")
+            p.reauth = ctx
         } else if (this.state !== PEER_IDLE) {
             p.reauthId = ""
             p.reauth = null
@@ -374,7 +358,7 @@ export class AkaPeer {
         const success = (code & 0x8000) !== 0
         if (beforeAuth) {
             if (success || m.mac !== undefined) return this.clientError(req, "invalid pre-authentication notification")
-            this.fail("the server refused before authentication (notification " + code + ")")
+            this.enter(PEER_FAILURE, "the server refused before authentication (notification " + code + ")")
             return this.akaResponse(req, SUBTYPE_NOTIFICATION, [], null, null)
         }
         if (this.state !== PEER_CHALLENGED || this.keys === null) return this.clientError(req, "protected notification before authentication")
@@ -390,8 +374,8 @@ export class AkaPeer {
             }
         }
         await this.platform.yieldSlice()
-        if (success) this.enter(PEER_NOTIFIED)
-        else this.fail(this.outcome.result !== null ? "declined: " + this.outcome.result.reason : "the server reported a failure after authentication")
+        if (success) this.enter(PEER_NOTIFIED, "")
+        else this.enter(PEER_FAILURE, this.outcome.result !== null ? "declined: " + this.outcome.result.reason : "the server reported a failure after authentication")
         const resp = this.akaResponse(req, SUBTYPE_NOTIFICATION, [], this.keys.kAut, null)
         if (!success) this.lastResponse = resp
         return resp
@@ -404,7 +388,7 @@ export class AkaPeer {
         if (!macVerifies(this.platform, this.method, ctx.kAut, raw, m, null)) {
             return this.clientError(req, "the re-authentication request's AT_MAC does not verify")
         }
-        const prime = isPrime(this.method)
+        const prime = this.method === EAP_TYPE_AKA_PRIME
         let inner: AkaMessage
         try {
             inner = await decryptAttributes(ctx.kEncr, m, prime, this.platform.yieldSlice)
@@ -418,8 +402,8 @@ export class AkaPeer {
         const iv = this.platform.randomBytes(16)
         if (counter <= ctx.counter) {
             // A replayed or stale counter: say so, keep the old keys (RFC 4187 5.4).
-            const inside = encryptAttributes(ctx.kEncr, iv, [attrU16(AT_COUNTER, counter), attrFlag(AT_COUNTER_TOO_SMALL)])
-            this.fail("re-authentication counter too small")
+            const inside = encryptAttributes(ctx.kEncr, iv, [attrU16(AT_COUNTER, counter), attrU16(AT_COUNTER_TOO_SMALL, 0)])
+            this.enter(PEER_FAILURE, "re-authentication counter too small")
             return this.akaResponse(req, SUBTYPE_REAUTHENTICATION, inside, ctx.kAut, nonceS)
         }
         const paymentProblem = paymentMismatch(m.payment, this.paymentBytes)
@@ -427,12 +411,7 @@ export class AkaPeer {
         await this.platform.yieldSlice()
         ctx.counter = counter
         this.keys = reauthSessionKeys(this.platform, this.method, this.identity, counter, nonceS, ctx)
-        const nextReauth = inner.nextReauthId
-        if (nextReauth !== undefined) this.profile.reauthId = nextReauth.toString("utf8")
-        else {
-            this.profile.reauthId = ""
-            this.profile.reauth = null
-        }
+        this.rememberReauth(inner, ctx)
         return this.challenged(req, m, SUBTYPE_REAUTHENTICATION, encryptAttributes(ctx.kEncr, iv, [attrU16(AT_COUNTER, counter)]), ctx.kAut, nonceS)
     }
 }

@@ -65,11 +65,9 @@ export function decodeCommand(b: Buffer): Command {
     }
     const lc = b[4]
     if (lc === 0) throw new ApduFormatError("extended APDUs are not supported")
-    if (b.length === 5 + lc) c.data = copyOf(b, 5, 5 + lc)
-    else if (b.length === 6 + lc) {
-        c.data = copyOf(b, 5, 5 + lc)
-        c.le = b[5 + lc] === 0 ? 256 : b[5 + lc]
-    } else throw new ApduFormatError("Lc does not match the APDU length")
+    if (b.length !== 5 + lc && b.length !== 6 + lc) throw new ApduFormatError("Lc does not match the APDU length")
+    c.data = copyOf(b, 5, 5 + lc)
+    if (b.length === 6 + lc) c.le = b[5 + lc] === 0 ? 256 : b[5 + lc]
     return c
 }
 
@@ -79,6 +77,11 @@ export function encodeResponse(data: Buffer, sw: number): Buffer {
     out[data.length] = (sw >> 8) & 0xff
     out[data.length + 1] = sw & 0xff
     return out
+}
+
+/** A response with no data: the status word alone. */
+export function statusResponse(sw: number): Buffer {
+    return encodeResponse(Buffer.alloc(0), sw)
 }
 
 /** "6a82" for the log and errors (numbers have no toString(16) in the VM). */

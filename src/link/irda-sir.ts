@@ -28,24 +28,19 @@ export function fcs16(data: Buffer): number {
     return fcs ^ 0xffff
 }
 
-function needsEscape(b: number): boolean {
-    return b === BOF || b === EOF || b === CE
-}
-
 /** One frame on the wire: `extraBofs` XBOFs, BOF, escaped content and FCS, EOF. */
 export function encodeSirFrame(content: Buffer, extraBofs: number): Buffer {
     if (content.length > MAX_SIR_FRAME) throw new RangeError("SIR frame over " + MAX_SIR_FRAME + " bytes")
     const fcs = fcs16(content)
     const body: number[] = []
-    const push = (b: number) => {
-        if (needsEscape(b)) {
+    const n = content.length
+    for (let i = 0; i < n + 2; i++) {
+        const b = i < n ? content[i] : i === n ? fcs & 0xff : fcs >>> 8
+        if (b === BOF || b === EOF || b === CE) {
             body.push(CE)
             body.push(b ^ ESCAPE_XOR)
         } else body.push(b)
     }
-    for (let i = 0; i < content.length; i++) push(content[i])
-    push(fcs & 0xff)
-    push(fcs >>> 8)
     const out = Buffer.alloc(extraBofs + 2 + body.length)
     for (let i = 0; i < extraBofs; i++) out[i] = XBOF
     out[extraBofs] = BOF
@@ -74,52 +69,40 @@ export class SirReceiver {
 
     /** Bytes from the UART, in order; any input is accepted, nothing throws. */
     push(bytes: Buffer): void {
-        for (let i = 0; i < bytes.length; i++) this.byte(bytes[i])
-    }
-
-    private byte(b: number): void {
-        if (b === BOF) {
-            // A BOF always starts a frame; one arriving mid-frame abandons the frame before it.
-            if (this.state !== SIR_HUNT && this.len > 0) this.events.dropped("frame cut by a new BOF")
-            this.state = SIR_DATA
-            this.len = 0
-            return
+        const events = this.events
+        for (let i = 0; i < bytes.length; i++) {
+            let b = bytes[i]
+            if (b === BOF) {
+                // A BOF always starts a frame; one arriving mid-frame abandons the frame before it.
+                if (this.state !== SIR_HUNT && this.len > 0) events.dropped("frame cut by a new BOF")
+                this.state = SIR_DATA
+                this.len = 0
+            } else if (this.state === SIR_HUNT) {
+                // between frames: ignored
+            } else if (b === EOF) {
+                const len = this.len
+                let why = this.state === SIR_ESCAPE ? "aborted (CE EOF)" : len < 2 ? "frame too short" : ""
+                if (why === "") {
+                    let fcs = 0xffff
+                    for (let j = 0; j < len; j++) fcs = fcs16Update(fcs, this.buf[j])
+                    if (fcs !== FCS_GOOD_RESIDUE) why = "bad FCS"
+                }
+                if (why !== "") events.dropped(why)
+                else {
+                    const content = Buffer.alloc(len - 2)
+                    content.set(this.buf.slice(0, len - 2), 0)
+                    events.frame(content)
+                }
+                this.state = SIR_HUNT
+            } else if (this.state !== SIR_ESCAPE && b === CE) this.state = SIR_ESCAPE
+            else {
+                if (this.state === SIR_ESCAPE) b ^= ESCAPE_XOR
+                this.state = SIR_DATA
+                if (this.len >= this.buf.length) {
+                    events.dropped("frame too long")
+                    this.state = SIR_HUNT
+                } else this.buf[this.len++] = b
+            }
         }
-        if (this.state === SIR_HUNT) return
-        if (b === EOF) {
-            if (this.state === SIR_ESCAPE) this.events.dropped("aborted (CE EOF)")
-            else this.finish()
-            this.state = SIR_HUNT
-            return
-        }
-        if (this.state === SIR_ESCAPE) {
-            this.state = SIR_DATA
-            b ^= ESCAPE_XOR
-        } else if (b === CE) {
-            this.state = SIR_ESCAPE
-            return
-        }
-        if (this.len >= this.buf.length) {
-            this.events.dropped("frame too long")
-            this.state = SIR_HUNT
-            return
-        }
-        this.buf[this.len++] = b
-    }
-
-    private finish(): void {
-        if (this.len < 2) {
-            this.events.dropped("frame too short")
-            return
-        }
-        let fcs = 0xffff
-        for (let i = 0; i < this.len; i++) fcs = fcs16Update(fcs, this.buf[i])
-        if (fcs !== FCS_GOOD_RESIDUE) {
-            this.events.dropped("bad FCS")
-            return
-        }
-        const content = Buffer.alloc(this.len - 2)
-        content.set(this.buf.slice(0, this.len - 2), 0)
-        this.events.frame(content)
     }
 }

@@ -73,30 +73,34 @@ export function encodePn532Frame(tfi: number, data: Buffer): Buffer {
  */
 export function decodePn532Frame(b: Buffer): Pn532Frame {
     let o = 0
-    while (o + 1 < b.length && !(b[o] === 0x00 && b[o + 1] === 0xff)) {
-        if (b[o] !== 0x00) throw new Pn532FrameError("no start code 00 FF")
-        o++
-    }
-    if (o + 1 >= b.length) throw new Pn532FrameError("no start code 00 FF")
+    while (o + 1 < b.length && b[o] === 0x00 && b[o + 1] !== 0xff) o++
+    if (o + 1 >= b.length || b[o] !== 0x00) throw new Pn532FrameError("no start code 00 FF")
     if (o + 4 > b.length) throw new Pn532FrameError("truncated length")
-    // ACK and NACK are the "frames" whose length and checksum bytes are 00 FF and FF 00.
-    if (b[o + 2] === 0x00 && b[o + 3] === 0xff) return { kind: PN532_ACK, tfi: 0, data: Buffer.alloc(0) }
-    if (b[o + 2] === 0xff && b[o + 3] === 0x00) return { kind: PN532_NACK, tfi: 0, data: Buffer.alloc(0) }
+    const frame: Pn532Frame = { kind: PN532_ACK, tfi: 0, data: Buffer.alloc(0) }
     let p = o + 2
-    let len = 0
-    if (b[p] === 0xff && b[p + 1] === 0xff) {
+    const l = b[p]
+    const lcs = b[p + 1]
+    // ACK and NACK are the "frames" whose length and checksum bytes are 00 FF and FF 00.
+    if (l === 0x00 && lcs === 0xff) return frame
+    frame.kind = PN532_NACK
+    if (l === 0xff && lcs === 0x00) return frame
+    let len = l
+    let check = l + lcs
+    if (l === 0xff && lcs === 0xff) {
         if (p + 5 > b.length) throw new Pn532FrameError("truncated extended length")
         len = (b[p + 2] << 8) | b[p + 3]
-        if (((b[p + 2] + b[p + 3] + b[p + 4]) & 0xff) !== 0) throw new Pn532FrameError("extended length checksum")
-        p += 5
-    } else {
-        len = b[p]
-        if (((b[p] + b[p + 1]) & 0xff) !== 0) throw new Pn532FrameError("length checksum")
-        p += 2
+        check = b[p + 2] + b[p + 3] + b[p + 4]
+        p += 3
     }
+    p += 2
+    if ((check & 0xff) !== 0) throw new Pn532FrameError("length checksum")
     if (len === 0 || len > MAX_PN532_PAYLOAD) throw new Pn532FrameError("length " + len + " out of range")
     if (p + len + 1 > b.length) throw new Pn532FrameError("truncated frame")
     if (((sum(b, p, p + len) + b[p + len]) & 0xff) !== 0) throw new Pn532FrameError("data checksum")
-    if (len === 1 && b[p] === 0x7f) return { kind: PN532_ERROR, tfi: 0, data: Buffer.alloc(0) }
-    return { kind: PN532_INFO, tfi: b[p], data: copyOf(b, p + 1, p + len) }
+    frame.kind = PN532_ERROR
+    if (len === 1 && b[p] === 0x7f) return frame
+    frame.kind = PN532_INFO
+    frame.tfi = b[p]
+    frame.data = copyOf(b, p + 1, p + len)
+    return frame
 }

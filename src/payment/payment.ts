@@ -28,21 +28,30 @@ export interface Payment {
     transactionId: Buffer
 }
 
-/** Printable ASCII (one byte per character in UTF-8), 1..max characters. */
-function checkPrintable(s: string, max: number, what: string): void {
-    if (s.length < 1 || s.length > max) throw new PaymentFormatError(what + " must be 1.." + max + " characters")
+/**
+ * Checks that `s` has min..max characters of printable ASCII (one byte each in UTF-8); `noSpaceOrAt`
+ * also refuses spaces and "@" (identities, realms).
+ */
+export function checkText(s: string, min: number, max: number, noSpaceOrAt: boolean, what: string): void {
+    let ok = s.length >= min && s.length <= max
     for (let i = 0; i < s.length; i++) {
         const c = s.charCodeAt(i)
-        if (c < 0x20 || c > 0x7e) throw new PaymentFormatError(what + " must be printable ASCII")
+        if (c < 0x20 || c > 0x7e || (noSpaceOrAt && (c === 0x20 || c === 0x40))) ok = false
     }
+    if (!ok) throw new PaymentFormatError(what + " must be " + min + ".." + max + " printable ASCII characters" + (noSpaceOrAt ? ", without spaces or @" : ""))
+}
+
+/** Whether `v` is a whole number in min..max. */
+export function wholeIn(v: number, min: number, max: number): boolean {
+    return v >= min && v <= max && Math.floor(v) === v
 }
 
 export function validatePayment(p: Payment): void {
-    if (!(p.amount >= 0 && p.amount <= MAX_AMOUNT && Math.floor(p.amount) === p.amount)) throw new PaymentFormatError("amount must be a whole number of minor units")
-    if (!(p.currency >= 1 && p.currency <= 999 && Math.floor(p.currency) === p.currency)) throw new PaymentFormatError("currency must be an ISO 4217 numeric code")
-    if (!(p.installments >= 0 && p.installments <= MAX_INSTALLMENTS && Math.floor(p.installments) === p.installments)) throw new PaymentFormatError("installments must be 0..99")
-    checkPrintable(p.merchantId, MAX_MERCHANT_ID, "merchant ID")
-    checkPrintable(p.terminalId, MAX_TERMINAL_ID, "terminal ID")
+    if (!wholeIn(p.amount, 0, MAX_AMOUNT)) throw new PaymentFormatError("amount must be a whole number of minor units")
+    if (!wholeIn(p.currency, 1, 999)) throw new PaymentFormatError("currency must be an ISO 4217 numeric code")
+    if (!wholeIn(p.installments, 0, MAX_INSTALLMENTS)) throw new PaymentFormatError("installments must be 0..99")
+    checkText(p.merchantId, 1, MAX_MERCHANT_ID, false, "merchant ID")
+    checkText(p.terminalId, 1, MAX_TERMINAL_ID, false, "terminal ID")
     if (p.transactionId.length !== 8) throw new PaymentFormatError("transaction ID must be 8 bytes")
 }
 

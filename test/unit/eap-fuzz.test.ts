@@ -4,7 +4,7 @@
 
 import { describe, expect, test } from "vitest"
 import { decodeEap } from "../../src/eap/eap-packet"
-import { CONTEXT_REQUEST, CONTEXT_RESPONSE, decodeAkaMessage, decodeEncryptedAttributes } from "../../src/eap/aka-attributes"
+import { CONTEXT_REQUEST, CONTEXT_RESPONSE, decodeAkaMessage, decodeAttributes, ENCRYPTED_ALLOWED } from "../../src/eap/aka-attributes"
 import { decodePayment, PaymentFormatError } from "../../src/payment/payment"
 import { decodeResult } from "../../src/payment/result"
 import { FormatError } from "../../src/format-error"
@@ -92,7 +92,7 @@ describe(`decoders and state machines under fuzzing (seed ${seed})`, () => {
             for (const f of [
                 () => decodeAkaMessage(input, CONTEXT_REQUEST, i % 2 === 0),
                 () => decodeAkaMessage(input, CONTEXT_RESPONSE, i % 2 === 1),
-                () => decodeEncryptedAttributes(input, false),
+                () => decodeAttributes(input, 0, ENCRYPTED_ALLOWED, false),
             ]) {
                 try {
                     f()

@@ -61,7 +61,7 @@ async function world(bus: { failCardIrReads?: number } = {}) {
     await ir.begin()
     const reader = new FieldReader(nfc, ir, SELECT, 200, sleep, () => Date.now())
     cleanups.push(() => {
-        radio.stop()
+        radio.running = false
         line.stop()
         cardNfcChip.fieldDrops()
     })

@@ -5,7 +5,7 @@
 
 import { describe, expect, test } from "vitest"
 import { CARD_ID_BYTES, newServerKey, PseudonymCodec, PSEUDONYM_KEY_INDEX, PSEUDONYM_LENGTH, SERVER_KEY_BYTES } from "../../sim/server/pseudonym-codec"
-import { parseIdentity, pseudonymIdentity, ID_PSEUDONYM } from "../../src/eap/aka-identity"
+import { parseIdentity, identityNai, ID_PSEUDONYM } from "../../src/eap/aka-identity"
 import { EAP_TYPE_AKA_PRIME } from "../../src/eap/eap-packet"
 
 const KEY_1 = { index: 1, key: Buffer.alloc(32, 0x11) }
@@ -41,7 +41,7 @@ describe("stateless encrypted pseudonyms", () => {
         const p = new PseudonymCodec([KEY_1]).encode("Z".repeat(CARD_ID_BYTES))
         expect(PSEUDONYM_LENGTH).toBe(83)
         expect(Buffer.byteLength(p)).toBeLessThan(200)
-        const nai = pseudonymIdentity(EAP_TYPE_AKA_PRIME, p, "pay.activecard.example")
+        const nai = identityNai(ID_PSEUDONYM, EAP_TYPE_AKA_PRIME, p, "pay.activecard.example")
         expect(nai.length).toBeLessThan(253)
         expect(parseIdentity(nai)).toEqual({ kind: ID_PSEUDONYM, method: EAP_TYPE_AKA_PRIME, user: p, realm: "pay.activecard.example" })
     })
