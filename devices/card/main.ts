@@ -19,7 +19,6 @@ import { startCardRadios } from "./radio"
 import { startKeypad } from "../common/keypad"
 
 const button = new ds.Button()
-const keypadRole = new ds.MatrixKeypad()
 const bus = await openI2cBus()
 const panel = await openCardPanel(bus)
 
@@ -27,13 +26,13 @@ const card = new ActiveCard(deviceSettings, devicePlatform, panel, LINK_MAX_RESP
 await card.boot()
 serveCardLink(card)
 const links = bus !== null ? await startCardRadios(bus, card) : ""
-// A board's keypad is on its I2C bus; the role is for the simulator's abstract field, where the
-// card has no I2C bus (on the hardware-in-the-loop bus the role would find the rig's keypad,
-// which types for the terminal). During a transaction the card takes no keys: the radios and the
-// display have the bus to themselves.
+// The keypad is on the board's I2C bus. A card without one (the simulator's abstract field, the
+// hardware-in-the-loop bus) takes no keys: a keypad role there would find the rig's keypad, which
+// types for the terminal. During a transaction the card takes no keys: the radios and the display
+// have the bus to themselves.
 await startKeypad(
     bus,
-    bus !== null ? null : keypadRole,
+    null,
     "CARD",
     (label: string) => {
         card.keyPressed(label)

@@ -15,7 +15,7 @@ beforeAll(async () => {
     firmware = await buildFirmware()
 }, 180_000)
 
-describe.sequential.each(["nfc", "cardlink"] as SimLink[])("the card's keypad over %s", (link) => {
+describe.sequential.each(["nfc"] as SimLink[])("the card's keypad over %s", (link) => {
     let sim: Simulator
     beforeAll(async () => {
         sim = await Simulator.start({ firmware, waitForBusMs: WAIT, link })
