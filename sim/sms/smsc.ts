@@ -1,7 +1,7 @@
 // A mock SMSC: an SMPP 3.4 server on TCP for the service providers (ESMEs), and the simulator's
 // radio network on the other side, where handsets (the modem emulator) attach with their MSISDN.
 //
-// SMPP side (SMPP v3.4 issue 1.2): bind_transmitter / bind_transceiver / bind_receiver checked
+// SMPP side (the SMPP v3.4 specification): bind_transmitter / bind_transceiver / bind_receiver checked
 // against the configured accounts (a wrong system_id or password is ESME_RBINDFAIL, 4.1.2),
 // submit_sm answered with a message id (4.4.2), enquire_link, unbind. Only a transmitter or a
 // transceiver may submit (else ESME_RINVBNDSTS); nothing but a bind before binding. The PDUs are
