@@ -2,7 +2,8 @@
 // beside the same operations in Node with @noble, in one run; plus the heap the AES tables take
 // and the bytecode size of the crypto core. Figures, not pass/fail: ratios are what to compare.
 
-import { unsafe as nobleAes } from "@noble/ciphers/aes.js"
+import { gcm, unsafe as nobleAes } from "@noble/ciphers/aes.js"
+import { chacha20poly1305 } from "@noble/ciphers/chacha.js"
 import { hmac } from "@noble/hashes/hmac.js"
 import { sha1 } from "@noble/hashes/legacy.js"
 import { sha256 } from "@noble/hashes/sha2.js"
@@ -103,6 +104,10 @@ async function main(): Promise<void> {
     const primeKeys = eapAkaPrimeKeys(nodeHmacSha256, inp.identity, pp.ckPrime, pp.ikPrime)
     const reqPrime = serverChallenge(inp, true, (p) => nodeHmacSha256(primeKeys.kAut, [p]))
     const noYield = async () => {}
+    const record128 = new Uint8Array(128)
+    const header5 = new Uint8Array(5)
+    const nonce12 = new Uint8Array(12)
+    const key32 = new Uint8Array(32)
 
     const rows: [string, number, number, string][] = [
         ["AES-128 block (core, words)", vm.aes128_block_words, nodeUs(50000, () => nobleAes.encryptBlock(xk, block)), "@noble/ciphers block"],
@@ -111,6 +116,8 @@ async function main(): Promise<void> {
         ["Milenage, all of f1..f5*", vm.milenage_full, nodeUs(10000, () => nobleMilenage(xk, opc, rand, sqn, amf)), "Milenage over @noble AES block"],
         ["HMAC-SHA1, 100-byte message", vm.hmac_sha1_100B, nodeUs(20000, () => hmac(sha1, key20, msg100)), "@noble/hashes"],
         ["HMAC-SHA-256, 100-byte message (native in VM)", vm.hmac_sha256_100B, nodeUs(20000, () => hmac(sha256, key20, msg100)), "@noble/hashes"],
+        ["ChaCha20-Poly1305 seal, 128-byte record", vm.chacha20poly1305_seal_128, nodeUs(5000, () => chacha20poly1305(key32, nonce12, header5).encrypt(record128)), "@noble/ciphers"],
+        ["AES-128-GCM seal, 128-byte record", vm.aes128gcm_seal_128, nodeUs(5000, () => gcm(k, nonce12, header5).encrypt(record128)), "@noble/ciphers"],
         ["card side, full EAP-AKA", vm.card_eap_aka_full, await nodeUsAsync(2000, () => cardSideEapAka(inp, reqAka, noYield)), "same core in Node"],
         ["card side, full EAP-AKA'", vm.card_eap_aka_prime_full, await nodeUsAsync(2000, () => cardSideEapAkaPrime(inp, reqPrime, nodeHmacSha256, noYield)), "same core, Node-side JS HMAC-SHA-256"],
     ]
@@ -143,6 +150,12 @@ async function main(): Promise<void> {
     console.log(`  + decryption (inverse S-box, schedule; no table):  ~${(enc - dec) * perBuffer} bytes more`)
     console.log(`  plain layout: 4 T-tables + number-array S-box:    ~${(base - ref4) * perBuffer} bytes`)
     console.log(`  compact layout: 1 T-table + number-array S-box:   ~${(base - ref1) * perBuffer} bytes`)
+
+    console.log("\nthe TLS 1.3 record AEAD for the card (same run, VM):")
+    const chachaBytes = functionBytesBySource(program, ["src/crypto/chacha20-poly1305.ts"])
+    const gcmBytes = functionBytesBySource(program, ["src/crypto/aes128-gcm.ts"])
+    console.log(`  ChaCha20-Poly1305: ${fmt(vm.chacha20poly1305_seal_128)} per 128-byte record, ${chachaBytes} bytes of bytecode`)
+    console.log(`  AES-128-GCM:       ${fmt(vm.aes128gcm_seal_128)} per 128-byte record (${(vm.aes128gcm_seal_128 / vm.chacha20poly1305_seal_128).toFixed(2)}x ChaCha20-Poly1305), ${gcmBytes} bytes of bytecode over the AES-128 core the card has, key setup (H and its 16 multiples) ${fmt(vm.aes128gcm_key_setup)}`)
 
     const crypto = functionBytesBySource(program, ["src/crypto/", "src/bytes.ts"])
     console.log(`\nbytecode: crypto core (src/crypto + src/bytes) ${crypto} bytes of functions; whole benchmark image ${program.imageBytes} bytes`)

@@ -10,6 +10,7 @@
 // Figures, not pass/fail; the targets are printed beside them.
 
 import { buildProgram, runOnBus, runTestMode } from "../sim/vm/devs-cli"
+import { emptyProgramBuffers } from "./empty-heap"
 import { HUB_PORT, JacdacHub } from "../sim/vm/jacdac-hub"
 import { buildFirmware } from "../sim/simulator/firmware"
 import { Simulator } from "../sim/simulator/simulator"
@@ -48,13 +49,6 @@ async function completesWith(t: Transcript, ballast: number): Promise<boolean> {
     const run = await runTestMode(program, 120_000)
     const line = run.lines.find((l) => l.startsWith("CARD TXN "))
     return line !== undefined && line.split(" ")[4] === "0"
-}
-
-async function emptyProgramBuffers(): Promise<number> {
-    const program = await buildProgram("bench/programs/heap-baseline.ts", "bench-heap-baseline")
-    const run = await runTestMode(program, 120_000)
-    const counts = run.lines.filter((l) => l.startsWith("HEAP ")).map((l) => Number(l.slice(5)))
-    return counts[counts.length - 1]
 }
 
 async function main(): Promise<void> {

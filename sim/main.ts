@@ -10,6 +10,11 @@
 // --story certificate: the certificate story instead of the sale (sim/simulator/certificate-story.ts):
 // CA, service provider and SMSC started too; enrolment, a transfer signed after an SMS, a payment
 // signed over infrared. Exit code 0 when both are performed.
+// --vending (with --interactive): the vending machine and the certificate services on the bus too,
+// with commands to enrol the card, carry it between terminal and machine and type on the machine.
+// --story vending: the offline vending machine as a third VM (sim/simulator/vending-story.ts):
+// enrolment, one purchase decided offline, the card revoked and refused. Exit code 0 when the
+// purchase dispensed once and the revoked card was refused.
 
 import { createInterface } from "node:readline"
 import { buildFirmware } from "./simulator/firmware"
@@ -19,7 +24,8 @@ import { runSale } from "./simulator/sale"
 import { formatTraceLine } from "./trace/field-trace"
 import { DashboardServer, DEFAULT_DASHBOARD_PORT } from "./dashboard/dashboard-server"
 import { certificateStory } from "./simulator/certificate-story"
-import { readFileSync } from "node:fs"
+import { vendingStory } from "./simulator/vending-story"
+import { enrolCard } from "./simulator/certificate-flows"
 
 const web = process.argv.includes("--web")
 const interactive = process.argv.includes("--interactive") || web
@@ -31,15 +37,17 @@ if (!Number.isInteger(webPort) || webPort < 0 || webPort > 65535) {
 }
 const storyArg = process.argv.indexOf("--story")
 const story = storyArg > 0 ? process.argv[storyArg + 1] : "sale"
-if (story !== "sale" && story !== "certificate") {
-    console.error("--story must be sale or certificate")
+if (story !== "sale" && story !== "certificate" && story !== "vending") {
+    console.error("--story must be sale, certificate or vending")
     process.exit(2)
 }
-const certificates = story === "certificate"
-if (certificates && !readFileSync("devices/card/main.ts", "utf8").includes("startCertificate(")) {
-    console.error("--story certificate: the card firmware does not start the certificate application yet (devices/card/main.ts); nothing run")
+const vendingAsked = process.argv.includes("--vending")
+if (vendingAsked && (web || !interactive)) {
+    console.error("--vending is for the interactive simulator (npm run sim -- --vending); the dashboard does not draw the vending machine")
     process.exit(2)
 }
+const vending = story === "vending" || vendingAsked
+const certificates = story === "certificate" || vending
 const linkArg = process.argv.indexOf("--link")
 // The certificate story's card holds its modem on its I2C bus and signs over infrared.
 const link = (linkArg > 0 ? process.argv[linkArg + 1] : certificates ? "infrared" : "nfc") as SimLink
@@ -56,13 +64,14 @@ const say = (line: string) => {
 }
 
 say("activecard simulator: card and terminal firmware in DeviceScript VMs, payment server in Node")
-say("building firmware (devices/card, devices/terminal) with the DeviceScript compiler...")
-const firmware = await buildFirmware()
-say(`  card image ${firmware.card.imageBytes} bytes, terminal image ${firmware.terminal.imageBytes} bytes`)
+say(`building firmware (devices/card, devices/terminal${vending ? ", devices/vending" : ""}) with the DeviceScript compiler...`)
+const firmware = await buildFirmware({ vending })
+say(`  card image ${firmware.card.imageBytes} bytes, terminal image ${firmware.terminal.imageBytes} bytes${firmware.vending ? `, vending image ${firmware.vending.imageBytes} bytes` : ""}`)
 // Server lines are printed in the timeline with the messages (and live in interactive mode).
 say(`link between card and terminal: ${link}${link === "cardlink" ? " (abstract field)" : " (emulated chips, the firmware's own drivers)"}`)
 if (certificates) say("certificate story: certification authority, service provider (bank) and SMSC in Node, the card's modem emulated on its I2C bus")
-const sim = await Simulator.start({ firmware, link, certificates, log: (l) => (interactive || !l.startsWith("[server]") ? say("  " + l) : undefined) })
+if (vending) say("vending story: the vending machine's firmware in a third VM, its LCD, keypad, infrared port and clock emulated, its relay counted")
+const sim = await Simulator.start({ firmware, link, certificates, vending, log: (l) => (interactive || !l.startsWith("[server]") ? say("  " + l) : undefined) })
 process.on("SIGINT", () => void sim.stop().then(() => process.exit(130)))
 
 function displays(): void {
@@ -103,6 +112,7 @@ async function repl(): Promise<void> {
     say("interactive: type `help`. Displays are printed when they change.")
     sim.terminalDisplay.listen((t) => say("  [terminal] " + t.split("\n").join(" | ")))
     sim.cardDisplay.listen((t) => say("  [card]     " + t.split("\n").join(" | ")))
+    sim.vending?.display.listen((t) => say("  [vending]  " + t.split("\n").join(" | ")))
     const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: "sim> " })
     let shownField = 0
     let shownEntries = 0
@@ -120,6 +130,14 @@ async function repl(): Promise<void> {
                 say("  server stop|start  stop or restart the payment server (its data is kept)")
                 say("  reboot             power-cycle the card (its flash is kept)")
                 say("  trace              the messages that crossed the field since the last `trace`")
+                if (sim.vending) {
+                    say("  enrol <password>   register a holder at the CA's desk and enrol the card: the letter's reference")
+                    say("                     and secret are typed on the card unseen, then your new password (6-12 digits) twice")
+                    say("  carry terminal|machine   hold the card's infrared port to the terminal or the vending machine")
+                    say("  vend <keys>        keys on the vending machine's keypad (a slot 1-4, # buys, * back)")
+                    say("  machine offline|online|reboot   cut or restore its network link, or power-cycle it")
+                    say("  revoke             revoke the enrolled card's certificate at the CA")
+                }
                 say("  status | quit")
             } else if (/^[0-9#*]+$/.test(cmd)) await sim.keys(cmd)
             else if (cmd === "tap") sim.tap()
@@ -130,6 +148,9 @@ async function repl(): Promise<void> {
             else if (cmd === "server" && rest[0] === "stop") await sim.stopServer()
             else if (cmd === "server" && rest[0] === "start") await sim.startServer()
             else if (cmd === "reboot") await sim.rebootCard()
+            else if (sim.vending && (await vendingCommand(cmd, rest))) {
+                // handled
+            }
             else if (cmd === "trace") {
                 printTimeline(shownField, shownEntries)
                 shownField = sim.fieldLines().length
@@ -137,6 +158,7 @@ async function repl(): Promise<void> {
             } else if (cmd === "status") {
                 displays()
                 say(`field: ${sim.field}, server: ${sim.server ? "running" : "stopped"}, retransmitted frames: ${sim.retransmissions}`)
+                if (sim.vending) say(`vending machine: ${sim.vending.display.text.split("\n").join(" | ")}; ${sim.vendingOnline ? "online" : "offline"}; dispensed ${sim.vending.relay.activations}`)
             } else if (cmd === "quit" || cmd === "exit") break
             else say(`  unknown command ${cmd}: try help`)
         } catch (e) {
@@ -145,6 +167,30 @@ async function repl(): Promise<void> {
         rl.prompt()
     }
     rl.close()
+}
+
+/** The holder's enrolment letter in this session (its reference is what `revoke` revokes). */
+let letter: { reference: string; secret: string } | null = null
+
+/** The interactive vending commands; false when `cmd` is not one of them. */
+async function vendingCommand(cmd: string, rest: string[]): Promise<boolean> {
+    const certs = sim.certificates!
+    if (cmd === "enrol" && /^[0-9]{6,12}$/.test(rest[0] ?? "")) {
+        letter = certs.readMailer(certs.registerHolder())
+        say("  registered at the CA's desk; the card enrols (key generation and CMP take a while)...")
+        const result = await enrolCard(sim, { reference: letter.reference, secret: letter.secret, password: rest[0] })
+        say("  " + result.split("\n").join(" | "))
+    } else if (cmd === "enrol") say("  enrol <password>: the password is 6 to 12 digits")
+    else if (cmd === "carry" && rest[0] === "terminal") sim.moveCardTo("terminal")
+    else if (cmd === "carry" && rest[0] === "machine") sim.moveCardTo("vending")
+    else if (cmd === "vend" && /^[0-9#*]+$/.test(rest[0] ?? "")) await sim.vendingKeys(rest[0])
+    else if (cmd === "machine" && rest[0] === "offline") sim.vendingOnline = false
+    else if (cmd === "machine" && rest[0] === "online") sim.vendingOnline = true
+    else if (cmd === "machine" && rest[0] === "reboot") await sim.rebootVending()
+    else if (cmd === "revoke" && letter !== null) say("  revoked at the CA: " + certs.revoke(letter.reference).join(", "))
+    else if (cmd === "revoke") say("  nothing to revoke: enrol first")
+    else return false
+    return true
 }
 
 /** Serves the dashboard until the process is stopped (Ctrl-C). */
@@ -164,7 +210,8 @@ try {
     } else if (interactive) {
         await repl()
         code = 0
-    } else if (certificates) code = await certificateStory(sim, say, transcript)
+    } else if (vending) code = await vendingStory(sim, say, transcript)
+    else if (certificates) code = await certificateStory(sim, say, transcript)
     else code = await demo()
 } catch (e) {
     console.error(`simulation failed: ${(e as Error).message}`)

@@ -18,6 +18,7 @@ import type { Sha256 } from "../src/crypto/sha256"
 import type { AkaPlatform } from "../src/eap/aka-crypto"
 import type { AesCcmDecrypt, AesCcmEncrypt, HkdfSha256, KeyPlatform } from "../src/certificate/signing-key"
 import { noLog } from "../src/log"
+import type { TlsHash } from "../src/tls/key-schedule"
 
 export const nodeHmacSha256: HmacSha256 = jsHmacSha256
 
@@ -28,6 +29,9 @@ export const nodeSha256: Sha256 = (data: Buffer[]) => {
     for (const d of data) h.update(d)
     return h.digest()
 }
+
+/** SHA-256 and HMAC-SHA-256 for the TLS 1.3 key schedule (src/tls/key-schedule.ts). */
+export const nodeTlsHash: TlsHash = { hmac: nodeHmacSha256, sha256: nodeSha256 }
 
 export const nodeAkaPlatform: AkaPlatform = {
     hmacSha256: nodeHmacSha256,

@@ -14,6 +14,7 @@ import { cmsSignedData } from "../../src/certificate/cms-signed-data"
 import { generateSigningKey } from "../../src/certificate/signing-key"
 import { ed25519PublicKey, ed25519Sign } from "../../src/crypto/ed25519"
 import { fromHex, fromUtf8 } from "../../src/bytes"
+import { derTime } from "../../src/asn1/der"
 
 const ROUNDS = 3
 const platform = { sha256: deviceSha256, hmacSha256: deviceHmacSha256, randomBytes: randomBuffer, yieldSlice: yieldSlice }
@@ -62,6 +63,6 @@ await timed("cmp_ip_certconf_pkiconf", async () => {
 const content = fromHex(v.cmsContent)
 const cert = fromHex(v.certificate)
 await timed("cms_500", async () => {
-    await cmsSignedData(content, cert, v.cmsTime, sign, yieldSlice)
+    await cmsSignedData(content, cert, derTime(v.cmsTime, true), sign, yieldSlice, fromHex(v.ocspResponse))
 })
 console.log("BENCH DONE")

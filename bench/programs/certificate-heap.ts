@@ -13,6 +13,7 @@ import { cmsSignedData } from "../../src/certificate/cms-signed-data"
 import { generateSigningKey } from "../../src/certificate/signing-key"
 import { ed25519PublicKey, ed25519Sign } from "../../src/crypto/ed25519"
 import { fromHex, fromUtf8 } from "../../src/bytes"
+import { derTime } from "../../src/asn1/der"
 
 const held: Buffer[] = []
 for (let i = 0; i < BALLAST; i++) held.push(Buffer.alloc(256))
@@ -25,7 +26,7 @@ try {
     const s = await cmpIr(platform, v.reference, fromUtf8(v.secret), v.name, await ed25519PublicKey(seed, yieldSlice), sign)
     if ((await cmpReply(platform, s, fromHex(v.ip))) !== false) throw new Error("ip")
     if ((await cmpReply(platform, s, fromHex(v.pkiConf))) !== true) throw new Error("pkiConf")
-    await cmsSignedData(fromHex(v.cmsContent), fromHex(v.certificate), v.cmsTime, sign, yieldSlice)
+    await cmsSignedData(fromHex(v.cmsContent), fromHex(v.certificate), derTime(v.cmsTime, true), sign, yieldSlice, fromHex(v.ocspResponse))
     console.log("CERTHEAP OK " + held.length)
 } catch (e) {
     console.log("CERTHEAP FAIL " + (e as Error).message)

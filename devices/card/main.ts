@@ -17,12 +17,14 @@ import { LINK_MAX_RESPONSE, serveCardLink } from "../common/card-link-server"
 import { openCardPanel } from "./panel"
 import { startCardRadios } from "./radio"
 import { startKeypad } from "../common/keypad"
+import { startCertificate } from "./certificate"
 
 const button = new ds.Button()
 const bus = await openI2cBus()
 const panel = await openCardPanel(bus)
 
-const card = new ActiveCard(deviceSettings, devicePlatform, panel, LINK_MAX_RESPONSE, () => ds.millis())
+const cert = await startCertificate(bus, panel)
+const card = new ActiveCard(deviceSettings, devicePlatform, panel, LINK_MAX_RESPONSE, () => ds.millis(), cert)
 await card.boot()
 serveCardLink(card)
 const links = bus !== null ? await startCardRadios(bus, card) : ""

@@ -1,6 +1,7 @@
 // The terminal's display: a 20x4 HD44780 LCD on its PCF8574 backpack when the board has one,
 // and the Jacdac character screen role whenever a screen is on the bus (the simulator's, or the
 // hardware-in-the-loop rig's, which reads the terminal this way). Texts are logged as well.
+// The vending machine has the same LCD and uses this too.
 
 import * as ds from "@devicescript/core"
 import { I2cPort } from "../../src/drivers/i2c-port"
@@ -10,7 +11,8 @@ import { startTextOutput } from "../common/text-output"
 
 const screenRole = new ds.CharacterScreen()
 
-export async function openTerminalDisplay(bus: I2cPort | null): Promise<TerminalDisplay> {
+/** `who` starts the log lines ("TERMINAL", or "VENDING" on the vending machine, same LCD). */
+export async function openTerminalDisplay(bus: I2cPort | null, who = "TERMINAL"): Promise<TerminalDisplay> {
     let lcd: Hd44780Lcd | null = null
     if (bus !== null) {
         const candidate = new Hd44780Lcd(bus, ds.sleep, LCD_I2C_ADDRESS, 20, 4)
@@ -18,14 +20,14 @@ export async function openTerminalDisplay(bus: I2cPort | null): Promise<Terminal
             await candidate.begin()
             lcd = candidate
         } catch (e) {
-            console.log("TERMINAL no LCD: " + (e as Error).message)
+            console.log(who + " no LCD: " + (e as Error).message)
         }
     }
-    const output = startTextOutput(lcd, screenRole, "TERMINAL LCD")
+    const output = startTextOutput(lcd, screenRole, who + " LCD")
     let wanted = ""
     return {
         show: (text: string) => {
-            if (text !== wanted) console.log("TERMINAL DISPLAY " + text.split("\n").join(" | "))
+            if (text !== wanted) console.log(who + " DISPLAY " + text.split("\n").join(" | "))
             wanted = text
             output(text)
         },

@@ -8,12 +8,13 @@ import { startKeypad } from "../common/keypad"
 
 const keypadRole = new ds.MatrixKeypad()
 
-export async function openTerminalKeypad(bus: I2cPort | null): Promise<Keypad> {
+/** `who` starts the log line of a missing keypad (the vending machine has the same keypad). */
+export async function openTerminalKeypad(bus: I2cPort | null, who = "TERMINAL"): Promise<Keypad> {
     const pressed: string[] = []
     await startKeypad(
         bus,
         keypadRole,
-        "TERMINAL",
+        who,
         (label: string) => {
             pressed.push(label)
         },

@@ -5,17 +5,13 @@
 import * as ds from "@devicescript/core"
 import { I2cPort } from "../../src/drivers/i2c-port"
 import { Pn532Reader } from "../../src/drivers/pn532-reader"
-import { Sc16is750Irda } from "../../src/drivers/sc16is750-irda"
 import { ApduCardPort } from "../../src/terminal/apdu-card-port"
 import { FieldReader } from "../../src/terminal/field-reader"
 import { CardReader } from "../../src/terminal/terminal-app"
-import { encodeCommand } from "../../src/link/apdu"
-import { ACTIVECARD_AID, CLA_ISO, INS_SELECT, P1_SELECT_BY_NAME } from "../../src/link/card-commands"
-import { fromHex } from "../../src/bytes"
+import { openInfraredPort, SELECT } from "../common/infrared-port"
 import { CardLinkClient, LINK_MAX_COMMAND_DATA } from "../common/card-link-client"
 
 const cardLinkRole = new ds.CardLink()
-const SELECT = encodeCommand({ cla: CLA_ISO, ins: INS_SELECT, p1: P1_SELECT_BY_NAME, p2: 0, data: fromHex(ACTIVECARD_AID), le: 0 })
 
 async function nfcReader(bus: I2cPort): Promise<Pn532Reader | null> {
     const reader = new Pn532Reader(bus, ds.sleep, 1000)
@@ -28,21 +24,10 @@ async function nfcReader(bus: I2cPort): Promise<Pn532Reader | null> {
     }
 }
 
-async function infraredPort(bus: I2cPort): Promise<Sc16is750Irda | null> {
-    const ir = new Sc16is750Irda(bus, ds.sleep, 1500)
-    try {
-        await ir.begin()
-        return ir
-    } catch (e) {
-        console.log("TERMINAL no infrared port: " + (e as Error).message)
-        return null
-    }
-}
-
 export async function openCardReader(bus: I2cPort | null): Promise<CardReader> {
     if (bus !== null) {
         const nfc = await nfcReader(bus)
-        const ir = await infraredPort(bus)
+        const ir = await openInfraredPort(bus, "TERMINAL")
         if (nfc !== null || ir !== null) {
             console.log("TERMINAL links:" + (nfc !== null ? " nfc" : "") + (ir !== null ? " infrared" : ""))
             const field = new FieldReader(nfc, ir, SELECT, LINK_MAX_COMMAND_DATA, ds.sleep, ds.millis)

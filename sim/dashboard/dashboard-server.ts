@@ -10,24 +10,17 @@
 // browser has open can drive the simulator), and every message is validated (commands.ts).
 
 import { createServer, IncomingMessage, Server, ServerResponse } from "node:http"
-import { readFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { WebSocket, WebSocketServer } from "ws"
 import type { Simulator } from "../simulator/simulator"
+import { pageFile } from "../page-files"
 import { boardsOf, cardKeypadLabels, keypadLabels, layoutOf, LedgerRow, ledgerRows, TraceEntry, traceEntries } from "./board-view"
 import { Command, MAX_COMMAND_BYTES, parseCommand } from "./commands"
 
 export const DEFAULT_DASHBOARD_PORT = 8090
 const TICK_MS = 100
 const PUBLIC = join(dirname(fileURLToPath(import.meta.url)), "public")
-/** The files the page is made of; nothing else is served. */
-const FILES: Record<string, { file: string; type: string }> = {
-    "/": { file: "index.html", type: "text/html; charset=utf-8" },
-    "/index.html": { file: "index.html", type: "text/html; charset=utf-8" },
-    "/app.js": { file: "app.js", type: "text/javascript; charset=utf-8" },
-    "/style.css": { file: "style.css", type: "text/css; charset=utf-8" },
-}
 const HEADERS = {
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
@@ -98,18 +91,16 @@ export class DashboardServer {
 
     private serve(req: IncomingMessage, res: ServerResponse): void {
         const path = (req.url ?? "/").split("?")[0]
-        const entry = Object.prototype.hasOwnProperty.call(FILES, path) ? FILES[path] : undefined
+        const page = pageFile(PUBLIC, path)
         if (!this.ownHost(req)) {
             res.writeHead(403, HEADERS).end("forbidden\n")
         } else if (req.method !== "GET" && req.method !== "HEAD") {
             res.writeHead(405, { ...HEADERS, Allow: "GET, HEAD" }).end()
-        } else if (!entry) {
+        } else if (page === null) {
             res.writeHead(404, { ...HEADERS, "Content-Type": "text/plain" }).end("not found\n")
         } else {
-            // Read on each request: an edited page shows on reload.
-            const body = readFileSync(join(PUBLIC, entry.file))
-            res.writeHead(200, { ...HEADERS, "Content-Type": entry.type, "Content-Length": body.length })
-            res.end(req.method === "HEAD" ? undefined : body)
+            res.writeHead(200, { ...HEADERS, "Content-Type": page.type, "Content-Length": page.body.length })
+            res.end(req.method === "HEAD" ? undefined : page.body)
         }
     }
 

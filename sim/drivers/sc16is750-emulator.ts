@@ -3,12 +3,15 @@
 // the divisor latch and enhanced-register access (LCR 0xBF for EFR), the IrDA enable bit in MCR
 // (writable only with EFR[4] set), 64-byte FIFOs with TXLVL/RXLVL. IrLine: the infrared path
 // between two bridges, about one byte per millisecond (9600 bit/s) from one transmit FIFO to the
-// other receive FIFO while the two are in sight, both in IrDA mode at the same divisor. UartLine:
+// other receive FIFO while the two are in sight, both in IrDA mode at the same divisor (one end can
+// be turned to another bridge, as a card is held up to another board). UartLine:
 // a plain serial line to a byte-stream device (the modem emulator) at a fixed speed, carrying
 // bytes only while the bridge is in UART mode at that speed. A full receive FIFO loses bytes, as
-// the chip does.
+// the chip does. With auto RTS (EFR[6]) the bridge drops RTS when its receive FIFO reaches TCR's
+// halt level and raises it at the resume level; a device that uses RTS/CTS holds its output meanwhile.
 
 import { I2cChip } from "./i2c-chip"
+import { encodeSirFrame, SirReceiver } from "../../src/link/irda-sir"
 
 const FIFO = 64
 
@@ -21,6 +24,9 @@ export class Sc16is750Emulator extends I2cChip {
     lcr = 0
     mcr = 0
     efr = 0
+    /** Transmission control: halt level in bits 3:0, resume level in 7:4, in units of 4 bytes. */
+    tcr = 0
+    private rtsHalted = false
     dll = 0
     dlh = 0
     readonly tx: number[] = []
@@ -35,6 +41,17 @@ export class Sc16is750Emulator extends I2cChip {
     /** The divisor while in plain UART mode at 8N1, else -1. */
     uartAt(): number {
         return (this.mcr & 0x40) === 0 && this.lcr === 0x03 ? (this.dlh << 8) | this.dll : -1
+    }
+
+    /**
+     * The RTS pin, asserted (ready) unless auto RTS is on and the receive FIFO reached the halt
+     * level; it stays dropped until the FIFO drains to the resume level.
+     */
+    rts(): boolean {
+        if ((this.efr & 0x40) === 0) return true
+        if (this.rtsHalted && this.rx.length <= (this.tcr >> 4) * 4) this.rtsHalted = false
+        else if (!this.rtsHalted && this.rx.length >= (this.tcr & 0x0f) * 4) this.rtsHalted = true
+        return !this.rtsHalted
     }
 
     receiveByte(b: number): void {
@@ -67,6 +84,7 @@ export class Sc16is750Emulator extends I2cChip {
             if (v & 0x02) this.rx.length = 0
             if (v & 0x04) this.tx.length = 0
         } else if (reg === 3) this.lcr = v
+        else if (reg === 6 && (this.efr & 0x10) !== 0 && (this.mcr & 0x04) !== 0) this.tcr = v
         else if (reg === 4) this.mcr = (this.efr & 0x10) !== 0 ? v : (this.mcr & 0x40) | (v & ~0x40)
     }
 
@@ -90,17 +108,42 @@ export class IrLine {
     /** Sees each byte of light just before it arrives; it may take the card out of sight right then. */
     onByte: (fromA: boolean, byte: number) => void = () => {}
     private readonly timer: NodeJS.Timeout
+    /** Every bridge the B end was ever turned to: those it faces no more send into the void. */
+    private readonly stations: Sc16is750Emulator[]
+    /**
+     * An attacker in the light path: each whole SIR frame the station (A end) sends (its content: the
+     * exchange number and the APDU) is taken off the
+     * line, passed through this, and sent on to B re-encoded, a byte a tick; null: light passes.
+     */
+    rewriteToB: ((frame: Buffer) => Buffer) | null = null
+    private readonly rewritten: number[] = []
+    private readonly rewriteReader = new SirReceiver({
+        frame: (content: Buffer) => {
+            const out = this.rewriteToB === null ? content : this.rewriteToB(content)
+            for (const byte of encodeSirFrame(out, 10)) this.rewritten.push(byte)
+        },
+        dropped: () => {},
+    })
 
     constructor(
-        private readonly a: Sc16is750Emulator,
+        private a: Sc16is750Emulator,
         private readonly b: Sc16is750Emulator,
         /** 1: a byte per millisecond, 9600 bit/s in real time; more for a slowed-down simulation. */
         msPerByte = 1,
     ) {
+        this.stations = [a]
         this.timer = setInterval(() => {
             this.move(this.a, this.b)
+            if (this.rewritten.length > 0 && this.inSight) this.b.receiveByte(this.rewritten.shift()!)
             this.move(this.b, this.a)
+            for (const s of this.stations) if (s !== this.a) s.tx.shift()
         }, msPerByte)
+    }
+
+    /** Turns the B end towards another bridge (a card held up to another board's port). */
+    aim(a: Sc16is750Emulator): void {
+        if (!this.stations.includes(a)) this.stations.push(a)
+        this.a = a
     }
 
     private move(from: Sc16is750Emulator, to: Sc16is750Emulator): void {
@@ -112,7 +155,8 @@ export class IrLine {
         if (!this.inSight) return
         const hit = this.corruptIn === 0
         if (this.corruptIn >= 0) this.corruptIn--
-        to.receiveByte(hit ? byte ^ 0x10 : byte)
+        if (from === this.a && this.rewriteToB !== null) this.rewriteReader.push(Buffer.from([hit ? byte ^ 0x10 : byte]))
+        else to.receiveByte(hit ? byte ^ 0x10 : byte)
     }
 
     stop(): void {
@@ -126,6 +170,8 @@ export interface SerialDevice {
     input(data: Buffer): void
     /** Takes up to max bytes the device has ready for the bridge's RX pin. */
     takeOutput(max: number): Buffer
+    /** Whether the device holds its output while the bridge's RTS is dropped (its CTS input). */
+    usesRtsCts(): boolean
 }
 
 /** A serial line from a bridge in UART mode to a device: both directions at the divisor's speed. */
@@ -152,7 +198,8 @@ export class UartLine {
             if (inTune) this.device.input(Buffer.from(out))
             else this.garbled += out.length
         }
-        const back = this.device.takeOutput(this.bytesPerMs)
+        const held = this.device.usesRtsCts() && !this.bridge.rts()
+        const back = held ? Buffer.alloc(0) : this.device.takeOutput(this.bytesPerMs)
         if (inTune) for (const b of back) this.bridge.receiveByte(b)
         else this.garbled += back.length
     }

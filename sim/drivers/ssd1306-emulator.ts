@@ -193,6 +193,15 @@ export class Ssd1306Emulator extends I2cChip {
     }
 
     /** Commands with no arguments and no state kept here (scroll on/off, NOP). */
+    /**
+     * Whether the last display-RAM write filled its window to the end: the column pointer is back
+     * at the window's first column (horizontal mode) or at column 0 (page mode). A driver that
+     * writes whole lines is then between lines.
+     */
+    betweenWrites(): boolean {
+        return this.column === (this.addressingMode === 2 ? 0 : this.columnStart)
+    }
+
     private knownWithoutArguments(op: number): boolean {
         return op === 0x2e || op === 0x2f || op === 0xe3
     }

@@ -1,7 +1,7 @@
 // The boards' peripherals as simulated Jacdac services (codes from the Jacdac service specs, as
 // bundled in @devicescript/core's devicescript-spec.d.ts): a character screen, a matrix keypad,
-// a push button and an RGB LED. Each keeps its state in Node and answers the DeviceScript clients
-// ds.CharacterScreen, ds.MatrixKeypad, ds.Button and ds.Led.
+// a push button, an RGB LED and a relay. Each keeps its state in Node and answers the DeviceScript
+// clients ds.CharacterScreen, ds.MatrixKeypad, ds.Button, ds.Led and ds.Relay.
 
 import { CMD_GET_REG, CMD_SET_REG, eventCommand } from "./frame"
 import { SimService } from "./sim-device"
@@ -11,6 +11,7 @@ export const SRV_CHARACTER_SCREEN = 523748714
 export const SRV_MATRIX_KEYPAD = 319172040
 export const SRV_BUTTON = 343122531
 export const SRV_LED = 369743088
+export const SRV_RELAY = 406840918
 
 function u8(n: number): Buffer {
     return Buffer.from([n & 0xff])
@@ -219,5 +220,44 @@ export class SimLed extends SimServiceBase {
             this.color = "#" + this.pixels.subarray(0, 3).toString("hex")
             this.onChange(this.color)
         } else if (command === (CMD_SET_REG | LED_REG.intensity) && payload.length >= 1) this.intensity = payload[0]
+    }
+}
+
+const RELAY_REG = { enabled: 0x01, variant: 0x107, maxSwitchingCurrent: 0x180 }
+
+/** A relay (the vending machine's dispense output): each time it is energized counts as one activation. */
+export class SimRelay extends SimServiceBase {
+    readonly serviceClass = SRV_RELAY
+    enabled = false
+    /** Times the relay went from off to on. */
+    activations = 0
+    /** When it last went on (ms since the epoch), or null. */
+    lastOnAt: number | null = null
+    /** Called with each change of state. */
+    onChange: (enabled: boolean) => void = () => {}
+
+    protected readonly readable: Readable = {
+        [RELAY_REG.enabled]: () => u8(this.enabled ? 1 : 0),
+        [RELAY_REG.variant]: () => u8(2), // solid state
+        [RELAY_REG.maxSwitchingCurrent]: () => u32(2000),
+    }
+
+    /** The board lost power: the relay drops out. */
+    powerOff(): void {
+        this.set(false)
+    }
+
+    protected write(command: number, payload: Buffer): void {
+        if (command === (CMD_SET_REG | RELAY_REG.enabled) && payload.length >= 1) this.set(payload[0] !== 0)
+    }
+
+    private set(on: boolean): void {
+        if (on === this.enabled) return
+        this.enabled = on
+        if (on) {
+            this.activations++
+            this.lastOnAt = Date.now()
+        }
+        this.onChange(on)
     }
 }

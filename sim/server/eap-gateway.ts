@@ -1,8 +1,9 @@
-// Between RADIUS and the EAP-AKA server sessions: one session per authentication, found again
-// through the RADIUS State attribute, with the terminal's payment stored before authentication
-// starts (figure 7) and abandoned sessions reversed after a timeout. What one terminal can hold is
-// bounded: at most `maxPaymentsPerTerminal` exchanges with a payment at once per RADIUS client
-// (counted by address, which its shared secret authenticates; a first request
+// Between RADIUS and the EAP server sessions (EAP-AKA'/AKA, and EAP-TLS when the server has a
+// certificate: eap-tls-server.ts, chosen per card by its identity or its Nak): one session per
+// authentication, found again through the RADIUS State attribute, with the terminal's payment
+// stored before authentication starts (figure 7) and abandoned sessions reversed after a timeout.
+// What one terminal can hold is bounded: at most `maxPaymentsPerTerminal` exchanges with a payment
+// at once per RADIUS client (counted by address, which its shared secret authenticates; a first request
 // beyond that is rejected, nothing stored), and a pending payment is removed when its exchange
 // ends undecided, or by the periodic sweep once older than twice the session timeout.
 //
@@ -26,8 +27,11 @@
 // (its process killed mid-exchange) is reversed at once by the sweep's rule, without the wait.
 
 import { nodeRandomBytes as randomBytes } from "../node-platform"
-import { AkaServerSession, ServerOptions } from "../../src/eap/aka-server"
-import { EAP_FAILURE, EAP_REQUEST, EAP_RESPONSE, EAP_SUCCESS, EAP_TYPE_IDENTITY } from "../../src/eap/eap-packet"
+import { AkaServerSession, SERVER_CHALLENGE, SERVER_IDENTITY, ServerOptions } from "../../src/eap/aka-server"
+import { decodeEap, EAP_FAILURE, EAP_REQUEST, EAP_RESPONSE, EAP_SUCCESS, EAP_TYPE_IDENTITY, EAP_TYPE_NAK } from "../../src/eap/eap-packet"
+import { EAP_TYPE_TLS } from "../../src/eap/eap-tls-fragments"
+import { parseIdentity } from "../../src/eap/aka-identity"
+import { EapTlsServerSession, type TlsServerCredentials } from "./eap-tls-server"
 import { Payment } from "../../src/payment/payment"
 import { PaymentResult } from "../../src/payment/result"
 import type { AkaPlatform } from "../../src/eap/aka-crypto"
@@ -58,6 +62,8 @@ export interface GatewayReply {
 
 interface Session {
     aka: AkaServerSession
+    /** The EAP-TLS session once the method is EAP-TLS, else null. It lives in this process's memory only. */
+    tls: EapTlsServerSession | null
     expires: number
     client: string
     payment: Payment | null
@@ -103,6 +109,8 @@ export class EapGateway {
         private readonly options: ServerOptions,
         private readonly sessionTimeoutMs = 30_000,
         private readonly maxPaymentsPerTerminal = DEFAULT_MAX_PAYMENTS_PER_TERMINAL,
+        /** The server's certificate and key and the cards' CA: EAP-TLS is offered; null: not. */
+        private readonly tls: TlsServerCredentials | null = null,
     ) {
         this.shared = ports.sessionTable
         // A sweep that fails (the database unreachable) is logged by the ports and tried again at the next tick.
@@ -118,7 +126,8 @@ export class EapGateway {
     async handle(req: GatewayRequest): Promise<GatewayReply> {
         if (req.state === null) return await this.begin(req)
         const key = req.state.toString("hex")
-        const s = this.shared !== null ? await this.load(key) : this.sessions.get(key)
+        // EAP-TLS sessions stay in memory whatever the storage: a TLS connection has no snapshot.
+        const s = this.sessions.get(key) ?? (this.shared !== null ? await this.load(key) : undefined)
         if (!s) return this.reject(null, "unknown or expired session")
         if (req.eap === null) return this.reject(null, "EAP-Start inside a session")
         s.expires = Date.now() + this.sessionTimeoutMs
@@ -136,17 +145,57 @@ export class EapGateway {
 
     private restore(snapshot: string, expires: number, client: string, withPayment: boolean, version: number): Session {
         const aka = AkaServerSession.restore(this.ports, this.platform, this.options, decodeSnapshot(snapshot))
-        return { aka, expires, client, payment: withPayment ? aka.payment : null, version, busy: null }
+        return { aka, tls: null, expires, client, payment: withPayment ? aka.payment : null, version, busy: null }
     }
 
     private async step(s: Session, eap: Buffer): Promise<Buffer> {
-        const work = s.aka.handle(eap)
+        const work = this.method(s, eap)
         s.busy = work
         try {
             return await work
         } finally {
             if (s.busy === work) s.busy = null
         }
+    }
+
+    /** The session's method answers: EAP-TLS once chosen, else EAP-AKA/AKA' unless this response chooses EAP-TLS. */
+    private async method(s: Session, eap: Buffer): Promise<Buffer> {
+        if (s.tls !== null) return await s.tls.handle(eap)
+        const start = this.tlsInstead(s, eap)
+        return start !== null ? start : await s.aka.handle(eap)
+    }
+
+    /**
+     * EAP-TLS in place of EAP-AKA/AKA' when the server offers it and the peer's answer asks for it:
+     * an identity that follows no AKA convention (aka-identity.ts), or a Nak (RFC 3748 5.3.1) that
+     * lists EAP-TLS. Its Start, or null to let the AKA session answer. A payment over EAP-TLS is
+     * not offered yet: such an exchange ends in a Failure that says so.
+     */
+    private tlsInstead(s: Session, eap: Buffer): Buffer | null {
+        const credentials = this.tls
+        // Before the peer has answered an AKA message: the AKA session asks its identity or sent its first Challenge.
+        if (credentials === null || (s.aka.state !== SERVER_IDENTITY && s.aka.state !== SERVER_CHALLENGE)) return null
+        let type = 0
+        let data: Buffer
+        let id = 0
+        try {
+            const p = decodeEap(eap)
+            if (p.code !== EAP_RESPONSE) return null
+            type = p.type
+            data = p.data
+            id = p.id
+        } catch {
+            return null
+        }
+        const asked = type === EAP_TYPE_IDENTITY ? s.aka.state === SERVER_IDENTITY && parseIdentity(data.toString("utf8")) === null : type === EAP_TYPE_NAK && data.includes(EAP_TYPE_TLS)
+        if (!asked) return null
+        s.tls = new EapTlsServerSession(credentials, (id + 1) & 0xff)
+        if (s.payment !== null) {
+            s.tls.outcome.reason = "payments over EAP-TLS are not offered"
+            s.tls.close()
+            return Buffer.from([EAP_FAILURE, id, 0, 4])
+        }
+        return s.tls.start()
     }
 
     /**
@@ -178,7 +227,7 @@ export class EapGateway {
         if (s.busy) await s.busy.catch(() => undefined)
         if (this.sessions.get(key) !== s) return
         await this.end(key, s)
-        await s.aka.abandon()
+        await this.abandon(s)
     }
 
     /**
@@ -220,13 +269,13 @@ export class EapGateway {
         const firstId = req.eap === null ? randomBytes(1)[0] : req.eap[1]
         const aka = new AkaServerSession(this.ports, this.platform, this.options, req.payment, firstId)
         const key = randomBytes(16).toString("hex")
-        const s: Session = { aka, expires: Date.now() + this.sessionTimeoutMs, client: req.client, payment: req.payment, version: -1, busy: null }
+        const s: Session = { aka, tls: null, expires: Date.now() + this.sessionTimeoutMs, client: req.client, payment: req.payment, version: -1, busy: null }
         if (this.shared === null) {
             this.sessions.set(key, s)
             if (req.payment !== null) this.sessionOfTx.set(req.payment.transactionId.toString("hex"), key)
         }
         const out = req.eap === null ? aka.identityRequest() : await this.step(s, req.eap)
-        if (this.shared !== null && out[0] === EAP_REQUEST) {
+        if (this.shared !== null && s.tls === null && out[0] === EAP_REQUEST) {
             const row = { key, client: req.client, txid: req.payment === null ? null : req.payment.transactionId.toString("hex"), snapshot: encodeSnapshot(aka.snapshot()), version: 0, expiresAt: s.expires }
             if (!(await this.shared.insert(row, this.maxPaymentsPerTerminal))) {
                 if (req.payment !== null) this.ports.dropPending(req.payment)
@@ -243,7 +292,9 @@ export class EapGateway {
      * the database, continued or ended by another process (the stored version is not this copy's).
      */
     private async end(key: string, s: Session): Promise<boolean> {
-        if (this.shared !== null) {
+        // Turned to EAP-TLS at its last step (a refused payment): still in the database.
+        if (s.tls !== null && this.shared !== null && this.sessions.get(key) !== s) return s.version < 0 || (await this.shared.removeAt(key, s.version))
+        if (this.shared !== null && s.tls === null) {
             if (s.version >= 0 && !(await this.shared.removeAt(key, s.version))) return false
         } else {
             if (this.sessions.get(key) !== s) return false
@@ -261,10 +312,17 @@ export class EapGateway {
     }
 
     private async reply(key: string, s: Session, eap: Buffer): Promise<GatewayReply> {
-        const o = s.aka.outcome
+        const o = s.tls !== null ? { result: null, failure: s.tls.outcome.reason } : s.aka.outcome
         if (eap[0] === EAP_REQUEST) {
+            if (s.tls !== null) {
+                // A session that turned to EAP-TLS leaves the database for this process's memory.
+                if (this.sessions.get(key) !== s) {
+                    this.sessions.set(key, s)
+                    if (this.shared !== null && s.version >= 0) await this.shared.removeAt(key, s.version)
+                }
+            }
             // Stored before it is answered: the next request may reach another process.
-            if (this.shared !== null && !(await this.shared.update(key, s.version, encodeSnapshot(s.aka.snapshot()), s.expires))) throw new SessionSuperseded()
+            else if (this.shared !== null && !(await this.shared.update(key, s.version, encodeSnapshot(s.aka.snapshot()), s.expires))) throw new SessionSuperseded()
             return { kind: "challenge", eap, state: Buffer.from(key, "hex"), result: null, reason: "" }
         }
         // The last step answers only if its session was still the one it continued: otherwise an
@@ -286,15 +344,13 @@ export class EapGateway {
      */
     async sweep(now = Date.now()): Promise<number> {
         let n = 0
-        if (this.shared !== null) {
-            n = await this.ports.abandonShared(now, this.sessionTimeoutMs)
-        } else {
-            for (const [key, s] of this.sessions) {
-                if (s.expires > now) continue
-                await this.end(key, s)
-                await s.aka.abandon()
-                n++
-            }
+        if (this.shared !== null) n = await this.ports.abandonShared(now, this.sessionTimeoutMs)
+        // In memory: every session without a database, the EAP-TLS sessions with one.
+        for (const [key, s] of this.sessions) {
+            if (s.expires > now) continue
+            await this.end(key, s)
+            await this.abandon(s)
+            n++
         }
         await this.ports.expirePending(now - 2 * this.sessionTimeoutMs)
         return n
@@ -307,5 +363,12 @@ export class EapGateway {
     async close(): Promise<void> {
         clearInterval(this.timer)
         if (this.shared === null) await this.sweep(Infinity)
+        else for (const s of this.sessions.values()) await this.abandon(s)
+    }
+
+    /** An exchange that ends undecided: an approval the card never acknowledged is reversed; a TLS connection closed. */
+    private async abandon(s: Session): Promise<void> {
+        if (s.tls !== null) s.tls.close()
+        else await s.aka.abandon()
     }
 }

@@ -3,6 +3,7 @@
 //
 //   npm run server -- [--data DIR] [--db postgres://...] [--host 127.0.0.1] [--udp-port 1812] [--tcp-port 1812]
 //                     [--network-name ACTIVECARD] [--realm pay.activecard.example]
+//                     [--tls-cert FILE --tls-key FILE --tls-ca FILE]   (PEM: EAP-TLS offered beside EAP-AKA'/AKA)
 //   npm run provision -- card --card-id ID --pan DIGITS [--holder NAME] [--currency 410]
 //                     [--balance N] [--limit N] [--pin DIGITS] [--no-pin-limit N] [--out FILE] [--data DIR] [--db URL]
 //   npm run provision -- terminal --terminal-id ID --merchant-id ID [--address 127.0.0.1] [--out FILE] [--data DIR] [--db URL]
@@ -16,6 +17,8 @@
 
 import { fail, parseCommandLine, runtimeMessage as runtimeMessageOf, stopOnSignals, wholeOption } from "../command-line"
 import { join } from "node:path"
+import { readFileSync } from "node:fs"
+import type { TlsServerCredentials } from "./eap-tls-server"
 import { DEFAULT_CONFIG, PaymentServer } from "./payment-server"
 import { DuplicateCardError, type ServerStorage } from "../db/storage"
 import { openServerStore } from "./open-store"
@@ -36,10 +39,26 @@ function databaseUrl(option: string | undefined): string | undefined {
     return url
 }
 
-const SERVE_USAGE = "usage: npm run server -- [--data DIR] [--db postgres://USER@HOST:PORT/DB] [--host 127.0.0.1] [--udp-port 1812] [--tcp-port 1812] [--network-name ACTIVECARD] [--realm pay.activecard.example]"
+const SERVE_USAGE =
+    "usage: npm run server -- [--data DIR] [--db postgres://USER@HOST:PORT/DB] [--host 127.0.0.1] [--udp-port 1812] [--tcp-port 1812] [--network-name ACTIVECARD] [--realm pay.activecard.example] [--tls-cert FILE --tls-key FILE --tls-ca FILE]"
+
+/** EAP-TLS credentials from the three PEM files, all or none; null without them. */
+function tlsCredentials(values: Record<string, string | undefined>): TlsServerCredentials | null {
+    const files = [values["tls-cert"], values["tls-key"], values["tls-ca"]]
+    if (files.every((f) => f === undefined)) return null
+    if (files.some((f) => f === undefined)) fail("--tls-cert, --tls-key and --tls-ca go together")
+    const [cert, key, ca] = files.map((f) => {
+        try {
+            return readFileSync(f as string, "utf8")
+        } catch {
+            fail(`cannot read ${f}`)
+        }
+    })
+    return { cert, key, ca }
+}
 
 async function serve(argv: string[]): Promise<void> {
-    const values = parseCommandLine(argv, SERVE_USAGE, ["data", "db", "host", "udp-port", "tcp-port", "network-name", "realm"])
+    const values = parseCommandLine(argv, SERVE_USAGE, ["data", "db", "host", "udp-port", "tcp-port", "network-name", "realm", "tls-cert", "tls-key", "tls-ca"])
     const config = {
         dataDir: values.data ?? DEFAULT_CONFIG.dataDir,
         db: databaseUrl(values.db),
@@ -48,6 +67,7 @@ async function serve(argv: string[]): Promise<void> {
         tcpPort: wholeOption(values["tcp-port"], DEFAULT_CONFIG.tcpPort, "--tcp-port", 0, 65535),
         networkName: values["network-name"] ?? DEFAULT_CONFIG.networkName,
         realm: values.realm ?? DEFAULT_CONFIG.realm,
+        tls: tlsCredentials(values),
     }
     let server: PaymentServer
     try {
@@ -57,7 +77,7 @@ async function serve(argv: string[]): Promise<void> {
     }
     // Before the banner: whoever waits for it to stop the server must find the handlers in place.
     stopOnSignals(server)
-    console.log(`payment server: RADIUS/UDP ${server.udp.address}:${server.udp.port}, RADIUS/TCP ${server.tcp.port}, ${config.db !== undefined ? "database " + describeUrl(config.db) : "data " + config.dataDir}`)
+    console.log(`payment server: RADIUS/UDP ${server.udp.address}:${server.udp.port}, RADIUS/TCP ${server.tcp.port}${config.tls !== null ? ", EAP-TLS offered" : ""}, ${config.db !== undefined ? "database " + describeUrl(config.db) : "data " + config.dataDir}`)
     const n = await server.store.counts()
     console.log(`${server.store.description}; cards: ${n.cards}, terminals: ${n.clients}, ledger entries: ${n.ledger}`)
 }

@@ -1,5 +1,5 @@
 // The payment server: RADIUS over UDP (standard NAS equipment) and TCP (RFC 6613, the
-// DeviceScript terminal), EAP-AKA / EAP-AKA' sessions, and the storage holding the AuC, the card
+// DeviceScript terminal), EAP-AKA / EAP-AKA' sessions (and EAP-TLS when given a certificate), and the storage holding the AuC, the card
 // registry, pending payments and the ledger (SQLite in the data folder, or a PostgreSQL database
 // shared by several server processes).
 
@@ -13,6 +13,7 @@ import { nodeAkaPlatform } from "../node-platform"
 import { DEFAULT_MAX_PAYMENTS_PER_TERMINAL, EapGateway } from "./eap-gateway"
 import { LedgerPorts } from "./ledger-ports"
 import { radiusHandler } from "./radius-handler"
+import type { TlsServerCredentials } from "./eap-tls-server"
 
 export interface PaymentServerConfig {
     dataDir: string
@@ -30,6 +31,8 @@ export interface PaymentServerConfig {
     /** Exchanges carrying a payment that one terminal may have in progress at once. */
     maxPaymentsPerTerminal: number
     log: (line: string) => void
+    /** The server's TLS certificate and key and the cards' CA (PEM): EAP-TLS is offered beside EAP-AKA'/AKA; null: not. */
+    tls: TlsServerCredentials | null
 }
 
 export const DEFAULT_CONFIG: PaymentServerConfig = {
@@ -43,6 +46,7 @@ export const DEFAULT_CONFIG: PaymentServerConfig = {
     sessionTimeoutMs: 30_000,
     maxPaymentsPerTerminal: DEFAULT_MAX_PAYMENTS_PER_TERMINAL,
     log: (line) => console.log(`[server] ${line}`),
+    tls: null,
 }
 
 /** How long a terminal's secret is used before it is read from the database again. */
@@ -70,7 +74,7 @@ export class PaymentServer {
             const recovered = await ports.recover(config.sessionTimeoutMs)
             if (recovered.reversed > 0) config.log(`${recovered.reversed} approvals left provisional by the previous run reversed`)
             if (recovered.pending > 0) config.log(`${recovered.pending} pending payments of the previous run removed`)
-            const gateway = new EapGateway(ports, nodeAkaPlatform, { methods: config.methods, networkName: config.networkName, realm: config.realm, alwaysAskIdentity: false }, config.sessionTimeoutMs, config.maxPaymentsPerTerminal)
+            const gateway = new EapGateway(ports, nodeAkaPlatform, { methods: config.methods, networkName: config.networkName, realm: config.realm, alwaysAskIdentity: false }, config.sessionTimeoutMs, config.maxPaymentsPerTerminal, config.tls)
             const handler = radiusHandler(gateway, config.log)
             // Terminals are RADIUS clients known by source address, each with its own secret. A
             // known terminal's secret is kept for a second before it is read again, so a terminal

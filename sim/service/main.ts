@@ -3,6 +3,7 @@
 //   npm run service -- [serve] [--data DIR] [--host 127.0.0.1] [--port 8830] [--ca FILE|URL] [--ocsp URL] [--name NAME] [--wait-seconds 300]
 //   npm run service -- account --number 110-... --holder NAME --phone +8210... [--balance 0] [--data DIR]
 //   npm run service -- terminal --id TERM0001 --account 220-... [--token TOKEN] [--data DIR]
+//   npm run service -- machine --id VM000001 [--token TOKEN] [--data DIR]
 //
 // The data folder (default data/service, mode 0700) holds the database; a new one starts with two
 // demo accounts. The trusted CA certificate defaults to the CA's own, data/ca/ca.pem. SMS notices
@@ -14,13 +15,14 @@ import { privateFolder } from "../private-folder"
 import { randomBytes } from "node:crypto"
 import { chmodSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { DEFAULT_SERVICE_CONFIG, ServiceServer, terminalTokenHash } from "./service-server"
+import { DEFAULT_SERVICE_CONFIG, ServiceServer, tokenSha256 } from "./service-server"
 import { ServiceStore } from "./service-store"
 
 const USAGE = [
     "usage: npm run service -- [serve] [--data DIR] [--host 127.0.0.1] [--port 8830] [--ca FILE|URL] [--ocsp URL] [--name NAME] [--wait-seconds 300]",
     "       npm run service -- account --number NUMBER --holder NAME --phone +8210... [--balance KRW] [--data DIR]",
     "       npm run service -- terminal --id TERMINAL --account NUMBER [--token TOKEN] [--data DIR]",
+    "       npm run service -- machine --id MACHINE [--token TOKEN] [--data DIR]",
 ].join("\n")
 
 function runtimeMessage(e: unknown): string {
@@ -70,25 +72,46 @@ function terminalCommand(argv: string[]): void {
     const id = v.id ?? fail("--id is required")
     if (!/^[A-Za-z0-9-]{1,16}$/.test(id)) fail("--id must be 1..16 letters, digits and dashes")
     const account = v.account ?? fail("--account is required")
-    if (v.token !== undefined && !/^[\x21-\x7e]{16,64}$/.test(v.token)) fail("--token must be 16..64 printable ASCII characters without spaces")
-    const token = v.token ?? randomBytes(16).toString("hex")
+    const token = givenOrNewToken(v.token)
     const store = openStore(v.data)
     try {
         if (store.account(account) === undefined) fail(`no account ${account} (open it with the account command; a new data folder gets its demo accounts when the service first starts)`)
-        store.putTerminal({ id, account, tokenHash: terminalTokenHash(token) })
-        let where = ""
-        if (v.token === undefined) {
-            const folder = join(v.data ?? DEFAULT_SERVICE_CONFIG.dataDir, "terminal-tokens")
-            privateFolder(folder, "terminal tokens are kept there")
-            const file = join(folder, `${id}.txt`)
-            writeFileSync(file, token + "\n", { mode: 0o600 })
-            chmodSync(file, 0o600)
-            where = `; its token (set it as the terminal's svc.token) is in ${file} (mode 0600)`
-        }
-        console.log(`terminal ${id} pays into ${account}${where}`)
+        store.putTerminal({ id, account, tokenHash: tokenSha256(token) })
+        console.log(`terminal ${id} pays into ${account}${keepToken(v.data, "terminal-tokens", id, token, v.token, "the terminal's")}`)
     } finally {
         store.close()
     }
+}
+
+/** Registers a vending machine that uploads its sales log (or gives it a new token), like a terminal. */
+function machineCommand(argv: string[]): void {
+    const v = parseCommandLine(argv, USAGE, ["data", "id", "token"])
+    const id = v.id ?? fail("--id is required")
+    if (!/^[A-Z0-9-]{1,24}$/.test(id)) fail("--id must be 1..24 capital letters, digits and dashes (the machine's vend.id)")
+    const token = givenOrNewToken(v.token)
+    const store = openStore(v.data)
+    try {
+        store.putMachine({ id, tokenHash: tokenSha256(token) })
+        console.log(`vending machine ${id} registered${keepToken(v.data, "machine-tokens", id, token, v.token, "the machine's")}`)
+    } finally {
+        store.close()
+    }
+}
+
+function givenOrNewToken(given: string | undefined): string {
+    if (given !== undefined && !/^[\x21-\x7e]{16,64}$/.test(given)) fail("--token must be 16..64 printable ASCII characters without spaces")
+    return given ?? randomBytes(16).toString("hex")
+}
+
+/** A generated token goes to `<data>/<folder>/<id>.txt` (mode 0600); the text says where, never the token. */
+function keepToken(data: string | undefined, folderName: string, id: string, token: string, given: string | undefined, whose: string): string {
+    if (given !== undefined) return ""
+    const folder = join(data ?? DEFAULT_SERVICE_CONFIG.dataDir, folderName)
+    privateFolder(folder, "tokens are kept there")
+    const file = join(folder, `${id}.txt`)
+    writeFileSync(file, token + "\n", { mode: 0o600 })
+    chmodSync(file, 0o600)
+    return `; its token (set it as ${whose} svc.token) is in ${file} (mode 0600)`
 }
 
 function accountCommand(argv: string[]): void {
@@ -116,6 +139,7 @@ try {
     else if (command === "serve") await serve(args)
     else if (command === "account") accountCommand(args)
     else if (command === "terminal") terminalCommand(args)
+    else if (command === "machine") machineCommand(args)
     else fail(USAGE)
 } catch (e) {
     fail(runtimeMessage(e), 1)

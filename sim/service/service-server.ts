@@ -13,6 +13,9 @@
 //   POST /card/signature/<id>       the CMS DER (application/pkcs7-mime) -> one line, OK or REFUSED
 //   POST /terminal/transactions     a merchant terminal's payment (form) -> 201 and the history's
 //                                   bytes (text/plain), or one line REFUSED <reason>
+//   POST /vending/sales             a vending machine's sales log (text/plain, vending-sales.ts),
+//                                   from a machine registered with its token (401 otherwise)
+//                                   -> "OK <next sequence number> <seconds since 1970>"
 //
 // The second embodiment ([55]-[63]): a merchant terminal asks for a payment from the account
 // registered for the holder's phone to the merchant's account, passes the history to the card
@@ -28,18 +31,19 @@
 
 import { createHash, randomInt, timingSafeEqual } from "node:crypto"
 import { EventEmitter } from "node:events"
-import { readFileSync } from "node:fs"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
 import type { Certificate } from "@peculiar/asn1-x509"
 import { encodeHistory, type TransactionHistory } from "../../src/certificate/transaction-history"
 import { listen } from "../http-listen"
+import { pageFile } from "../page-files"
 import { privateFolder } from "../private-folder"
 import { parseWhole } from "../server/fields"
 import { checkSignature, loadCaCertificate, MalformedSignature, type Trust } from "./signature-check"
 import { ServiceStore, type Account, type NewTransfer, type Transfer } from "./service-store"
 import { LogSmsSender, type SmsSender } from "./sms-sender"
+import { VendingSales, VendingSalesError } from "./vending-sales"
 
 export interface ServiceConfig {
     dataDir: string
@@ -83,12 +87,6 @@ const MAX_SIGNATURE_BYTES = 16 * 1024
 const MAX_FORM_BYTES = 4 * 1024
 const ID_ALPHABET = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 const PUBLIC = join(dirname(fileURLToPath(import.meta.url)), "public")
-const FILES: Record<string, { file: string; type: string }> = {
-    "/": { file: "index.html", type: "text/html; charset=utf-8" },
-    "/index.html": { file: "index.html", type: "text/html; charset=utf-8" },
-    "/app.js": { file: "app.js", type: "text/javascript; charset=utf-8" },
-    "/style.css": { file: "style.css", type: "text/css; charset=utf-8" },
-}
 const HEADERS = {
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
@@ -108,8 +106,8 @@ export class TransferRequestError extends Error {
 /** The currency the bank keeps its accounts in: KRW (ISO 4217 410, no minor unit). */
 export const BANK_CURRENCY = 410
 
-/** The SHA-256 of a terminal's token, the form the service keeps it in. */
-export function terminalTokenHash(token: string): Buffer {
+/** The SHA-256 of a terminal's or a vending machine's token, the form the service keeps it in. */
+export function tokenSha256(token: string): Buffer {
     return createHash("sha256").update(token, "utf8").digest()
 }
 
@@ -154,6 +152,7 @@ function isPrintable(s: string): boolean {
 export class ServiceServer {
     readonly changes = new EventEmitter()
     private readonly timer: NodeJS.Timeout
+    readonly vendingSales: VendingSales
 
     private constructor(
         private readonly server: Server,
@@ -165,6 +164,7 @@ export class ServiceServer {
         readonly baseUrl: string,
     ) {
         this.changes.setMaxListeners(0)
+        this.vendingSales = new VendingSales(config.dataDir)
         this.timer = setInterval(() => this.expire(), 1000)
         this.timer.unref()
     }
@@ -270,6 +270,12 @@ export class ServiceServer {
      * the terminal pays into, awaiting the signature the terminal brings back from the card. No
      * SMS: the terminal hands the history to the card itself. Returns the history's bytes.
      */
+    /** Whether `id` is a registered vending machine and `token` its token. */
+    private isMachine(id: string, token: string): boolean {
+        const machine = this.store.machine(id)
+        return machine !== undefined && timingSafeEqual(machine.tokenHash, tokenSha256(token))
+    }
+
     requestTerminalTransaction(input: URLSearchParams): Buffer {
         const text = (name: string) => {
             const v = input.get(name)
@@ -277,7 +283,7 @@ export class ServiceServer {
             return v.trim()
         }
         const terminal = this.store.terminal(text("terminal"))
-        const token = terminalTokenHash(input.get("token") ?? "")
+        const token = tokenSha256(input.get("token") ?? "")
         // One answer for an unknown terminal and a wrong token: the answer does not tell which IDs exist.
         if (terminal === undefined || !timingSafeEqual(terminal.tokenHash, token)) throw new TransferRequestError("unknown terminal or wrong token", 401)
         const to = this.store.account(terminal.account)
@@ -348,10 +354,9 @@ export class ServiceServer {
             const path = (req.url ?? "/").split("?")[0]
             const type = (req.headers["content-type"] ?? "").split(";")[0].trim().toLowerCase()
             const m = /^\/(card\/history|card\/signature|transfers)\/([A-Za-z0-9-]{1,32})(\/events)?$/.exec(path)
-            const file = Object.prototype.hasOwnProperty.call(FILES, path) ? FILES[path] : undefined
-            if (req.method === "GET" && file !== undefined) {
-                const body = readFileSync(join(PUBLIC, file.file))
-                res.writeHead(200, { ...HEADERS, "Content-Type": file.type, "Content-Length": body.length }).end(body)
+            const page = req.method === "GET" ? pageFile(PUBLIC, path) : null
+            if (page !== null) {
+                res.writeHead(200, { ...HEADERS, "Content-Type": page.type, "Content-Length": page.body.length }).end(page.body)
             } else if (req.method === "GET" && path === "/accounts") {
                 json(res, 200, this.store.accounts().map((a) => ({ number: a.number, holder: a.holder, balance: a.balance })))
             } else if (req.method === "POST" && path === "/transfers") {
@@ -383,6 +388,17 @@ export class ServiceServer {
                     throw e
                 }
                 res.writeHead(201, { "Content-Type": "text/plain; charset=us-ascii", "Content-Length": history.length, "Cache-Control": "no-store" }).end(history)
+            } else if (req.method === "POST" && path === "/vending/sales") {
+                if (type !== "text/plain") return line(res, 415, "REFUSED a sales log is text/plain")
+                const body = await readBody(req, res, MAX_FORM_BYTES)
+                if (body === null) return
+                try {
+                    const { next } = this.vendingSales.upload(body.toString("latin1"), (id, token) => this.isMachine(id, token))
+                    line(res, 200, `OK ${next} ${Math.floor(this.config.now().getTime() / 1000)}`)
+                } catch (e) {
+                    if (e instanceof VendingSalesError) return line(res, e.status, `REFUSED ${e.message}`)
+                    throw e
+                }
             } else if (m !== null && m[1] === "transfers" && req.method === "GET") {
                 const t = this.store.transfer(m[2])
                 if (t === undefined) return json(res, 404, { error: "no such transfer" })

@@ -63,6 +63,12 @@ export interface NewTransfer {
     terminalId?: string
 }
 
+/** A vending machine that uploads its sales: its ID and the SHA-256 of its token. */
+export interface VendingMachine {
+    id: string
+    tokenHash: Buffer
+}
+
 export interface Signer {
     subject?: string
     serial?: string
@@ -85,6 +91,8 @@ export class ServiceStore {
             accountsOfPhone: p("SELECT number, holder, phone, balance FROM accounts WHERE phone = ? ORDER BY number"),
             putTerminal: p("INSERT INTO terminals (id, account, token_hash) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET account = excluded.account, token_hash = excluded.token_hash"),
             terminal: p("SELECT id, account, token_hash AS tokenHash FROM terminals WHERE id = ?"),
+            putMachine: p("INSERT INTO vending_machines (id, token_hash) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET token_hash = excluded.token_hash"),
+            machine: p("SELECT id, token_hash AS tokenHash FROM vending_machines WHERE id = ?"),
             move: p("UPDATE accounts SET balance = balance + ? WHERE number = ?"),
             insertTransfer: p("INSERT INTO transfers (id, from_account, to_account, amount, phone, method, history, state, created_at, expires_at, updated_at, terminal_id) VALUES (?, ?, ?, ?, ?, 'certificate', ?, 'awaiting-signature', ?, ?, ?, ?)"),
             transfer: p(`SELECT ${TRANSFER_COLUMNS} FROM transfers WHERE id = ?`),
@@ -132,6 +140,14 @@ export class ServiceStore {
 
     terminal(id: string): Terminal | undefined {
         return this.s.terminal.get(id) as Terminal | undefined
+    }
+
+    putMachine(m: VendingMachine): void {
+        this.s.putMachine.run(m.id, m.tokenHash)
+    }
+
+    machine(id: string): VendingMachine | undefined {
+        return this.s.machine.get(id) as VendingMachine | undefined
     }
 
     createTransfer(t: NewTransfer): void {

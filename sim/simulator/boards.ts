@@ -4,17 +4,19 @@
 // Card Link field it is Jacdac peripherals hosted in Node (a character screen, a status LED, a
 // button and a 4x3 keypad on the card; a character screen and a 4x3 keypad on the terminal). Either
 // way the rest of the simulator sees the same things: two displays, an LED, a button, two keypads,
-// two VMs.
+// two VMs. With the vending machine (emulated chips only) a third board: its VM, chips (LCD,
+// keypad, infrared port, clock) and the relay that dispenses, a simulated relay whose activations
+// are the items dispensed.
 
 import { mkdirSync } from "node:fs"
 import { join } from "node:path"
 import { type BusDevice, startOnBus } from "../vm/devs-cli"
 import type { JacdacHub } from "../vm/jacdac-hub"
 import { SimDevice } from "../jacdac/sim-device"
-import { SimButton, SimCharacterScreen, SimLed, SimMatrixKeypad } from "../jacdac/peripherals"
-import { ChipBoards, type ChipLink, type FieldObserver } from "./chip-boards"
+import { SimButton, SimCharacterScreen, SimLed, SimMatrixKeypad, SimRelay } from "../jacdac/peripherals"
+import { ChipBoards, type ChipLink, type FieldObserver, type Station, type VendingChips } from "./chip-boards"
 import type { I2cPort } from "../../src/drivers/i2c-port"
-import { CARD_PERIPHERALS, CARD_VM, TERMINAL_PERIPHERALS, TERMINAL_VM } from "./bus-routing"
+import { CARD_PERIPHERALS, CARD_VM, TERMINAL_PERIPHERALS, TERMINAL_VM, VENDING_PERIPHERALS, VENDING_VM } from "./bus-routing"
 import { DisplayHistory } from "./display-history"
 import type { Firmware } from "./firmware"
 import { waitUntil } from "./wait-until"
@@ -44,6 +46,8 @@ export class Boards {
     private readonly cardKeypad = new SimMatrixKeypad(4, 3, KEYPAD_LABELS)
     private card: BusDevice | null = null
     private terminal: BusDevice | null = null
+    /** The vending machine's board, or null without one. */
+    readonly vending: VendingBoard | null = null
 
     /**
      * `field` sees every APDU that crosses the emulated NFC field or infrared line; `dir` holds each
@@ -56,8 +60,10 @@ export class Boards {
         private readonly firmware: Firmware,
         private readonly dir: string,
         cardModem: I2cPort | null = null,
+        vending = false,
     ) {
         if (link === "cardlink") {
+            if (vending) throw new Error("the vending machine needs the emulated chips (link nfc or infrared)")
             const cardScreen = new SimCharacterScreen(4, 16)
             const terminalScreen = new SimCharacterScreen(2, 20)
             this.chips = null
@@ -66,8 +72,9 @@ export class Boards {
             this.cardPeripherals = new SimDevice(CARD_PERIPHERALS, [cardScreen, this.cardLed, this.cardButton, this.cardKeypad])
             this.terminalPeripherals = new SimDevice(TERMINAL_PERIPHERALS, [terminalScreen, this.keypad])
         } else {
-            const chips = new ChipBoards(field)
+            const chips = new ChipBoards(field, vending)
             this.chips = chips
+            if (chips.vending !== null) this.vending = new VendingBoard(chips.vending, firmware, this.flashDir("vending"))
             if (cardModem) chips.connectModem(cardModem)
             this.cardDisplay = new DisplayHistory(chips.cardScreen)
             this.terminalDisplay = new DisplayHistory(chips.terminalScreen)
@@ -131,9 +138,9 @@ export class Boards {
         this.cardButton.press()
     }
 
-    /** The card held to the terminal's reader or infrared port (the abstract field needs nothing here). */
-    hold(link: SimLink): void {
-        if (link !== "cardlink") this.chips?.hold(link)
+    /** The card held to the terminal's reader or infrared port, or the machine's (the abstract field needs nothing here). */
+    hold(link: SimLink, station: Station = "terminal"): void {
+        if (link !== "cardlink") this.chips?.hold(link, station)
     }
 
     takeAway(): void {
@@ -142,7 +149,7 @@ export class Boards {
 
     /** Puts both boards' hardware on the bus. */
     attachTo(hub: JacdacHub): void {
-        for (const d of [this.cardPeripherals, this.terminalPeripherals]) {
+        for (const d of [this.cardPeripherals, this.terminalPeripherals, ...(this.vending ? [this.vending.peripherals] : [])]) {
             hub.attach(d)
             d.start()
         }
@@ -152,15 +159,61 @@ export class Boards {
     stop(): void {
         this.card?.stop()
         this.terminal?.stop()
+        this.vending?.stop()
+        this.vending?.peripherals.stop()
         this.cardPeripherals.stop()
         this.terminalPeripherals.stop()
         this.chips?.stop()
     }
 
     private flashDir(name: string): string {
-        const d = join(this.dir, name + "-flash")
-        mkdirSync(d, { recursive: true })
-        return d
+        return flashFolder(this.dir, name)
+    }
+}
+
+function flashFolder(dir: string, name: string): string {
+    const d = join(dir, name + "-flash")
+    mkdirSync(d, { recursive: true })
+    return d
+}
+
+/** The vending machine's board: its VM over its own flash, its chips and its dispense relay. */
+export class VendingBoard {
+    readonly relay = new SimRelay()
+    readonly display: DisplayHistory
+    /** Its hardware on the bus: the I2C bus with its chips, and the relay. */
+    readonly peripherals: SimDevice
+    private vm: BusDevice | null = null
+
+    constructor(
+        readonly chips: VendingChips,
+        private readonly firmware: Firmware,
+        private readonly flash: string,
+    ) {
+        this.display = new DisplayHistory(chips.screen)
+        this.peripherals = new SimDevice(VENDING_PERIPHERALS, [chips.bus, this.relay])
+    }
+
+    get device(): BusDevice | null {
+        return this.vm
+    }
+
+    /** Powers the machine on (or again, over the same flash: a power cut); resolves once its firmware is up. */
+    async powerOn(): Promise<BusDevice> {
+        const program = this.firmware.vending
+        if (program === undefined) throw new Error("the vending firmware was not built (buildFirmware({ vending: true }))")
+        this.stop()
+        const vm = startOnBus(program, VENDING_VM, this.flash)
+        this.vm = vm
+        await waitUntil(() => vm.lines().some((l) => l.startsWith("VENDING READY")), 60_000, "the vending VM did not start", () => vm.output())
+        return vm
+    }
+
+    /** Power off: the VM stops, the relay drops out. */
+    stop(): void {
+        this.vm?.stop()
+        this.vm = null
+        this.relay.powerOff()
     }
 }
 

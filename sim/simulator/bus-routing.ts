@@ -1,8 +1,10 @@
-// The simulator's Jacdac bus carries two boards and the issuer's station, but a Jacdac bus has no
+// The simulator's Jacdac bus carries two or three boards (the vending machine's with the
+// `vending` option) and the issuer's station, but a Jacdac bus has no
 // notion of a board: every device hears every frame, and a role binds to the first service of its
 // class it sees. The routing gives each bus member a board and lets frames cross between boards
 // only where the card is held: across the abstract Card Link field to the terminal, or to the
-// issuer's station while it personalizes the card. A VM's peripherals never cross.
+// issuer's station while it personalizes the card. A VM's peripherals never cross. The vending
+// machine reaches the card only over its emulated infrared port: nothing of its board crosses.
 
 import type { Socket } from "node:net"
 import { JD_FRAME_FLAG_COMMAND, type JdFrame } from "../jacdac/frame"
@@ -14,20 +16,24 @@ export const CARD_PERIPHERALS = "ac00000000000c0f"
 export const TERMINAL_VM = "ac00000000000701"
 export const TERMINAL_PERIPHERALS = "ac0000000000070f"
 export const ISSUER_STATION = "ac00000000000101"
+export const VENDING_VM = "ac00000000000e01"
+export const VENDING_PERIPHERALS = "ac00000000000e0f"
 
-export type Board = "card" | "terminal" | "issuer"
+export type Board = "card" | "terminal" | "vending" | "issuer"
 
-/** Where the card is held: nowhere ("none"), to the terminal, or at the issuer's station. */
-export type CardPosition = "none" | "terminal" | "issuer"
+/** Where the card is held: nowhere ("none"), to the terminal, in sight of the vending machine, or at the issuer's station. */
+export type CardPosition = "none" | "terminal" | "vending" | "issuer"
 
 const PERIPHERAL_BOARDS = new Map<string, Board>([
     [CARD_PERIPHERALS, "card"],
     [TERMINAL_PERIPHERALS, "terminal"],
+    [VENDING_PERIPHERALS, "vending"],
     [ISSUER_STATION, "issuer"],
 ])
 const VM_BOARDS = new Map<string, Board>([
     [CARD_VM, "card"],
     [TERMINAL_VM, "terminal"],
+    [VENDING_VM, "vending"],
 ])
 
 export interface CardLinkService {

@@ -20,17 +20,52 @@ export const ENROL_PROMPTS = { reference: /^REFERENCE\?/, secret: /^SECRET\?/, p
 /** The card asks for the signing password. */
 const PASSWORD_PROMPT = /^PASSWORD\?/
 /** Texts the card shows while it works: no key is pressed on them. */
-const CARD_BUSY = /^(ENROLLING|FETCHING|LOADING|SIGNING|SENDING|POSTING|CONNECTING|PLEASE WAIT|WAIT|SMS|NOTICE)/
-/** A card's enrolment is over: enrolled, or a reason. */
-const ENROL_OVER = (t: string) => t !== "" && !CARD_BUSY.test(t) && !Object.values(ENROL_PROMPTS).some((re) => re.test(t)) && !/^ACTIVECARD/.test(t)
+const CARD_BUSY = /^(ENROLLING|FETCHING|LOADING|SIGNING|SENDING|POSTING|CONNECTING|PLEASE WAIT|WAIT|SMS|NOTICE)(\n|$)/
+/** A card's enrolment is over: enrolled with the serial shown, or failed with a reason. */
+const ENROL_OVER = (t: string) => /^(ENROLLED\nSERIAL\n[0-9A-F]{16}$|ENROL FAILED\n\S)/.test(t)
 /** A card's signing is over: the service's answer, or the card's reason. */
 export const SIGN_OVER = /^(OK|REFUSED|SIGNED|HTTP|WRONG PASSWORD|SIGNING LOCKED|NOT FOR THIS CARD|NO SERVICE SET|NO CERTIFICATE|NOT ENROLLED|SERVICE|CANCELLED|CARD ERROR|ERROR|FAILED|BAD HISTORY|NO ANSWER|CARD LOST|TIMEOUT)/
 /** The terminal's sign mode is over (src/terminal/sign-mode.ts): every result says what became of the transaction. */
 const TERMINAL_SIGN_OVER = /NOT SIGNED|NOT FORWARDED|OUTCOME UNKNOWN|^OK |^REFUSED|^CANCELLED|^INVALID AMOUNT/
 const oneLine = (t: string) => t.replace(/\n/g, " ")
 
-/** Waits for a text at position `since` or later that `ok` accepts; its position. */
-async function waitShown(d: DisplayHistory, ok: (t: string) => boolean, timeoutMs: number, since: number, what: string): Promise<number> {
+/** How long a display must stay unchanged before a text it showed counts as complete. */
+const QUIET_MS = 600
+
+/** The card's OLED: rows and columns of text (src/drivers/ssd1306-text.ts on a 128x32 panel). */
+const CARD_ROWS = 4
+const CARD_COLUMNS = 21
+/** How long a display may take to finish the text its firmware asked for. */
+const FINISH_MS = 60_000
+
+/**
+ * Whether the card's OLED shows the whole text the card's firmware last asked for (its console's
+ * `CARD DISPLAY` line), as the panel shows it: four rows of 21 characters. A busy VM can pause
+ * the display's fiber between two lines of a text for longer than any quiet period.
+ */
+export function cardDisplayFinished(sim: Simulator): boolean {
+    const lines = sim.cardVm?.lines() ?? []
+    for (let i = lines.length - 1; i >= 0; i--) {
+        if (!lines[i].startsWith("CARD DISPLAY ")) continue
+        const wanted = lines[i]
+            .slice("CARD DISPLAY ".length)
+            .split(" | ")
+            .slice(0, CARD_ROWS)
+            .map((row) => row.slice(0, CARD_COLUMNS).trimEnd())
+            .join("\n")
+            .replace(/\n+$/, "")
+        return sim.cardDisplay.text === wanted
+    }
+    return false
+}
+
+/**
+ * Waits for a text at position `since` or later that `ok` accepts, then for the display to stay
+ * unchanged for a moment and, where `finished` is given, to show the whole text its firmware last
+ * asked for; the position of the last text `ok` accepts. A text of several lines is written a
+ * line at a time, so the first match can still show a line of the text before.
+ */
+export async function waitShown(d: DisplayHistory, ok: (t: string) => boolean, timeoutMs: number, since: number, what: string, finished?: () => boolean): Promise<number> {
     let at: number | null = null
     await waitUntil(
         () => {
@@ -41,7 +76,16 @@ async function waitShown(d: DisplayHistory, ok: (t: string) => boolean, timeoutM
         what,
         () => "shown: " + d.describe(since),
     )
-    return at as unknown as number
+    const first = at as unknown as number
+    for (let n = d.shown.length, tries = 0; tries < 20; tries++) {
+        await new Promise((r) => setTimeout(r, QUIET_MS))
+        if (d.shown.length === n) break
+        n = d.shown.length
+    }
+    if (finished) await waitUntil(finished, FINISH_MS, what + ": the display never finished its text", () => "shown: " + d.describe(since))
+    let last = first
+    for (let i = first + 1; i < d.shown.length; i++) if (ok(d.shown[i])) last = i
+    return last
 }
 
 export interface EnrolRequest {
@@ -56,6 +100,7 @@ export interface EnrolRequest {
 /** Enrols the card from its idle screen; resolves with the card's final text ("ENROLLED ..." or a reason). */
 export async function enrolCard(sim: Simulator, req: EnrolRequest): Promise<string> {
     const card = sim.cardDisplay
+    const finished = () => cardDisplayFinished(sim)
     const timeout = req.timeoutMs ?? 60_000
     const since = card.shown.length
     await sim.cardKeys("1")
@@ -67,13 +112,13 @@ export async function enrolCard(sim: Simulator, req: EnrolRequest): Promise<stri
     ]
     let from = since
     for (const [prompt, digits] of entries) {
-        const at = await waitShown(card, (t) => prompt.test(t) || (from > since && ENROL_OVER(t)), timeout, from, `the card never asked ${prompt}`)
+        const at = await waitShown(card, (t) => prompt.test(t) || (from > since && ENROL_OVER(t)), timeout, from, `the card never asked ${prompt}`, finished)
         if (!prompt.test(card.shown[at])) return card.shown[at]
         await sim.cardKeys(digits + "#")
         from = at + 1
     }
     // Key generation and CMP with the CA (PBM, two round trips) take a while in the VM.
-    const at = await waitShown(card, ENROL_OVER, Math.max(timeout, 180_000), from, "the card's enrolment never ended")
+    const at = await waitShown(card, ENROL_OVER, Math.max(timeout, 180_000), from, "the card's enrolment never ended", finished)
     return card.shown[at]
 }
 
@@ -93,21 +138,23 @@ export interface CardSigning {
 /**
  * The holder at the card while it asks to sign: `#` on each history page until PASSWORD?, then
  * the password and `#` (a null password: `*`, the holder cancels). From display position `since`.
+ * Once `walkedAway` says so, the holder presses nothing more.
  */
-export async function holderSigns(sim: Simulator, password: string | null, since: number, timeoutMs: number): Promise<CardSigning> {
+export async function holderSigns(sim: Simulator, password: string | null, since: number, timeoutMs: number, walkedAway: () => boolean = () => false): Promise<CardSigning> {
     const card = sim.cardDisplay
+    const finished = () => cardDisplayFinished(sim)
     const pages: string[] = []
     let from = since
     for (let step = 0; step < 40; step++) {
-        const at = await waitShown(card, (t) => t !== "" && !CARD_BUSY.test(t), timeoutMs, from, "the card never showed the history, the password prompt or a result")
+        const at = await waitShown(card, (t) => t !== "" && !CARD_BUSY.test(t), timeoutMs, from, "the card never showed the history, the password prompt or a result", finished)
         const t = card.shown[at]
         from = at + 1
-        if (SIGN_OVER.test(t)) return { pages, result: t }
+        if (SIGN_OVER.test(t) || walkedAway()) return { pages, result: t }
         if (PASSWORD_PROMPT.test(t)) {
             await sim.cardKeys(password === null ? "*" : password + "#")
-            if (password === null) return { pages, result: card.shown[await waitShown(card, (x) => SIGN_OVER.test(x), timeoutMs, from, "no result after cancelling")] }
+            if (password === null) return { pages, result: card.shown[await waitShown(card, (x) => SIGN_OVER.test(x), timeoutMs, from, "no result after cancelling", finished)] }
             // The masked digits redraw the prompt; skip to what comes after it.
-            from = await skipPrompt(card, from)
+            from = await skipPrompt(sim, from)
             continue
         }
         if (/^ACTIVECARD/.test(t)) continue // the idle screen before the notice arrived
@@ -118,9 +165,8 @@ export async function holderSigns(sim: Simulator, password: string | null, since
 }
 
 /** The first position after the password prompt's redraws (masked digits), waiting for it. */
-async function skipPrompt(card: DisplayHistory, from: number): Promise<number> {
-    const at = await waitShown(card, (t) => !PASSWORD_PROMPT.test(t), 180_000, from, "the card stayed at PASSWORD?")
-    return at
+async function skipPrompt(sim: Simulator, from: number): Promise<number> {
+    return await waitShown(sim.cardDisplay, (t) => !PASSWORD_PROMPT.test(t), 180_000, from, "the card stayed at PASSWORD?", () => cardDisplayFinished(sim))
 }
 
 export interface OnlineRequest {

@@ -8,11 +8,37 @@
 
 import { randomInt } from "node:crypto"
 import { formatTraceLine } from "../trace/field-trace"
-import { HOLDER, MERCHANT_ACCOUNT } from "./certificates"
+import { type CertificateServices, HOLDER, MERCHANT_ACCOUNT } from "./certificates"
 import { enrolCard, shownSerial, signInfrared, signOnline } from "./certificate-flows"
 import type { Simulator } from "./simulator"
 
 const oneLine = (t: string) => t.replace(/\n/g, " | ")
+/**
+ * How long a text must stay on a display before the story prints it: the card's OLED is written a
+ * line at a time, and on the simulated bus, shared with the card's radios, keypad and modem, a
+ * line takes up to a second.
+ */
+const SETTLED_MS = 1500
+
+/** Calls `print` with each text that was not replaced within SETTLED_MS; flush() prints the last at once. */
+function settled(print: (text: string) => void): ((text: string) => void) & { flush: () => void } {
+    let pending: string | null = null
+    let timer: NodeJS.Timeout | null = null
+    const flush = () => {
+        if (timer !== null) clearTimeout(timer)
+        timer = null
+        if (pending !== null) print(pending)
+        pending = null
+    }
+    return Object.assign(
+        (text: string) => {
+            if (timer !== null) clearTimeout(timer)
+            pending = text
+            timer = setTimeout(flush, SETTLED_MS)
+        },
+        { flush },
+    )
+}
 
 /**
  * Runs the story; every line it prints goes through `say`, and `transcript` (when given) is
@@ -27,16 +53,13 @@ export async function certificateStory(sim: Simulator, say: (line: string) => vo
         printed.push(line)
         say(line)
     }
-    const cardShows = (t: string) => out("  [card]      " + oneLine(t))
-    const terminalShows = (t: string) => out("  [terminal]  " + oneLine(t))
+    // A display is written a line at a time: a text counts once it stayed a moment.
+    const cardShows = settled((t: string) => out("  [card]      " + oneLine(t)))
+    const terminalShows = settled((t: string) => out("  [terminal]  " + oneLine(t)))
     // The holder's new signing password: random digits, typed on the card, never printed.
     const password = String(randomInt(10 ** 7, 10 ** 8))
 
-    out("")
-    out(`1. registration at the CA's desk: ${HOLDER.holder}, ${HOLDER.phone}`)
-    const registration = certs.registerHolder()
-    const letter = certs.readMailer(registration)
-    out(`   reference number ${registration.reference}; enrolment letter ${registration.mailer} (mode 0600)`)
+    const letter = registerAtDesk(certs, out)
 
     out("")
     out("2. enrolment on the card: key 1, the letter's reference number and one-time secret, a new password twice")
@@ -60,6 +83,9 @@ export async function certificateStory(sim: Simulator, say: (line: string) => vo
     out(`   the holder paged through ${online.pages.length} page(s) with #, then typed the password (not shown)`)
     out(`   card: ${oneLine(online.result)}`)
     out(`   the page's status: ${JSON.stringify({ id: online.status.id, state: online.status.state, reason: online.status.reason, amount: online.status.amount, signer: online.status.signer })}`)
+    out("   key 3 on the card: the receipt it kept")
+    await sim.cardKeys("3")
+    await sim.waitFor(() => /^RECEIPT\n/.test(sim.cardDisplay.text), 10_000, "the card showed no receipt")
 
     out("")
     out(`4. infrared (second embodiment): terminal TERM0001, key B, the holder's phone, 12,000 KRW; the card in infrared sight`)
@@ -76,6 +102,8 @@ export async function certificateStory(sim: Simulator, say: (line: string) => vo
     out("displays now:")
     out("  card      " + oneLine(sim.cardDisplay.text))
     out("  terminal  " + oneLine(sim.terminalDisplay.text))
+    cardShows.flush()
+    terminalShows.flush()
     const leaked = [...printed, ...transcript].some((l) => l.includes(letter.secret) || l.includes(password))
     if (leaked) {
         say("THE TRACE SHOWED A SECRET: this is a bug")
@@ -84,4 +112,13 @@ export async function certificateStory(sim: Simulator, say: (line: string) => vo
     const ok = online.status.state === "performed" && /^OK/.test(ir.terminal)
     out(ok ? "both transactions performed" : "NOT PERFORMED")
     return ok ? 0 : 1
+}
+
+/** Step 1 of the stories: the holder registered at the CA's desk; the letter's reference number and secret (never printed). */
+export function registerAtDesk(certs: CertificateServices, out: (line: string) => void): { reference: string; secret: string } {
+    out("")
+    out(`1. registration at the CA's desk: ${HOLDER.holder}, ${HOLDER.phone}`)
+    const registration = certs.registerHolder()
+    out(`   reference number ${registration.reference}; enrolment letter ${registration.mailer} (mode 0600)`)
+    return certs.readMailer(registration)
 }

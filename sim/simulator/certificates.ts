@@ -20,7 +20,7 @@ import { CA_CERT_FILE } from "../ca/ca-data"
 import { CA_DATABASE_FILE, CRL_REASON, type CrlReasonName } from "../ca/ca-store"
 import { readMailer, register } from "../ca/registration-desk"
 import { Sc16is750Emulator, UartLine } from "../drivers/sc16is750-emulator"
-import { DEMO_ACCOUNTS, ServiceServer, terminalTokenHash } from "../service/service-server"
+import { DEMO_ACCOUNTS, ServiceServer, tokenSha256, type TransferView } from "../service/service-server"
 import { ModemEmulator } from "../sms/modem-emulator"
 import { SmppSender } from "../sms/smpp-sender"
 import { Smsc } from "../sms/smsc"
@@ -52,11 +52,13 @@ export class CertificateServices {
     readonly modem = new ModemEmulator(HOLDER.phone)
     /** The terminal's token at the service provider (its `svc.token` setting). */
     readonly terminalToken = randomBytes(16).toString("hex")
+    /** The vending machine's token for its sales uploads (registered by registerMachine). */
+    readonly machineToken = randomBytes(16).toString("hex")
     private readonly line = new UartLine(this.modemBridge, this.modem, 8, MODEM_BYTES_PER_MS)
     /** Every signature posted to the service provider, as it arrived (tests verify them with stock tools). */
     readonly signatures: { id: string; cms: Buffer }[] = []
     private caServer: CaServer | null = null
-    private caPort = 0
+    private caListenPort = 0
     private sender: SmppSender | null = null
 
     private constructor(
@@ -93,7 +95,7 @@ export class CertificateServices {
             this.signatures.push({ id, cms: Buffer.from(cms) })
             return await accept(id, cms)
         }
-        this.serviceServer.store.putTerminal({ id: TERMINAL_SIGN_ID, account: MERCHANT_ACCOUNT.number, tokenHash: terminalTokenHash(this.terminalToken) })
+        this.serviceServer.store.putTerminal({ id: TERMINAL_SIGN_ID, account: MERCHANT_ACCOUNT.number, tokenHash: tokenSha256(this.terminalToken) })
         this.log(`CA ${this.ca.baseUrl}, service provider ${this.service.baseUrl}, SMSC 127.0.0.1:${smscPort}, card modem ${HOLDER.phone}`)
     }
 
@@ -105,6 +107,17 @@ export class CertificateServices {
     /** The CA's certificate (PEM), the trust anchor of the service provider. */
     get caCertificateFile(): string {
         return join(this.dir, "ca", CA_CERT_FILE)
+    }
+
+    /** The port the CA listens on (kept across a restart). */
+    get caPort(): number {
+        return this.caListenPort
+    }
+
+    /** The CA's certificate DER (from its PEM file), the vending machine's trust anchor (`ca.cert`). */
+    caCertificateDer(): Buffer {
+        const pem = readFileSync(this.caCertificateFile, "utf8")
+        return Buffer.from(pem.replace(/-----[^-]+-----/g, "").replace(/\s+/g, ""), "base64")
     }
 
     get caRunning(): boolean {
@@ -119,8 +132,8 @@ export class CertificateServices {
     /** The CA on its port (the first start picks a free one, a restart takes it again). */
     async startCa(): Promise<void> {
         if (this.caServer !== null) return
-        this.caServer = await CaServer.start({ dataDir: join(this.dir, "ca"), port: this.caPort, log: (l) => this.log("[ca] " + l) })
-        this.caPort = this.caServer.port
+        this.caServer = await CaServer.start({ dataDir: join(this.dir, "ca"), port: this.caListenPort, log: (l) => this.log("[ca] " + l) })
+        this.caListenPort = this.caServer.port
     }
 
     async stopCa(): Promise<void> {
@@ -133,7 +146,7 @@ export class CertificateServices {
     cardSettings(): [string, string][] {
         return [
             ["ca.host", "127.0.0.1"],
-            ["ca.port", String(this.caPort)],
+            ["ca.port", String(this.caListenPort)],
             ["svc.host", "127.0.0.1"],
             ["svc.port", String(this.service.port)],
             ["tel", HOLDER.phone],
@@ -147,6 +160,11 @@ export class CertificateServices {
             ["svc.port", String(this.service.port)],
             ["svc.token", this.terminalToken],
         ]
+    }
+
+    /** Registers the vending machine `id` at the service provider with machineToken, as `npm run service -- machine` does. */
+    registerMachine(id: string): void {
+        this.service.store.putMachine({ id, tokenHash: tokenSha256(this.machineToken) })
     }
 
     /** The holder at the CA's registration desk: a reference number, and a mailer file holding the one-time secret. */
@@ -218,16 +236,5 @@ export class CertificateServices {
 /** The terminal registered at the service provider for the sign mode: the simulator's terminal. */
 export const TERMINAL_SIGN_ID = "TERM0001"
 
-/** What the bank's page shows of a transfer (sim/service/service-server.ts TransferView). */
-export interface TransferAnswer {
-    id: string
-    state: "awaiting-signature" | "performed" | "refused" | "expired"
-    reason: string | null
-    fromAccount: string
-    toAccount: string
-    amount: number
-    phone: string
-    history: string
-    signer: { subject: string | null; serial: string | null } | null
-    expiresAt: string
-}
+/** What the bank's page shows of a transfer. */
+export type TransferAnswer = TransferView

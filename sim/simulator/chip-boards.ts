@@ -3,8 +3,11 @@
 //   card:     PN532 (card emulation, 0x24), SC16IS750 IrDA port (0x4D), SSD1306 OLED (0x3C),
 //             keypad (0x20); the modem's SC16IS750 UART (0x4C) when one is connected
 //   terminal: PN532 reader (0x24), SC16IS750 IrDA port (0x4D), HD44780 LCD (0x27), keypad (0x20)
-// Between them: the RF field of the two PN532s (a tap over NFC) and the infrared line of the two
-// IrDA ports (a card held in sight). Every APDU that crosses either is traced.
+//   vending:  (with the vending machine) SC16IS750 IrDA port (0x4D), HD44780 LCD (0x27), keypad
+//             (0x20), DS3231 real-time clock (0x68)
+// Between them: the RF field of the two PN532s (a tap over NFC) and the infrared line from the
+// card's IrDA port to the terminal's or the machine's, whichever it is held up to (a card held in
+// sight). Every APDU that crosses either is traced.
 
 import { Pn532Emulator, EmulatedCard } from "../drivers/pn532-emulator"
 import { IrLine, Sc16is750Emulator } from "../drivers/sc16is750-emulator"
@@ -12,10 +15,13 @@ import { Ssd1306Emulator } from "../drivers/ssd1306-emulator"
 import { Hd44780Emulator } from "../drivers/hd44780-emulator"
 import { Pcf8574KeypadEmulator } from "../drivers/pcf8574-keypad-emulator"
 import { SimI2cBus } from "../jacdac/i2c-bus-service"
+import { Ds3231Emulator } from "../drivers/ds3231-emulator"
 import type { I2cPort } from "../../src/drivers/i2c-port"
 import { SirReceiver } from "../../src/link/irda-sir"
 
 export type ChipLink = "nfc" | "infrared"
+/** The boards the card can be held up to. */
+export type Station = "terminal" | "vending"
 /**
  * The light is slowed to a byte every 4 ms (a quarter of 9600 bit/s): an I2C transaction through
  * the simulated bus takes ~20 ms instead of ~0.1 ms on a board, and at full speed the firmware
@@ -36,8 +42,12 @@ export class ChipScreen {
     private quietSince = 0
     private readonly timer: NodeJS.Timeout
 
-    /** `activity` counts bytes the chip received: a text counts once the driver stopped writing for a moment. */
-    constructor(read: () => string[], activity: () => number) {
+    /**
+     * `activity` counts bytes the chip received: a text counts once the driver stopped writing for
+     * a moment and `atRest` says no line is half written (a VM busy with long work can pause the
+     * display's fiber in the middle of a line for longer than the settling time).
+     */
+    constructor(read: () => string[], activity: () => number, atRest: () => boolean = () => true) {
         this.timer = setInterval(() => {
             const a = activity()
             if (a !== this.lastActivity) {
@@ -45,7 +55,7 @@ export class ChipScreen {
                 this.quietSince = Date.now()
                 return
             }
-            if (Date.now() - this.quietSince < SETTLED_MS) return
+            if (Date.now() - this.quietSince < SETTLED_MS || !atRest()) return
             const now = read()
                 .map((l) => l.trimEnd())
                 .join("\n")
@@ -73,6 +83,38 @@ export interface FieldObserver {
     response(apdu: Buffer): boolean
 }
 
+/** The vending machine's chips: its I2C bus with the infrared port, LCD, keypad and clock. */
+export class VendingChips {
+    readonly bus = new SimI2cBus()
+    readonly ir = new Sc16is750Emulator()
+    readonly lcd = new Hd44780Emulator(20, 4)
+    readonly keypad = new Pcf8574KeypadEmulator()
+    readonly rtc = new Ds3231Emulator()
+    readonly screen: ChipScreen
+
+    constructor() {
+        this.bus.connect(0x4d, this.ir)
+        this.bus.connect(0x27, this.lcd)
+        this.bus.connect(0x20, this.keypad)
+        this.bus.connect(0x68, this.rtc)
+        this.screen = new ChipScreen(() => this.lcd.lines(), () => this.lcd.bytesReceived)
+    }
+
+    /** The clock set to `seconds` since 1970, as a service tool sets it: the oscillator-stop flag cleared. */
+    async setClock(seconds: number): Promise<void> {
+        this.rtc.setTime(seconds)
+        await this.rtc.write(this.rtc.address, Buffer.from([0x0f, 0x08]))
+    }
+
+    async press(label: string): Promise<void> {
+        await pressOn(this.keypad, label)
+    }
+
+    stop(): void {
+        this.screen.stop()
+    }
+}
+
 export class ChipBoards {
     readonly cardBus = new SimI2cBus()
     readonly terminalBus = new SimI2cBus()
@@ -88,10 +130,16 @@ export class ChipBoards {
     readonly line: IrLine
     readonly cardScreen: ChipScreen
     readonly terminalScreen: ChipScreen
+    /** The vending machine's chips, or null without one. */
+    readonly vending: VendingChips | null
     private heldOver: ChipLink | null = null
     private readonly uid = Buffer.from("08c0ffee", "hex")
 
-    constructor(private readonly observer: FieldObserver) {
+    constructor(
+        private readonly observer: FieldObserver,
+        vending = false,
+    ) {
+        this.vending = vending ? new VendingChips() : null
         this.cardBus.connect(0x24, this.cardNfc)
         this.cardBus.connect(0x4d, this.cardIr)
         this.cardBus.connect(0x3c, this.oled)
@@ -102,30 +150,33 @@ export class ChipBoards {
         this.terminalBus.connect(0x20, this.keypad)
         this.line = new IrLine(this.terminalIr, this.cardIr, LIGHT_MS_PER_BYTE)
         this.line.inSight = false
-        // Infrared frames are traced as they cross: the light carries SIR frames, decoded here.
-        const toCard = new SirReceiver({ frame: (f: Buffer) => this.observer.command(f), dropped: () => {} })
-        const toTerminal = new SirReceiver({ frame: (f: Buffer) => this.observer.response(f), dropped: () => {} })
-        this.line.onByte = (fromTerminal: boolean, byte: number) => {
+        // Infrared frames are traced as they cross: the light carries SIR frames, decoded here, each
+        // an exchange number and an APDU (sc16is750-irda.ts).
+        const toCard = new SirReceiver({ frame: (f: Buffer) => f.length > 0 && this.observer.command(f.subarray(1)), dropped: () => {} })
+        const toTerminal = new SirReceiver({ frame: (f: Buffer) => f.length > 0 && this.observer.response(f.subarray(1)), dropped: () => {} })
+        this.line.onByte = (fromStation: boolean, byte: number) => {
             const b = Buffer.from([byte])
-            if (fromTerminal) toCard.push(b)
+            if (fromStation) toCard.push(b)
             else toTerminal.push(b)
         }
-        this.cardScreen = new ChipScreen(() => this.oled.textLines(), () => this.oled.dataBytes)
+        this.cardScreen = new ChipScreen(() => this.oled.textLines(), () => this.oled.dataBytes, () => this.oled.betweenWrites())
         this.terminalScreen = new ChipScreen(() => this.lcd.lines(), () => this.lcd.bytesReceived)
     }
 
-    /** Where the card is held: nowhere (null), or on the terminal's reader / in sight of its infrared port. */
+    /** Where the card is held: nowhere (null), or on the terminal's reader / in sight of an infrared port. */
     get held(): ChipLink | null {
         return this.heldOver
     }
 
-    /** The card held to the terminal over `link`. */
-    hold(link: ChipLink): void {
+    /** The card held to the terminal over `link`, or in sight of the vending machine's infrared port. */
+    hold(link: ChipLink, station: Station = "terminal"): void {
+        if (station === "vending" && (link !== "infrared" || this.vending === null)) throw new Error("the card reaches a vending machine only over its infrared port")
         this.heldOver = link
         if (link === "nfc") {
             this.terminalNfc.card = this.tracedCard(this.cardNfc.asCard(this.uid))
             this.cardNfc.fieldAppears()
         } else {
+            this.line.aim(station === "vending" && this.vending !== null ? this.vending.ir : this.terminalIr)
             this.line.inSight = true
         }
     }
@@ -170,6 +221,7 @@ export class ChipBoards {
         this.line.stop()
         this.cardScreen.stop()
         this.terminalScreen.stop()
+        this.vending?.stop()
         this.takeAway()
         this.cardNfc.powerOff()
         this.terminalNfc.powerOff()

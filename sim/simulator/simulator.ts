@@ -8,10 +8,14 @@
 //   restartable-server.ts the payment server, stopped and started on one port
 //   certificates.ts       with the `certificates` option: the CA, the service provider, the SMSC and
 //                         the card's modem, and the card's and terminal's settings for them
+//   vending machine       with the `vending` option too: a third board (boards.ts VendingBoard), its
+//                         settings (the CA's certificate, the CA and the service provider through
+//                         its network link, network-link.ts), its clock set to the host's time
 //   issuer station:       a blank card is personalized over the field with STORE DATA, from the
 //                         profile file that `provision card` writes
 // Everything secret (K, OPc, PIN, RADIUS secret) stays in files and flash; nothing prints it.
 
+import { createHash } from "node:crypto"
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -27,10 +31,9 @@ import { CardProfile as ProfileFile, provisionCard, provisionTerminal, terminalS
 import { personalizeCard } from "../card/personalization"
 import type { TamperingProxy } from "../terminal/tampering-proxy"
 import type { TraceLine } from "../trace/field-trace"
-import { BusWatcher } from "./remote-service"
 import type { ChipBoards, ChipLink } from "./chip-boards"
-import { Boards, type SimLink } from "./boards"
-import { BoardRouter, CARD_VM, type CardPosition, ISSUER_STATION, TERMINAL_VM } from "./bus-routing"
+import { Boards, type SimLink, type VendingBoard } from "./boards"
+import { BoardRouter, CARD_VM, type CardPosition, ISSUER_STATION, TERMINAL_VM, VENDING_VM } from "./bus-routing"
 import { CardLinkFrames } from "./card-link-frames"
 import type { DisplayHistory } from "./display-history"
 import type { Firmware } from "./firmware"
@@ -38,9 +41,16 @@ import { RestartableServer } from "./restartable-server"
 import { Story, type TimelineEntry } from "./story"
 import { waitUntil } from "./wait-until"
 import { CertificateServices } from "./certificates"
+import type { Station } from "./chip-boards"
+import { NetworkLink } from "./network-link"
+import { BusWatcher, SETTINGS_CMD_GET, SRV_SETTINGS } from "./remote-service"
+import { writeSplit } from "../../src/certificate/certificate-store"
+import { KEY_CA_CERT } from "../../src/vending/machine-trust"
 
 export const TERMINAL_ID = "TERM0001"
 export const MERCHANT_ID = "MERCHANT0001"
+/** The vending machine's ID (its `vend.id` setting). */
+export const VENDING_MACHINE_ID = "VM000001"
 const CARD_ID = "DEMO0001"
 
 export interface SimulatorOptions {
@@ -68,6 +78,11 @@ export interface SimulatorOptions {
      * card's bus at 0x4C) and writes the card's and terminal's settings for them (default: off).
      */
     certificates: boolean
+    /**
+     * With `certificates`: the offline vending machine as a third board (build/devs/vending.devs,
+     * `buildFirmware({ vending: true })`), on emulated chips only (default: off).
+     */
+    vending: boolean
 }
 
 export class Simulator {
@@ -82,6 +97,8 @@ export class Simulator {
     private readonly servers: RestartableServer
     private readonly issuer = new SimDevice(ISSUER_STATION, [])
     private readonly certs: CertificateServices | null
+    /** The vending machine's network link (to the CA and the service provider). */
+    private readonly vendingLink = new NetworkLink()
     private position: CardPosition = "none"
     /** The demo card's PIN once issued, for the simulated holder to type; never printed. */
     private issuedPin: string | null = null
@@ -98,7 +115,8 @@ export class Simulator {
         this.cardLink = new CardLinkFrames(this.story)
         this.certs = options.certificates ? CertificateServices.create(dir.path, options.log) : null
         const modem = options.cardModem ?? this.certs?.modemBridge ?? null
-        this.boards = new Boards(options.link, { command: (apdu) => this.story.command(apdu), response: (apdu) => this.story.response(apdu) }, options.firmware, dir.path, modem)
+        if (options.vending && !options.certificates) throw new Error("the vending machine needs the certificate services (certificates: true)")
+        this.boards = new Boards(options.link, { command: (apdu) => this.story.command(apdu), response: (apdu) => this.story.response(apdu) }, options.firmware, dir.path, modem, options.vending)
         this.cardDisplay = this.boards.cardDisplay
         this.terminalDisplay = this.boards.terminalDisplay
         this.router = new BoardRouter(this.watcher, () => this.position, this.boards.chips !== null)
@@ -106,7 +124,7 @@ export class Simulator {
     }
 
     static async start(partial: Partial<SimulatorOptions> & { firmware: Firmware }): Promise<Simulator> {
-        const options: SimulatorOptions = { methods: [EAP_TYPE_AKA_PRIME, EAP_TYPE_AKA], cardPrefersPrime: true, tamper: false, dataDir: null, log: () => {}, waitForBusMs: 0, noPinLimit: 0, link: "nfc", cardModem: null, certificates: false, ...partial }
+        const options: SimulatorOptions = { methods: [EAP_TYPE_AKA_PRIME, EAP_TYPE_AKA], cardPrefersPrime: true, tamper: false, dataDir: null, log: () => {}, waitForBusMs: 0, noPinLimit: 0, link: "nfc", cardModem: null, certificates: false, vending: false, ...partial }
         const path = options.dataDir ?? mkdtempSync(join(tmpdir(), "activecard-sim-"))
         mkdirSync(path, { recursive: true })
         const sim = new Simulator(options, { path, temporary: options.dataDir === null })
@@ -156,6 +174,67 @@ export class Simulator {
         return this.certs
     }
 
+    /** The vending machine's board (its VM, chips, display and relay), or null without the `vending` option. */
+    get vending(): VendingBoard | null {
+        return this.boards.vending
+    }
+
+    private machine(): VendingBoard {
+        const v = this.boards.vending
+        if (v === null) throw new Error("the simulator runs without the vending machine (start it with vending: true)")
+        return v
+    }
+
+    /** Types on the vending machine's keypad. */
+    async vendingKeys(text: string): Promise<void> {
+        const v = this.machine()
+        for (const k of text) await v.chips.press(k)
+    }
+
+    /** Whether the vending machine has its network link (to the CA and the service provider). */
+    get vendingOnline(): boolean {
+        return this.vendingLink.up
+    }
+
+    set vendingOnline(on: boolean) {
+        this.vendingLink.up = on
+    }
+
+    /** The vending machine's clock, in seconds since 1970. */
+    get vendingClock(): number {
+        return this.machine().chips.rtc.now()
+    }
+
+    /** Sets the vending machine's clock (online, the machine sets it back from the service provider's time). */
+    async setVendingClock(seconds: number): Promise<void> {
+        await this.machine().chips.setClock(seconds)
+    }
+
+    /** Power-cycles the vending machine: a new VM over the same flash (a power cut: the relay drops out). */
+    async rebootVending(): Promise<void> {
+        await this.machine().powerOn()
+    }
+
+    /** Gives the vending machine another trust anchor (a service tool writing `ca.cert`) and restarts it to read it. */
+    async setVendingTrust(caCertificateDer: Buffer): Promise<void> {
+        await this.writeVendingSettings(await caCertSettings(caCertificateDer))
+        await this.rebootVending()
+    }
+
+    /** A setting in the vending machine's flash as text, or null when it is not set. */
+    async vendingSetting(key: string): Promise<string | null> {
+        const keyMatches = (p: Buffer) => p.subarray(0, p.indexOf(0)).toString("utf8") === key
+        const back = await this.watcher.request(this.machine().peripherals, VENDING_VM, SRV_SETTINGS, SETTINGS_CMD_GET, Buffer.from(key, "utf8"), keyMatches, 3000)
+        const value = back.subarray(back.indexOf(0) + 1)
+        return value.length === 0 ? null : value.toString("utf8")
+    }
+
+    /** Writes settings into the vending machine's flash, as a service tool does; it reads them when it starts. */
+    async writeVendingSettings(settings: [string, Buffer][]): Promise<void> {
+        const v = this.machine()
+        for (const [k, value] of settings) await this.watcher.writeSetting(v.peripherals, VENDING_VM, k, value)
+    }
+
     /** Writes settings into the card's flash, as the issuer's station does. */
     async writeCardSettings(settings: [string, string][]): Promise<void> {
         for (const [k, v] of settings) await this.watcher.writeSetting(this.boards.cardPeripherals, CARD_VM, k, Buffer.from(v, "utf8"))
@@ -200,6 +279,13 @@ export class Simulator {
         this.story.tapped()
         this.position = "terminal"
         this.boards.hold(via ?? this.options.link)
+    }
+
+    /** Holds the card's infrared port in sight of the terminal's or the vending machine's (one at a time). */
+    moveCardTo(station: Station): void {
+        this.story.tapped()
+        this.position = station
+        this.boards.hold("infrared", station)
     }
 
     pull(): void {
@@ -253,6 +339,7 @@ export class Simulator {
 
     async stop(): Promise<void> {
         this.boards.stop()
+        await this.vendingLink.close()
         this.issuer.stop()
         await this.hub.stop()
         await this.servers.close()
@@ -298,6 +385,35 @@ export class Simulator {
         for (const [k, v] of terminalSettings({ ...terminal, serverPort: radiusPort }, 410)) await this.watcher.writeSetting(this.boards.terminalPeripherals, TERMINAL_VM, k, Buffer.from(v, "utf8"))
         await this.waitTerminal(/^AMOUNT/, 30_000)
         o.log(`terminal configured (server 127.0.0.1:${radiusPort}), display: ${this.terminalDisplay.text.replace(/\n/g, " | ")}`)
+        if (this.certs !== null && this.boards.vending !== null) await this.bootVending(this.certs, this.boards.vending)
+    }
+
+    /**
+     * The vending machine: its clock set to the host's time, powered on, its settings written as a
+     * service tool would (the CA's certificate, the CA and the service provider through its network
+     * link, its ID), then restarted to read them; ready once it kept the CA's CRL.
+     */
+    private async bootVending(certs: CertificateServices, v: VendingBoard): Promise<void> {
+        const caPort = await this.vendingLink.forward(() => certs.caPort)
+        const svcPort = await this.vendingLink.forward(() => certs.service.port)
+        await v.chips.setClock(Date.now() / 1000)
+        await v.powerOn()
+        const settings = await caCertSettings(certs.caCertificateDer())
+        const text: [string, string][] = [
+            ["ca.host", "127.0.0.1"],
+            ["ca.port", String(caPort)],
+            ["svc.host", "127.0.0.1"],
+            ["svc.port", String(svcPort)],
+            ["svc.token", certs.machineToken],
+            ["vend.id", VENDING_MACHINE_ID],
+        ]
+        certs.registerMachine(VENDING_MACHINE_ID)
+        for (const [k, value] of text) settings.push([k, Buffer.from(value, "utf8")])
+        await this.writeVendingSettings(settings)
+        const vm = await v.powerOn()
+        await this.waitFor(() => vm.lines().some((l) => l.startsWith("VENDING CRL kept")), 60_000, "the vending machine kept no CRL", () => vm.output())
+        await v.display.waitFor(/^SELECT ITEM/, 30_000, 0, "the vending machine shows no items", () => v.display.describe())
+        this.options.log(`vending machine ${VENDING_MACHINE_ID} configured (ca.cert, CA and service provider through its network link), display: ${v.display.text.replace(/\n/g, " | ")}`)
     }
 
     /** Every frame on the bus, before the hub routes it (pulling the card here drops that very frame). */
@@ -329,4 +445,12 @@ export class Simulator {
         this.story.serverLine(line)
         this.options.log("[server] " + line)
     }
+}
+
+/** The `ca.cert` settings that hold a CA certificate, split across values as the machine reads them. */
+async function caCertSettings(der: Buffer): Promise<[string, Buffer][]> {
+    const settings: [string, Buffer][] = []
+    const sha256 = (parts: Buffer[]) => createHash("sha256").update(Buffer.concat(parts)).digest()
+    await writeSplit({ read: async () => null, write: async (k, value) => void settings.push([k, Buffer.from(value)]) }, KEY_CA_CERT, der, sha256)
+    return settings
 }

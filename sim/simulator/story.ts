@@ -32,9 +32,10 @@ export class Story {
         return this.trace.lines()
     }
 
-    /** True while the card is held to the terminal: only then does anything cross the field. */
+    /** True while the card is held to the terminal or the vending machine: only then does anything cross the field. */
     get inField(): boolean {
-        return this.position() === "terminal"
+        const p = this.position()
+        return p === "terminal" || p === "vending"
     }
 
     /** The card was just held to the terminal: its first command starts the tap-to-result clock. */

@@ -3,9 +3,9 @@
 // sees on its pins. Messages arrive from the simulator's radio network (sim/sms/smsc.ts) into
 // SIM storage of a few slots; the DTE is told with +CMTI when AT+CNMI asks for it.
 //
-// Commands: AT, ATE0/ATE1, AT+CMGF (0 PDU, 1 text; only text mode reads and lists), AT+CNMI
-// (mt 0 or 1), AT+CMGR, AT+CMGD (with delflag 0-4), AT+CMGL, AT+CMGW (prompt "> ", text ended by
-// Ctrl-Z, cancelled by ESC), AT+CPMS?, AT+CREG?. Final results "OK", "ERROR" (an unknown command
+// Commands: AT, ATE0/ATE1, AT+IFC (V.250 flow control: 0,0 none or 2,2 RTS/CTS), AT+CMGF (0 PDU,
+// 1 text; only text mode reads and lists), AT+CNMI (mt 0 or 1), AT+CMGR, AT+CMGD (with delflag
+// 0-4), AT+CMGL, AT+CMGW (prompt "> ", text ended by Ctrl-Z, cancelled by ESC), AT+CPMS?, AT+CREG?. Final results "OK", "ERROR" (an unknown command
 // or bad syntax) and "+CMS ERROR: <err>" (TS 27.005 3.2.5): 302 operation not allowed, 303 not
 // supported, 305 invalid text mode parameter, 321 invalid memory index (out of range or an empty
 // slot), 322 memory full. A command line is at most 256 characters (longer ones answer ERROR);
@@ -46,6 +46,8 @@ function printable(text: string): string {
 export class ModemEmulator implements SerialDevice, Handset {
     echo = true
     textMode = false
+    /** AT+IFC=2,2: the modem sends only while its CTS input (the bridge's RTS) is asserted. */
+    rtsCts = false
     /** AT+CNMI <mt>: 1 sends +CMTI for each stored message. */
     indications = 0
     readonly slots: (Stored | null)[]
@@ -93,6 +95,10 @@ export class ModemEmulator implements SerialDevice, Handset {
         this.slots[i] = { status: "REC UNREAD", address: sms.from, text: printable(sms.text), time: sms.time }
         if (this.indications === 1) this.indicate(`+CMTI: "SM",${i + 1}`)
         return true
+    }
+
+    usesRtsCts(): boolean {
+        return this.rtsCts
     }
 
     takeOutput(max: number): Buffer {
@@ -186,6 +192,11 @@ export class ModemEmulator implements SerialDevice, Handset {
         if (upper === "") return this.final("OK")
         if ((m = /^E([01]?)$/.exec(upper))) {
             this.echo = m[1] === "1"
+            return this.final("OK")
+        }
+        if ((m = /^\+IFC=([02]),([02])$/.exec(upper))) {
+            if (m[1] !== m[2]) return this.final("ERROR", "AT" + cmd)
+            this.rtsCts = m[1] === "2"
             return this.final("OK")
         }
         if (upper === "+CMGF?") {

@@ -1,11 +1,12 @@
 // Builds DeviceScript programs with the real compiler and runs their bytecode in the real VM,
 // both through the `devs` command of @devicescript/cli.
 
-import { spawn } from "node:child_process"
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs"
+import { execFileSync, spawn } from "node:child_process"
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { basename, dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
+import { busPort, DEVS_TCP_PORT } from "./bus-port"
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..")
 const CLI = join(ROOT, "node_modules/@devicescript/cli/devicescript")
@@ -19,9 +20,9 @@ export interface ProcessResult {
     stderr: string
 }
 
-export function runCli(args: string[], cwd = ROOT, timeoutMs = 120_000): Promise<ProcessResult> {
+export function runCli(args: string[], cwd = ROOT, timeoutMs = 120_000, env: Record<string, string> = {}): Promise<ProcessResult> {
     return new Promise((resolvePromise, reject) => {
-        const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: "1" } })
+        const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: "1", ...env } })
         let stdout = ""
         let stderr = ""
         child.stdout.on("data", (d) => (stdout += d))
@@ -69,6 +70,23 @@ async function withBuildLock<T>(fn: () => Promise<T>): Promise<T> {
     }
 }
 
+/** Copies through a temporary file and a rename: a VM starting in another process never reads half a file. */
+function copyInPlace(from: string, to: string): void {
+    const partial = `${to}.${process.pid}.partial`
+    copyFileSync(from, partial)
+    renameSync(partial, to)
+}
+
+/**
+ * `node` arguments that start the CLI's `devs run --tcp` on this process's bus: with the preload
+ * that moves its connection when the bus is not on the CLI's own port.
+ */
+function devsRunTcp(): string[] {
+    const port = busPort()
+    const preload = port === DEVS_TCP_PORT ? [] : ["--require", join(ROOT, "sim/vm/devs-bus-port.cjs")]
+    return [...preload, CLI, "run", "--tcp"]
+}
+
 export interface BuiltProgram {
     /** Debug JSON (bytecode plus source map): what `devs run` loads, with readable stack traces. */
     dbgFile: string
@@ -77,18 +95,40 @@ export interface BuiltProgram {
     imageBytes: number
 }
 
-/** Compiles `entry` (relative to the project root) with `devs build`; fails with the compiler's diagnostics. */
-export async function buildProgram(entry: string, name = basename(dirname(entry)) + "-" + basename(entry, ".ts")): Promise<BuiltProgram> {
+/**
+ * Git for `devs build` that pins the image's version field to the package's version: the compiler
+ * writes `git describe` (and, in a changed tree, the time) into every image, so two builds of the
+ * same code would differ. Git is pointed at a repository of one empty commit tagged v<version>.
+ */
+function pinnedVersionGit(): Record<string, string> {
+    const version = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version as string
+    const dir = join(ROOT, ".devicescript/version-pin", version)
+    if (!existsSync(join(dir, ".git"))) {
+        rmSync(dir, { recursive: true, force: true })
+        mkdirSync(dir, { recursive: true })
+        const git = (...args: string[]) => execFileSync("git", ["-c", "user.name=build", "-c", "user.email=build@localhost", ...args], { cwd: dir, stdio: "pipe" })
+        git("init", "-q")
+        git("commit", "-q", "--allow-empty", "-m", "version pin")
+        git("tag", "v" + version)
+    }
+    return { GIT_DIR: join(dir, ".git"), GIT_WORK_TREE: dir }
+}
+
+/**
+ * Compiles `entry` (relative to the project root) with `devs build`; fails with the compiler's
+ * diagnostics. With `pinVersion` the image carries the package's version, not the commit's.
+ */
+export async function buildProgram(entry: string, name = basename(dirname(entry)) + "-" + basename(entry, ".ts"), pinVersion = false): Promise<BuiltProgram> {
     return withBuildLock(async () => {
-        const r = await runCli(["build", entry])
+        const r = await runCli(["build", entry], ROOT, 120_000, pinVersion ? pinnedVersionGit() : {})
         if (r.code !== 0 || /error/i.test(r.stderr.replace(ANSI, ""))) {
             throw new Error(`devs build ${entry} failed:\n${(r.stdout + r.stderr).replace(ANSI, "")}`)
         }
         mkdirSync(BUILD_DIR, { recursive: true })
         const dbgFile = join(BUILD_DIR, name + ".dbg.json")
         const devsFile = join(BUILD_DIR, name + ".devs")
-        copyFileSync(join(DEVS_BIN, "bytecode-dbg.json"), dbgFile)
-        copyFileSync(join(DEVS_BIN, "bytecode.devs"), devsFile)
+        copyInPlace(join(DEVS_BIN, "bytecode-dbg.json"), dbgFile)
+        copyInPlace(join(DEVS_BIN, "bytecode.devs"), devsFile)
         return { dbgFile, devsFile, imageBytes: readFileSync(devsFile).length }
     })
 }
@@ -135,7 +175,7 @@ export function startEmptyOnBus(deviceId: string): BusDevice {
 
 function spawnOnBus(args: string[], flashDir?: string): BusDevice {
     const cwd = flashDir ?? mkdtempSync(join(tmpdir(), "activecard-vm-"))
-    const child = spawn(process.execPath, [CLI, "run", "--tcp", ...args], { cwd, env: { ...process.env, NO_COLOR: "1" } })
+    const child = spawn(process.execPath, [...devsRunTcp(), ...args], { cwd, env: { ...process.env, NO_COLOR: "1" } })
     let output = ""
     child.stdout.on("data", (d) => (output += d))
     child.stderr.on("data", (d) => (output += d))
@@ -156,7 +196,7 @@ function spawnOnBus(args: string[], flashDir?: string): BusDevice {
  */
 export async function runOnBus(program: BuiltProgram, untilPrefix: string, timeoutMs: number, deviceId?: string): Promise<VmRun> {
     const cwd = mkdtempSync(join(tmpdir(), "activecard-vm-"))
-    const args = [CLI, "run", "--tcp", program.dbgFile]
+    const args = [...devsRunTcp(), program.dbgFile]
     if (deviceId) args.push("--device-id", deviceId)
     const child = spawn(process.execPath, args, { cwd, env: { ...process.env, NO_COLOR: "1" } })
     let output = ""

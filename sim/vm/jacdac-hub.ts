@@ -1,5 +1,5 @@
-// The Jacdac bus that `devs run --tcp` VMs join: a TCP server on 127.0.0.1:8082 that forwards
-// every frame from one member to the others. Framing (from the VM's TCP transport): one length
+// The Jacdac bus that `devs run --tcp` VMs join: a TCP server on 127.0.0.1:8082 (or the port in
+// ACTIVECARD_BUS_PORT, see sim/vm/bus-port.ts) that forwards every frame from one member to the others. Framing (from the VM's TCP transport): one length
 // byte then the frame, or 0xff, a 16-bit little-endian length, then the frame.
 // Members are VM sockets and in-process SimDevices (the boards' simulated peripherals). An
 // optional routing policy decides, per sender and receiver, whether a frame gets through: the
@@ -8,8 +8,10 @@
 import { createServer, Server, Socket } from "node:net"
 import { decodeJdFrame, JD_FRAME_FLAG_COMMAND } from "../jacdac/frame"
 import { SimDevice } from "../jacdac/sim-device"
+import { busPort } from "./bus-port"
 
-export const HUB_PORT = 8082
+/** This process's bus port: 8082, where `devs run --tcp` looks, unless ACTIVECARD_BUS_PORT moves it. */
+export const HUB_PORT = busPort()
 
 export class PortInUseError extends Error {
     constructor(port: number) {
@@ -70,8 +72,8 @@ export class JacdacHub {
     route: RoutePolicy = () => true
 
     /**
-     * Listens on the bus port. `devs run --tcp` only knows port 8082, so one simulator or VM test
-     * runs at a time: with `waitMs`, a busy port is retried until it frees up (test files queue).
+     * Listens on the bus port. One simulator or VM test uses a port at a time: with `waitMs`, a
+     * busy port is retried until it frees up (test files on the same port queue).
      */
     async start(port = HUB_PORT, waitMs = 0): Promise<void> {
         const deadline = Date.now() + waitMs

@@ -8,6 +8,7 @@
 
 import { concat, fromUtf8, readOnlyView } from "../bytes"
 import { FormatError } from "../format-error"
+import { utcFields } from "../utc-time"
 
 /** tag || length || parts concatenated (X.690 8.1.3: short form below 128, else the fewest bytes). */
 export function tlv(tag: number, parts: Buffer[]): Buffer {
@@ -53,23 +54,13 @@ export function derText(tag: number, s: string): Buffer {
 
 /**
  * `seconds` since 1970 (UTC) as a GeneralizedTime, or as a UTCTime when `utc` and the year is in
- * 1950..2049 (RFC 5280 4.1.2.5, RFC 5652 11.3): YYYYMMDDHHMMSSZ or YYMMDDHHMMSSZ. The date is
- * the proleptic Gregorian civil date of the day number (eras of 400 years, years from March).
+ * 1950..2049 (RFC 5280 4.1.2.5, RFC 5652 11.3): YYYYMMDDHHMMSSZ or YYMMDDHHMMSSZ.
  */
 export function derTime(seconds: number, utc: boolean): Buffer {
-    const days = Math.floor(seconds / 86400)
-    const s = seconds - days * 86400
-    const z = days + 719468
-    const era = Math.floor(z / 146097)
-    const doe = z - era * 146097
-    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365)
-    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100))
-    const mp = Math.floor((5 * doy + 2) / 153)
-    const month = mp < 10 ? mp + 3 : mp - 9
-    const year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-    const short = utc && year >= 1950 && year < 2050
+    const f = utcFields(seconds)
+    const short = utc && f.year >= 1950 && f.year < 2050
     // Two digits each: century, year, month, day, hour, minute, second (% is exact below 2^31).
-    const v = [Math.floor(year / 100), year % 100, month, doy - Math.floor((153 * mp + 2) / 5) + 1, Math.floor(s / 3600), Math.floor(s / 60) % 60, s % 60]
+    const v = [Math.floor(f.year / 100), f.year % 100, f.month, f.day, f.hours, f.minutes, f.seconds]
     let text = ""
     for (let i = short ? 1 : 0; i < 7; i++) text += (v[i] < 10 ? "0" : "") + v[i]
     return derText(short ? 0x17 : 0x18, text + "Z")

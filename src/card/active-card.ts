@@ -35,7 +35,8 @@ export interface CardPanel {
 export interface CardKeys extends HistorySigner {
     /** A key: true when taken. */
     key(k: string): boolean
-    tick(sinceCommandMs: number): void
+    /** Time passing: the card's clock and the time since the last command, in ms. */
+    tick(nowMs: number, sinceCommandMs: number): void
 }
 
 export class ActiveCard {
@@ -137,7 +138,7 @@ export class ActiveCard {
      */
     tick(): void {
         // A signature request has no payment session: the holder may type for as long as it takes.
-        if (this.cert !== null) this.cert.tick(this.now() - this.lastCommandAt)
+        if (this.cert !== null) this.cert.tick(this.now(), this.now() - this.lastCommandAt)
         const applet = this.applet
         const session = this.transaction()
         if (applet === null || session === null) return

@@ -19,7 +19,7 @@ export interface CardEmulationPort {
     serveOne(app: ApduApp): Promise<boolean>
 }
 
-/** The infrared port, whole frames in and out (an SC16IS750 in IrDA mode on a board). */
+/** The infrared port, whole frames in and out (an SC16IS750 in IrDA mode on a board): an exchange number, then the APDU. */
 export interface FramePort {
     /** Sets the port up (again, after an error). */
     begin(): Promise<void>
@@ -65,12 +65,18 @@ export class CardRadio {
         }
     }
 
-    /** Infrared: a command frame in, its answer frame out, until stop(). */
+    /** Infrared: a command frame in, its answer frame out with the same exchange number, until stop(). */
     async serveInfrared(ir: FramePort): Promise<void> {
         while (this.running) {
             try {
-                const apdu = await ir.receiveFrame(500)
-                if (apdu !== null) await ir.sendFrame(await this.process(apdu))
+                const command = await ir.receiveFrame(500)
+                if (command === null || command.length === 0) continue
+                // The answer repeats the command's exchange number (sc16is750-irda.ts).
+                const answer = await this.process(command.slice(1))
+                const frame = Buffer.alloc(answer.length + 1)
+                frame[0] = command[0]
+                frame.set(answer, 1)
+                await ir.sendFrame(frame)
             } catch (e) {
                 this.infraredErrors++
                 await this.restart(ir)

@@ -9,6 +9,8 @@
 // runs in step(), which the firmware calls from a fiber of its own. The certificate and the sealed
 // key are stored only after the CA's pkiConf; at boot a certificate counts only with the key it
 // names. The reference, the secret and the passwords are masked on the display and never logged.
+// Each signature leaves a receipt in flash (the transaction ID and the outcome the card knows: the
+// service's answer online, SIGNED over infrared), which key 3 shows again, after a reboot too.
 
 import { fromUtf8, toHex } from "../bytes"
 import { derIsoTime, tbsFields, whole } from "../asn1/der"
@@ -18,11 +20,12 @@ import { SettingsPort } from "../card/card-store"
 import { LINE_CANCELLED, LINE_EDITING, LineEditor } from "../card/line-editor"
 import { HttpAnswer, httpRequest } from "../net/http-client"
 import { ByteStream } from "../radius/stream-client"
-import { cardSecret, KEY_CERT, KEY_SIGN_KEY, readSplit, storeSigningKey, unsealStored, writeSplit } from "./certificate-store"
+import { cardSecret, KEY_CERT, KEY_RECEIPT, KEY_OCSP, KEY_SIGN_KEY, readSplit, storeSigningKey, unsealStored, writeSplit } from "./certificate-store"
 import { CmpError, cmpIr, cmpReply } from "./cmp-client"
 import { cmsSignedData } from "./cms-signed-data"
+import { checkOcspResponse, ocspRequest } from "./ocsp-request"
 import { generateSigningKey, KEY_LOCKED, KEY_OK, KeyPlatform, sealedPublicKey, SIGN_TRIES, unsealCounted, validPassword } from "./signing-key"
-import { historyDisplayLines, parseHistory, TransactionHistory } from "./transaction-history"
+import { historyDisplayLines, parseHistory, TransactionHistory, wrapInto } from "./transaction-history"
 
 export const CERT_IDLE = "IDLE"
 export const CERT_REFERENCE = "REFERENCE"
@@ -41,6 +44,8 @@ const SW_WRONG_DATA = 0x6a80
 const SW_NOT_NOW = 0x6985
 const SW_REFUSED = 0x6982
 const SW_LOCKED = 0x6983
+/** How long an infrared answer waits for the terminal to fetch it. */
+const ANSWER_KEPT_MS = 30000
 
 /** What the certificate functions need from the platform: native on the device, node:crypto in Node. */
 export interface CertPlatform extends KeyPlatform {
@@ -66,9 +71,15 @@ export class CertificateApp {
     state = CERT_IDLE
     /** The certificate DER (with its sealed key stored), or null. */
     cert: Buffer | null = null
+    /** The latest OCSPResponse DER fetched (for this certificate or an earlier one), or null. */
+    private ocsp: Buffer | null = null
+    /** The last signature's receipt as the display shows it, or "" before the first. */
+    private receipt = ""
     /** The infrared request's answer: its status word and, for 9000, the CMS. */
     signature: Buffer = Buffer.alloc(0)
     private sw = SW_NOT_NOW
+    /** When tick first saw the answer waiting (the card's clock, ms), or -1. */
+    private answeredAt = -1
     private entry: LineEditor | null = null
     private prompt = ""
     private reference = ""
@@ -100,6 +111,9 @@ export class CertificateApp {
             const cert = await readSplit(this.settings, KEY_CERT, this.platform.sha256)
             const record = await this.settings.read(KEY_SIGN_KEY)
             if (cert !== null && record !== null && toHex(whole(cert, tbsFields(cert)[5])).indexOf(toHex(sealedPublicKey(record))) > 0) this.cert = cert
+            this.ocsp = await readSplit(this.settings, KEY_OCSP, this.platform.sha256)
+            const r = await this.settings.read(KEY_RECEIPT)
+            if (r !== null) this.receipt = r.toString()
         } catch (e) {
             this.log("CERT unreadable: " + (e as Error).message)
         }
@@ -138,6 +152,7 @@ export class CertificateApp {
         const online = this.online !== ""
         this.done(text)
         this.sw = sw
+        this.answeredAt = -1
         if (!online) this.enter(CERT_ANSWERED)
     }
 
@@ -147,6 +162,7 @@ export class CertificateApp {
         if (s === CERT_IDLE || s === CERT_ANSWERED) {
             if (k === "1") this.ask(CERT_REFERENCE, "REFERENCE?", 12)
             else if (k === "2") this.show(this.serial())
+            else if (k === "3") this.show(this.receipt === "" ? "NO RECEIPT" : this.receipt)
             else return false
             return true
         }
@@ -249,9 +265,16 @@ export class CertificateApp {
         return sw
     }
 
-    /** Time passing with no command (`sinceCommandMs`): an answered request nobody fetches ends. */
-    tick(sinceCommandMs: number): void {
-        if (this.state === CERT_ANSWERED && sinceCommandMs > 5000) {
+    /**
+     * Time passing (`nowMs` on the card's clock, `sinceCommandMs` without a command): an answer
+     * nobody fetches for 30 s ends. The 30 s count from the answer too: signing may take longer
+     * than that with no command in between. They outlast the terminal's patience over a lossy
+     * link (a busy card misses polls for seconds), and a new SIGN HISTORY replaces the answer anyway.
+     */
+    tick(nowMs: number, sinceCommandMs: number): void {
+        if (this.state !== CERT_ANSWERED) return
+        if (this.answeredAt < 0) this.answeredAt = nowMs
+        if (sinceCommandMs > ANSWER_KEPT_MS && nowMs - this.answeredAt > ANSWER_KEPT_MS) {
             this.signature = Buffer.alloc(0)
             this.enter(CERT_IDLE)
         }
@@ -307,8 +330,9 @@ export class CertificateApp {
             if (a.status !== 200) throw new CertRefusal("NO HISTORY: HTTP " + a.status)
             const body = a.body
             const h = parseHistory(body)
-            if (h.phone !== (await this.text("tel")) || h.id !== id) throw new CertRefusal("NOT FOR THIS CARD")
+            if (h.phone === "" || h.phone !== (await this.text("tel")) || h.id !== id) throw new CertRefusal("NOT FOR THIS CARD")
             this.present(body, h, id)
+            await this.staple()
         } catch (e) {
             this.done(this.reason(e, "SERVICE UNREACHABLE"))
         }
@@ -345,8 +369,35 @@ export class CertificateApp {
             this.cert = cert
             this.log("CERT enrolled: certificate and key stored after pkiConf")
             this.done("ENROLLED\n" + this.serial())
+            await this.staple()
         } catch (e) {
             this.done("ENROL FAILED\n" + this.reason(e, "CA UNREACHABLE"))
+        }
+    }
+
+    /** Fetches the certificate's OCSP response and keeps it; a failure is logged and keeps the one before. */
+    private async staple(): Promise<void> {
+        try {
+            const b = (await this.http("ca", "POST", "/ocsp", "application/ocsp-request", ocspRequest(this.cert as Buffer))).body
+            checkOcspResponse(b)
+            await writeSplit(this.settings, KEY_OCSP, b, this.platform.sha256)
+            this.ocsp = b
+            this.log("CERT OCSP response stored")
+        } catch (e) {
+            this.log("CERT OCSP failed: " + (e as Error).message)
+        }
+    }
+
+    /** Keeps the receipt of the history just signed: its ID and `outcome`, as display rows. */
+    private async keep(outcome: string): Promise<void> {
+        const rows = ["RECEIPT"]
+        wrapInto(rows, (this.parsed as TransactionHistory).id)
+        wrapInto(rows, outcome.slice(0, 120))
+        this.receipt = rows.join("\n")
+        try {
+            await this.settings.write(KEY_RECEIPT, Buffer.from(this.receipt), false)
+        } catch (e) {
+            this.log("CERT receipt not stored")
         }
     }
 
@@ -355,12 +406,15 @@ export class CertificateApp {
         const cert = this.cert as Buffer
         const history = this.history
         const at = derIsoTime((this.parsed as TransactionHistory).at)
+        // The response kept, when it is about this certificate (it holds the serial's DER).
+        let ocsp = this.ocsp
+        if (ocsp !== null && toHex(ocsp).indexOf(toHex(whole(cert, tbsFields(cert)[0]))) < 0) ocsp = null
         const password = this.password
         this.password = ""
         let r = { status: KEY_LOCKED, triesLeft: 0, output: null as Buffer | null }
         try {
             r = await unsealStored(this.settings, password, p, async (seed: Buffer) => {
-                return await cmsSignedData(history, cert, at, async (m: Buffer) => await ed25519Sign(seed, m, p.yieldSlice), p.yieldSlice)
+                return await cmsSignedData(history, cert, at, async (m: Buffer) => await ed25519Sign(seed, m, p.yieldSlice), p.yieldSlice, ocsp)
             })
         } catch (e) {
             this.log("CERT signing failed: " + (e as Error).name)
@@ -373,6 +427,7 @@ export class CertificateApp {
         const cms = r.output as Buffer
         if (this.online === "") {
             this.signature = cms
+            await this.keep("SIGNED")
             this.answer(SW_OK, "SIGNED")
             return
         }
@@ -386,6 +441,9 @@ export class CertificateApp {
             line = this.reason(e, "SERVICE UNREACHABLE")
         }
         this.online = ""
-        this.done(line)
+        const rows: string[] = []
+        wrapInto(rows, line)
+        await this.keep(line)
+        this.done(rows.join("\n"))
     }
 }

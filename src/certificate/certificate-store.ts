@@ -1,5 +1,6 @@
 // The certificate side of the card in its settings (the same SettingsPort as src/card/card-store.ts):
-// the card secret, the sealed signing key, its wrong-password counter and the certificate DER.
+// the card secret, the sealed signing key, its wrong-password counter, the certificate DER and the
+// certificate's latest OCSP response DER (stapled to signatures).
 //
 // A setting holds at most 231 bytes minus its key (docs/devicescript.md), so a value larger than
 // PART_BYTES is split: parts under "<key>0", "<key>1", ... written first, then a header under
@@ -16,6 +17,9 @@ export const KEY_CARD_SECRET = "ac.cardsecret"
 export const KEY_SIGN_KEY = "ac.signkey"
 export const KEY_SIGN_TRIES = "ac.signtries"
 export const KEY_CERT = "ac.cert"
+export const KEY_OCSP = "ac.ocsp"
+/** The last signature's receipt: display rows, at most ~160 bytes. */
+export const KEY_RECEIPT = "ac.receipt"
 
 export const PART_BYTES = 200
 /** Ten parts at most (one-digit suffixes). */

@@ -8,9 +8,12 @@
 //   ID <transaction id: 1-32 of A-Z a-z 0-9 ->
 //   BY <party asking: 1-32 printable>
 //   AT <UTC time YYYY-MM-DDTHH:MM:SSZ>
-//   FOR tel:+<1-15 digits>          (the holder, as the certificate's subjectAltName names it)
+//   FOR tel:+<1-15 digits>          (optional: the holder, as the certificate's subjectAltName names it)
 //   - <text: 1-64 printable>        (1 to 8 lines the holder reads)
 //
+// FOR is there when the party asking knows the holder (a service provider sends the history to one
+// card) and absent when it cannot (a vending machine's challenge: the certificate names the
+// holder); an absent FOR parses to phone "". Whoever requires a holder checks `phone` itself.
 // Names and texts neither start nor end with a space: the display trims trailing blanks, and
 // what the holder signs is what the holder saw. The parser refuses anything else.
 
@@ -23,7 +26,7 @@ export interface TransactionHistory {
     by: string
     /** UTC, YYYY-MM-DDTHH:MM:SSZ. */
     at: string
-    /** The holder's number, "+" and digits (E.164). */
+    /** The holder's number, "+" and digits (E.164); "" without a FOR line. */
     phone: string
     /** 1 to 8 lines the holder reads. */
     lines: string[]
@@ -71,8 +74,10 @@ export function validateHistory(h: TransactionHistory): void {
     checkText(h.id, 1, 32, ID, "transaction ID")
     checkText(h.by, 1, 32, 0, "party name")
     checkTime(h.at)
-    if (h.phone.charCodeAt(0) !== 0x2b) throw new FormatError("phone number must start with +")
-    checkText(h.phone.slice(1), 1, 15, DIGITS, "phone number")
+    if (h.phone !== "") {
+        if (h.phone.charCodeAt(0) !== 0x2b) throw new FormatError("phone number must start with +")
+        checkText(h.phone.slice(1), 1, 15, DIGITS, "phone number")
+    }
     if (h.lines.length < 1 || h.lines.length > MAX_HISTORY_LINES) throw new FormatError("history must have 1.." + MAX_HISTORY_LINES + " text lines")
     for (let i = 0; i < h.lines.length; i++) checkText(h.lines[i], 1, 64, 0, "text line")
 }
@@ -80,7 +85,7 @@ export function validateHistory(h: TransactionHistory): void {
 /** The canonical bytes of `h`; FormatError when a field is out of the format. */
 export function encodeHistory(h: TransactionHistory): Buffer {
     validateHistory(h)
-    let s = HISTORY_MAGIC + "\nID " + h.id + "\nBY " + h.by + "\nAT " + h.at + "\nFOR tel:" + h.phone + "\n"
+    let s = HISTORY_MAGIC + "\nID " + h.id + "\nBY " + h.by + "\nAT " + h.at + "\n" + (h.phone === "" ? "" : "FOR tel:" + h.phone + "\n")
     for (let i = 0; i < h.lines.length; i++) s = s + "- " + h.lines[i] + "\n"
     const b = fromUtf8(s)
     if (b.length > MAX_HISTORY_BYTES) throw new FormatError("history longer than " + MAX_HISTORY_BYTES + " bytes")
@@ -112,17 +117,20 @@ export function parseHistory(b: Buffer): TransactionHistory {
     if (start !== b.length) throw new FormatError("history must end with LF")
     const n = lines.length
     if (lines[0] !== HISTORY_MAGIC) throw new FormatError("not an " + HISTORY_MAGIC)
-    if (n < 6) throw new FormatError("history misses fields")
-    if (n > 5 + MAX_HISTORY_LINES) throw new FormatError("history has more than " + MAX_HISTORY_LINES + " text lines")
+    // The text lines follow FOR, or AT when the line after AT is a text line already (no FOR).
+    const first = n > 4 && lines[4].slice(0, 2) === "- " ? 4 : 5
+    if (n <= first) throw new FormatError("history misses fields")
+    if (n > first + MAX_HISTORY_LINES) throw new FormatError("history has more than " + MAX_HISTORY_LINES + " text lines")
     const text: string[] = []
-    for (let i = 5; i < n; i++) text.push(field(lines, i, "- "))
-    const h: TransactionHistory = { id: field(lines, 1, "ID "), by: field(lines, 2, "BY "), at: field(lines, 3, "AT "), phone: field(lines, 4, "FOR tel:"), lines: text }
+    for (let i = first; i < n; i++) text.push(field(lines, i, "- "))
+    const h: TransactionHistory = { id: field(lines, 1, "ID "), by: field(lines, 2, "BY "), at: field(lines, 3, "AT "), phone: first > 4 ? "+" + field(lines, 4, "FOR tel:+") : "", lines: text }
     validateHistory(h)
     return h
 }
 
 /** Appends `s` to `out` in rows of at most DISPLAY_COLUMNS, broken at the last space that fits. */
-function wrapInto(out: string[], s: string): void {
+/** Appends `s` to `out` as rows of the OLED, broken at spaces where a word allows it. */
+export function wrapInto(out: string[], s: string): void {
     let rest = s
     while (rest.length > DISPLAY_COLUMNS) {
         let cut = DISPLAY_COLUMNS
@@ -144,7 +152,7 @@ export function historyDisplayLines(h: TransactionHistory): string[] {
     wrapInto(out, "ID " + h.id)
     wrapInto(out, "BY " + h.by)
     wrapInto(out, "AT " + h.at)
-    wrapInto(out, "FOR tel:" + h.phone)
+    if (h.phone !== "") wrapInto(out, "FOR tel:" + h.phone)
     for (let i = 0; i < h.lines.length; i++) wrapInto(out, h.lines[i])
     return out
 }

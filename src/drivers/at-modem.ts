@@ -155,6 +155,8 @@ export class AtModem {
             }
         }
         await this.command("ATE0")
+        // RTS/CTS both ways (V.250 +IFC): the bridge holds the modem back while its FIFO is full.
+        await this.command("AT+IFC=2,2")
         await this.command("AT+CMGF=1")
         await this.command("AT+CNMI=2,1,0,0,0")
     }

@@ -2,8 +2,10 @@
 // 64-byte FIFOs that every use of the chip shares. The same chip runs as a plain UART (the card's
 // cellular modem at 0x4C, 115200 bit/s) or with its IrDA SIR encoder on (the infrared link at
 // 0x4D, 9600 bit/s; sc16is750-irda.ts). The I2C register address is reg << 3 (channel 0).
-// No hardware flow control: the reader polls the receive FIFO often enough (64 bytes last
-// 5.5 ms at 115200 bit/s, 66 ms at 9600). Portable: the I2C bus and the clock are injected.
+// The modem's line uses automatic RTS/CTS flow control: 64 bytes last 5.5 ms at 115200 bit/s,
+// less than a busy VM may take between two reads, so the chip drops RTS at 48 bytes in its receive
+// FIFO and raises it again at 16. The infrared line has no such wires; at 9600 bit/s the FIFO
+// lasts 66 ms. Portable: the I2C bus and the clock are injected.
 
 import { I2cPort } from "./i2c-port"
 import { UartPort } from "./uart-port"
@@ -20,12 +22,19 @@ export const REG_FCR = 0x02
 export const REG_EFR = 0x02
 export const REG_LCR = 0x03
 export const REG_MCR = 0x04
+/** The transmission control register, reached with EFR[4] and MCR[2] set. */
+const REG_TCR = 0x06
 export const REG_TXLVL = 0x08
 export const REG_RXLVL = 0x09
 const LCR_DIVISOR_LATCH = 0x80
 const LCR_ENHANCED_ACCESS = 0xbf
 const LCR_8N1 = 0x03
 const EFR_ENHANCED_FUNCTIONS = 0x10
+/** EFR[7] auto CTS, EFR[6] auto RTS, EFR[4] enhanced functions. */
+export const EFR_AUTO_RTS_CTS = 0xd0
+const MCR_TCR_TLR_ENABLE = 0x04
+/** TCR: halt the far end at 48 bytes in the receive FIFO (12 x 4), resume it at 16 (4 x 4). */
+const TCR_HALT_48_RESUME_16 = 0x4c
 const FCR_ENABLE_AND_RESET = 0x07
 export const MCR_IRDA_MODE = 0x40
 /** 14.7456 MHz crystal / (16 * 9600 bit/s). */
@@ -59,17 +68,20 @@ export class Sc16is750 implements UartPort {
 
     /**
      * 8N1 at 14.7456 MHz / (16 * divisor), FIFOs on and emptied, and MCR as given (MCR_IRDA_MODE
-     * for IrDA SIR, 0 for a plain UART; the IrDA bit is an enhanced one, hence the EFR step).
+     * for IrDA SIR, 0 for a plain UART; the IrDA bit is an enhanced one, hence the EFR step), EFR
+     * as given (EFR_AUTO_RTS_CTS for a line with flow control wires) and the flow-control levels.
      * Reads the settings back, so a missing chip is an error here rather than silence later.
      */
-    async configure(divisor: number, mcr: number): Promise<void> {
+    async configure(divisor: number, mcr: number, efr: number = EFR_ENHANCED_FUNCTIONS): Promise<void> {
         await this.writeReg(REG_LCR, LCR_DIVISOR_LATCH)
         await this.writeReg(REG_DLL, divisor)
         await this.writeReg(REG_DLH, 0)
         await this.writeReg(REG_LCR, LCR_ENHANCED_ACCESS)
-        await this.writeReg(REG_EFR, EFR_ENHANCED_FUNCTIONS)
+        await this.writeReg(REG_EFR, efr)
         await this.writeReg(REG_LCR, LCR_8N1)
         await this.writeReg(REG_FCR, FCR_ENABLE_AND_RESET)
+        await this.writeReg(REG_MCR, MCR_TCR_TLR_ENABLE)
+        await this.writeReg(REG_TCR, TCR_HALT_48_RESUME_16)
         await this.writeReg(REG_MCR, mcr)
         if ((await this.readReg(REG_MCR)) === mcr && (await this.readReg(REG_LCR)) === LCR_8N1) return
         throw new ChipError("an SC16IS750 did not take its settings (is it on the bus?)")

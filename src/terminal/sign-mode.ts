@@ -6,7 +6,8 @@
 //   SIGN_PHONE (holder's phone number) -> SIGN_AMOUNT -> SIGN_FETCH (the service writes the
 //   history) -> SIGN_WAIT_CARD -> SIGN_SENDING (SIGN HISTORY) -> SIGN_HOLDER (GET SIGNATURE every
 //   pollMs until the holder is done) -> SIGN_FORWARD (the signature to the service) -> SIGN_RESULT
-// The signature is forwarded at most once: an answer lost on the way shows the outcome as
+// The card's part (SIGN_WAIT_CARD to SIGN_HOLDER) is card-signature.ts, shared with the vending
+// machine. The signature is forwarded at most once: an answer lost on the way shows the outcome as
 // unknown, and the service's own state tells whether it was performed. '*' cancels at every
 // prompt, and while the holder signs.
 
@@ -14,9 +15,8 @@ import { fittedDisplay } from "./display-text"
 import { formatAmount } from "../payment/money"
 import { MAX_AMOUNT } from "../payment/payment"
 import { Log, logTransition, noLog } from "../log"
-import { LinkLostError } from "../link/apdu-link"
-import { Response, SW_AUTH_METHOD_BLOCKED, SW_CONDITIONS_NOT_SATISFIED, SW_OK, SW_SECURITY_NOT_SATISFIED, SW_WRONG_DATA, swText } from "../link/apdu"
-import { CardReader, Keypad, KEY_CANCEL, readDigits, TerminalDisplay } from "./terminal-app"
+import { CardReader, Keypad, readDigits, TerminalDisplay } from "./terminal-app"
+import { askSignature, STEP_SENDING, STEP_WAIT_CARD } from "./card-signature"
 
 export const SIGN_PHONE = "SIGN_PHONE"
 export const SIGN_AMOUNT = "SIGN_AMOUNT"
@@ -142,68 +142,31 @@ export class SignMode {
         const id = historyId(history)
         if (id === "") return this.finish("BAD ANSWER FROM SERVICE - NOT SIGNED", false, false)
 
-        this.enter(SIGN_WAIT_CARD)
-        this.display.show("HOLD CARD TO READER\n" + shown)
-        const polls = Math.ceil(s.promptTimeoutMs / s.pollMs)
-        let found = false
-        for (let i = 0; i < polls && !found; i++) {
-            found = await this.reader.waitForCard(s.pollMs)
-            if (!found && (await this.keypad.nextKey(10)) === KEY_CANCEL) return this.finish("CANCELLED - NOT SIGNED", false, false)
-        }
-        if (!found) return this.finish("NO CARD - NOT SIGNED", false, false)
-        const card = this.reader.card()
-
-        this.enter(SIGN_SENDING)
-        this.display.show("SENDING TO CARD\nKEEP CARD IN SIGHT")
-        let sw: number
-        try {
-            sw = await card.signHistory(history)
-        } catch (e) {
-            if (e instanceof LinkLostError) return this.finish("CARD LOST - NOT SIGNED", false, false)
-            throw e
-        }
-        if (sw === SW_WRONG_DATA) return this.finish("CARD REFUSED HISTORY - NOT SIGNED", false, false)
-        if (sw === SW_CONDITIONS_NOT_SATISFIED) return this.finish("NO CERTIFICATE ON CARD - NOT SIGNED", false, false)
-        if (sw !== SW_OK) return this.finish("CARD ERROR " + swText(sw).toUpperCase() + " - NOT SIGNED", false, false)
-
-        this.enter(SIGN_HOLDER)
-        const waiting = "HOLDER SIGNS ON CARD\n" + shown
-        this.display.show(waiting)
-        let cms: Buffer | null = null
-        let lost = false
-        for (let i = 0; i < polls && cms === null; i++) {
-            // The wait between polls listens to the keypad: '*' gives up.
-            if ((await this.keypad.nextKey(s.pollMs)) === KEY_CANCEL) return this.finish("CANCELLED - NOT SIGNED", false, false)
-            let r: Response
-            try {
-                r = await card.getSignature()
-            } catch (e) {
-                if (!(e instanceof LinkLostError)) throw e
-                // Out of sight for a moment (the holder is typing on the card): ask again.
-                if (!lost) this.display.show("CARD OUT OF SIGHT\nHOLD CARD TO READER")
-                lost = true
-                continue
-            }
-            if (lost) this.display.show(waiting)
-            lost = false
-            if (r.sw === SW_CONDITIONS_NOT_SATISFIED) continue
-            if (r.sw === SW_OK && r.data.length > 0) cms = r.data
-            else if (r.sw === SW_SECURITY_NOT_SATISFIED) return this.finish("WRONG PASSWORD OR CANCELLED - NOT SIGNED", false, false)
-            else if (r.sw === SW_AUTH_METHOD_BLOCKED) return this.finish("SIGNING LOCKED ON CARD - NOT SIGNED", false, false)
-            else return this.finish("CARD ERROR " + swText(r.sw).toUpperCase() + " - NOT SIGNED", false, false)
-        }
-        if (cms === null) return this.finish((lost ? "CARD LOST" : "NO SIGNATURE IN TIME") + " - NOT SIGNED", false, false)
+        const self = this
+        const answer = await askSignature(
+            this.reader,
+            this.keypad,
+            this.display,
+            history,
+            s,
+            { present: "HOLD CARD TO READER\n" + shown, sending: "SENDING TO CARD\nKEEP CARD IN SIGHT", holder: "HOLDER SIGNS ON CARD\n" + shown, outOfSight: "CARD OUT OF SIGHT\nHOLD CARD TO READER" },
+            (step: number) => {
+                self.enter(step === STEP_WAIT_CARD ? SIGN_WAIT_CARD : step === STEP_SENDING ? SIGN_SENDING : SIGN_HOLDER)
+            },
+        )
+        const cms = answer.cms
+        if (cms === null) return this.finish(answer.failure + " - NOT SIGNED", false, false)
 
         this.enter(SIGN_FORWARD)
         this.display.show("FORWARDING\n" + shown)
-        let answer: string
+        let said: string
         try {
-            answer = await this.uplink.forward(id, cms)
+            said = await this.uplink.forward(id, cms)
         } catch (e) {
             if (!(e instanceof ServiceUnreachableError)) throw e
             if (e.sent) return this.finish("NO ANSWER FROM SERVICE - OUTCOME UNKNOWN", false, true)
             return this.finish("SERVICE UNREACHABLE - NOT FORWARDED", false, false)
         }
-        return this.finish(answer.toUpperCase() + "\n" + shown, answer.indexOf("OK") === 0, true)
+        return this.finish(said.toUpperCase() + "\n" + shown, said.indexOf("OK") === 0, true)
     }
 }

@@ -8,7 +8,7 @@
 // README shows (docs/dashboard.png, rewritten when UPDATE_SCREENSHOT=1; otherwise, and always for
 // Firefox, it goes to the system's temporary folder, so a test run leaves the tree as it was). The
 // WebSocket refuses malformed controls and other origins.
-// Each browser has its own simulator, which holds the Jacdac port 8082 like
+// Each browser has its own simulator, which holds its project's Jacdac port like
 // test/vm/simulator-flows.test.ts: it waits for the port if another test file has it. A browser
 // that is not installed is skipped, saying so.
 

@@ -108,6 +108,11 @@ describe("server command line", () => {
         const help = run(MAIN, ["serve", "--help"])
         expect(help.status).toBe(0)
         expect(help.out).toContain("usage: npm run server")
+        expect(help.out).toContain("--tls-cert FILE --tls-key FILE --tls-ca FILE")
+        // EAP-TLS needs all three files.
+        const halfTls = run(MAIN, ["serve", "--tls-cert", "server.pem"])
+        expect(halfTls.status).toBe(2)
+        expect(halfTls.out).toContain("--tls-cert, --tls-key and --tls-ca go together")
     }, 120_000)
 
     test("refused input and run-time failures: one line each, a non-zero exit code, no stack trace; --help for each command", async () => {

@@ -8,23 +8,15 @@
 // CONFIG_USIM_SIMULATOR (put it first on PATH), the whole authentication must succeed.
 
 import { describe, expect, test } from "vitest"
-import { execFileSync, spawn } from "node:child_process"
+import { spawn } from "node:child_process"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { PaymentServer } from "../../sim/server/payment-server"
+import { eapolTestBinary } from "../support/eapol-test"
 import { provisionCard, provisionTerminal } from "../../sim/server/provision"
 
-function eapolTest(): string | null {
-    try {
-        execFileSync("which", ["eapol_test"], { stdio: "pipe" })
-        return "eapol_test"
-    } catch {
-        return null
-    }
-}
-
-const binary = eapolTest()
+const binary = eapolTestBinary()
 
 describe.skipIf(binary === null)("eapol_test (wpa_supplicant) against the payment server", () => {
     test.each([

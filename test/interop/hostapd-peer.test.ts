@@ -5,7 +5,6 @@
 
 import { describe, expect, test } from "vitest"
 import { mkdtempSync, rmSync } from "node:fs"
-import { createSocket } from "node:dgram"
 import { randomBytes } from "node:crypto"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -15,19 +14,12 @@ import { hostapdBinary, startHostapd } from "../../bench/hostapd-peer"
 import { PaymentServer } from "../../sim/server/payment-server"
 import { provisionCard, provisionTerminal } from "../../sim/server/provision"
 import { EAP_TYPE_AKA, EAP_TYPE_AKA_PRIME } from "../../src/eap/eap-packet"
+import { freeUdpPort } from "../support/free-port"
 
 const binary = hostapdBinary()
 
 function profile(cardId: string, seq = 0): AuthCardProfile {
     return { cardId, realm: "pay.activecard.example", k: randomBytes(16).toString("hex"), opc: randomBytes(16).toString("hex"), seqMs: new Array(32).fill(seq) }
-}
-
-async function freePort(): Promise<number> {
-    const s = createSocket("udp4")
-    await new Promise<void>((r) => s.bind(0, "127.0.0.1", () => r()))
-    const port = s.address().port
-    await new Promise<void>((r) => s.close(() => r()))
-    return port
 }
 
 describe.skipIf(binary === null)("hostapd as the benchmark's peer", () => {
@@ -41,7 +33,7 @@ describe.skipIf(binary === null)("hostapd as the benchmark's peer", () => {
         const gw = new HlrGateway(Buffer.from(prime ? "8000" : "0000", "hex"))
         for (const c of cards) gw.add(c.cardId, c.k, c.opc)
         const hlr = await serveHlr(gw, join(dir, "hlr.sock"))
-        const port = await freePort()
+        const port = await freeUdpPort()
         const hostapd = await startHostapd({ binary: binary!, dir, port, secret: "bench-secret", hlrSocket: hlr.path })
         const terminal = await authTerminal(port, "bench-secret", "TERM0001")
         try {

@@ -13,7 +13,7 @@ import { AsnConvert } from "@peculiar/asn1-schema"
 import { Certificate } from "@peculiar/asn1-x509"
 import { CaServer } from "../../sim/ca/ca-server"
 import { CRL_REASON } from "../../sim/ca/ca-store"
-import { ServiceServer, terminalTokenHash } from "../../sim/service/service-server"
+import { ServiceServer, tokenSha256 } from "../../sim/service/service-server"
 import { RecordingSmsSender } from "../../sim/service/sms-sender"
 import { serialHex } from "../../sim/service/signature-check"
 import { nodeByteStream } from "../../sim/radius/node-byte-stream"
@@ -41,7 +41,7 @@ beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "activecard-terminal-"))
     ca = await CaServer.start({ dataDir: join(dir, "ca"), port: await freePort(), log: () => {} })
     service = await ServiceServer.start({ dataDir: join(dir, "service"), port: 0, caCertificate: join(dir, "ca", "ca.pem"), sms, log: () => {} })
-    service.store.putTerminal({ id: TERMINAL, account: MINSU, tokenHash: terminalTokenHash(TOKEN) })
+    service.store.putTerminal({ id: TERMINAL, account: MINSU, tokenHash: tokenSha256(TOKEN) })
     alice = await enrolHolder(ca, "Alice Kim", ALICE_PHONE)
 })
 

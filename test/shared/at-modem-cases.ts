@@ -84,12 +84,12 @@ const CMGR_ANSWER = '\r\n+CMGR: "REC UNREAD","+821012345678",,"26/12/05,21:41:56
 export function atModemCases(): CryptoCase[] {
     return [
         {
-            name: "AT modem: start-up through boot noise and echo: AT, ATE0, AT+CMGF=1, AT+CNMI=2,1,0,0,0",
+            name: "AT modem: start-up through boot noise and echo: AT, ATE0, AT+IFC=2,2, AT+CMGF=1, AT+CNMI=2,1,0,0,0",
             run: async () => {
-                const uart = new ScriptedUart(["\r\nRDY\r\n\r\n+CPIN: READY\r\nAT\r\r\nOK\r\n", "ATE0\r\r\nOK\r\n", "\r\nOK\r\n", "\r\nOK\r\n"], 5)
+                const uart = new ScriptedUart(["\r\nRDY\r\n\r\n+CPIN: READY\r\nAT\r\r\nOK\r\n", "ATE0\r\r\nOK\r\n", "\r\nOK\r\n", "\r\nOK\r\n", "\r\nOK\r\n"], 5)
                 const modem = new AtModem(uart, fakeClock().sleep, 100)
                 await modem.begin()
-                ok(uart.written.join("|") === "AT\r|ATE0\r|AT+CMGF=1\r|AT+CNMI=2,1,0,0,0\r", "sequence: " + uart.written.join("|"))
+                ok(uart.written.join("|") === "AT\r|ATE0\r|AT+IFC=2,2\r|AT+CMGF=1\r|AT+CNMI=2,1,0,0,0\r", "sequence: " + uart.written.join("|"))
             },
         },
         {

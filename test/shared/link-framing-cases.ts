@@ -138,7 +138,7 @@ export function linkFramingCases(): CryptoCase[] {
             },
         },
         {
-            name: "SC16IS750 IrDA driver: set-up registers, and a frame sent and heard back on a loopback bridge",
+            name: "SC16IS750 IrDA driver: set-up registers, a frame sent and heard back on a loopback bridge, and an exchange that drops a late answer",
             run: async () => {
                 // A bridge whose transmitter is seen by its own receiver: THR bytes come back in RHR.
                 const regs: number[] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
@@ -169,10 +169,16 @@ export function linkFramingCases(): CryptoCase[] {
                 })
                 const irda = new Sc16is750Irda(bus, async (ms: number) => {}, 50)
                 await irda.begin()
-                ok(setup.join(" ") === "3=128 0=96 1=0 3=191 2=16 3=3 2=7 4=64", "set-up sequence: " + setup.join(" "))
+                ok(setup.join(" ") === "3=128 0=96 1=0 3=191 2=16 3=3 2=7 4=4 6=76 4=64", "set-up sequence: " + setup.join(" "))
                 await irda.sendFrame(fromHex("00a404000bf041435449564543415244"))
                 const heard = await irda.receiveFrame(50)
                 ok(heard !== null && toHex(heard) === "00a404000bf041435449564543415244", "frame heard back")
+                // An exchange: a late answer to an earlier command (number 0) waits in the FIFO; the
+                // command goes out numbered 1 and, looped back, is the answer numbered 1.
+                const late = encodeSirFrame(fromHex("006f00"), 0)
+                for (let i = 0; i < late.length; i++) looped.push(late[i])
+                const answer = await irda.transceive(fromHex("00b0000001"))
+                ok(toHex(answer) === "00b0000001", "the late answer dropped, the one numbered 1 taken: " + toHex(answer))
             },
         },
     ]

@@ -6,13 +6,15 @@
 // FormatError), and one enrolment and one signature with fixed inputs: a fixed Ed25519 seed and a
 // counting "random" source make the ir, the certConf and the CMS SignedData byte-exact, so the
 // VM must produce the bytes Node produced (PkiVectors, made by test/support/pki-vectors.ts with
-// the real CA answering). The CA's ip and pkiConf are replayed; a changed byte in the ip, a wrong
+// the real CA answering), and so must the OCSP request for the certificate and the SignedData
+// with the CA's OCSP response stapled. The CA's ip and pkiConf are replayed; a changed byte in the ip, a wrong
 // secret, or a CMP error message each end the enrolment with the named error.
 
 import type { CryptoCase } from "./crypto-cases"
 import { children, derIsoTime, derTime, derUint, readDer, readSmallInt, readTlv, tbsFields, tlv, whole } from "../../src/asn1/der"
 import { CmpError, cmpIr, cmpReply, type CmpPlatform, type CmpSession } from "../../src/certificate/cmp-client"
 import { cmsSignedData } from "../../src/certificate/cms-signed-data"
+import { checkOcspResponse, ocspRequest } from "../../src/certificate/ocsp-request"
 import { ed25519PublicKey, ed25519Sign } from "../../src/crypto/ed25519"
 import { copyOf, fromHex, fromUtf8, toHex } from "../../src/bytes"
 import { FormatError } from "../../src/format-error"
@@ -36,6 +38,10 @@ export interface PkiVectors {
     cmsContent: string
     cmsTime: number
     cms: string
+    /** The OCSP request for the certificate, the CA's answer, and the CMS with that answer stapled. */
+    ocspRequest: string
+    ocspResponse: string
+    cmsStapled: string
 }
 
 export interface PkiEnv {
@@ -290,6 +296,23 @@ export function pkiCmpCases(v: PkiVectors, env: PkiEnv): CryptoCase[] {
         run: async () => {
             const cms = await cmsSignedData(fromHex(v.cmsContent), fromHex(v.certificate), derTime(v.cmsTime, true), sign, env.platform.yieldSlice)
             eq(cms, v.cms, "SignedData")
+        },
+    })
+    cases.push({
+        name: "OCSP: the request for the certificate (SHA-1 CertID): the bytes Node made; the CA's answer kept",
+        run: () => {
+            eq(ocspRequest(fromHex(v.certificate)), v.ocspRequest, "OCSPRequest")
+            checkOcspResponse(fromHex(v.ocspResponse))
+            formatRefusal(() => {
+                checkOcspResponse(fromHex("30030a0106"))
+            })
+        },
+    })
+    cases.push({
+        name: "CMS: SignedData with the OCSP response stapled (version 5, crls other): the bytes Node made",
+        run: async () => {
+            const cms = await cmsSignedData(fromHex(v.cmsContent), fromHex(v.certificate), derTime(v.cmsTime, true), sign, env.platform.yieldSlice, fromHex(v.ocspResponse))
+            eq(cms, v.cmsStapled, "SignedData")
         },
     })
     cases.push({

@@ -116,7 +116,15 @@ export function transactionHistoryCases(): CryptoCase[] {
                 refused(p(withLine(2, "")), "empty line", "empty line inside")
                 refused(p("ACTIVECARD HISTORY 2\n" + withLine(0, null)), "not an ACTIVECARD HISTORY 1", "version")
                 refused(p(withLine(2, null)), "line 3 must start with 'BY '", "BY missing")
-                refused(p(withLine(4, null)), "line 5 must start with 'FOR tel:'", "FOR missing")
+                refused(p(withLine(4, "FOR +821012345678")), "line 5 must start with 'FOR tel:+'", "FOR without tel:")
+                refused(p(withLine(4, "FOR tel:")), "line 5 must start with 'FOR tel:+'", "FOR with no number")
+                refused(p(withLine(4, "FOR tel:+")), "phone number", "FOR with a + and no digits")
+                refused(p(withLine(4, "for tel:+821012345678")), "line 5 must start with 'FOR tel:+'", "FOR in lower case")
+                refused(p(withLine(5, "FOR tel:+821012345678")), "line 6 must start with '- '", "FOR after the text lines")
+                refused(p(SAMPLE_LINES.slice(0, 4).join("\n") + "\n"), "misses fields", "no FOR and no text line")
+                let nineNoFor = withLine(4, null)
+                for (let i = 0; i < 7; i++) nineNoFor = nineNoFor + "- more\n"
+                refused(p(nineNoFor), "more than 8", "no FOR and 9 text lines")
                 refused(p(SAMPLE_LINES.slice(0, 5).join("\n") + "\n"), "misses fields", "no text line")
                 const l = SAMPLE_LINES
                 refused(p([l[0], l[2], l[1], l[3], l[4], l[5], ""].join("\n")), "line 2 must start with 'ID '", "BY before ID")
@@ -134,7 +142,7 @@ export function transactionHistoryCases(): CryptoCase[] {
                 refused(p(withLine(3, "AT 2026-12-05 09:30:00Z")), "YYYY-MM-DDTHH:MM:SSZ", "time with a space")
                 refused(p(withLine(3, "AT 2026-13-05T09:30:00Z")), "YYYY-MM-DDTHH:MM:SSZ", "month 13")
                 refused(p(withLine(3, "AT 2026-12-05T09:30:00+09:00")), "YYYY-MM-DDTHH:MM:SSZ", "offset")
-                refused(p(withLine(4, "FOR tel:821012345678")), "must start with +", "no +")
+                refused(p(withLine(4, "FOR tel:821012345678")), "line 5 must start with 'FOR tel:+'", "no +")
                 refused(p(withLine(4, "FOR tel:+82-10-1234")), "phone number", "dashes")
                 refused(p(withLine(4, "FOR tel:+1234567890123456")), "phone number", "16 digits")
                 refused(p(withLine(5, "- " + times("x", 65))), "text line", "65 characters")
@@ -143,6 +151,27 @@ export function transactionHistoryCases(): CryptoCase[] {
                     await env.yieldSlice()
                     refusedNow(checks[i].f, checks[i].part, checks[i].what)
                 }
+            },
+        },
+        {
+            name: "transaction history: FOR is optional (phone \"\"): exact bytes both ways, rows without it",
+            run: () => {
+                const h = sample()
+                h.phone = ""
+                const text = withLine(4, null)
+                ok(encodeHistory(h).toString("utf8") === text, "encoding: " + encodeHistory(h).toString("utf8"))
+                const back = parseHistory(fromUtf8(text))
+                ok(back.phone === "" && back.id === h.id && back.at === h.at && back.lines.length === 2 && back.lines[1] === h.lines[1], "fields")
+                const rows = historyDisplayLines(back)
+                ok(rows.join("|") === "ID T-20261205-0001|BY Hana Online Bank|AT|2026-12-05T09:30:00Z|Transfer 150,000 KRW|from 110-234-567890|to 220-987-654321|(Kim Minsu)", "rows: " + rows.join("|"))
+                // Eight text lines and no FOR; a text line that reads like FOR is text.
+                let eight = text
+                for (let i = 0; i < 6; i++) eight = eight + "- more\n"
+                ok(parseHistory(fromUtf8(eight)).lines.length === 8, "8 text lines")
+                const one = parseHistory(fromUtf8(withLine(5, null).split("FOR tel:+821012345678\n").join("")))
+                ok(one.phone === "" && one.lines.length === 1, "one text line")
+                const lookalike = parseHistory(fromUtf8(withLine(4, "- FOR tel:+821012345678")))
+                ok(lookalike.phone === "" && lookalike.lines[0] === "FOR tel:+821012345678" && lookalike.lines.length === 3, "FOR as text")
             },
         },
         {

@@ -1,7 +1,8 @@
 // Fixed-input vectors for the card's PKI encoding (test/shared/pki-cases.ts): the portable CMP
-// client enrols in Node against the real CA (in process, same responder as over HTTP), and the
-// CMS builder signs a 500-byte history; the bytes made and the CA's answers are what the VM must
-// reproduce and accept.
+// client enrols in Node against the real CA (in process, same responder as over HTTP), the CA's
+// OCSP responder answers the card's request over HTTP, and the CMS builder signs a 500-byte
+// history without and with that answer stapled; the bytes made and the CA's answers are what the
+// VM must reproduce and accept.
 
 import { mkdirSync, writeFileSync } from "node:fs"
 import { dirname } from "node:path"
@@ -10,6 +11,7 @@ import { nodeHmacSha256, nodeRandomBytes, nodeSha256 } from "../../sim/node-plat
 import { cmpIr, cmpReply, type CmpPlatform } from "../../src/certificate/cmp-client"
 import { derTime } from "../../src/asn1/der"
 import { cmsSignedData } from "../../src/certificate/cms-signed-data"
+import { ocspRequest } from "../../src/certificate/ocsp-request"
 import { ed25519PublicKey, ed25519Sign } from "../../src/crypto/ed25519"
 import { fixedPlatform, type PkiVectors } from "../shared/pki-cases"
 
@@ -47,6 +49,12 @@ export async function makePkiVectors(ca: CaServer, randomStart = 7): Promise<Pki
     const cmsContent = historyText(500)
     const cmsTime = 1767225600 + 3723
     const cms = await cmsSignedData(cmsContent, certificate, derTime(cmsTime, true), signer, async () => {})
+    // The CA's OCSP responder over HTTP, as the card asks it.
+    const request = ocspRequest(certificate)
+    const answer = await fetch(`${ca.baseUrl}/ocsp`, { method: "POST", headers: { "content-type": "application/ocsp-request" }, body: request })
+    if (answer.headers.get("content-type") !== "application/ocsp-response") throw new Error(`the CA answered the OCSP request with HTTP ${answer.status}`)
+    const ocspResponse = Buffer.from(await answer.arrayBuffer())
+    const cmsStapled = await cmsSignedData(cmsContent, certificate, derTime(cmsTime, true), signer, async () => {}, ocspResponse)
     return {
         seed: FIXED_SEED.toString("hex"),
         reference: r.reference,
@@ -63,6 +71,9 @@ export async function makePkiVectors(ca: CaServer, randomStart = 7): Promise<Pki
         cmsContent: cmsContent.toString("hex"),
         cmsTime,
         cms: cms.toString("hex"),
+        ocspRequest: request.toString("hex"),
+        ocspResponse: ocspResponse.toString("hex"),
+        cmsStapled: cmsStapled.toString("hex"),
     }
 }
 

@@ -7,7 +7,8 @@ import { afterEach, describe, expect, test } from "vitest"
 import { atModemCases } from "../shared/at-modem-cases"
 import { AtCommandError, AtModem, waitMessage } from "../../src/drivers/at-modem"
 import { ChipError } from "../../src/drivers/chip-error"
-import { DIVISOR_115200, Sc16is750, SC16IS750_MODEM_ADDRESS } from "../../src/drivers/sc16is750"
+import { DIVISOR_115200, EFR_AUTO_RTS_CTS, Sc16is750, SC16IS750_MODEM_ADDRESS } from "../../src/drivers/sc16is750"
+import type { I2cPort } from "../../src/drivers/i2c-port"
 import { Sc16is750Emulator, UartLine } from "../../sim/drivers/sc16is750-emulator"
 import { ModemEmulator } from "../../sim/sms/modem-emulator"
 import { Smsc } from "../../sim/sms/smsc"
@@ -23,14 +24,36 @@ describe("AT modem driver on a scripted line (the VM program runs the same cases
     for (const c of atModemCases()) test(c.name, async () => await c.run({} as never))
 })
 
-/** The card's side: modem emulator <- serial line -> SC16IS750 emulator at 0x4C <- drivers. */
-async function card(msisdn: string, capacity = 10) {
+/** An I2C bus whose every transaction takes `ms`, as the simulator's bus does (~20 ms; 0.1 ms on a board). */
+function slowBus(chip: I2cPort, ms: number): I2cPort {
+    return {
+        write: async (a, d) => {
+            await sleep(ms)
+            await chip.write(a, d)
+        },
+        read: async (a, n) => {
+            await sleep(ms)
+            return await chip.read(a, n)
+        },
+        writeRead: async (a, w, n) => {
+            await sleep(ms)
+            return await chip.writeRead(a, w, n)
+        },
+    }
+}
+
+/**
+ * The card's side: modem emulator <- serial line -> SC16IS750 emulator at 0x4C <- drivers, with
+ * RTS/CTS flow control as the card sets it up (or without, `efr` 0x10), over a bus whose
+ * transactions take `busMs`.
+ */
+async function card(msisdn: string, capacity = 10, efr = EFR_AUTO_RTS_CTS, busMs = 0) {
     const modem = new ModemEmulator(msisdn, capacity)
     const bridge = new Sc16is750Emulator(SC16IS750_MODEM_ADDRESS)
     const line = new UartLine(bridge, modem)
     cleanups.push(() => line.stop())
-    const uart = new Sc16is750(bridge, sleep, 500, SC16IS750_MODEM_ADDRESS)
-    await uart.configure(DIVISOR_115200, 0)
+    const uart = new Sc16is750(busMs > 0 ? slowBus(bridge, busMs) : bridge, sleep, 500, SC16IS750_MODEM_ADDRESS)
+    await uart.configure(DIVISOR_115200, 0, efr)
     const driver = new AtModem(uart, sleep, 1000)
     return { modem, bridge, line, uart, driver }
 }
@@ -73,6 +96,24 @@ describe("AT modem driver through an SC16IS750 in UART mode to the modem emulato
         const m = await c.driver.readMessage(await waitMessage(c.driver, sleep, 1000))
         expect(m.text).toBe(text)
         expect(c.bridge.overruns).toBe(0)
+    })
+
+    test("RTS/CTS: a reader slower than the line loses nothing; without flow control the FIFO overruns", async () => {
+        const text = "0123456789".repeat(16)
+        const withFlow = await card("+821012345678", 10, EFR_AUTO_RTS_CTS, 15)
+        await withFlow.driver.begin()
+        expect(withFlow.modem.rtsCts).toBe(true)
+        expect(withFlow.bridge.tcr).toBe(0x4c)
+        withFlow.modem.deliver({ from: "+15550100", text, time: new Date() })
+        expect((await withFlow.driver.readMessage(await waitMessage(withFlow.driver, sleep, 2000))).text).toBe(text)
+        expect(withFlow.bridge.overruns).toBe(0)
+
+        const without = await card("+821012345678", 10, 0x10, 15)
+        await without.driver.begin().catch(() => {}) // an answer may already be cut short here
+        without.modem.rtsCts = false
+        without.modem.deliver({ from: "+15550100", text, time: new Date() })
+        await without.driver.readMessage(1).catch(() => {})
+        expect(without.bridge.overruns).toBeGreaterThan(0)
     })
 
     test("end to end: the service provider's SMPP send reaches the card's driver", async () => {

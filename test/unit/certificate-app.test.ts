@@ -3,52 +3,28 @@
 // applet's APDUs for the infrared flow.
 
 import { afterAll, describe, expect, test } from "vitest"
-import { createServer, type Server } from "node:http"
-import type { AddressInfo } from "node:net"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { CaServer } from "../../sim/ca/ca-server"
-import { nodeHmacSha256, nodeKeyPlatform } from "../../sim/node-platform"
-import { nodeByteStream } from "../../sim/radius/node-byte-stream"
-import { CERT_ANSWERED, CERT_ENROLLING, CERT_IDLE, CERT_PASSWORD, CERT_READING, CERT_SIGNING, CertificateApp, type CertPlatform, type SmsPort } from "../../src/certificate/certificate-app"
+import { CERT_ANSWERED, CERT_ENROLLING, CERT_IDLE, CERT_PASSWORD, CERT_READING } from "../../src/certificate/certificate-app"
 import { KEY_CERT, KEY_SIGN_KEY, KEY_SIGN_TRIES } from "../../src/certificate/certificate-store"
 import { encodeHistory, historyDisplayLines, parseHistory } from "../../src/certificate/transaction-history"
 import { CardApplet } from "../../src/card/card-applet"
 import { decodeResponse, encodeCommand } from "../../src/link/apdu"
 import { ACTIVECARD_AID } from "../../src/link/card-commands"
 import { MemorySettings } from "../shared/memory-settings"
+import { type CertCard, certCard, settle, startService, typeKeys } from "../support/certificate-card"
 
 const PHONE = "+821012345678"
 const PASSWORD = "246802"
-const platform: CertPlatform = { ...nodeKeyPlatform, hmacSha256: nodeHmacSha256 }
 const dir = mkdtempSync(join(tmpdir(), "activecard-certapp-"))
 const ca = await CaServer.start({ dataDir: join(dir, "ca"), port: 0, log: () => {} })
 
 // The service provider: histories by ID, signatures recorded, one-line answers.
-const histories = new Map<string, Buffer>()
-const posted: { id: string; type: string; body: Buffer }[] = []
-let signatureAnswer = { status: 200, line: "OK performed" }
-const service: Server = createServer((req, res) => {
-    const parts: Buffer[] = []
-    req.on("data", (d: Buffer) => parts.push(d))
-    req.on("end", () => {
-        const url = req.url ?? ""
-        let status = 404
-        let body: Buffer = Buffer.from("REFUSED unknown")
-        if (req.method === "GET" && url.startsWith("/card/history/") && histories.has(url.slice(14))) {
-            status = 200
-            body = histories.get(url.slice(14)) as Buffer
-        } else if (req.method === "POST" && url.startsWith("/card/signature/")) {
-            posted.push({ id: url.slice(16), type: String(req.headers["content-type"]), body: Buffer.concat(parts) })
-            status = signatureAnswer.status
-            body = Buffer.from(signatureAnswer.line)
-        }
-        res.writeHead(status, { "content-type": "text/plain; charset=us-ascii", "content-length": body.length }).end(body)
-    })
-})
-await new Promise<void>((r) => service.listen(0, "127.0.0.1", () => r()))
-const servicePort = (service.address() as AddressInfo).port
+const service = await startService()
+const { histories, posted } = service
+const servicePort = service.port
 
 afterAll(async () => {
     service.close()
@@ -56,60 +32,13 @@ afterAll(async () => {
     rmSync(dir, { recursive: true, force: true })
 })
 
-class FakeSms implements SmsPort {
-    readonly stored = new Map<number, string>()
-    readonly arrived: number[] = []
-    readonly deleted: number[] = []
-    receive(index: number, text: string): void {
-        this.stored.set(index, text)
-        this.arrived.push(index)
-    }
-    async poll(): Promise<number> {
-        return this.arrived.shift() ?? -1
-    }
-    async readMessage(index: number): Promise<{ text: string }> {
-        return { text: this.stored.get(index) ?? "" }
-    }
-    async deleteMessage(index: number): Promise<void> {
-        this.stored.delete(index)
-        this.deleted.push(index)
-    }
-}
-
-interface Card {
-    app: CertificateApp
-    settings: MemorySettings
-    shown: string[]
-    logs: string[]
-    sms: FakeSms
-}
-
-function text(s: string): Buffer {
-    return Buffer.from(s)
-}
+type Card = CertCard
 
 async function newCard(settings = new MemorySettings(), caPort = ca.port): Promise<Card> {
-    await settings.write("ca.host", text("127.0.0.1"), false)
-    await settings.write("ca.port", text(String(caPort)), false)
-    await settings.write("svc.host", text("127.0.0.1"), false)
-    await settings.write("svc.port", text(String(servicePort)), false)
-    await settings.write("tel", text(PHONE), false)
-    const shown: string[] = []
-    const logs: string[] = []
-    const sms = new FakeSms()
-    const app = new CertificateApp(settings, platform, (t) => shown.push(t), nodeByteStream, sms, (l) => logs.push(l))
-    await app.load()
-    return { app, settings, shown, logs, sms }
+    return await certCard(settings, { "ca.host": "127.0.0.1", "ca.port": String(caPort), "svc.host": "127.0.0.1", "svc.port": String(servicePort), tel: PHONE })
 }
 
-function type(app: CertificateApp, keys: string): void {
-    for (const k of keys) expect(app.key(k)).toBe(true)
-}
-
-/** Steps until the slow work is done. */
-async function settle(app: CertificateApp): Promise<void> {
-    for (let i = 0; i < 5 && (i === 0 || app.state === CERT_ENROLLING || app.state === CERT_SIGNING); i++) await app.step()
-}
+const type = typeKeys
 
 async function enrol(c: Card, reference: string, secret: string): Promise<void> {
     type(c.app, "1" + reference + "#" + secret + "#" + PASSWORD + "#" + PASSWORD + "#")
@@ -208,6 +137,15 @@ describe("online signing after an SMS notice", () => {
         expect(p?.body.includes(history("T-1"))).toBe(true)
         expect(p?.body.includes(c.app.cert as Buffer)).toBe(true)
         expect(p?.body.includes(Buffer.from("261205220000Z"))).toBe(true) // signingTime = AT
+        // The receipt: key 3 shows it, and a card booted again from the same flash still has it.
+        type(c.app, "3")
+        expect(c.shown.at(-1)).toBe("RECEIPT\nT-1\nOK performed")
+        const rebooted = await certCard(c.settings, {})
+        expect(rebooted.app.key("3")).toBe(true)
+        expect(rebooted.shown.at(-1)).toBe("RECEIPT\nT-1\nOK performed")
+        const blank = await newCard()
+        blank.app.key("3")
+        expect(blank.shown.at(-1)).toBe("NO RECEIPT")
     })
 
     test("refuses a history for another card, and shows a 503 answer as it is", async () => {
@@ -217,13 +155,13 @@ describe("online signing after an SMS notice", () => {
         await c.app.step()
         expect([c.app.state, c.shown.at(-1)]).toEqual([CERT_IDLE, "NOT FOR THIS CARD"])
         histories.set("T-3", history("T-3"))
-        signatureAnswer = { status: 503, line: "REFUSED status unknown: try again" }
+        service.answer = { status: 503, line: "REFUSED status unknown: try again" }
         c.sms.receive(9, "ACSIGN T-3")
         await c.app.step()
         type(c.app, readAndSign("T-3", PASSWORD))
         await settle(c.app)
-        signatureAnswer = { status: 200, line: "OK performed" }
-        expect(c.shown.at(-1)).toBe("REFUSED status unknown: try again")
+        service.answer = { status: 200, line: "OK performed" }
+        expect(c.shown.at(-1)).toBe("REFUSED status\nunknown: try again") // the OLED's 21-column rows
     })
 })
 
@@ -265,8 +203,16 @@ describe("infrared signing through the card applet", () => {
         const cms = Buffer.concat(parts)
         expect(cms).toEqual(c.app.signature)
         expect(cms.includes(h)).toBe(true)
-        c.app.tick(6000) // nobody asks again: the request ends
+        // Nobody asks again: the request ends 30 s after the answer, even when no command came
+        // for longer than that while the card signed.
+        c.app.tick(100_000, 60_000)
+        c.app.tick(129_000, 89_000)
+        expect(c.app.state).toBe(CERT_ANSWERED)
+        c.app.tick(130_001, 90_001)
         expect(c.app.state).toBe(CERT_IDLE)
+        expect(c.app.state).toBe(CERT_IDLE)
+        type(c.app, "3") // over infrared the card knows only that it signed
+        expect(c.shown.at(-1)).toBe("RECEIPT\nIR-1\nSIGNED")
         expect((await send(apdu(0x80, 0x2c))).sw).toBe(0x6985)
     })
 

@@ -1,4 +1,4 @@
-// Link framing for the hardware links (issue 5 groundwork): IrDA SIR frames (BOF/EOF, escaping,
+// Link framing for the hardware links: IrDA SIR frames (BOF/EOF, escaping,
 // HDLC FCS) and PN532 host-link frames, against published values and with garbage input.
 
 import { describe, expect, test } from "vitest"

@@ -1,5 +1,5 @@
-// DeviceScript VMs running as devices on the simulator's Jacdac bus (127.0.0.1:8082, a fixed
-// port: this is the only test file that uses it, so its suites run one after the other).
+// DeviceScript VMs running as devices on the simulator's Jacdac bus (127.0.0.1, its project's
+// port: the suites below take it one after the other).
 //  1. Two VMs: the card firmware's APDU application served as the Card Link service
 //     (services/cardlink.md) and a terminal paying through it.
 //  2. The terminal firmware's uplink from a VM: RADIUS over TCP with the bytecode MD5 to the real

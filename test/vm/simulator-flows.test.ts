@@ -3,9 +3,8 @@
 // keypad, the card tapped and pulled away. Every flow runs over NFC and over infrared: the boards'
 // chips emulated behind their I2C buses, the firmware's own drivers in the VMs (PN532, SC16IS750,
 // HD44780 with its PCF8574 keypad, SSD1306). The abstract Card Link field (boards without those
-// chips) gets the main flows too. Every simulator uses the fixed Jacdac port 8082, so the suites
-// run one after the other (and wait for the port if another test file holds it), and each stops
-// every process it started.
+// chips) gets the main flows too. The simulator holds its project's Jacdac port (vitest.config.ts;
+// it waits for the port if another run holds it), and each suite stops every process it started.
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest"
 import { EAP_TYPE_AKA } from "../../src/eap/eap-packet"

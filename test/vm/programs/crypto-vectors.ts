@@ -3,6 +3,7 @@
 
 import { CryptoCase, cryptoCases } from "../../shared/crypto-cases"
 import { randomCases } from "../../shared/random-cases"
+import { aeadCases } from "../../shared/aead-cases"
 import { RANDOM_CASES } from "./generated/random-cases"
 import { deviceHmacSha256, yieldSlice } from "../../../devices/common/platform"
 import { runVmCases, vmCase } from "./harness"
@@ -15,4 +16,5 @@ function add(c: CryptoCase): void {
 }
 cryptoCases().forEach(add)
 randomCases(RANDOM_CASES).forEach(add)
+aeadCases().forEach(add)
 await runVmCases()

@@ -1,0 +1,114 @@
+// The card's side of EAP-TLS (RFC 5216 framing, RFC 9190 for TLS 1.3) over its TLS client
+// (src/tls/tls-client.ts), as a state machine:
+//   IDLE -> HANDSHAKE (the Start answered with the ClientHello; fragments both ways, each
+//   acknowledged) -> CONFIRMED (the server's protected success indication, one 0x00 byte of
+//   application data, received and acknowledged) -> DONE on EAP-Success, with the MSK and EMSK
+//   from the exporter; FAILED on EAP-Failure, on a TlsAlert (the alert goes to the server), or on
+//   an EAP-Success that comes before the success indication.
+
+import { decodeEap, EAP_FAILURE, EAP_REQUEST, EAP_RESPONSE, EAP_SUCCESS, EAP_TYPE_IDENTITY, EAP_TYPE_NAK, encodeEap, MAX_EAP_LENGTH } from "./eap-packet"
+import { decodeTlsFragment, EAP_TYPE_TLS, encodeTlsFragment, isTlsAck, splitTlsMessage, TLS_FLAG_START, TlsFragment, TlsReassembly } from "./eap-tls-fragments"
+import { FormatError } from "../format-error"
+import { concat, fromUtf8 } from "../bytes"
+import { TlsAlert } from "../tls/alert"
+import { TLS_CONNECTED, TlsClient } from "../tls/tls-client"
+
+export const PEER_IDLE = "IDLE"
+export const PEER_HANDSHAKE = "HANDSHAKE"
+export const PEER_CONFIRMED = "CONFIRMED"
+export const PEER_DONE = "DONE"
+export const PEER_FAILED = "FAILED"
+
+/** TLS data per fragment the card sends: an EAP packet of MAX_EAP_LENGTH. */
+const FRAGMENT_DATA = MAX_EAP_LENGTH - 10
+/** The longest TLS message the card takes from the server. */
+const MAX_SERVER_MESSAGE = 8192
+
+export class EapTlsPeer {
+    state = PEER_IDLE
+    /** Why it failed, "" otherwise. */
+    failure = ""
+    msk: Buffer | null = null
+    emsk: Buffer | null = null
+    private tls: TlsClient | null = null
+    private pendingOut: TlsFragment[] = []
+    private readonly reassembly = new TlsReassembly(MAX_SERVER_MESSAGE)
+
+    constructor(
+        /** A TLS client for one authentication. */
+        private readonly newClient: () => TlsClient,
+        /** The EAP identity (an anonymous NAI: the certificate says who the card is). */
+        private readonly identity: string,
+        private readonly fragmentData = FRAGMENT_DATA,
+    ) {}
+
+    /** One EAP packet from the server; the Response to send, or null (Success, Failure, or nothing to answer). */
+    async handle(packet: Buffer): Promise<Buffer | null> {
+        const p = decodeEap(packet)
+        if (p.code === EAP_SUCCESS) {
+            if (this.state !== PEER_CONFIRMED) return this.fail("EAP-Success before the protected success indication")
+            const client = this.tls as TlsClient
+            const material = client.exporter("EXPORTER_EAP_TLS_Key_Material", Buffer.from([EAP_TYPE_TLS]), 128)
+            this.msk = material.slice(0, 64)
+            this.emsk = material.slice(64, 128)
+            this.state = PEER_DONE
+            return null
+        }
+        if (p.code === EAP_FAILURE) return this.fail(this.failure !== "" ? this.failure : "EAP-Failure from the server")
+        if (p.code !== EAP_REQUEST) return null
+        const answer = (f: TlsFragment) => encodeEap({ code: EAP_RESPONSE, id: p.id, type: EAP_TYPE_TLS, data: encodeTlsFragment(f) })
+        if (p.type === EAP_TYPE_IDENTITY) return encodeEap({ code: EAP_RESPONSE, id: p.id, type: EAP_TYPE_IDENTITY, data: fromUtf8(this.identity) })
+        if (p.type !== EAP_TYPE_TLS) return encodeEap({ code: EAP_RESPONSE, id: p.id, type: EAP_TYPE_NAK, data: Buffer.from([EAP_TYPE_TLS]) })
+        if (this.state === PEER_DONE || this.state === PEER_FAILED) return null
+        const f = decodeTlsFragment(p.data)
+        if ((f.flags & TLS_FLAG_START) !== 0) {
+            if (this.state !== PEER_IDLE) return this.fail("EAP-TLS Start in the middle of the exchange")
+            const client = this.newClient()
+            this.tls = client
+            this.state = PEER_HANDSHAKE
+            return answer(this.first(await client.start()))
+        }
+        if (this.tls === null) return this.fail("EAP-TLS before its Start")
+        if (this.pendingOut.length > 0) {
+            if (!isTlsAck(f)) return this.fail("data where the acknowledgement of a fragment was due")
+            return answer(this.pendingOut.shift() as TlsFragment)
+        }
+        let message: Buffer | null
+        try {
+            message = this.reassembly.push(f)
+        } catch (e) {
+            if (e instanceof FormatError) return this.fail(e.message)
+            throw e
+        }
+        const ack: TlsFragment = { flags: 0, messageLength: -1, data: Buffer.alloc(0) }
+        if (message === null) return answer(ack)
+        const client = this.tls as TlsClient
+        let out: Buffer
+        try {
+            out = await client.receive(message)
+        } catch (e) {
+            if (!(e instanceof TlsAlert)) throw e
+            this.fail("TLS: " + e.message)
+            // The alert goes to the server, which ends the exchange with EAP-Failure.
+            return answer(this.first(await client.alert(e.alert)))
+        }
+        if (client.state === TLS_CONNECTED && client.received.length > 0) {
+            const data = concat(client.received)
+            if (data.length !== 1 || data[0] !== 0) return this.fail("application data other than the protected success indication")
+            this.state = PEER_CONFIRMED
+        }
+        return answer(out.length > 0 ? this.first(out) : ack)
+    }
+
+    private first(records: Buffer): TlsFragment {
+        const parts = splitTlsMessage(records, this.fragmentData)
+        this.pendingOut = parts.slice(1)
+        return parts[0]
+    }
+
+    private fail(why: string): null {
+        this.state = PEER_FAILED
+        if (this.failure === "") this.failure = why
+        return null
+    }
+}
