@@ -91,14 +91,27 @@ export class BusWatcher {
         })
     }
 
-    /** Writes a setting into the VM's flash (what DeviceScript's tools do when they deploy settings). */
-    async writeSetting(from: SimDevice, deviceId: string, key: string, value: Buffer): Promise<void> {
+    /**
+     * Writes a setting into the VM's flash (what DeviceScript's tools do when they deploy settings).
+     * Jacdac commands are unacknowledged and a busy VM can drop a frame, so the write is sent again
+     * until a read-back returns it, as those tools do. Errors never carry the value: it may be a secret.
+     */
+    async writeSetting(from: SimDevice, deviceId: string, key: string, value: Buffer, attempts = 3): Promise<void> {
         const payload = Buffer.concat([Buffer.from(key + "\0", "utf8"), value])
         const keyMatches = (p: Buffer) => p.subarray(0, p.indexOf(0)).toString("utf8") === key
-        // The settings service answers a set with nothing; a get afterwards proves it was stored.
-        await this.send(from, deviceId, SRV_SETTINGS, SETTINGS_CMD_SET, payload)
-        const back = await this.request(from, deviceId, SRV_SETTINGS, SETTINGS_CMD_GET, Buffer.from(key, "utf8"), keyMatches, 3000)
-        if (!back.subarray(back.indexOf(0) + 1).equals(value)) throw new Error(`setting ${key} was not stored`)
+        let problem = ""
+        for (let attempt = 0; attempt < attempts; attempt++) {
+            // The settings service answers a set with nothing; a get afterwards proves it was stored.
+            await this.send(from, deviceId, SRV_SETTINGS, SETTINGS_CMD_SET, payload)
+            try {
+                const back = await this.request(from, deviceId, SRV_SETTINGS, SETTINGS_CMD_GET, Buffer.from(key, "utf8"), keyMatches, 3000)
+                if (back.subarray(back.indexOf(0) + 1).equals(value)) return
+                problem = "another value was read back"
+            } catch (e) {
+                problem = (e as Error).message
+            }
+        }
+        throw new Error(`setting ${key} was not stored after ${attempts} attempts: ${problem}`)
     }
 
     /** One APDU over the Card Link service, as a terminal would send it. */

@@ -38,8 +38,10 @@ describe.skipIf(PG_URL === undefined)("two payment servers on one PostgreSQL dat
             const terminal = await provisionTerminal(servers[0].store, "127.0.0.1", "TERM0001", "MERCHANT0001", "127.0.0.1", 0)
             await new Promise((r) => setTimeout(r, 1500)) // the other process reads the new terminal within a second
             const uplinks: RadiusUplink[] = []
+            // No retransmission: each request reaches each process once. A loaded machine can take
+            // seconds over a step's commits, so the wait is long; the losing process never answers.
             for (const s of servers) {
-                const client = await RadiusClient.connect({ transport: "udp", host: "127.0.0.1", port: s.udp.port, secret: Buffer.from(terminal.secret, "utf8"), timeoutMs: 3000, retries: 0 })
+                const client = await RadiusClient.connect({ transport: "udp", host: "127.0.0.1", port: s.udp.port, secret: Buffer.from(terminal.secret, "utf8"), timeoutMs: 15_000, retries: 0 })
                 clients.push(client)
                 uplinks.push(new RadiusUplink(client, "TERM0001"))
             }
