@@ -60,10 +60,20 @@ export const CA_NAME: [string, string][] = [
     [id_commonName, "activecard Demo CA"],
 ]
 
-/** A holder's name: the name registered at the desk as CN. */
-export function holderName(name: string): Name {
-    return nameOf([[id_commonName, name]])
+/**
+ * A holder's name: the name registered at the desk as CN; for a payment card's certificate, the
+ * card ID as the subject's serialNumber (X.520 2.5.4.5, a PrintableString), which the payment
+ * server reads to find the card.
+ */
+export function holderName(name: string, cardId?: string): Name {
+    const cn = nameOf([[id_commonName, name]])
+    if (cardId === undefined) return cn
+    if (!/^[A-Za-z0-9]{1,64}$/.test(cardId)) throw new Error("a card ID is 1 to 64 letters and digits")
+    return new Name([...cn, new RelativeDistinguishedName([new AttributeTypeAndValue({ type: ID_SERIAL_NUMBER, value: new AttributeValue({ printableString: cardId }) })])])
 }
+
+/** X.520 serialNumber: an identifier of the subject, not the certificate's serial. */
+export const ID_SERIAL_NUMBER = "2.5.4.5"
 
 /** The key identifier of RFC 5280 4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits. */
 export function keyIdentifier(spki: SubjectPublicKeyInfo): Buffer {
@@ -128,6 +138,8 @@ export interface HolderCertificateRequest {
     /** Base URL of the CA's HTTP server, "http://127.0.0.1:8829" */
     baseUrl: string
     validityDays: number
+    /** A payment card's ID, written as the subject's serialNumber. */
+    cardId?: string
 }
 
 export interface CaIdentity {
@@ -148,7 +160,7 @@ export function issueHolderCertificate(ca: CaIdentity, req: HolderCertificateReq
         signature: new AlgorithmIdentifier({ algorithm: id_Ed25519 }),
         issuer: ca.certificate.tbsCertificate.subject,
         validity: new Validity({ notBefore, notAfter }),
-        subject: holderName(req.name),
+        subject: holderName(req.name, req.cardId),
         subjectPublicKeyInfo: req.publicKey,
         extensions: new Extensions([
             extension(id_ce_keyUsage, true, new KeyUsage(KeyUsageFlags.digitalSignature)),

@@ -31,9 +31,10 @@ import { AkaServerSession, SERVER_CHALLENGE, SERVER_IDENTITY, ServerOptions } fr
 import { decodeEap, EAP_FAILURE, EAP_REQUEST, EAP_RESPONSE, EAP_SUCCESS, EAP_TYPE_IDENTITY, EAP_TYPE_NAK } from "../../src/eap/eap-packet"
 import { EAP_TYPE_TLS } from "../../src/eap/eap-tls-fragments"
 import { parseIdentity } from "../../src/eap/aka-identity"
-import { EapTlsServerSession, type TlsServerCredentials } from "./eap-tls-server"
-import { Payment } from "../../src/payment/payment"
-import { PaymentResult } from "../../src/payment/result"
+import { createHash, X509Certificate } from "node:crypto"
+import { EapTlsServerSession, TICKET_LIFETIME_S, type TicketRegistry, type TlsServerCredentials, type TunnelPayment } from "./eap-tls-server"
+import { encodePayment, Payment, paymentMismatch } from "../../src/payment/payment"
+import { PaymentResult, RC_INVALID_CARD, RC_INVALID_TRANSACTION } from "../../src/payment/result"
 import type { AkaPlatform } from "../../src/eap/aka-crypto"
 import type { SessionTable } from "../db/storage"
 import type { LedgerPorts } from "./ledger-ports"
@@ -102,6 +103,13 @@ export class EapGateway {
     private readonly timer: NodeJS.Timeout
     /** Sessions in the database (several processes on one database), or null. */
     private readonly shared: SessionTable | null
+    private readonly tls: TlsServerCredentials | null
+    /** Tickets that resumed a connection (SHA-256, hex) and when they expire: each resumes once. */
+    private readonly spentTickets = new Map<string, number>()
+    private readonly tickets: TicketRegistry = {
+        used: (ticket: Buffer) => this.spentTickets.has(ticketKey(ticket)),
+        spend: (ticket: Buffer) => void this.spentTickets.set(ticketKey(ticket), Date.now() + TICKET_LIFETIME_S * 1000),
+    }
 
     constructor(
         private readonly ports: LedgerPorts,
@@ -110,9 +118,11 @@ export class EapGateway {
         private readonly sessionTimeoutMs = 30_000,
         private readonly maxPaymentsPerTerminal = DEFAULT_MAX_PAYMENTS_PER_TERMINAL,
         /** The server's certificate and key and the cards' CA: EAP-TLS is offered; null: not. */
-        private readonly tls: TlsServerCredentials | null = null,
+        tls: TlsServerCredentials | null = null,
     ) {
         this.shared = ports.sessionTable
+        // One ticket key for all of this process's sessions: a ticket from one resumes in another.
+        this.tls = tls !== null ? { ...tls, ticketKeys: tls.ticketKeys ?? randomBytes(48) } : null
         // A sweep that fails (the database unreachable) is logged by the ports and tried again at the next tick.
         this.timer = setInterval(() => void this.sweep().catch(() => {}), Math.min(5_000, sessionTimeoutMs)).unref()
     }
@@ -168,8 +178,8 @@ export class EapGateway {
     /**
      * EAP-TLS in place of EAP-AKA/AKA' when the server offers it and the peer's answer asks for it:
      * an identity that follows no AKA convention (aka-identity.ts), or a Nak (RFC 3748 5.3.1) that
-     * lists EAP-TLS. Its Start, or null to let the AKA session answer. A payment over EAP-TLS is
-     * not offered yet: such an exchange ends in a Failure that says so.
+     * lists EAP-TLS. Its Start, or null to let the AKA session answer. A payment is decided inside
+     * the tunnel, for the card its certificate names.
      */
     private tlsInstead(s: Session, eap: Buffer): Buffer | null {
         const credentials = this.tls
@@ -189,13 +199,29 @@ export class EapGateway {
         }
         const asked = type === EAP_TYPE_IDENTITY ? s.aka.state === SERVER_IDENTITY && parseIdentity(data.toString("utf8")) === null : type === EAP_TYPE_NAK && data.includes(EAP_TYPE_TLS)
         if (!asked) return null
-        s.tls = new EapTlsServerSession(credentials, (id + 1) & 0xff)
-        if (s.payment !== null) {
-            s.tls.outcome.reason = "payments over EAP-TLS are not offered"
-            s.tls.close()
-            return Buffer.from([EAP_FAILURE, id, 0, 4])
-        }
+        s.tls = new EapTlsServerSession(credentials, (id + 1) & 0xff, { payment: s.payment !== null ? this.tunnelPayment(s.payment) : null, tickets: this.tickets })
         return s.tls.start()
+    }
+
+    /**
+     * The payment decided inside the EAP-TLS tunnel: for the card the verified certificate names
+     * (its subject's serialNumber), on the payment it confirmed there, by the same rules and ledger
+     * as over EAP-AKA.
+     */
+    private tunnelPayment(payment: Payment): TunnelPayment {
+        const ports = this.ports
+        let cardId = ""
+        return {
+            decide: async (certificate: Buffer, confirmed: Buffer | null): Promise<PaymentResult> => {
+                cardId = cardIdOfCertificate(certificate)
+                if (cardId === "") return { responseCode: RC_INVALID_CARD, approvalNumber: "", reason: "the card's certificate names no card" }
+                if (paymentMismatch(confirmed ?? undefined, encodePayment(payment)) !== "") return { responseCode: RC_INVALID_TRANSACTION, approvalNumber: "", reason: "the card did not confirm this payment" }
+                return await ports.decide(cardId, payment)
+            },
+            finalize: async (acknowledged: boolean): Promise<void> => {
+                if (cardId !== "") await ports.finalize(cardId, payment, acknowledged)
+            },
+        }
     }
 
     /**
@@ -208,7 +234,8 @@ export class EapGateway {
         const terminalId = this.ports.terminalOf(client)
         if (terminalId === null) return { kind: "unknown", result: null }
         if (this.shared !== null) await this.endShared(this.shared, transactionId, client, terminalId)
-        else await this.endInMemory(transactionId, client, terminalId)
+        // In memory: every session without a database, the EAP-TLS sessions with one.
+        await this.endInMemory(transactionId, client, terminalId)
         let r = await this.ports.outcome(transactionId)
         if (r === null || r.terminalId !== terminalId) return { kind: "unknown", result: null }
         if (r.state === "provisional" && this.shared !== null && (await this.ports.reverseAbandonedPayment(transactionId)) > 0) {
@@ -307,17 +334,18 @@ export class EapGateway {
                 else this.paymentsOf.delete(s.client)
             }
         }
-        if (s.payment !== null && s.aka.outcome.result === null) this.ports.dropPending(s.payment)
+        if (s.payment !== null && resultOf(s) === null) this.ports.dropPending(s.payment)
         return true
     }
 
     private async reply(key: string, s: Session, eap: Buffer): Promise<GatewayReply> {
-        const o = s.tls !== null ? { result: null, failure: s.tls.outcome.reason } : s.aka.outcome
+        const o = s.tls !== null ? { result: s.tls.outcome.result, failure: s.tls.outcome.reason } : s.aka.outcome
         if (eap[0] === EAP_REQUEST) {
             if (s.tls !== null) {
                 // A session that turned to EAP-TLS leaves the database for this process's memory.
                 if (this.sessions.get(key) !== s) {
                     this.sessions.set(key, s)
+                    if (s.payment !== null) this.sessionOfTx.set(s.payment.transactionId.toString("hex"), key)
                     if (this.shared !== null && s.version >= 0) await this.shared.removeAt(key, s.version)
                 }
             }
@@ -353,6 +381,8 @@ export class EapGateway {
             n++
         }
         await this.ports.expirePending(now - 2 * this.sessionTimeoutMs)
+        // A spent ticket past its lifetime resumes nothing anyway.
+        for (const [key, expires] of this.spentTickets) if (expires <= now) this.spentTickets.delete(key)
         return n
     }
 
@@ -368,7 +398,27 @@ export class EapGateway {
 
     /** An exchange that ends undecided: an approval the card never acknowledged is reversed; a TLS connection closed. */
     private async abandon(s: Session): Promise<void> {
-        if (s.tls !== null) s.tls.close()
+        if (s.tls !== null) await s.tls.abandon()
         else await s.aka.abandon()
     }
+}
+
+function ticketKey(ticket: Buffer): string {
+    return createHash("sha256").update(ticket).digest("hex")
+}
+
+/** The decision the session's method reached, or null. */
+function resultOf(s: Session): PaymentResult | null {
+    return s.tls !== null ? s.tls.outcome.result : s.aka.outcome.result
+}
+
+/** The card ID a verified card certificate names in its subject's serialNumber, or "". */
+export function cardIdOfCertificate(der: Buffer): string {
+    try {
+        const subject = new X509Certificate(der).subject
+        for (const line of subject.split("\n")) if (line.startsWith("serialNumber=")) return line.slice("serialNumber=".length)
+    } catch {
+        return ""
+    }
+    return ""
 }

@@ -1,10 +1,13 @@
 // The card's side of EAP-TLS (RFC 5216 framing, RFC 9190 for TLS 1.3) over its TLS client
 // (src/tls/tls-client.ts), as a state machine:
 //   IDLE -> HANDSHAKE (the Start answered with the ClientHello; fragments both ways, each
-//   acknowledged) -> CONFIRMED (the server's protected success indication, one 0x00 byte of
-//   application data, received and acknowledged) -> DONE on EAP-Success, with the MSK and EMSK
-//   from the exporter; FAILED on EAP-Failure, on a TlsAlert (the alert goes to the server), or on
-//   an EAP-Success that comes before the success indication.
+//   acknowledged) -> [a payment: DECIDING (the displayed payment confirmed in the tunnel with the
+//   card's Finished) -> ACKNOWLEDGED (the server's sealed result read and acknowledged)] ->
+//   CONFIRMED (the server's protected success indication, one 0x00 byte of application data,
+//   received and acknowledged) -> DONE on EAP-Success, with the MSK and EMSK from the exporter;
+//   FAILED on EAP-Failure (a declined payment: after its result), on a TlsAlert (the alert goes
+//   to the server), or on an EAP-Success that comes before the success indication.
+// The tunnel's messages are in tls-payment.ts.
 
 import { decodeEap, EAP_FAILURE, EAP_REQUEST, EAP_RESPONSE, EAP_SUCCESS, EAP_TYPE_IDENTITY, EAP_TYPE_NAK, encodeEap, MAX_EAP_LENGTH } from "./eap-packet"
 import { decodeTlsFragment, EAP_TYPE_TLS, encodeTlsFragment, isTlsAck, splitTlsMessage, TLS_FLAG_START, TlsFragment, TlsReassembly } from "./eap-tls-fragments"
@@ -12,9 +15,13 @@ import { FormatError } from "../format-error"
 import { concat, fromUtf8 } from "../bytes"
 import { TlsAlert } from "../tls/alert"
 import { TLS_CONNECTED, TlsClient } from "../tls/tls-client"
+import { approved, decodeResult, PaymentResult } from "../payment/result"
+import { encodeTunnelMessage, readTunnelMessages, TUNNEL_ACK, TUNNEL_CONFIRM, TUNNEL_RESULT } from "./tls-payment"
 
 export const PEER_IDLE = "IDLE"
 export const PEER_HANDSHAKE = "HANDSHAKE"
+export const PEER_DECIDING = "DECIDING"
+export const PEER_ACKNOWLEDGED = "ACKNOWLEDGED"
 export const PEER_CONFIRMED = "CONFIRMED"
 export const PEER_DONE = "DONE"
 export const PEER_FAILED = "FAILED"
@@ -30,7 +37,10 @@ export class EapTlsPeer {
     failure = ""
     msk: Buffer | null = null
     emsk: Buffer | null = null
-    private tls: TlsClient | null = null
+    /** The server's decision on the payment, read from the tunnel; null before it, or with no payment. */
+    result: PaymentResult | null = null
+    /** The TLS connection of this exchange once the Start came: whether it resumed, the ticket for the next one. */
+    tls: TlsClient | null = null
     private pendingOut: TlsFragment[] = []
     private readonly reassembly = new TlsReassembly(MAX_SERVER_MESSAGE)
 
@@ -39,6 +49,8 @@ export class EapTlsPeer {
         private readonly newClient: () => TlsClient,
         /** The EAP identity (an anonymous NAI: the certificate says who the card is). */
         private readonly identity: string,
+        /** The payment the card displayed (payment.ts encoding), confirmed in the tunnel; null for an authentication alone. */
+        private readonly payment: Buffer | null = null,
         private readonly fragmentData = FRAGMENT_DATA,
     ) {}
 
@@ -47,6 +59,7 @@ export class EapTlsPeer {
         const p = decodeEap(packet)
         if (p.code === EAP_SUCCESS) {
             if (this.state !== PEER_CONFIRMED) return this.fail("EAP-Success before the protected success indication")
+            if (this.payment !== null && (this.result === null || !approved(this.result))) return this.fail("EAP-Success for a payment not approved in the tunnel")
             const client = this.tls as TlsClient
             const material = client.exporter("EXPORTER_EAP_TLS_Key_Material", Buffer.from([EAP_TYPE_TLS]), 128)
             this.msk = material.slice(0, 64)
@@ -54,7 +67,7 @@ export class EapTlsPeer {
             this.state = PEER_DONE
             return null
         }
-        if (p.code === EAP_FAILURE) return this.fail(this.failure !== "" ? this.failure : "EAP-Failure from the server")
+        if (p.code === EAP_FAILURE) return this.fail(this.result !== null ? "declined: " + this.result.reason : "EAP-Failure from the server")
         if (p.code !== EAP_REQUEST) return null
         const answer = (f: TlsFragment) => encodeEap({ code: EAP_RESPONSE, id: p.id, type: EAP_TYPE_TLS, data: encodeTlsFragment(f) })
         if (p.type === EAP_TYPE_IDENTITY) return encodeEap({ code: EAP_RESPONSE, id: p.id, type: EAP_TYPE_IDENTITY, data: fromUtf8(this.identity) })
@@ -92,10 +105,30 @@ export class EapTlsPeer {
             // The alert goes to the server, which ends the exchange with EAP-Failure.
             return answer(this.first(await client.alert(e.alert)))
         }
+        if (client.state === TLS_CONNECTED && this.state === PEER_HANDSHAKE && this.payment !== null) {
+            // With the Finished: the payment the holder saw, which the server decides on.
+            out = concat([out, await client.send(encodeTunnelMessage(TUNNEL_CONFIRM, this.payment))])
+            this.state = PEER_DECIDING
+        }
         if (client.state === TLS_CONNECTED && client.received.length > 0) {
             const data = concat(client.received)
-            if (data.length !== 1 || data[0] !== 0) return this.fail("application data other than the protected success indication")
-            this.state = PEER_CONFIRMED
+            client.received = []
+            if (data.length === 1 && data[0] === 0) {
+                if (this.state !== PEER_HANDSHAKE && this.state !== PEER_ACKNOWLEDGED) return this.fail("the success indication before the payment's result")
+                this.state = PEER_CONFIRMED
+            } else {
+                if (this.state !== PEER_DECIDING) return this.fail("application data other than the protected success indication")
+                try {
+                    const read = readTunnelMessages(data)
+                    if (read.messages.length !== 1 || read.rest.length !== 0 || read.messages[0].type !== TUNNEL_RESULT) throw new FormatError("not one payment result")
+                    this.result = decodeResult(read.messages[0].body)
+                } catch (e) {
+                    if (e instanceof FormatError) return this.fail("tunnel: " + e.message)
+                    throw e
+                }
+                out = concat([out, await client.send(encodeTunnelMessage(TUNNEL_ACK, Buffer.alloc(0)))])
+                this.state = PEER_ACKNOWLEDGED
+            }
         }
         return answer(out.length > 0 ? this.first(out) : ack)
     }

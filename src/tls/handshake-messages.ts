@@ -38,6 +38,8 @@ const EXT_SUPPORTED_VERSIONS = 43
 const EXT_PSK_KEY_EXCHANGE_MODES = 45
 const EXT_KEY_SHARE = 51
 const TLS13 = 0x0304
+/** psk_dhe_ke: resumption with a fresh X25519 exchange, for forward secrecy. */
+const PSK_DHE_KE = 1
 
 /** The largest handshake message the card takes (a certificate chain with room to spare). */
 export const MAX_HANDSHAKE_MESSAGE = 8192
@@ -167,17 +169,34 @@ export function handshakeMessage(type: number, body: Buffer): Buffer {
     return concat([head, body])
 }
 
-/** The card's ClientHello: 32 random bytes, its X25519 public key, the server's DNS name. */
-export function clientHello(random: Buffer, keyShare: Buffer, serverName: string): Buffer {
+/** The binders of a ClientHello that offers one PSK: a 16-bit length, an 8-bit length, the 32-byte binder. */
+export const PSK_BINDERS_LENGTH = 2 + 1 + 32
+
+/**
+ * The card's ClientHello: 32 random bytes, its X25519 public key, the server's DNS name; with a
+ * ticket, the psk_dhe_ke mode and the pre_shared_key extension last (RFC 8446 4.2.11), its binder
+ * zero: the caller writes it over the last 32 bytes once it has hashed the rest.
+ */
+export function clientHello(random: Buffer, keyShare: Buffer, serverName: string, ticket: Buffer | null, obfuscatedAge: number): Buffer {
     if (random.length !== 32 || keyShare.length !== 32) throw new RangeError("ClientHello random and key share are 32 bytes each")
     const name = fromUtf8(serverName)
-    const extensions = concat([
+    const parts = [
         extension(EXT_SERVER_NAME, vec16([u8(0), vec16([name])])),
         extension(EXT_SUPPORTED_VERSIONS, concat([u8(2), u16(TLS13)])),
         extension(EXT_SUPPORTED_GROUPS, vec16([u16(GROUP_X25519)])),
         extension(EXT_SIGNATURE_ALGORITHMS, vec16([u16(SIG_ED25519)])),
         extension(EXT_KEY_SHARE, vec16([u16(GROUP_X25519), vec16([keyShare])])),
-    ])
+    ]
+    if (ticket !== null) {
+        const age = Buffer.alloc(4)
+        age[0] = (obfuscatedAge >> 24) & 0xff
+        age[1] = (obfuscatedAge >> 16) & 0xff
+        age[2] = (obfuscatedAge >> 8) & 0xff
+        age[3] = obfuscatedAge & 0xff
+        parts.push(extension(EXT_PSK_KEY_EXCHANGE_MODES, concat([u8(1), u8(PSK_DHE_KE)])))
+        parts.push(extension(EXT_PRE_SHARED_KEY, concat([vec16([vec16([ticket]), age]), vec16([u8(32), Buffer.alloc(32)])])))
+    }
+    const extensions = concat(parts)
     const body = concat([u16(0x0303), random, u8(0), vec16([u16(TLS_AES_128_GCM_SHA256)]), u8(1), u8(0), vec16([extensions])])
     return handshakeMessage(HS_CLIENT_HELLO, body)
 }

@@ -7,7 +7,12 @@
 //   EncryptedExtensions, CertificateRequest, Certificate, CertificateVerify, Finished) ->
 //   CONNECTED (the card's Certificate, CertificateVerify and Finished sent; application keys)
 //   -> FAILED at the first TlsAlert, which says why and names the alert.
-// Resumption with the tickets the server sends is not built: they are read and counted.
+// Resumption (RFC 8446 2.2): with a ticket from an earlier connection, the ClientHello offers its
+// PSK in psk_dhe_ke mode (a fresh X25519 exchange: forward secrecy) with its binder; a server
+// that takes it sends EncryptedExtensions and Finished only (nothing to sign, nothing to verify
+// with Ed25519), one that does not runs the full handshake. Each connection keeps the tickets the
+// server sends, with their PSKs, each for one later connection: a ticket crosses the terminal in
+// the clear, so one used twice would let it link two payments (RFC 8446 C.4).
 
 import { concat, constantTimeEqual } from "../bytes"
 import { FormatError } from "../format-error"
@@ -24,7 +29,7 @@ import {
     ALERT_UNKNOWN_CA,
     TlsAlert,
 } from "./alert"
-import { deriveSecret, earlySecret, exportKeyingMaterial, finishedVerifyData, handshakeSecret, masterSecret, TlsHash, trafficKeys } from "./key-schedule"
+import { deriveSecret, earlySecret, exportKeyingMaterial, finishedVerifyData, HASH_LENGTH, handshakeSecret, hkdfExpandLabel, masterSecret, TlsHash, trafficKeys } from "./key-schedule"
 import { CONTENT_ALERT, CONTENT_APPLICATION_DATA, CONTENT_CHANGE_CIPHER_SPEC, CONTENT_HANDSHAKE, plainRecord, readRecord, RecordProtection } from "./record-protection"
 import {
     certificateMessage,
@@ -47,6 +52,7 @@ import {
     parseFinished,
     parseNewSessionTicket,
     parseServerHello,
+    PSK_BINDERS_LENGTH,
     readHandshake,
     SIG_ED25519,
 } from "./handshake-messages"
@@ -71,6 +77,18 @@ export interface TlsClientConfig {
     sign: (message: Buffer) => Promise<Buffer>
     /** Seconds since 1970 on the card's clock, or -1 when it has none (validity then unchecked). */
     now: number
+    /** A ticket from an earlier connection to offer, or none: a full handshake. */
+    ticket?: TlsTicket | null
+}
+
+/** A ticket the server sent (RFC 8446 4.6.1) and the PSK it stands for: what the card keeps to resume. */
+export interface TlsTicket {
+    ticket: Buffer
+    psk: Buffer
+    ageAdd: number
+    lifetimeSeconds: number
+    /** When it came, in seconds on the card's clock (-1: the card had no time). */
+    receivedAt: number
 }
 
 export class TlsClient {
@@ -79,8 +97,15 @@ export class TlsClient {
     failure = ""
     /** Application data received, in order. */
     received: Buffer[] = []
-    /** Tickets the server sent (read, not used). */
+    /** Tickets the server sent. */
     tickets = 0
+    /** The tickets of this connection, in order, each for one later connection. */
+    newTickets: TlsTicket[] = []
+    /** The server took the offered ticket: no certificates were exchanged. */
+    resumed = false
+    /** The offered ticket's PSK until the ServerHello says whether it was taken. */
+    private psk: Buffer | null = null
+    private resumptionMaster: Buffer = Buffer.alloc(0)
     private secret: Buffer = Buffer.alloc(0)
     private transcript: Buffer[] = []
     private inbox: Buffer = Buffer.alloc(0)
@@ -107,7 +132,19 @@ export class TlsClient {
     async start(): Promise<Buffer> {
         const c = this.config
         this.secret = c.randomBytes(32)
-        const hello = clientHello(c.randomBytes(32), await x25519PublicKey(this.secret, c.yieldSlice), c.serverName)
+        const t = c.ticket !== undefined ? c.ticket : null
+        const timed = t !== null && c.now >= 0 && t.receivedAt >= 0
+        const offered = t !== null && (!timed || c.now - t.receivedAt < t.lifetimeSeconds) ? t : null
+        // The ticket's age in ms plus its age_add, modulo 2^32 (RFC 8446 4.2.11.1); 0 without a clock.
+        let age = offered !== null ? offered.ageAdd + (timed ? (c.now - offered.receivedAt) * 1000 : 0) : 0
+        while (age >= 4294967296) age -= 4294967296
+        const hello = clientHello(c.randomBytes(32), await x25519PublicKey(this.secret, c.yieldSlice), c.serverName, offered !== null ? offered.ticket : null, age)
+        if (offered !== null) {
+            // The binder: a Finished under the PSK's binder key over the ClientHello without its binders.
+            const binderKey = deriveSecret(c.hash, earlySecret(c.hash, offered.psk), "res binder", c.hash.sha256([]))
+            hello.set(finishedVerifyData(c.hash, binderKey, c.hash.sha256([hello.slice(0, hello.length - PSK_BINDERS_LENGTH)])), hello.length - HASH_LENGTH)
+            this.psk = offered.psk
+        }
         this.transcript = [hello]
         this.state = TLS_WAIT_SERVER_HELLO
         return plainRecord(CONTENT_HANDSHAKE, hello)
@@ -169,8 +206,10 @@ export class TlsClient {
             else if (s === TLS_WAIT_FLIGHT) flight = await this.onFlight(m.type, m.body, m.whole)
             else if (s === TLS_CONNECTED) {
                 expectType(m, HS_NEW_SESSION_TICKET, "NewSessionTicket")
-                parseNewSessionTicket(m.body)
+                const t = parseNewSessionTicket(m.body)
                 this.tickets++
+                const psk = hkdfExpandLabel(this.config.hash, this.resumptionMaster, "resumption", t.nonce, HASH_LENGTH)
+                this.newTickets.push({ ticket: t.ticket, psk: psk, ageAdd: t.ageAdd, lifetimeSeconds: t.lifetimeSeconds, receivedAt: this.config.now })
             } else throw new TlsAlert(ALERT_UNEXPECTED_MESSAGE, "handshake message in state " + s)
         }
         this.handshakeBytes = this.handshakeBytes.slice(at, this.handshakeBytes.length)
@@ -182,11 +221,15 @@ export class TlsClient {
         // Handshake messages under new keys must not share a record with the ServerHello.
         if (this.handshakeBytes.length > whole.length) throw new TlsAlert(ALERT_UNEXPECTED_MESSAGE, "data after the ServerHello in its record")
         const c = this.config
-        const hello = parseServerHello(body, false)
+        const psk = this.psk
+        const hello = parseServerHello(body, psk !== null)
+        if (hello.pskIdentity > 0) throw new TlsAlert(ALERT_ILLEGAL_PARAMETER, "the server chose PSK " + hello.pskIdentity + "; the card offered one")
+        this.resumed = hello.pskIdentity === 0
+        this.psk = null
         const shared = await x25519(this.secret, hello.keyShare, c.yieldSlice)
         this.secret = Buffer.alloc(0)
         this.transcript.push(whole)
-        const hs = handshakeSecret(c.hash, earlySecret(c.hash, null), shared)
+        const hs = handshakeSecret(c.hash, earlySecret(c.hash, this.resumed ? psk : null), shared)
         const th = this.transcriptHash()
         this.clientHandshakeSecret = deriveSecret(c.hash, hs, "c hs traffic", th)
         this.serverHandshakeSecret = deriveSecret(c.hash, hs, "s hs traffic", th)
@@ -203,9 +246,9 @@ export class TlsClient {
         if (count === 2) {
             if (type !== HS_ENCRYPTED_EXTENSIONS) throw new TlsAlert(ALERT_UNEXPECTED_MESSAGE, "handshake message " + type + " where EncryptedExtensions was due")
             parseEncryptedExtensions(body)
-        } else if (type === HS_CERTIFICATE_REQUEST && this.certificateContext === null && this.serverKey.length === 0) {
+        } else if (type === HS_CERTIFICATE_REQUEST && !this.resumed && this.certificateContext === null && this.serverKey.length === 0) {
             this.certificateContext = parseCertificateRequest(body).context
-        } else if (type === HS_CERTIFICATE && this.serverKey.length === 0) {
+        } else if (type === HS_CERTIFICATE && !this.resumed && this.serverKey.length === 0) {
             this.serverKey = await this.serverCertificate(body)
         } else if (type === HS_CERTIFICATE_VERIFY && this.serverKey.length > 0 && !this.serverVerified) {
             const cv = parseCertificateVerify(body)
@@ -213,7 +256,7 @@ export class TlsClient {
             const content = certificateVerifyContent(true, this.transcriptHash())
             if (!(await ed25519Verify(this.serverKey, content, cv.signature, c.yieldSlice))) throw new TlsAlert(ALERT_DECRYPT_ERROR, "the server's CertificateVerify does not verify")
             this.serverVerified = true
-        } else if (type === HS_FINISHED && this.serverVerified) {
+        } else if (type === HS_FINISHED && (this.serverVerified || this.resumed)) {
             const expected = finishedVerifyData(c.hash, this.serverHandshakeSecret, this.transcriptHash())
             if (!constantTimeEqual(parseFinished(body), expected)) throw new TlsAlert(ALERT_DECRYPT_ERROR, "the server's Finished does not verify")
             this.transcript.push(whole)
@@ -258,6 +301,8 @@ export class TlsClient {
         this.reader = new RecordProtection(trafficKeys(h, deriveSecret(h, this.master, "s ap traffic", toServerFinished)), c.yieldSlice)
         this.writer = new RecordProtection(trafficKeys(h, deriveSecret(h, this.master, "c ap traffic", toServerFinished)), c.yieldSlice)
         this.exporterMaster = deriveSecret(h, this.master, "exp master", toServerFinished)
+        // Tickets hang on the transcript up to the card's own Finished.
+        this.resumptionMaster = deriveSecret(h, this.master, "res master", this.transcriptHash())
         this.master = Buffer.alloc(0)
         this.clientHandshakeSecret = Buffer.alloc(0)
         this.serverHandshakeSecret = Buffer.alloc(0)

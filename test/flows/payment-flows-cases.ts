@@ -15,7 +15,7 @@ let world: World
 const cardIdSeen = (relay: { observed: { eap: Buffer }[] }) => Buffer.concat(relay.observed.map((o) => o.eap)).toString("latin1").includes("CARD0001")
 
 /** An uplink a dishonest terminal controls: it can rewrite what it announces and relays. */
-function tampering(inner: UplinkPort, change: { payment?: (p: Payment) => Payment; eap?: (eap: Buffer, n: number) => Buffer }): UplinkPort {
+export function tampering(inner: UplinkPort, change: { payment?: (p: Payment) => Payment; eap?: (eap: Buffer, n: number) => Buffer }): UplinkPort {
     let n = 0
     return {
         send: async (eap, state, payment): Promise<UplinkReply> => {

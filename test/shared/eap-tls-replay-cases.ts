@@ -1,7 +1,8 @@
 // The card's EAP-TLS 1.3 peer replayed against a recorded exchange, written to run in Node and
 // inside the DeviceScript VM: with the randomness and key of the recording, the peer must answer
 // each of the server's packets with the bytes it answered in Node, end in DONE with the recorded
-// MSK, and refuse the server's flight once one of its bytes is changed.
+// MSK, and refuse the server's flight once one of its bytes is changed. With a payment, the
+// recording carries its confirmation, the sealed approval and the acknowledgement in the tunnel.
 
 import { fromHex, toHex } from "../../src/bytes"
 import { ed25519Sign } from "../../src/crypto/ed25519"
@@ -23,6 +24,10 @@ export interface EapTlsVectors {
     serverPackets: string[]
     cardResponses: string[]
     msk: string
+    /** The payment the card confirms in the tunnel (payment.ts encoding), "" for none. */
+    payment: string
+    /** The decision the server sealed, as recorded ("" without a payment). */
+    approvalNumber: string
 }
 
 /** The card's peer as in the recording. */
@@ -41,6 +46,7 @@ export function recordedPeer(v: EapTlsVectors, hash: TlsHash, yieldSlice: () => 
                 now: v.now,
             }),
         "@pay.activecard.example",
+        v.payment !== "" ? fromHex(v.payment) : null,
     )
 }
 
@@ -83,6 +89,28 @@ export function eapTlsReplayCases(v: EapTlsVectors, hash: TlsHash): CryptoCase[]
                 ok(peer.state === PEER_FAILED, "state " + peer.state)
                 ok(peer.failure.indexOf("does not authenticate") >= 0, "failure: " + peer.failure)
                 ok(peer.msk === null, "no MSK")
+            },
+        },
+    ]
+}
+
+/** The recorded exchange of a payment, replayed: the same answers, the approval read from the tunnel. */
+export function eapTlsPaymentReplayCases(v: EapTlsVectors, hash: TlsHash): CryptoCase[] {
+    return [
+        {
+            name: "EAP-TLS 1.3 peer with a payment: confirmed with the Finished, the sealed approval read and acknowledged, answered byte for byte",
+            run: async (env) => {
+                const peer = recordedPeer(v, hash, env.yieldSlice)
+                for (let i = 0; i < v.serverPackets.length; i++) {
+                    const answer = await peer.handle(fromHex(v.serverPackets[i]))
+                    await env.yieldSlice()
+                    const got = answer === null ? "" : toHex(answer)
+                    ok(got === v.cardResponses[i], "answer " + i + " differs: " + got.slice(0, 64))
+                }
+                ok(peer.state === PEER_DONE, "state " + peer.state + " " + peer.failure)
+                const r = peer.result
+                ok(r !== null && r.responseCode === "00" && r.approvalNumber === v.approvalNumber, "the sealed approval")
+                ok(peer.msk !== null && toHex(peer.msk) === v.msk, "MSK")
             },
         },
     ]

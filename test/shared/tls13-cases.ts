@@ -2,7 +2,9 @@
 // 1-RTT handshake, TLS_AES_128_GCM_SHA256, X25519), written to run in Node and inside the
 // DeviceScript VM: every secret and key of the trace from its ECDHE input and transcript, the
 // server's protected flight opened, the client's Finished and application records sealed to the
-// trace's bytes, and damaged records refused with the alert they deserve.
+// trace's bytes, and damaged records refused with the alert they deserve; and the resumption of
+// section 4: the ticket's PSK from section 3's resumption master secret, and the ClientHello's
+// PSK binder.
 
 import { concat, fromHex, toHex } from "../../src/bytes"
 import { x25519 } from "../../src/crypto/x25519"
@@ -13,6 +15,8 @@ import {
     earlySecret,
     finishedVerifyData,
     handshakeSecret,
+    HASH_LENGTH,
+    hkdfExpandLabel,
     masterSecret,
     TlsHash,
     trafficKeys,
@@ -104,6 +108,25 @@ export function tls13Cases(hmac: HmacSha256, sha256: Sha256): CryptoCase[] {
                 const sApKeys = trafficKeys(h, sAp)
                 eq(sApKeys.key, "9f02283b6c9c07efc26bb9f2ac92e356", "server application key")
                 eq(sApKeys.iv, "cf782b88dd83549aadf1e984", "server application IV")
+            },
+        },
+        {
+            name: "TLS 1.3 resumption, RFC 8448 sections 3 and 4: the resumption master secret, the ticket's PSK, the early secret, binder key and PSK binder",
+            run: async (env) => {
+                const master = masterSecret(h, await handshake(env.yieldSlice))
+                const toClientFinished = transcript([CLIENT_HELLO, SERVER_HELLO, ENCRYPTED_EXTENSIONS, CERTIFICATE, CERTIFICATE_VERIFY, SERVER_FINISHED, CLIENT_FINISHED])
+                eq(toClientFinished, "209145a96ee8e2a122ff810047cc952684658d6049e86429426db87c54ad143d", "transcript hash to the client's Finished")
+                const resumption = deriveSecret(h, master, "res master", toClientFinished)
+                eq(resumption, "7df235f2031d2a051287d02b0241b0bfdaf86cc856231f2d5aba46c434ec196c", "resumption master secret")
+                // The section 3 ticket's nonce is 00 00.
+                const psk = hkdfExpandLabel(h, resumption, "resumption", fromHex("0000"), HASH_LENGTH)
+                eq(psk, "4ecd0eb6ec3b4d87f5d6028f922ca4c5851a277fd41311c9e62d2c9492e1c4f3", "the ticket's PSK")
+                const early = earlySecret(h, psk)
+                eq(early, "9b2188e9b2fc6d64d71dc329900e20bb41915000f678aa839cbb797cb7d8332c", "early secret from the PSK")
+                const binderKey = deriveSecret(h, early, "res binder", sha256([]))
+                eq(binderKey, "69fe131a3bbad5d63c64eebcc30e395b9d8107726a13d074e389dbc8a4e47256", "resumption binder key")
+                // Section 4's ClientHello without its binders hashes to this.
+                eq(finishedVerifyData(h, binderKey, fromHex("63224b2e4573f2d3454ca84b9d009a04f6be9e05711a8396473aefa01e924a14")), "3add4fb2d8fdf822a0ca3cf7678ef5e88dae990141c5924d57bb6fa31b9e5f9d", "PSK binder")
             },
         },
         {

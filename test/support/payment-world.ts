@@ -6,6 +6,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { randomBytes } from "node:crypto"
 import { PaymentServer } from "../../sim/server/payment-server"
+import type { TlsServerCredentials } from "../../sim/server/eap-tls-server"
 import { provisionCard, provisionTerminal, CardProfile, TerminalConfig } from "../../sim/server/provision"
 import { RadiusClient } from "../../sim/radius/client"
 import { RadiusUplink } from "../../src/terminal/radius-uplink"
@@ -24,11 +25,14 @@ export interface World {
     close(): Promise<void>
 }
 
-/** `db`: a postgres:// URL for the storage instead of the data folder; `dispose` runs after close (dropping it). */
-export async function startWorld(balance = 1_000_000, engine: { db?: string; dispose?: () => Promise<void> } = {}): Promise<World> {
+/**
+ * `db`: a postgres:// URL for the storage instead of the data folder; `dispose` runs after close
+ * (dropping it); `tls`: the server's EAP-TLS credentials, offering EAP-TLS beside EAP-AKA'/AKA.
+ */
+export async function startWorld(balance = 1_000_000, engine: { db?: string; dispose?: () => Promise<void>; tls?: TlsServerCredentials } = {}): Promise<World> {
     const dir = mkdtempSync(join(tmpdir(), "activecard-flow-"))
     const log: string[] = []
-    const options = { dataDir: dir, db: engine.db, udpPort: 0, tcpPort: 0, log: (l: string) => log.push(l) }
+    const options = { dataDir: dir, db: engine.db, udpPort: 0, tcpPort: 0, log: (l: string) => log.push(l), tls: engine.tls ?? null }
     let server = await PaymentServer.start(options)
     const { profile, pin } = await provisionCard(server.store, {
         cardId: "CARD0001",

@@ -7,7 +7,7 @@ import { generateKeyPairSync, randomBytes, sign, type KeyObject } from "node:cry
 import { pem, issueHolderCertificate, spkiOf, type CaIdentity } from "../../sim/ca/issue-certificate"
 import { nodeTlsHash } from "../../sim/node-platform"
 import { EapTlsPeer } from "../../src/eap/eap-tls-peer"
-import { TlsClient } from "../../src/tls/tls-client"
+import { TlsClient, type TlsTicket } from "../../src/tls/tls-client"
 
 export interface TestIdentity {
     privateKey: KeyObject
@@ -18,9 +18,10 @@ export interface TestIdentity {
     der: Buffer
 }
 
-export function issuedIdentity(issuer: CaIdentity, name: string): TestIdentity {
+/** `cardId`: the payment card the certificate names (its subject's serialNumber), for a card's identity. */
+export function issuedIdentity(issuer: CaIdentity, name: string, cardId?: string, now?: Date): TestIdentity {
     const { privateKey } = generateKeyPairSync("ed25519")
-    const c = issueHolderCertificate(issuer, { name, phone: "+821000000000", publicKey: spkiOf(privateKey), baseUrl: "http://127.0.0.1:8829", validityDays: 30 })
+    const c = issueHolderCertificate(issuer, { name, phone: "+821000000000", publicKey: spkiOf(privateKey), baseUrl: "http://127.0.0.1:8829", validityDays: 30, cardId }, now)
     return { privateKey, key: privateKey.export({ type: "pkcs8", format: "pem" }) as string, cert: pem(c.der, "CERTIFICATE"), der: c.der }
 }
 
@@ -34,7 +35,7 @@ export function caPublicKey(ca: CaIdentity): Buffer {
 }
 
 /** The card's EAP-TLS peer (the portable code) with a key held by Node, trusting `caKey`. */
-export function nodeCardPeer(card: TestIdentity, caKey: Buffer, serverName: string, fragmentData?: number): EapTlsPeer {
+export function nodeCardPeer(card: TestIdentity, caKey: Buffer, serverName: string, fragmentData?: number, payment: Buffer | null = null, ticket: TlsTicket | null = null): EapTlsPeer {
     return new EapTlsPeer(
         () =>
             new TlsClient({
@@ -46,8 +47,10 @@ export function nodeCardPeer(card: TestIdentity, caKey: Buffer, serverName: stri
                 certificate: card.der,
                 sign: async (m: Buffer) => sign(null, m, card.privateKey),
                 now: Math.floor(Date.now() / 1000),
+                ticket,
             }),
         "@pay.activecard.example",
+        payment,
         fragmentData,
     )
 }

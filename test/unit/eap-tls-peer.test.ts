@@ -15,9 +15,9 @@ import { nodeTlsHash } from "../../sim/node-platform"
 import { EapTlsServerSession } from "../../sim/server/eap-tls-server"
 import { decodeEap, EAP_FAILURE, EAP_SUCCESS } from "../../src/eap/eap-packet"
 import { PEER_DONE, PEER_FAILED, type EapTlsPeer } from "../../src/eap/eap-tls-peer"
-import { makeEapTlsVectors } from "../support/eap-tls-vectors"
+import { makeEapTlsVectors, RECORDED_PAYMENT } from "../support/eap-tls-vectors"
 import { caPem, caPublicKey, issuedIdentity as identity, nodeCardPeer, type TestIdentity } from "../support/tls-identities"
-import { eapTlsReplayCases } from "../shared/eap-tls-replay-cases"
+import { eapTlsPaymentReplayCases, eapTlsReplayCases } from "../shared/eap-tls-replay-cases"
 
 const SERVER_NAME = "payments.activecard.example"
 
@@ -50,7 +50,7 @@ describe("the card's EAP-TLS 1.3 peer against the server's EAP-TLS session", () 
     test("mutual authentication: EAP-Success after the success indication, the same MSK and EMSK on both sides", async () => {
         const s = identity(ca, SERVER_NAME)
         const card = identity(ca, "HONG GILDONG")
-        const server = new EapTlsServerSession({ key: s.key, cert: s.cert, ca: caPem(ca) }, 3, 300)
+        const server = new EapTlsServerSession({ key: s.key, cert: s.cert, ca: caPem(ca) }, 3, { fragmentData: 300 })
         const peer = cardPeer(card, ca)
         const last = await run(server, peer)
         expect(last?.code, server.outcome.reason + " / " + peer.failure).toBe(EAP_SUCCESS)
@@ -104,5 +104,11 @@ describe("the recorded exchange the VM replays", () => {
         const v = await makeEapTlsVectors()
         expect(v.serverPackets.length).toBeGreaterThan(4)
         for (const c of eapTlsReplayCases(v, nodeTlsHash)) await c.run({ hmacSha256: nodeTlsHash.hmac, yieldSlice: async () => {} })
+    })
+
+    test("a payment replayed in Node: the same answers, the sealed approval read from the tunnel", async () => {
+        const v = await makeEapTlsVectors(RECORDED_PAYMENT)
+        expect(v.serverPackets.length).toBeGreaterThan(5)
+        for (const c of eapTlsPaymentReplayCases(v, nodeTlsHash)) await c.run({ hmacSha256: nodeTlsHash.hmac, yieldSlice: async () => {} })
     })
 })

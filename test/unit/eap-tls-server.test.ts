@@ -45,7 +45,7 @@ describe("EAP-TLS 1.3 on the server against Node's TLS client as peer", () => {
     test("mutual authentication: EAP-Success, the same MSK and EMSK on both sides, the success indication, the card's certificate", async () => {
         const s = identity(ca, SERVER_NAME)
         const card = identity(ca, "HONG GILDONG")
-        const server = new EapTlsServerSession({ key: s.key, cert: s.cert, ca: caPem(ca) }, 7, 300)
+        const server = new EapTlsServerSession({ key: s.key, cert: s.cert, ca: caPem(ca) }, 7, { fragmentData: 300 })
         const peer = new NodeEapTlsPeer({ key: card.key, cert: card.cert, ca: caPem(ca), servername: SERVER_NAME }, 300)
         const { codes, last } = await run(server, peer)
         expect(last.code, server.outcome.reason).toBe(EAP_SUCCESS)

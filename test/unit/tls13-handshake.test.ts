@@ -52,7 +52,7 @@ describe("the card's ClientHello against OpenSSL", () => {
         await new Promise<void>((r) => server.listen(0, "127.0.0.1", r))
         try {
             const secret = randomBytes(32)
-            const hello = clientHello(randomBytes(32), await x25519PublicKey(secret), "payments.activecard.example")
+            const hello = clientHello(randomBytes(32), await x25519PublicKey(secret), "payments.activecard.example", null, 0)
             const socket = tcpConnect((server.address() as AddressInfo).port, "127.0.0.1")
             let received = Buffer.alloc(0)
             socket.on("data", (d) => (received = Buffer.concat([received, d])))
