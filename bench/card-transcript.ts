@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { randomBytes } from "node:crypto"
 import { ActiveCard } from "../src/card/active-card"
+import { akaCard } from "../src/card/aka-card"
 import { pinVerifier } from "../src/card/pin"
 import { EAP_TYPE_AKA_PRIME } from "../src/eap/eap-packet"
 import { ApduCardPort } from "../src/terminal/apdu-card-port"
@@ -35,7 +36,7 @@ export async function recordTranscript(): Promise<Transcript> {
         { cardId: TEST_CARD_ID, realm: "pay.activecard.example", networkName: "", k: TEST_K, opc: TEST_OPC, pinSalt: salt, pinVerifier: pinVerifier(nodeSha256, salt, TEST_PIN), maxPinTries: 3, noPinLimit: 0, preferPrime: true },
         200,
     )
-    const card = new ActiveCard(new MemorySettings(), nodeAkaPlatform, { show: () => {}, led: () => {} }, 200)
+    const card = new ActiveCard(akaCard(new MemorySettings(), nodeAkaPlatform), { show: () => {}, led: () => {} }, 200)
     await card.boot()
     for (const a of perso) await card.process(a)
     const ports = new MemoryServerPorts((n) => randomBytes(n))

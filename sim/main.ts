@@ -5,6 +5,8 @@
 // the terminal saw it, then both displays. Exit code 0 on approval, 1 otherwise.
 // `npm run sim` (--interactive): the same boards, driven by a person (see `help`).
 // --link nfc (default) | infrared | cardlink: how the card reaches the terminal (see simulator/boards.ts).
+// --method aka (default) | tls: the card image's EAP method family (devices/card or devices/card-tls);
+// with tls the server offers EAP-TLS 1.3 with certificates from the issuer's CA.
 // --web [--port N]: the boards on a web page at http://127.0.0.1:N/ (default 8090) instead of the
 // command line (sim/dashboard/); `npm run dashboard` is the same.
 // --story certificate: the certificate story instead of the sale (sim/simulator/certificate-story.ts):
@@ -41,6 +43,16 @@ if (story !== "sale" && story !== "certificate" && story !== "vending") {
     console.error("--story must be sale, certificate or vending")
     process.exit(2)
 }
+const methodArg = process.argv.indexOf("--method")
+const cardMethod = methodArg > 0 ? process.argv[methodArg + 1] : "aka"
+if (cardMethod !== "aka" && cardMethod !== "tls") {
+    console.error("--method must be aka (EAP-AKA'/AKA, the default) or tls (EAP-TLS 1.3)")
+    process.exit(2)
+}
+if (cardMethod === "tls" && story !== "sale") {
+    console.error("--method tls is for the sale (npm start -- --method tls) and the interactive simulator")
+    process.exit(2)
+}
 const vendingAsked = process.argv.includes("--vending")
 if (vendingAsked && (web || !interactive)) {
     console.error("--vending is for the interactive simulator (npm run sim -- --vending); the dashboard does not draw the vending machine")
@@ -64,10 +76,11 @@ const say = (line: string) => {
 }
 
 say("activecard simulator: card and terminal firmware in DeviceScript VMs, payment server in Node")
-say(`building firmware (devices/card, devices/terminal${vending ? ", devices/vending" : ""}) with the DeviceScript compiler...`)
-const firmware = await buildFirmware({ vending })
+say(`building firmware (${cardMethod === "tls" ? "devices/card-tls" : "devices/card"}, devices/terminal${vending ? ", devices/vending" : ""}) with the DeviceScript compiler...`)
+const firmware = await buildFirmware({ vending, cardMethod })
 say(`  card image ${firmware.card.imageBytes} bytes, terminal image ${firmware.terminal.imageBytes} bytes${firmware.vending ? `, vending image ${firmware.vending.imageBytes} bytes` : ""}`)
 // Server lines are printed in the timeline with the messages (and live in interactive mode).
+say(`card and server authenticate with ${cardMethod === "tls" ? "EAP-TLS 1.3 (certificates from the issuer's CA; the payment confirmed and decided inside the tunnel)" : "EAP-AKA' (EAP-AKA accepted)"}`)
 say(`link between card and terminal: ${link}${link === "cardlink" ? " (abstract field)" : " (emulated chips, the firmware's own drivers)"}`)
 if (certificates) say("certificate story: certification authority, service provider (bank) and SMSC in Node, the card's modem emulated on its I2C bus")
 if (vending) say("vending story: the vending machine's firmware in a third VM, its LCD, keypad, infrared port and clock emulated, its relay counted")
@@ -102,7 +115,7 @@ async function demo(): Promise<number> {
     // The display was cleared for the next sale: show what it showed.
     say("terminal display:  " + result.display.split("\n").join("\n                   "))
     const receipt = sim.cardDisplay.shown.filter((t) => /^(APPROVED|DECLINED|AUTHENTICATED|CANCELLED|WRONG PIN|CARD LOCKED|PAYMENT MISMATCH)/.test(t)).at(-1) ?? "(none)"
-    say("card receipt:      " + receipt + "   (verified by the card under AT_MAC)")
+    say("card receipt:      " + receipt + (cardMethod === "tls" ? "   (verified by the card inside the TLS tunnel)" : "   (verified by the card under AT_MAC)"))
     if (!result.approved) say(`NOT APPROVED: ${result.display.split("\n")[0]}`)
     return result.approved ? 0 : 1
 }

@@ -6,6 +6,7 @@
 
 import * as ds from "@devicescript/core"
 import { ActiveCard } from "../../src/card/active-card"
+import { akaCard } from "../../src/card/aka-card"
 import { KEY_PIN_TRIES, KEY_PROFILE, KEY_PSEUDONYM, KEY_REAUTH, KEY_SQN } from "../../src/card/card-store"
 import { deviceSettings } from "../../devices/common/settings-port"
 import { constantTimeEqual, fromHex } from "../../src/bytes"
@@ -26,7 +27,7 @@ let total = 0
 let mismatches = 0
 for (let round = 0; round < ROUNDS; round++) {
     for (let k = 0; k < STORED_KEYS.length; k++) await deviceSettings.write(STORED_KEYS[k], Buffer.alloc(0), true) // a blank card again
-    const card = new ActiveCard(deviceSettings, devicePlatform, { show: (t: string) => {}, led: (c: number) => {} }, 200)
+    const card = new ActiveCard(akaCard(deviceSettings, devicePlatform), { show: (t: string) => {}, led: (c: number) => {} }, 200)
     await card.boot()
     for (let i = 0; i < PERSO.length; i++) await card.process(fromHex(PERSO[i]))
     const t0 = ds.millis()

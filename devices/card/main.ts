@@ -10,6 +10,7 @@
 import * as ds from "@devicescript/core"
 import "@dsboard/activecard_card"
 import { ActiveCard } from "../../src/card/active-card"
+import { akaCard } from "../../src/card/aka-card"
 import { devicePlatform } from "../common/platform"
 import { deviceSettings } from "../common/settings-port"
 import { openI2cBus } from "../common/i2c-bus"
@@ -24,7 +25,7 @@ const bus = await openI2cBus()
 const panel = await openCardPanel(bus)
 
 const cert = await startCertificate(bus, panel)
-const card = new ActiveCard(deviceSettings, devicePlatform, panel, LINK_MAX_RESPONSE, () => ds.millis(), cert)
+const card = new ActiveCard(akaCard(deviceSettings, devicePlatform), panel, LINK_MAX_RESPONSE, () => ds.millis(), cert)
 await card.boot()
 serveCardLink(card)
 const links = bus !== null ? await startCardRadios(bus, card) : ""

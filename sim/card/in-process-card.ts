@@ -1,10 +1,11 @@
 // A card running in the Node process (protocol flows, benchmark): the real card logic
-// (CardSession over AkaPeer) behind the terminal's CardPort, with a flash image that survives a
+// (AkaCardSession over AkaPeer) behind the terminal's CardPort, with a flash image that survives a
 // simulated reboot and a switch to pull the card out of the field.
 
 import { milenageKey } from "../../src/crypto/milenage"
 import { SqnWindow } from "../../src/crypto/sqn"
-import { CardSession, CardStorage, CardUi } from "../../src/card/card-session"
+import { CardUi } from "../../src/card/card-session"
+import { AkaCardSession, AkaCardStorage } from "../../src/card/aka-card-session"
 import { PIN_LOCKED, PIN_OK, PinRecord } from "../../src/card/pin"
 import { PeerOptions, PeerState } from "../../src/eap/aka-peer"
 import { Payment } from "../../src/payment/payment"
@@ -28,11 +29,11 @@ export class InProcessCard implements CardPort {
     removed = false
     /** What the card showed, oldest first (the last DISPLAY_LINES lines). */
     readonly display: string[] = []
-    private session: CardSession | null = null
+    private session: AkaCardSession | null = null
     private aka: PeerState
     private pin: PinRecord
     /** Made once per card, not per transaction. */
-    private readonly cardStorage: CardStorage
+    private readonly cardStorage: AkaCardStorage
     private readonly cardUi: CardUi
 
     constructor(
@@ -65,7 +66,7 @@ export class InProcessCard implements CardPort {
         return new InProcessCard(JSON.parse(JSON.stringify(this.flash)), this.options)
     }
 
-    private storage(): CardStorage {
+    private storage(): AkaCardStorage {
         return {
             savePin: async (r) => {
                 this.flash.profile.pin.triesLeft = r.triesLeft
@@ -97,8 +98,8 @@ export class InProcessCard implements CardPort {
         if (this.removed) throw new LinkLostError("card removed from the field")
     }
 
-    private newSession(): CardSession {
-        return new CardSession(this.aka, this.pin, this.options, nodeAkaPlatform, this.cardStorage, this.cardUi, this.flash.profile.noPinLimit)
+    private newSession(): AkaCardSession {
+        return new AkaCardSession(this.aka, this.pin, this.options, nodeAkaPlatform, this.cardStorage, this.cardUi, this.flash.profile.noPinLimit)
     }
 
     async offer(p: Payment): Promise<void> {

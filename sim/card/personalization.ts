@@ -1,5 +1,6 @@
 // The issuer's side of personalization: the profile file written by `npm run provision card`
-// turned into the card's personalization record, cut into STORE DATA commands.
+// turned into the card's personalization record (or a record made for another card family, as
+// sim/simulator/tls-issuer.ts makes one), cut into STORE DATA commands.
 
 import { CardProfile, encodeProfile } from "../../src/card/card-profile"
 import { INS_STORE_DATA, P1_LAST_BLOCK } from "../../src/card/card-personalization"
@@ -22,9 +23,9 @@ export function personalizationRecord(file: ProfileFile, preferPrime = true): Ca
     }
 }
 
-/** SELECT, then the record in STORE DATA blocks of at most `blockSize` bytes (P2 = block number). */
-export function personalizationApdus(profile: CardProfile, blockSize = 200): Buffer[] {
-    const record = encodeProfile(profile)
+/** SELECT, then the record (an EAP-AKA profile, or an encoded record of any card family) in STORE DATA blocks of at most `blockSize` bytes (P2 = block number). */
+export function personalizationApdus(profile: CardProfile | Buffer, blockSize = 200): Buffer[] {
+    const record = Buffer.isBuffer(profile) ? profile : encodeProfile(profile)
     const apdus = [encodeCommand({ cla: CLA_ISO, ins: INS_SELECT, p1: P1_SELECT_BY_NAME, p2: 0, data: Buffer.from(ACTIVECARD_AID, "hex"), le: 0 })]
     for (let o = 0, block = 0; o < record.length; o += blockSize, block++) {
         const last = o + blockSize >= record.length
@@ -37,8 +38,8 @@ export function personalizationApdus(profile: CardProfile, blockSize = 200): Buf
  * Personalizes a blank card from its profile file: every APDU through `transceive` (the card's
  * Card Link service, from the simulator's issuer station or the HIL rig over USB) must answer 9000.
  */
-export async function personalizeCard(file: ProfileFile, preferPrime: boolean, transceive: (apdu: Buffer) => Promise<Buffer>): Promise<void> {
-    for (const apdu of personalizationApdus(personalizationRecord(file, preferPrime))) {
+export async function personalizeCard(file: ProfileFile | Buffer, preferPrime: boolean, transceive: (apdu: Buffer) => Promise<Buffer>): Promise<void> {
+    for (const apdu of personalizationApdus(Buffer.isBuffer(file) ? file : personalizationRecord(file, preferPrime))) {
         const answer = decodeResponse(await transceive(apdu))
         if (answer.sw !== 0x9000) throw new Error(`personalization refused: SW ${answer.sw.toString(16)}`)
     }

@@ -5,6 +5,7 @@
 
 import { join } from "node:path"
 import { PaymentServer } from "../server/payment-server"
+import type { TlsServerCredentials } from "../server/eap-tls-server"
 import { TamperingProxy } from "../terminal/tampering-proxy"
 
 export interface ServerSettings {
@@ -13,6 +14,8 @@ export interface ServerSettings {
     /** EAP methods in order of preference. */
     methods: number[]
     log: (line: string) => void
+    /** The server's EAP-TLS credentials, or null: EAP-TLS not offered. */
+    tls: TlsServerCredentials | null
 }
 
 export class RestartableServer {
@@ -35,7 +38,7 @@ export class RestartableServer {
 
     async start(): Promise<PaymentServer> {
         const s = this.settings
-        const server = await PaymentServer.start({ dataDir: join(s.dir, "server"), udpPort: 0, tcpPort: this.tcpPort ?? 0, methods: s.methods, log: s.log })
+        const server = await PaymentServer.start({ dataDir: join(s.dir, "server"), udpPort: 0, tcpPort: this.tcpPort ?? 0, methods: s.methods, log: s.log, tls: s.tls })
         this.running = server
         this.tcpPort = server.tcp.port
         return server

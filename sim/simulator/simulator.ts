@@ -43,6 +43,7 @@ import { waitUntil } from "./wait-until"
 import { CertificateServices } from "./certificates"
 import type { Station } from "./chip-boards"
 import { NetworkLink } from "./network-link"
+import { tlsIssuer, type TlsIssuer } from "./tls-issuer"
 import { BusWatcher, SETTINGS_CMD_GET, SRV_SETTINGS } from "./remote-service"
 import { writeSplit } from "../../src/certificate/certificate-store"
 import { KEY_CA_CERT } from "../../src/vending/machine-trust"
@@ -100,6 +101,7 @@ export class Simulator {
     /** The vending machine's network link (to the CA and the service provider). */
     private readonly vendingLink = new NetworkLink()
     private position: CardPosition = "none"
+    private readonly tlsIssuer: TlsIssuer | null
     /** The demo card's PIN once issued, for the simulated holder to type; never printed. */
     private issuedPin: string | null = null
 
@@ -120,7 +122,9 @@ export class Simulator {
         this.cardDisplay = this.boards.cardDisplay
         this.terminalDisplay = this.boards.terminalDisplay
         this.router = new BoardRouter(this.watcher, () => this.position, this.boards.chips !== null)
-        this.servers = new RestartableServer({ dir: dir.path, methods: options.methods, log: (l) => this.serverLine(l) })
+        // A card image of the EAP-TLS family: the issuer's CA certifies the server and the card.
+        this.tlsIssuer = options.firmware.cardMethod === "tls" ? tlsIssuer(dir.path) : null
+        this.servers = new RestartableServer({ dir: dir.path, methods: options.methods, log: (l) => this.serverLine(l), tls: this.tlsIssuer?.server ?? null })
     }
 
     static async start(partial: Partial<SimulatorOptions> & { firmware: Firmware }): Promise<Simulator> {
@@ -371,7 +375,7 @@ export class Simulator {
 
         // Personalization at the issuer's station, from the profile file.
         const file = JSON.parse(readFileSync(profileFile, "utf8")) as ProfileFile
-        await this.personalize(file)
+        await this.personalize(this.tlsIssuer !== null ? this.tlsIssuer.cardRecord(file, CARD_ID) : file)
         o.log(`card personalized over the field (STORE DATA), display: ${this.cardDisplay.text.replace(/\n/g, " | ")}`)
 
         // The certificate settings: the card's CA, service provider and phone number; the terminal's
@@ -425,7 +429,7 @@ export class Simulator {
         this.cardLink.observe(f, this.router.boardOfVm(sock), this.router.cardLink())
     }
 
-    private async personalize(file: ProfileFile): Promise<void> {
+    private async personalize(file: ProfileFile | Buffer): Promise<void> {
         this.position = "issuer"
         try {
             let seq = 100

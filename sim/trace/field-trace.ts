@@ -34,6 +34,8 @@ import {
     EAP_TYPE_NAK,
     EAP_TYPE_NOTIFICATION,
 } from "../../src/eap/eap-packet"
+import { decodeTlsFragment, EAP_TYPE_TLS, isTlsAck, TLS_FLAG_MORE, TLS_FLAG_START, type TlsFragment } from "../../src/eap/eap-tls-fragments"
+import { offeredTicket } from "../server/client-hello-ticket"
 import {
     AkaAttribute,
     AT_ANY_ID_REQ,
@@ -424,7 +426,7 @@ function describeEap(b: Buffer, inCommand: boolean): TraceLine {
     if (inCommand && p.code !== EAP_RESPONSE) l.from = "server"
     l.what = CODES[p.code]
     if (p.code === EAP_SUCCESS || p.code === EAP_FAILURE) {
-        l.readable.push("no MAC: the card relies on the MAC-protected result notification, not on this")
+        l.readable.push("no MAC: the card relies on the result its method protects (EAP-AKA's MAC-protected notification, EAP-TLS's tunnel), not on this")
         return l
     }
     if (p.type === EAP_TYPE_IDENTITY) {
@@ -441,6 +443,8 @@ function describeEap(b: Buffer, inCommand: boolean): TraceLine {
         l.readable.push("desired methods: " + (wanted.length > 0 ? wanted.join(", ") : "none"))
     } else if (p.type === EAP_TYPE_AKA || p.type === EAP_TYPE_AKA_PRIME) {
         describeAka(p, l)
+    } else if (p.type === EAP_TYPE_TLS) {
+        describeTls(p.data, l)
     } else {
         l.what += "/" + methodName(p.type)
         if (p.data.length > 0) l.readable.push(p.data.length + " bytes of type data (not shown)")
@@ -453,7 +457,58 @@ function methodName(type: number): string {
     if (type === EAP_TYPE_AKA_PRIME) return "AKA'"
     if (type === EAP_TYPE_IDENTITY) return "Identity"
     if (type === EAP_TYPE_NOTIFICATION) return "Notification"
+    if (type === EAP_TYPE_TLS) return "TLS"
     return "type " + type
+}
+
+const HANDSHAKE_NAMES: { [type: number]: string } = { 1: "ClientHello", 2: "ServerHello", 4: "NewSessionTicket", 8: "EncryptedExtensions", 11: "Certificate", 13: "CertificateRequest", 15: "CertificateVerify", 20: "Finished" }
+
+/**
+ * An EAP-TLS packet (RFC 5216 framing): its flags and the TLS records its fragment carries. In
+ * TLS 1.3 only the hellos travel in the clear; the certificates, signatures, Finished messages,
+ * tickets and the payment's confirmation and result are protected records the terminal relays
+ * without reading.
+ */
+function describeTls(data: Buffer, l: TraceLine): void {
+    let f: TlsFragment
+    try {
+        f = decodeTlsFragment(data)
+    } catch (e) {
+        l.what += "/TLS: malformed EAP-TLS (" + reasonOf(e) + ")"
+        return
+    }
+    if ((f.flags & TLS_FLAG_START) !== 0) {
+        l.what += "/TLS Start"
+        return
+    }
+    if (isTlsAck(f)) {
+        l.what += "/TLS (acknowledgement)"
+        l.readable.push("no data: the fragment before it arrived, send the next")
+        return
+    }
+    l.what += "/TLS"
+    l.readable.push(f.data.length + " bytes of TLS" + (f.messageLength >= 0 ? " of a " + f.messageLength + "-byte flight" : "") + ((f.flags & TLS_FLAG_MORE) !== 0 ? ", more fragments follow" : ""))
+    let o = 0
+    // Records start at the fragment's start unless it continues a flight (then no 0x03 version byte follows the type).
+    while (o + 5 <= f.data.length && f.data[o + 1] === 3) {
+        const type = f.data[o]
+        const length = f.data.readUInt16BE(o + 3)
+        const whole = o + 5 + length <= f.data.length
+        if (type === 22 && o + 9 <= f.data.length) {
+            const name = HANDSHAKE_NAMES[f.data[o + 5]] ?? "handshake message " + f.data[o + 5]
+            let text = name + " in the clear (versions, cipher suites, key share" + (f.data[o + 5] === 1 ? ", the server's name" : "") + ")"
+            if (f.data[o + 5] === 1) {
+                const ticket = offeredTicket(f.data.subarray(o))
+                if (ticket !== null) text += "; resumes with a " + ticket.length + "-byte ticket, offered once"
+            }
+            l.readable.push(text)
+        } else if (type === 23) l.opaque.push("protected record of " + length + " bytes" + (whole ? "" : ", continued in the next fragment") + ": certificates, signatures, Finished, tickets or the payment's confirmation and result")
+        else if (type === 21 && length === 2 && whole) l.readable.push("alert " + f.data[o + 6] + " in the clear")
+        else if (type === 20) l.readable.push("change_cipher_spec (compatibility, ignored)")
+        else break
+        o += 5 + length
+    }
+    if (o === 0) l.opaque.push(f.data.length + " bytes continuing a protected TLS flight")
 }
 
 /** Displayable prompt, then after a NUL the piggybacked payment (src/card/card-session.ts piggybackedOffer). */

@@ -1,18 +1,17 @@
 // The active card as an application: a blank card runs the personalization applet; a
-// personalized one loads its profile, PIN counter, SQN window and identities from flash and runs
-// the payment applet. What the holder sees (display, LED), the button and the keypad are injected
-// ports, the same in the simulator and on a board. The keypad types into one entry at a time (a
-// LineEditor on the display); what an entry is for is its kind, handled when it is entered.
+// personalized one loads itself from flash (its family says how: aka-card.ts for EAP-AKA/AKA',
+// tls-card.ts for EAP-TLS) and runs the payment applet. What the holder sees (display, LED), the
+// button and the keypad are injected ports, the same in the simulator and on a board. The keypad
+// types into one entry at a time (a LineEditor on the display); what an entry is for is its kind,
+// handled when it is entered.
 
-import { AkaPlatform } from "../eap/aka-crypto"
 import { formatAmount } from "../payment/money"
 import { Payment } from "../payment/payment"
 import { CardApplet, HistorySigner } from "./card-applet"
 import { CARD_DONE, CARD_IDLE, CARD_OFFERED, CardSession, CardUi } from "./card-session"
 import { LINE_EDITING, LineEditor } from "./line-editor"
 import { PersonalizationApplet } from "./card-personalization"
-import { CardProfile } from "./card-profile"
-import { loadCard, SettingsCardStorage, SettingsPort, storeNewProfile, StoredCard } from "./card-store"
+import { PinRecord } from "./pin"
 
 export const LED_IDLE = 0x000020
 export const LED_WAITING = 0x302000
@@ -32,6 +31,20 @@ export interface CardPanel {
 }
 
 /** An application beside the payments that takes keypad keys on an idle card, and signs. */
+/** The kind of payment card: how it is personalized and how it authenticates. */
+export interface CardFamily {
+    /** The personalized card from flash, or null for a blank card (throws on an unreadable one). */
+    load(): Promise<PaymentCard | null>
+    /** Validates a personalization record and stores it, the commit point last; FormatError on a bad record. */
+    personalize(record: Buffer): Promise<void>
+}
+
+/** A personalized card: its PIN record and how a transaction starts. */
+export interface PaymentCard {
+    pin: PinRecord
+    newSession(ui: CardUi): CardSession
+}
+
 export interface CardKeys extends HistorySigner {
     /** A key: true when taken. */
     key(k: string): boolean
@@ -52,8 +65,7 @@ export class ActiveCard {
     private entryPrompt = ""
 
     constructor(
-        private readonly settings: SettingsPort,
-        private readonly platform: AkaPlatform,
+        private readonly family: CardFamily,
         private readonly panel: CardPanel,
         /** Largest response data per APDU on this card's link. */
         private readonly maxResponse: number,
@@ -65,9 +77,9 @@ export class ActiveCard {
 
     /** Loads the card from flash; a blank (or unreadable) card waits for personalization. */
     async boot(): Promise<void> {
-        let stored: StoredCard | null = null
+        let stored: PaymentCard | null = null
         try {
-            stored = await loadCard(this.settings)
+            stored = await this.family.load()
         } catch (e) {
             stored = null
         }
@@ -75,9 +87,7 @@ export class ActiveCard {
         let home = "BLANK CARD\nAWAITING ISSUER"
         let led = LED_WAITING
         if (stored === null) {
-            this.perso = new PersonalizationApplet(async (p: CardProfile) => {
-                await storeNewProfile(self.settings, p)
-            })
+            this.perso = new PersonalizationApplet(this.family.personalize)
         } else {
             const card = stored
             const panel = this.panel
@@ -98,11 +108,7 @@ export class ActiveCard {
                     else panel.led(LED_REFUSED)
                 },
             }
-            const storage = new SettingsCardStorage(this.settings)
-            const options = { preferPrime: card.profile.preferPrime, allowAka: true, networkName: card.profile.networkName, usePseudonyms: true }
-            const platform = this.platform
-            const noPinLimit = card.profile.noPinLimit
-            this.applet = new CardApplet(() => new CardSession(card.aka, card.pin, options, platform, storage, ui, noPinLimit), this.maxResponse, this.cert)
+            this.applet = new CardApplet(() => card.newSession(ui), this.maxResponse, this.cert)
             const usable = card.pin.triesLeft > 0
             home = usable ? "ACTIVECARD\nREADY" : "CARD LOCKED"
             led = usable ? LED_IDLE : LED_REFUSED

@@ -1,7 +1,7 @@
 // A blank card's only application: personalization by the issuer (GlobalPlatform-style STORE
 // DATA, CLA 80 INS E2, P2 = block number from 0, P1 bit 8 on the last block). The blocks form one
-// personalization record (card-profile.ts); on the last block the card validates it, stores it in
-// flash and becomes a payment card. A personalized card no longer runs this application, so a
+// personalization record (the card family's: card-profile.ts, tls-card-profile.ts); on the last
+// block the card validates it, stores it in flash and becomes a payment card. A personalized card no longer runs this application, so a
 // profile can be written exactly once.
 
 import {
@@ -19,13 +19,14 @@ import {
 } from "../link/apdu"
 import { ACTIVECARD_AID, CLA_ISO, CLA_PROPRIETARY, INS_SELECT, P1_SELECT_BY_NAME } from "../link/card-commands"
 import { concat, toHex } from "../bytes"
-import { CardProfile, decodeProfile } from "./card-profile"
+import { FormatError } from "../format-error"
 
 export const INS_STORE_DATA = 0xe2
 export const P1_LAST_BLOCK = 0x80
 /** Incorrect P1-P2: a block out of sequence. */
 export const SW_WRONG_P1P2 = 0x6a86
-const MAX_RECORD = 512
+/** Room for a certificate in the record of a card that pays over EAP-TLS. */
+const MAX_RECORD = 1024
 
 export class PersonalizationApplet {
     private blocks: Buffer[] = []
@@ -34,8 +35,8 @@ export class PersonalizationApplet {
     personalized = false
 
     constructor(
-        /** Stores the profile durably; resolves once it is in flash. */
-        private readonly store: (p: CardProfile) => Promise<void>,
+        /** Validates the record and stores it durably (resolves once it is in flash); FormatError on a bad record. */
+        private readonly store: (record: Buffer) => Promise<void>,
     ) {}
 
     async process(apdu: Buffer): Promise<Buffer> {
@@ -64,15 +65,12 @@ export class PersonalizationApplet {
                 this.blocks = []
                 this.bytes = 0
                 if (sw === SW_OK) {
-                    let profile: CardProfile | null = null
                     try {
-                        profile = decodeProfile(record)
-                    } catch (e) {
-                        sw = SW_WRONG_DATA
-                    }
-                    if (profile !== null) {
-                        await this.store(profile)
+                        await this.store(record)
                         this.personalized = true
+                    } catch (e) {
+                        if (!(e instanceof FormatError)) throw e
+                        sw = SW_WRONG_DATA
                     }
                 }
             }

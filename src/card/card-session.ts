@@ -1,11 +1,11 @@
 // One transaction on the card, as a state machine over the terminal's commands:
 //   IDLE -> OFFERED (payment shown to the holder) -> VERIFIED (PIN checked, when one is required)
-//   -> AUTHENTICATING (EAP-AKA peer running) -> DONE (outcome shown, or cancelled, or refused)
-// The card answers the terminal's EAP only after the PIN check when a PIN is required, and reveals
-// nothing but its identity (pseudonym, re-auth ID or card ID) before the server proved itself.
-// Each transition is logged through the platform's log.
+//   -> AUTHENTICATING (the card's EAP method running) -> DONE (outcome shown, or cancelled, or refused)
+// The card answers the terminal's EAP only after the PIN check when a PIN is required. What is
+// common to every method is here; the method's exchange is a subclass's (aka-card-session.ts,
+// tls-card-session.ts), so a card image carries only its own method. Each transition is logged
+// through the platform's log.
 
-import { AkaPeer, PeerOptions, PeerState, PEER_FAILURE, PEER_SUCCESS } from "../eap/aka-peer"
 import { AkaPlatform } from "../eap/aka-crypto"
 import { decodePayment, Payment, samePayment } from "../payment/payment"
 import { EAP_REQUEST, EAP_TYPE_IDENTITY } from "../eap/eap-packet"
@@ -30,29 +30,23 @@ export interface CardUi {
 export interface CardStorage {
     /** Durably stores the PIN record (try counter) before resolving. */
     savePin(r: PinRecord): Promise<void>
-    /** Durably stores SQN window, pseudonym and re-auth context after an exchange. */
-    saveAkaState(s: PeerState): Promise<void>
 }
 
-export class CardSession {
+export abstract class CardSession {
     state: CardStateName = CARD_IDLE
-    private payment: Payment | null = null
-    /** The EAP-AKA peer once the exchange started: its outcome holds the receipt the card verified. */
-    peer: AkaPeer | null = null
+    protected payment: Payment | null = null
 
     constructor(
-        private readonly aka: PeerState,
         /** The PIN record: its try counter tells the terminal how many tries are left, 0 when locked. */
         readonly pin: PinRecord,
-        private readonly options: PeerOptions,
-        private readonly platform: AkaPlatform,
+        protected readonly platform: AkaPlatform,
         private readonly storage: CardStorage,
         private readonly ui: CardUi,
         /** Payments at or under this amount need no PIN (0: always ask). */
         private readonly noPinLimit: number,
     ) {}
 
-    private enter(next: CardStateName): void {
+    protected enter(next: CardStateName): void {
         logTransition(this.platform.log, "card session", this.state, next)
         this.state = next
     }
@@ -60,7 +54,6 @@ export class CardSession {
     /** The terminal presents the payment to confirm (or null for a zero-amount authentication). */
     offer(p: Payment | null): void {
         this.payment = p
-        this.peer = null
         this.enter(CARD_OFFERED)
         if (p !== null) this.ui.showPayment(p)
     }
@@ -132,22 +125,17 @@ export class CardSession {
         }
         // A PIN is required and not verified yet: the card stays silent until it is.
         if (this.state === CARD_OFFERED && this.pinRequired()) return null
-        if (this.beforeExchange()) {
-            this.peer = new AkaPeer(this.aka, this.options, this.platform, this.payment)
-            this.enter(CARD_AUTHENTICATING)
-        }
-        const peer = this.peer
-        if (this.state !== CARD_AUTHENTICATING || peer === null) return null
-        const response = await peer.handle(request)
-        if (peer.state === PEER_SUCCESS || peer.state === PEER_FAILURE) {
-            this.enter(CARD_DONE)
-            await this.storage.saveAkaState(this.aka)
-            const r = peer.outcome.result
-            this.ui.showStatus(peer.state === PEER_SUCCESS ? (r !== null ? "APPROVED " + r.approvalNumber : "AUTHENTICATED") : "DECLINED " + (r !== null ? r.responseCode : ""))
-        } else if (peer.outcome.serverAuthenticated) {
-            // SQN window, pseudonym and re-auth ID change as soon as the server is authenticated.
-            await this.storage.saveAkaState(this.aka)
-        }
-        return response
+        if (this.beforeExchange()) this.enter(CARD_AUTHENTICATING)
+        if (this.state !== CARD_AUTHENTICATING) return null
+        return await this.step(request)
+    }
+
+    /** One EAP request of the method's exchange for `this.payment` (the first starts it); the method calls finish() once it is over. */
+    protected abstract step(request: Buffer): Promise<Buffer | null>
+
+    /** The exchange is over: the holder sees the approval, the authentication or the decline. */
+    protected finish(success: boolean, r: PaymentResult | null): void {
+        this.enter(CARD_DONE)
+        this.ui.showStatus(success ? (r !== null ? "APPROVED " + r.approvalNumber : "AUTHENTICATED") : "DECLINED " + (r !== null ? r.responseCode : ""))
     }
 }

@@ -3,13 +3,12 @@
 // identities change during transactions and get their own keys, so each write is one small value.
 // The profile key is written last at personalization: a card is personalized once it exists.
 
-import { milenageKey } from "../crypto/milenage"
 import { IND_COUNT, SqnWindow } from "../crypto/sqn"
 import { PeerState } from "../eap/aka-peer"
 import { ReauthContext } from "../eap/aka-crypto"
 import { concat, constantTimeEqual, copyOf, fromUtf8, readUIntBE, uintToBytes } from "../bytes"
-import { CardStorage } from "./card-session"
-import { CardProfile, decodeProfile, encodeProfile } from "./card-profile"
+import { AkaCardStorage } from "./aka-card-session"
+import { decodeProfile } from "./card-profile"
 import { PinRecord } from "./pin"
 
 /** Durable named values (DeviceScript settings on the device, a file in Node tests). */
@@ -68,41 +67,9 @@ export function decodeReauth(b: Buffer): { id: string; context: ReauthContext | 
     return { id: parts[3].toString("utf8"), context: { method: b[0], counter: readUIntBE(b, 1, 2), kEncr: parts[0], kAut: parts[1], reauthKey: parts[2] } }
 }
 
-export interface StoredCard {
-    profile: CardProfile
-    aka: PeerState
-    pin: PinRecord
-}
-
-/** The personalized card from flash, or null for a blank card. */
-export async function loadCard(s: SettingsPort): Promise<StoredCard | null> {
-    const raw = await s.read(KEY_PROFILE)
-    if (raw === null || raw.length === 0) return null
-    const profile = decodeProfile(raw)
-    const tries = await s.read(KEY_PIN_TRIES)
-    const sqn = await s.read(KEY_SQN)
-    const pseudonym = await s.read(KEY_PSEUDONYM)
-    const reauth = decodeReauth((await s.read(KEY_REAUTH)) || Buffer.alloc(0))
-    // A missing try counter after personalization means flash was tampered with: fail closed (locked).
-    const triesLeft = tries !== null && tries.length === 1 ? Math.min(tries[0], profile.maxPinTries) : 0
-    return {
-        profile: profile,
-        aka: {
-            cardId: profile.cardId,
-            realm: profile.realm,
-            key: milenageKey(profile.k, profile.opc),
-            sqn: sqn !== null ? decodeSqn(sqn) : new SqnWindow(),
-            pseudonym: pseudonym !== null ? pseudonym.toString("utf8") : "",
-            reauthId: reauth.id,
-            reauth: reauth.context,
-        },
-        pin: { salt: profile.pinSalt, verifier: profile.pinVerifier, triesLeft: triesLeft, maxTries: profile.maxPinTries },
-    }
-}
-
-/** Personalization: fresh counters first, the profile last (the commit point). */
-export async function storeNewProfile(s: SettingsPort, p: CardProfile): Promise<void> {
-    const record = encodeProfile(p)
+/** Personalization: the record validated, fresh counters first, the record itself last (the commit point). */
+export async function storeNewProfile(s: SettingsPort, record: Buffer): Promise<void> {
+    const p = decodeProfile(record)
     await s.write(KEY_PIN_TRIES, uintToBytes(p.maxPinTries, 1), true)
     await s.write(KEY_SQN, encodeSqn(new SqnWindow()), true)
     await s.write(KEY_PSEUDONYM, Buffer.alloc(0), true)
@@ -115,7 +82,7 @@ export async function storeNewProfile(s: SettingsPort, p: CardProfile): Promise<
  * write costs a flash cycle); the PIN counter and the SQN window are verified, pseudonym and
  * re-auth context are not (losing them only means a full authentication next time).
  */
-export class SettingsCardStorage implements CardStorage {
+export class SettingsCardStorage implements AkaCardStorage {
     private readonly keys: string[] = []
     private readonly last: Buffer[] = []
 

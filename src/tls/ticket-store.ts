@@ -4,6 +4,8 @@
 // lifetime. A ticket crosses the terminal in the clear; offered twice it would link two payments.
 
 import { TlsTicket } from "./tls-client"
+import { concat, copyOf, readU16BE, readU32BE, uintToBytes } from "../bytes"
+import { FormatError } from "../format-error"
 
 export const MAX_TICKETS = 2
 
@@ -24,4 +26,29 @@ export class TicketStore {
         for (let i = 0; i < received.length; i++) this.tickets.push(received[i])
         while (this.tickets.length > MAX_TICKETS) this.tickets.shift()
     }
+}
+
+/** The tickets for flash: each its length, the ticket, the PSK, age_add, lifetime and arrival (+1, 0 for none), big-endian. */
+export function encodeTickets(tickets: TlsTicket[]): Buffer {
+    const parts: Buffer[] = []
+    for (let i = 0; i < tickets.length; i++) {
+        const t = tickets[i]
+        parts.push(concat([uintToBytes(t.ticket.length, 2), t.ticket, t.psk, uintToBytes(t.ageAdd, 4), uintToBytes(t.lifetimeSeconds, 4), uintToBytes(t.receivedAt + 1, 4)]))
+    }
+    return concat(parts)
+}
+
+export function decodeTickets(b: Buffer): TlsTicket[] {
+    const tickets: TlsTicket[] = []
+    let o = 0
+    while (o < b.length) {
+        if (o + 2 > b.length) throw new FormatError("stored tickets are truncated")
+        const n = readU16BE(b, o)
+        const end = o + 2 + n + 32 + 12
+        if (end > b.length) throw new FormatError("stored tickets are truncated")
+        const at = o + 2 + n + 32
+        tickets.push({ ticket: copyOf(b, o + 2, o + 2 + n), psk: copyOf(b, o + 2 + n, at), ageAdd: readU32BE(b, at), lifetimeSeconds: readU32BE(b, at + 4), receivedAt: readU32BE(b, at + 8) - 1 })
+        o = end
+    }
+    return tickets
 }

@@ -3,14 +3,25 @@
 // each of the server's packets with the bytes it answered in Node, end in DONE with the recorded
 // MSK, and refuse the server's flight once one of its bytes is changed. With a payment, the
 // recording carries its confirmation, the sealed approval and the acknowledgement in the tunnel.
+// A resumed recording carries the ticket an earlier recorded exchange brought: the peer offers it
+// and the server takes it (no certificates, no signature).
 
 import { fromHex, toHex } from "../../src/bytes"
 import { ed25519Sign } from "../../src/crypto/ed25519"
 import { EapTlsPeer, PEER_DONE, PEER_FAILED } from "../../src/eap/eap-tls-peer"
 import { TlsHash } from "../../src/tls/key-schedule"
-import { TlsClient } from "../../src/tls/tls-client"
+import { TlsClient, TlsTicket } from "../../src/tls/tls-client"
 import { countingRandom } from "./pki-cases"
 import { CryptoCase } from "./crypto-cases"
+
+/** A TlsTicket as the vectors carry it. */
+export interface RecordedTicket {
+    ticket: string
+    psk: string
+    ageAdd: number
+    lifetimeSeconds: number
+    receivedAt: number
+}
 
 export interface EapTlsVectors {
     /** The card's Ed25519 seed (test data only). */
@@ -28,6 +39,14 @@ export interface EapTlsVectors {
     payment: string
     /** The decision the server sealed, as recorded ("" without a payment). */
     approvalNumber: string
+    /** The ticket the card offers (from an earlier recorded exchange), or null: a full handshake. */
+    ticket: RecordedTicket | null
+}
+
+/** The TlsTicket `t` stands for. */
+export function recordedTicket(t: RecordedTicket | null): TlsTicket | null {
+    if (t === null) return null
+    return { ticket: fromHex(t.ticket), psk: fromHex(t.psk), ageAdd: t.ageAdd, lifetimeSeconds: t.lifetimeSeconds, receivedAt: t.receivedAt }
 }
 
 /** The card's peer as in the recording. */
@@ -44,6 +63,7 @@ export function recordedPeer(v: EapTlsVectors, hash: TlsHash, yieldSlice: () => 
                 certificate: fromHex(v.certificate),
                 sign: async (m: Buffer) => await ed25519Sign(seed, m, yieldSlice),
                 now: v.now,
+                ticket: recordedTicket(v.ticket),
             }),
         "@pay.activecard.example",
         v.payment !== "" ? fromHex(v.payment) : null,
@@ -110,6 +130,33 @@ export function eapTlsPaymentReplayCases(v: EapTlsVectors, hash: TlsHash): Crypt
                 ok(peer.state === PEER_DONE, "state " + peer.state + " " + peer.failure)
                 const r = peer.result
                 ok(r !== null && r.responseCode === "00" && r.approvalNumber === v.approvalNumber, "the sealed approval")
+                ok(peer.msk !== null && toHex(peer.msk) === v.msk, "MSK")
+            },
+        },
+    ]
+}
+
+/** The recorded resumption, replayed: the ticket offered and taken, the same answers, the same MSK (and the sealed approval with a payment). */
+export function eapTlsResumedReplayCases(v: EapTlsVectors, hash: TlsHash): CryptoCase[] {
+    return [
+        {
+            name: "EAP-TLS 1.3 peer resumed with a recorded ticket: the server takes it, answered byte for byte, the same MSK" + (v.payment !== "" ? ", the sealed approval read" : ""),
+            run: async (env) => {
+                ok(v.ticket !== null, "the vectors carry no ticket")
+                const peer = recordedPeer(v, hash, env.yieldSlice)
+                for (let i = 0; i < v.serverPackets.length; i++) {
+                    const answer = await peer.handle(fromHex(v.serverPackets[i]))
+                    await env.yieldSlice()
+                    const got = answer === null ? "" : toHex(answer)
+                    ok(got === v.cardResponses[i], "answer " + i + " differs: " + got.slice(0, 64))
+                }
+                ok(peer.state === PEER_DONE, "state " + peer.state + " " + peer.failure)
+                const tls = peer.tls
+                ok(tls !== null && tls.resumed, "not resumed")
+                if (v.payment !== "") {
+                    const r = peer.result
+                    ok(r !== null && r.responseCode === "00" && r.approvalNumber === v.approvalNumber, "the sealed approval")
+                }
                 ok(peer.msk !== null && toHex(peer.msk) === v.msk, "MSK")
             },
         },

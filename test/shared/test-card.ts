@@ -2,7 +2,8 @@
 // application, with a display log and counted saves: for tests in Node and in the VM.
 
 import { CardApplet } from "../../src/card/card-applet"
-import { CardSession, CardStorage, CardUi } from "../../src/card/card-session"
+import { CardUi } from "../../src/card/card-session"
+import { AkaCardSession, AkaCardStorage } from "../../src/card/aka-card-session"
 import { PinRecord, pinVerifier } from "../../src/card/pin"
 import { PeerState } from "../../src/eap/aka-peer"
 import { AkaPlatform } from "../../src/eap/aka-crypto"
@@ -35,7 +36,7 @@ export class TestCard {
             },
         }
         const self = this
-        const storage: CardStorage = {
+        const storage: AkaCardStorage = {
             savePin: async (r: PinRecord) => {
                 self.saves++
             },
@@ -44,6 +45,6 @@ export class TestCard {
             },
         }
         const options = { preferPrime: preferPrime, allowAka: true, networkName: "", usePseudonyms: true }
-        this.applet = new CardApplet(() => new CardSession(aka, pin, options, platform, storage, ui, 0), maxResponse)
+        this.applet = new CardApplet(() => new AkaCardSession(aka, pin, options, platform, storage, ui, 0), maxResponse)
     }
 }

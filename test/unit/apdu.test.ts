@@ -4,7 +4,7 @@ import { describe, expect, test } from "vitest"
 import { randomBytes } from "node:crypto"
 import { ApduFormatError, decodeCommand, decodeResponse, encodeCommand, encodeResponse, SW_OK } from "../../src/link/apdu"
 import { CardApplet } from "../../src/card/card-applet"
-import { CardSession } from "../../src/card/card-session"
+import { AkaCardSession } from "../../src/card/aka-card-session"
 import { milenageKey } from "../../src/crypto/milenage"
 import { SqnWindow } from "../../src/crypto/sqn"
 import { pinVerifier } from "../../src/card/pin"
@@ -23,7 +23,7 @@ function applet(): CardApplet {
     const pin = { salt, verifier: pinVerifier(nodeAkaPlatform.sha256, salt, "1234"), triesLeft: 3, maxTries: 3 }
     const ui = { showPayment: () => {}, showStatus: () => {} }
     const storage = { savePin: async () => {}, saveAkaState: async () => {} }
-    return new CardApplet(() => new CardSession(aka, pin, { preferPrime: true, allowAka: true, networkName: "", usePseudonyms: true }, nodeAkaPlatform, storage, ui, 0))
+    return new CardApplet(() => new AkaCardSession(aka, pin, { preferPrime: true, allowAka: true, networkName: "", usePseudonyms: true }, nodeAkaPlatform, storage, ui, 0))
 }
 
 describe("APDU codec", () => {

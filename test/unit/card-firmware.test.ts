@@ -5,9 +5,10 @@
 import { describe, expect, test } from "vitest"
 import { randomBytes } from "node:crypto"
 import { ActiveCard, CardPanel, LED_APPROVED, LED_REFUSED, PIN_ENTRY_ABANDONED_AFTER_MS } from "../../src/card/active-card"
+import { akaCard, loadAkaCard } from "../../src/card/aka-card"
 import { CardProfile, decodeProfile, encodeProfile } from "../../src/card/card-profile"
 import { FormatError } from "../../src/format-error"
-import { decodeReauth, decodeSqn, encodeReauth, encodeSqn, KEY_PIN_TRIES, KEY_PROFILE, KEY_SQN, loadCard } from "../../src/card/card-store"
+import { decodeReauth, decodeSqn, encodeReauth, encodeSqn, KEY_PIN_TRIES, KEY_PROFILE, KEY_SQN } from "../../src/card/card-store"
 import { pinVerifier } from "../../src/card/pin"
 import { SqnWindow } from "../../src/crypto/sqn"
 import { decodeResponse, encodeCommand } from "../../src/link/apdu"
@@ -53,7 +54,7 @@ class RecordingPanel implements CardPanel {
 }
 
 async function bootCard(settings: MemorySettings, panel = new RecordingPanel(), maxResponse = 200): Promise<ActiveCard> {
-    const card = new ActiveCard(settings, nodeAkaPlatform, panel, maxResponse)
+    const card = new ActiveCard(akaCard(settings, nodeAkaPlatform), panel, maxResponse)
     await card.boot()
     return card
 }
@@ -122,7 +123,7 @@ describe("card personalization over APDUs", () => {
         const again = personalizationApdus(testProfile({ cardId: "attacker1" }), 64)
         expect(decodeResponse(await card.process(again[0])).sw).toBe(0x9000)
         expect(decodeResponse(await card.process(again[1])).sw).toBe(0x6d00)
-        expect((await loadCard(settings))!.profile.cardId).toBe(TEST_CARD_ID)
+        expect((await loadAkaCard(settings, nodeAkaPlatform))!.profile.cardId).toBe(TEST_CARD_ID)
         // Nothing of the keys is shown.
         expect(panel.shown.join(" ")).not.toContain(TEST_K.toString("hex"))
     })
@@ -159,7 +160,7 @@ describe("payments with the card application", () => {
             expect(settings.writes.filter((k) => k === KEY_SQN)).toHaveLength(2) // personalization + once per exchange, not again when unchanged
             // Reboot: a new card application over the same flash keeps SQN and pseudonym, and pays again.
             card = await bootCard(settings, panel)
-            const stored = (await loadCard(settings))!
+            const stored = (await loadAkaCard(settings, nodeAkaPlatform))!
             expect(stored.aka.sqn.highestSqn()).toBeGreaterThan(0)
             expect(stored.aka.pseudonym).not.toBe("")
             const second = await pay(card, "0202020202020202")
@@ -209,7 +210,7 @@ describe("payments with the card application", () => {
         await personalize(settings)
         const panel = new RecordingPanel()
         let clock = 1000
-        const card = new ActiveCard(settings, nodeAkaPlatform, panel, 200, () => clock)
+        const card = new ActiveCard(akaCard(settings, nodeAkaPlatform), panel, 200, () => clock)
         await card.boot()
         const port = new ApduCardPort({ transceive: (a) => card.process(a) }, 200)
         return { card, panel, port, advance: (ms: number) => (clock += ms) }

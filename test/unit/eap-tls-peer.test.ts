@@ -17,7 +17,7 @@ import { decodeEap, EAP_FAILURE, EAP_SUCCESS } from "../../src/eap/eap-packet"
 import { PEER_DONE, PEER_FAILED, type EapTlsPeer } from "../../src/eap/eap-tls-peer"
 import { makeEapTlsVectors, RECORDED_PAYMENT } from "../support/eap-tls-vectors"
 import { caPem, caPublicKey, issuedIdentity as identity, nodeCardPeer, type TestIdentity } from "../support/tls-identities"
-import { eapTlsPaymentReplayCases, eapTlsReplayCases } from "../shared/eap-tls-replay-cases"
+import { eapTlsPaymentReplayCases, eapTlsReplayCases, eapTlsResumedReplayCases } from "../shared/eap-tls-replay-cases"
 
 const SERVER_NAME = "payments.activecard.example"
 
@@ -110,5 +110,12 @@ describe("the recorded exchange the VM replays", () => {
         const v = await makeEapTlsVectors(RECORDED_PAYMENT)
         expect(v.serverPackets.length).toBeGreaterThan(5)
         for (const c of eapTlsPaymentReplayCases(v, nodeTlsHash)) await c.run({ hmacSha256: nodeTlsHash.hmac, yieldSlice: async () => {} })
+    })
+
+    test("a payment resumed with the ticket of a recorded full exchange, replayed in Node: the ticket taken, the same answers and MSK", async () => {
+        const v = await makeEapTlsVectors(RECORDED_PAYMENT, true)
+        expect(v.ticket).not.toBeNull()
+        expect(v.now - v.ticket!.receivedAt).toBeLessThan(v.ticket!.lifetimeSeconds)
+        for (const c of eapTlsResumedReplayCases(v, nodeTlsHash)) await c.run({ hmacSha256: nodeTlsHash.hmac, yieldSlice: async () => {} })
     })
 })

@@ -5,6 +5,7 @@
 import { describe, expect, test } from "vitest"
 import { LINE_CANCELLED, LINE_EDITING, LINE_ENTERED, LineEditor } from "../../src/card/line-editor"
 import { ActiveCard, CardPanel } from "../../src/card/active-card"
+import { akaCard } from "../../src/card/aka-card"
 import { nodeAkaPlatform } from "../../sim/node-platform"
 import { MemorySettings } from "../shared/memory-settings"
 
@@ -74,7 +75,7 @@ class Panel implements CardPanel {
 describe("the card's keypad entry", () => {
     test("a key on an idle card opens a masked entry; '#' or a cancel shows the card's screen again", async () => {
         const panel = new Panel()
-        const card = new ActiveCard(new MemorySettings(), nodeAkaPlatform, panel, 200)
+        const card = new ActiveCard(akaCard(new MemorySettings(), nodeAkaPlatform), panel, 200)
         await card.boot()
         const home = panel.shown[panel.shown.length - 1]
         expect(home).toBe("BLANK CARD\nAWAITING ISSUER")
@@ -91,7 +92,7 @@ describe("the card's keypad entry", () => {
 
     test("startEntry opens a line of another kind with its own prompt, length and masking", async () => {
         const panel = new Panel()
-        const card = new ActiveCard(new MemorySettings(), nodeAkaPlatform, panel, 200)
+        const card = new ActiveCard(akaCard(new MemorySettings(), nodeAkaPlatform), panel, 200)
         await card.boot()
         const e = card.startEntry("REFERENCE", "REFERENCE NO", 3, false)
         expect(panel.shown[panel.shown.length - 1]).toBe("REFERENCE NO\n_")

@@ -1,22 +1,24 @@
 // Compiles test/vm/programs/eap-tls-peer.ts with the real DeviceScript compiler and runs the
 // bytecode in the real VM: the card's EAP-TLS 1.3 peer (TLS client, X25519, Ed25519, AES-128-GCM)
 // replays exchanges recorded in Node against the server's EAP-TLS session, answer for answer: an
-// authentication alone and a payment confirmed and approved inside the tunnel.
+// authentication alone, a payment confirmed and approved inside the tunnel, and a payment resumed
+// with the ticket of an earlier recorded exchange.
 
 import { describe } from "vitest"
 import { join } from "node:path"
 import { buildProgram, ROOT, runTestMode } from "../../sim/vm/devs-cli"
-import { eapTlsPaymentReplayCases, eapTlsReplayCases } from "../shared/eap-tls-replay-cases"
+import { eapTlsPaymentReplayCases, eapTlsReplayCases, eapTlsResumedReplayCases } from "../shared/eap-tls-replay-cases"
 import { makeEapTlsVectors, RECORDED_PAYMENT, writeEapTlsVectorsModule } from "../support/eap-tls-vectors"
 import { nodeTlsHash } from "../../sim/node-platform"
 import { declareVmCases } from "../support/vm-cases"
 
 const vectors = await makeEapTlsVectors()
 const paymentVectors = await makeEapTlsVectors(RECORDED_PAYMENT)
-writeEapTlsVectorsModule(join(ROOT, "test/vm/programs/generated/eap-tls-vectors.ts"), vectors, paymentVectors)
+const resumedVectors = await makeEapTlsVectors(RECORDED_PAYMENT, true)
+writeEapTlsVectorsModule(join(ROOT, "test/vm/programs/generated/eap-tls-vectors.ts"), vectors, paymentVectors, resumedVectors)
 const program = await buildProgram("test/vm/programs/eap-tls-peer.ts", "eap-tls-peer")
 const run = await runTestMode(program, 240_000)
 
 describe(`the card's EAP-TLS 1.3 peer inside the DeviceScript VM (image ${program.imageBytes} bytes)`, () => {
-    declareVmCases(run, eapTlsReplayCases(vectors, nodeTlsHash).length + eapTlsPaymentReplayCases(paymentVectors, nodeTlsHash).length)
+    declareVmCases(run, eapTlsReplayCases(vectors, nodeTlsHash).length + eapTlsPaymentReplayCases(paymentVectors, nodeTlsHash).length + eapTlsResumedReplayCases(resumedVectors, nodeTlsHash).length)
 })

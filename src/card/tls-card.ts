@@ -1,0 +1,55 @@
+// The EAP-TLS card family (active-card.ts): personalized with tls-card-profile.ts (the card's
+// key and certificate, the CA's key, the server's name, the PIN verifier), kept in flash as the
+// record (split across settings: it holds the certificate), the PIN counter and the tickets to
+// resume with, paying with TlsCardSession.
+
+import { AkaPlatform } from "../eap/aka-crypto"
+import { uintToBytes } from "../bytes"
+import { decodeTickets, encodeTickets, TicketStore } from "../tls/ticket-store"
+import { readSplit, writeSplit } from "../certificate/certificate-store"
+import { CardFamily, PaymentCard } from "./active-card"
+import { CardUi } from "./card-session"
+import { KEY_PIN_TRIES, SettingsPort } from "./card-store"
+import { PinRecord } from "./pin"
+import { decodeTlsProfile } from "./tls-card-profile"
+import { TlsCardSession, TlsCardStorage } from "./tls-card-session"
+
+export const KEY_TLS_PROFILE = "ac.tlsprofile"
+export const KEY_TICKETS = "ac.tickets"
+
+export function tlsCard(settings: SettingsPort, platform: AkaPlatform, now: () => number): CardFamily {
+    const storage: TlsCardStorage = {
+        savePin: async (r: PinRecord) => {
+            // Always written: the counter must be in flash before every comparison.
+            await settings.write(KEY_PIN_TRIES, uintToBytes(r.triesLeft, 1), true)
+        },
+        saveTickets: async (t: TicketStore) => {
+            await writeSplit(settings, KEY_TICKETS, encodeTickets(t.tickets), platform.sha256)
+        },
+    }
+    return {
+        load: async (): Promise<PaymentCard | null> => {
+            const raw = await readSplit(settings, KEY_TLS_PROFILE, platform.sha256)
+            if (raw === null) return null
+            const profile = decodeTlsProfile(raw)
+            const tries = await settings.read(KEY_PIN_TRIES)
+            // A missing try counter after personalization means flash was tampered with: fail closed (locked).
+            const triesLeft = tries !== null && tries.length === 1 ? Math.min(tries[0], profile.maxPinTries) : 0
+            const pin = { salt: profile.pinSalt, verifier: profile.pinVerifier, triesLeft: triesLeft, maxTries: profile.maxPinTries }
+            const tickets = new TicketStore()
+            // Tickets that do not read back are dropped: the next payment runs the full handshake.
+            try {
+                tickets.tickets = decodeTickets((await readSplit(settings, KEY_TICKETS, platform.sha256)) || Buffer.alloc(0))
+            } catch (e) {
+                tickets.tickets = []
+            }
+            return { pin: pin, newSession: (ui: CardUi) => new TlsCardSession(profile, tickets, pin, platform, storage, ui, now) }
+        },
+        personalize: async (record: Buffer): Promise<void> => {
+            const p = decodeTlsProfile(record)
+            await settings.write(KEY_PIN_TRIES, uintToBytes(p.maxPinTries, 1), true)
+            await writeSplit(settings, KEY_TICKETS, Buffer.alloc(0), platform.sha256)
+            await writeSplit(settings, KEY_TLS_PROFILE, record, platform.sha256)
+        },
+    }
+}
