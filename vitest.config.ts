@@ -14,6 +14,7 @@ const BUS_FILES = [
     "test/flows/vending-flows.test.ts",
     "test/flows/certificate-flows.test.ts",
     "test/vm/simulator-flows.test.ts",
+    "test/vm/tls-simulator-flows.test.ts",
     "test/browser/dashboard.test.ts",
     "test/vm/hil-rig.test.ts",
     "test/vm/card-keypad.test.ts",

@@ -14,7 +14,7 @@ import { PinRecord } from "./pin"
 import { decodeTlsProfile } from "./tls-card-profile"
 import { TlsCardSession, TlsCardStorage } from "./tls-card-session"
 
-export const KEY_TLS_PROFILE = "ac.tlsprofile"
+export const KEY_TLS_PROFILE = "ac.tlsrec"
 export const KEY_TICKETS = "ac.tickets"
 
 export function tlsCard(settings: SettingsPort, platform: AkaPlatform, now: () => number): CardFamily {
