@@ -8,8 +8,9 @@ import { boardConfigBytes, boardOf, firmwareEntries } from "../../sim/build-firm
 describe("firmware builds with devs build", () => {
     const entries = firmwareEntries()
     test("there is at least one firmware entry point", () => expect(entries.length).toBeGreaterThan(0))
-    test("the card, the terminal and the vending machine are built for their boards", () => {
+    test("the card (either method family), the terminal and the vending machine are built for their boards", () => {
         expect(boardOf("devices/card/main.ts")?.id).toBe("activecard_card")
+        expect(boardOf("devices/card-tls/main.ts")?.id).toBe("activecard_card")
         expect(boardOf("devices/terminal/main.ts")?.id).toBe("activecard_terminal")
         expect(boardOf("devices/vending/main.ts")?.id).toBe("activecard_vending")
     })
