@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     }
     const nodeFull = await nodeTime(full, 10)
     const nodeResumed = await nodeTime(resumed, 10)
-    const row = (label: string, a: string, b: string, c: string) => console.log("  " + pad(label, 34) + pad(a, 14) + pad(b, 14) + c)
+    const row = (label: string, a: string, b: string, c: string) => console.log("  " + pad(label, 38) + pad(a, 14) + pad(b, 14) + c)
     console.log("the card's side of EAP-TLS 1.3 (mutual, X25519, Ed25519, AES-128-GCM): a full handshake and one resumed with its ticket\n")
     row("", "full", "resumed", "resumed/full")
     row("card side in the VM (best of 3)", `${vm.full} ms`, `${vm.resumed} ms`, (vm.resumed / vm.full).toFixed(2))

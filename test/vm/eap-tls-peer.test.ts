@@ -4,21 +4,24 @@
 // authentication alone, a payment confirmed and approved inside the tunnel, and a payment resumed
 // with the ticket of an earlier recorded exchange.
 
-import { describe } from "vitest"
+import { describe, expect, test } from "vitest"
 import { join } from "node:path"
 import { buildProgram, ROOT, runTestMode } from "../../sim/vm/devs-cli"
 import { eapTlsPaymentReplayCases, eapTlsReplayCases, eapTlsResumedReplayCases } from "../shared/eap-tls-replay-cases"
-import { makeEapTlsVectors, RECORDED_PAYMENT, writeEapTlsVectorsModule } from "../support/eap-tls-vectors"
+import { makeEapTlsVectors, makeResumedEapTlsVectors, RECORDED_PAYMENT, writeEapTlsVectorsModule } from "../support/eap-tls-vectors"
 import { nodeTlsHash } from "../../sim/node-platform"
 import { declareVmCases } from "../support/vm-cases"
 
 const vectors = await makeEapTlsVectors()
-const paymentVectors = await makeEapTlsVectors(RECORDED_PAYMENT)
-const resumedVectors = await makeEapTlsVectors(RECORDED_PAYMENT, true)
+// The payment's full exchange and its resumption share the CA and certificates (the image holds their strings once).
+const { full: paymentVectors, resumed: resumedVectors } = await makeResumedEapTlsVectors(RECORDED_PAYMENT)
 writeEapTlsVectorsModule(join(ROOT, "test/vm/programs/generated/eap-tls-vectors.ts"), vectors, paymentVectors, resumedVectors)
 const program = await buildProgram("test/vm/programs/eap-tls-peer.ts", "eap-tls-peer")
 const run = await runTestMode(program, 240_000)
 
 describe(`the card's EAP-TLS 1.3 peer inside the DeviceScript VM (image ${program.imageBytes} bytes)`, () => {
+    test("the image fits the simulator's deploy limit (110,464 bytes; over it the VM runs nothing)", () => {
+        expect(program.imageBytes).toBeLessThanOrEqual(110_464)
+    })
     declareVmCases(run, eapTlsReplayCases(vectors, nodeTlsHash).length + eapTlsPaymentReplayCases(paymentVectors, nodeTlsHash).length + eapTlsResumedReplayCases(resumedVectors, nodeTlsHash).length)
 })
