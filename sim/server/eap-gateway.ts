@@ -32,9 +32,10 @@ import { decodeEap, EAP_FAILURE, EAP_REQUEST, EAP_RESPONSE, EAP_SUCCESS, EAP_TYP
 import { EAP_TYPE_TLS } from "../../src/eap/eap-tls-fragments"
 import { parseIdentity } from "../../src/eap/aka-identity"
 import { createHash, X509Certificate } from "node:crypto"
+import { CardRevocation } from "./card-revocation"
 import { EapTlsServerSession, TICKET_LIFETIME_S, type TicketRegistry, type TlsServerCredentials, type TunnelPayment } from "./eap-tls-server"
 import { encodePayment, Payment, paymentMismatch } from "../../src/payment/payment"
-import { PaymentResult, RC_INVALID_CARD, RC_INVALID_TRANSACTION } from "../../src/payment/result"
+import { PaymentResult, RC_DO_NOT_HONOR, RC_INVALID_CARD, RC_INVALID_TRANSACTION } from "../../src/payment/result"
 import type { AkaPlatform } from "../../src/eap/aka-crypto"
 import type { SessionTable } from "../db/storage"
 import type { LedgerPorts } from "./ledger-ports"
@@ -104,6 +105,7 @@ export class EapGateway {
     /** Sessions in the database (several processes on one database), or null. */
     private readonly shared: SessionTable | null
     private readonly tls: TlsServerCredentials | null
+    private readonly revocation: CardRevocation
     /** Tickets that resumed a connection (SHA-256, hex) and when they expire: each resumes once. */
     private readonly spentTickets = new Map<string, number>()
     private readonly tickets: TicketRegistry = {
@@ -123,6 +125,7 @@ export class EapGateway {
         this.shared = ports.sessionTable
         // One ticket key for all of this process's sessions: a ticket from one resumes in another.
         this.tls = tls !== null ? { ...tls, ticketKeys: tls.ticketKeys ?? randomBytes(48) } : null
+        this.revocation = new CardRevocation(tls?.crlFile ?? null)
         // A sweep that fails (the database unreachable) is logged by the ports and tried again at the next tick.
         this.timer = setInterval(() => void this.sweep().catch(() => {}), Math.min(5_000, sessionTimeoutMs)).unref()
     }
@@ -199,8 +202,19 @@ export class EapGateway {
         }
         const asked = type === EAP_TYPE_IDENTITY ? s.aka.state === SERVER_IDENTITY && parseIdentity(data.toString("utf8")) === null : type === EAP_TYPE_NAK && data.includes(EAP_TYPE_TLS)
         if (!asked) return null
-        s.tls = new EapTlsServerSession(credentials, (id + 1) & 0xff, { payment: s.payment !== null ? this.tunnelPayment(s.payment) : null, tickets: this.tickets })
-        return s.tls.start()
+        let crl: string | undefined
+        let unreadable = ""
+        try {
+            crl = this.revocation.pem()
+        } catch (e) {
+            unreadable = "the cards' CRL cannot be read: " + (e as Error).message
+        }
+        s.tls = new EapTlsServerSession({ ...credentials, crl }, (id + 1) & 0xff, { payment: s.payment !== null ? this.tunnelPayment(s.payment) : null, tickets: this.tickets })
+        if (unreadable === "") return s.tls.start()
+        // Without the status of the cards' certificates no card authenticates.
+        s.tls.outcome.reason = unreadable
+        s.tls.close()
+        return Buffer.from([EAP_FAILURE, id, 0, 4])
     }
 
     /**
@@ -215,6 +229,9 @@ export class EapGateway {
             decide: async (certificate: Buffer, confirmed: Buffer | null): Promise<PaymentResult> => {
                 cardId = cardIdOfCertificate(certificate)
                 if (cardId === "") return { responseCode: RC_INVALID_CARD, approvalNumber: "", reason: "the card's certificate names no card" }
+                // A resumed connection's certificate was checked when its ticket was issued: check it again now.
+                const refusal = this.revocation.refusal(certificate)
+                if (refusal !== "") return { responseCode: RC_INVALID_CARD, approvalNumber: "", reason: refusal }
                 if (paymentMismatch(confirmed ?? undefined, encodePayment(payment)) !== "") return { responseCode: RC_INVALID_TRANSACTION, approvalNumber: "", reason: "the card did not confirm this payment" }
                 return await ports.decide(cardId, payment)
             },
@@ -339,7 +356,7 @@ export class EapGateway {
     }
 
     private async reply(key: string, s: Session, eap: Buffer): Promise<GatewayReply> {
-        const o = s.tls !== null ? { result: s.tls.outcome.result, failure: s.tls.outcome.reason } : s.aka.outcome
+        const o = s.tls !== null ? { result: s.tls.outcome.result ?? (s.payment !== null && eap[0] === EAP_FAILURE ? tlsRefusal(s.tls.outcome.reason) : null), failure: s.tls.outcome.reason } : s.aka.outcome
         if (eap[0] === EAP_REQUEST) {
             if (s.tls !== null) {
                 // A session that turned to EAP-TLS leaves the database for this process's memory.
@@ -405,6 +422,22 @@ export class EapGateway {
 
 function ticketKey(ticket: Buffer): string {
     return createHash("sha256").update(ticket).digest("hex")
+}
+
+/**
+ * What the terminal shows for a payment whose EAP-TLS exchange failed before any decision (nothing
+ * is in the ledger: a final refusal, no inquiry needed): the card's certificate refused, a spent
+ * ticket, or the authentication failing otherwise. The server's log keeps the whole reason.
+ */
+function tlsRefusal(reason: string): PaymentResult {
+    const refused = /client certificate refused: (\w+)/.exec(reason)
+    if (refused !== null) {
+        const why = refused[1] === "CERT_HAS_EXPIRED" ? "expired" : refused[1] === "CERT_REVOKED" ? "revoked" : "refused"
+        return { responseCode: RC_INVALID_CARD, approvalNumber: "", reason: "card certificate " + why }
+    }
+    if (/certificate revoked|certificate expired/.test(reason)) return { responseCode: RC_INVALID_CARD, approvalNumber: "", reason: "card " + /certificate \w+/.exec(reason)![0] }
+    if (/ticket/.test(reason)) return { responseCode: RC_INVALID_TRANSACTION, approvalNumber: "", reason: "ticket already used" }
+    return { responseCode: RC_DO_NOT_HONOR, approvalNumber: "", reason: "card authentication failed" }
 }
 
 /** The decision the session's method reached, or null. */

@@ -48,6 +48,10 @@ export interface TlsServerCredentials {
     cert: string
     /** The CA that issues the cards' certificates (PEM). */
     ca: string
+    /** The cards' CRL (PEM), against which OpenSSL checks a full handshake's client certificate. */
+    crl?: string
+    /** A file holding the cards' CRL, kept current by the operator; the gateway reads it into `crl` (card-revocation.ts). */
+    crlFile?: string
     /** 48 bytes that seal the tickets (RFC 5077 keys as OpenSSL takes them); shared by the sessions of one server, so any of them resumes another's. */
     ticketKeys?: Buffer
 }
@@ -151,6 +155,7 @@ export class EapTlsServerSession {
             minVersion: "TLSv1.3",
             maxVersion: "TLSv1.3",
             ticketKeys: credentials.ticketKeys,
+            crl: credentials.crl,
             sessionTimeout: TICKET_LIFETIME_S,
         })
         this.server.on("secureConnection", (s: TLSSocket) => {

@@ -3,7 +3,7 @@
 //
 //   npm run server -- [--data DIR] [--db postgres://...] [--host 127.0.0.1] [--udp-port 1812] [--tcp-port 1812]
 //                     [--network-name ACTIVECARD] [--realm pay.activecard.example]
-//                     [--tls-cert FILE --tls-key FILE --tls-ca FILE]   (PEM: EAP-TLS offered beside EAP-AKA'/AKA)
+//                     [--tls-cert FILE --tls-key FILE --tls-ca FILE [--tls-crl FILE]]   (PEM: EAP-TLS offered beside EAP-AKA'/AKA; the cards' CRL, reread when the file changes)
 //   npm run provision -- card --card-id ID --pan DIGITS [--holder NAME] [--currency 410]
 //                     [--balance N] [--limit N] [--pin DIGITS] [--no-pin-limit N] [--out FILE] [--data DIR] [--db URL]
 //   npm run provision -- terminal --terminal-id ID --merchant-id ID [--address 127.0.0.1] [--out FILE] [--data DIR] [--db URL]
@@ -17,7 +17,7 @@
 
 import { fail, parseCommandLine, runtimeMessage as runtimeMessageOf, stopOnSignals, wholeOption } from "../command-line"
 import { join } from "node:path"
-import { readFileSync } from "node:fs"
+import { existsSync, readFileSync } from "node:fs"
 import type { TlsServerCredentials } from "./eap-tls-server"
 import { DEFAULT_CONFIG, PaymentServer } from "./payment-server"
 import { DuplicateCardError, type ServerStorage } from "../db/storage"
@@ -40,12 +40,15 @@ function databaseUrl(option: string | undefined): string | undefined {
 }
 
 const SERVE_USAGE =
-    "usage: npm run server -- [--data DIR] [--db postgres://USER@HOST:PORT/DB] [--host 127.0.0.1] [--udp-port 1812] [--tcp-port 1812] [--network-name ACTIVECARD] [--realm pay.activecard.example] [--tls-cert FILE --tls-key FILE --tls-ca FILE]"
+    "usage: npm run server -- [--data DIR] [--db postgres://USER@HOST:PORT/DB] [--host 127.0.0.1] [--udp-port 1812] [--tcp-port 1812] [--network-name ACTIVECARD] [--realm pay.activecard.example] [--tls-cert FILE --tls-key FILE --tls-ca FILE [--tls-crl FILE]]"
 
-/** EAP-TLS credentials from the three PEM files, all or none; null without them. */
+/** EAP-TLS credentials from the three PEM files, all or none, and the cards' CRL file if given; null without them. */
 function tlsCredentials(values: Record<string, string | undefined>): TlsServerCredentials | null {
     const files = [values["tls-cert"], values["tls-key"], values["tls-ca"]]
-    if (files.every((f) => f === undefined)) return null
+    if (files.every((f) => f === undefined)) {
+        if (values["tls-crl"] !== undefined) fail("--tls-crl goes with --tls-cert, --tls-key and --tls-ca")
+        return null
+    }
     if (files.some((f) => f === undefined)) fail("--tls-cert, --tls-key and --tls-ca go together")
     const [cert, key, ca] = files.map((f) => {
         try {
@@ -54,11 +57,13 @@ function tlsCredentials(values: Record<string, string | undefined>): TlsServerCr
             fail(`cannot read ${f}`)
         }
     })
-    return { cert, key, ca }
+    const crlFile = values["tls-crl"]
+    if (crlFile !== undefined && !existsSync(crlFile)) fail(`cannot read ${crlFile}`)
+    return { cert, key, ca, crlFile }
 }
 
 async function serve(argv: string[]): Promise<void> {
-    const values = parseCommandLine(argv, SERVE_USAGE, ["data", "db", "host", "udp-port", "tcp-port", "network-name", "realm", "tls-cert", "tls-key", "tls-ca"])
+    const values = parseCommandLine(argv, SERVE_USAGE, ["data", "db", "host", "udp-port", "tcp-port", "network-name", "realm", "tls-cert", "tls-key", "tls-ca", "tls-crl"])
     const config = {
         dataDir: values.data ?? DEFAULT_CONFIG.dataDir,
         db: databaseUrl(values.db),

@@ -103,7 +103,9 @@ export function radiusHandler(gateway: EapGateway, log: (line: string) => void) 
         const reply = await gateway.handle({ eap, state: getAttribute(request.attributes, ATTR_STATE), payment, terminalId: nas ? readText(nas) : client.address, client: client.address })
         if (reply.kind !== "challenge") {
             const r = reply.result
-            log(`${reply.kind} ${client.address}${nas ? " " + readText(nas) : ""}: ${r ? r.responseCode + " " + (r.approvalNumber || r.reason) : reply.reason}`)
+            // The method's own reason too when the result the terminal shows is shorter (an EAP-TLS refusal).
+            const why = r !== null && reply.reason !== "" && !reply.reason.includes(r.reason) ? " (" + reply.reason + ")" : ""
+            log(`${reply.kind} ${client.address}${nas ? " " + readText(nas) : ""}: ${r ? r.responseCode + " " + (r.approvalNumber || r.reason) : reply.reason}${why}`)
         }
         const code = reply.kind === "challenge" ? CODE_ACCESS_CHALLENGE : reply.kind === "accept" ? CODE_ACCESS_ACCEPT : CODE_ACCESS_REJECT
         return { code, attributes: replyAttributes(reply) }

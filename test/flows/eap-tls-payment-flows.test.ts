@@ -3,16 +3,20 @@
 // the tunnel and verifies the sealed result (figure 6, steps 635-640); the terminal relays opaque
 // EAP-TLS fragments and learns the outcome from the Access-Accept or Access-Reject, as over
 // EAP-AKA'. The next payments resume with the tickets of a full handshake, each once. Faults: a
-// replayed ClientHello with a spent ticket, a tampering terminal, an altered record, a card pulled away before it
+// replayed ClientHello with a spent ticket, an expired card certificate, a revoked one (the CA's
+// CRL at the server: at the full handshake and for a ticket issued before), a tampering terminal, an altered record, a card pulled away before it
 // acknowledged an approval, a certificate from another CA, a server certificate for another name,
 // the server down.
 
-import { mkdtempSync, rmSync } from "node:fs"
+import { randomBytes, X509Certificate } from "node:crypto"
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest"
 import { loadCaIdentity } from "../../sim/ca/ca-data"
-import type { CaIdentity } from "../../sim/ca/issue-certificate"
+import { pem, type CaIdentity } from "../../sim/ca/issue-certificate"
+import { CaStore } from "../../sim/ca/ca-store"
+import { currentCrl } from "../../sim/ca/crl"
 import type { LedgerRecord } from "../../sim/db/storage"
 import { PEER_DONE, PEER_FAILED } from "../../src/eap/eap-tls-peer"
 import type { Payment } from "../../src/payment/payment"
@@ -193,5 +197,51 @@ describe("faults: nothing approved, a clear message on the terminal and a reason
         await client.close()
         expect(outcome.message).toMatch(/SERVER UNREACHABLE/)
         expect(outcome.responseCode).toBe("91")
+    })
+})
+
+describe("the card certificate's status at the server: refused with the reason on the terminal", () => {
+    test("an expired card certificate: DECLINED 14 CARD CERTIFICATE EXPIRED, nothing approved", async () => {
+        const { uplink, client } = await uplinkFor(world, "udp")
+        const expired = issuedIdentity(ca, "HONG GILDONG", "CARD0001", new Date(Date.now() - 60 * 86_400_000))
+        const { outcome } = await pay(tlsCard(expired), uplink, newPayment(1000), world.pin)
+        await client.close()
+        expect(outcome.approved).toBe(false)
+        expect(outcome.message).toBe("DECLINED 14 CARD CERTIFICATE EXPIRED")
+        expect(world.log.join("\n")).toMatch(/reject .*CERT_HAS_EXPIRED/)
+        expect(await standingApprovals()).toHaveLength(0)
+    })
+
+    test("revoked at the CA, the server's CRL file replaced: a ticket from before no longer pays, nor does a full handshake", async () => {
+        // The CA's own store and CRL code (sim/ca): the card's certificate recorded, then revoked.
+        const store = CaStore.open(mkdtempSync(join(dir, "ca-store-")))
+        const crlFile = join(dir, "cards.crl")
+        // Each CRL written with its own modification time: the server reads the file again when it changes.
+        const writeCrl = (modified: Date) => {
+            writeFileSync(crlFile, pem(currentCrl(store, ca), "X509 CRL"))
+            utimesSync(crlFile, modified, modified)
+        }
+        const serial = new X509Certificate(cardIdentity.der).serialNumber.toLowerCase()
+        const { reference } = store.register("HONG GILDONG", "+821000000000")
+        store.issue(reference, randomBytes(16), randomBytes(16), 0, { serial, subject: "CN=HONG GILDONG", der: cardIdentity.der, notBefore: Date.now() - 60_000, notAfter: Date.now() + 86_400_000 }, true)
+        writeCrl(new Date())
+        await world.close()
+        world = await startWorld(1_000_000, { tls: { key: serverIdentity.key, cert: serverIdentity.cert, ca: caPem(ca), crlFile } })
+        const { uplink, client } = await uplinkFor(world, "udp")
+        const card = tlsCard()
+        expect((await pay(card, uplink, newPayment(1000), world.pin)).outcome.approved).toBe(true)
+        expect(card.tickets.tickets).toHaveLength(2)
+
+        store.revoke(serial, 1)
+        writeCrl(new Date(Date.now() + 2000))
+        const resumed = await pay(card, uplink, newPayment(1001), world.pin)
+        expect(card.peer?.tls?.resumed).toBe(true)
+        expect(resumed.outcome.message).toBe("DECLINED 14 CARD CERTIFICATE REVOKED")
+        const full = await pay(tlsCard(), uplink, newPayment(1002), world.pin)
+        expect(full.outcome.message).toBe("DECLINED 14 CARD CERTIFICATE REVOKED")
+        await client.close()
+        store.close()
+        expect(world.log.join("\n")).toMatch(/reject .*CERT_REVOKED/)
+        expect(await standingApprovals()).toHaveLength(1)
     })
 })
