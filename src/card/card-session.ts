@@ -90,6 +90,7 @@ export abstract class CardSession {
         if (open) this.ui.showStatus(r === PIN_OK ? "PIN OK" : r === PIN_LOCKED ? "CARD LOCKED" : "WRONG PIN")
         return r
     }
+
     /** The holder refuses on the card (its button) before it authenticates: it answers nothing more. */
     cancel(): boolean {
         if (!this.beforeExchange()) return false
