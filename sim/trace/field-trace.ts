@@ -483,7 +483,7 @@ function describeTls(data: Buffer, l: TraceLine): void {
     }
     if (isTlsAck(f)) {
         l.what += "/TLS (acknowledgement)"
-        l.readable.push("no data: the fragment before it arrived, send the next")
+        l.readable.push("no data: acknowledges the request before it")
         return
     }
     l.what += "/TLS"
