@@ -49,8 +49,8 @@ if (cardMethod !== "aka" && cardMethod !== "tls") {
     console.error("--method must be aka (EAP-AKA'/AKA, the default) or tls (EAP-TLS 1.3)")
     process.exit(2)
 }
-if (cardMethod === "tls" && story !== "sale") {
-    console.error("--method tls is for the sale (npm start -- --method tls) and the interactive simulator")
+if (cardMethod === "tls" && (story !== "sale" || process.argv.includes("--vending"))) {
+    console.error("--method tls is for the sale (npm start -- --method tls) and the interactive simulator without --vending: the EAP-TLS card image has no certificate application")
     process.exit(2)
 }
 const vendingAsked = process.argv.includes("--vending")
