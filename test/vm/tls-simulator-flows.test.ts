@@ -15,6 +15,8 @@ import { formatTrace } from "../../sim/trace/field-trace"
 let firmware: Firmware
 const WAIT = 900_000
 const FLOW_MS = 300_000
+/** A full handshake over the emulated infrared line takes about 30 s on a quiet machine: the sale's own default. */
+const SALE_MS = 120_000
 
 beforeAll(async () => {
     firmware = await buildFirmware({ cardMethod: "tls" })
@@ -33,7 +35,7 @@ describe.sequential.each(["nfc", "infrared", "cardlink"] as SimLink[])("simulato
 
     test("a full handshake, then a resumed one: both approved, the receipts verified in the tunnel; the terminal reads only the hellos", async () => {
         const detail = () => sim.terminalVm!.output().slice(-2000) + "\ncard VM:\n" + (sim.cardVm?.lines().slice(-15).join("\n") ?? "")
-        const first = await runSale(sim, { amount: 12500, months: 3, pin: sim.pin })
+        const first = await runSale(sim, { amount: 12500, months: 3, pin: sim.pin, timeoutMs: SALE_MS })
         expect(first.display, detail()).toMatch(/^APPROVED \d{6}\n12,500 KRW, 3 MONTHS$/)
         const approval = first.display.split("\n")[0]
         await sim.waitFor(() => sim.cardDisplay.last === approval, 3000, "the card never showed its receipt", () => sim.cardDisplay.describe()).catch(() => {})
@@ -44,7 +46,7 @@ describe.sequential.each(["nfc", "infrared", "cardlink"] as SimLink[])("simulato
         expect(full).not.toMatch(/resumes with a/)
         const fullLines = sim.fieldLines().length
 
-        const second = await runSale(sim, { amount: 3000, months: 0, pin: sim.pin })
+        const second = await runSale(sim, { amount: 3000, months: 0, pin: sim.pin, timeoutMs: SALE_MS })
         expect(second.approved, second.display + "\n" + detail()).toBe(true)
         const resumedLines = sim.fieldLines().slice(fullLines)
         const resumed = formatTrace(resumedLines)
@@ -63,11 +65,11 @@ describe.sequential.each(["nfc", "infrared", "cardlink"] as SimLink[])("simulato
 
     test("the card pulled away mid-handshake: a clear message, nothing approved; the next tap pays exactly once", async () => {
         const before = await approvals(sim)
-        const r = await runSale(sim, { amount: 4000, months: 0, pin: sim.pin, pullWhen: (what) => what === "EAP-Request/TLS" })
+        const r = await runSale(sim, { amount: 4000, months: 0, pin: sim.pin, timeoutMs: SALE_MS, pullWhen: (what) => what === "EAP-Request/TLS" })
         expect(r.display).toMatch(/^CARD REMOVED\nNOT APPROVED/)
         expect(await approvals(sim)).toBe(before)
         await sim.waitFor(() => sim.cardDisplay.last === "NOT COMPLETED", 6000, "the card never showed NOT COMPLETED", () => sim.cardDisplay.describe())
-        const again = await runSale(sim, { amount: 4000, months: 0, pin: sim.pin })
+        const again = await runSale(sim, { amount: 4000, months: 0, pin: sim.pin, timeoutMs: SALE_MS })
         expect(again.approved, again.display).toBe(true)
         expect(await approvals(sim)).toBe(before + 1)
     }, FLOW_MS)
@@ -75,10 +77,10 @@ describe.sequential.each(["nfc", "infrared", "cardlink"] as SimLink[])("simulato
     test("the server down: a clear message, nothing approved; back up (new ticket keys: a full handshake), payments go through", async () => {
         const before = await approvals(sim)
         await sim.stopServer()
-        const r = await runSale(sim, { amount: 5000, months: 0, pin: sim.pin })
+        const r = await runSale(sim, { amount: 5000, months: 0, pin: sim.pin, timeoutMs: SALE_MS })
         expect(r.display).toMatch(/^SERVER UNREACHABLE\nNOT APPROVED/)
         await sim.startServer()
-        const again = await runSale(sim, { amount: 5000, months: 0, pin: sim.pin })
+        const again = await runSale(sim, { amount: 5000, months: 0, pin: sim.pin, timeoutMs: SALE_MS })
         expect(again.approved, again.display).toBe(true)
         expect(await approvals(sim)).toBe(before + 1)
     }, FLOW_MS)
