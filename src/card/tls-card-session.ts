@@ -2,7 +2,9 @@
 // (src/eap/eap-tls-peer.ts) confirms the payment on display inside the tunnel and verifies the
 // server's sealed result. It resumes with a stored ticket when it has one: the ticket leaves
 // flash before it is offered (each is offered once), and the tickets of a full handshake are
-// stored when it ends.
+// stored when it ends. The server certificate of the last successful exchange is kept in memory:
+// a full handshake with the same certificate skips its CA signature (a third of the card's
+// heaviest step, which the terminal's reader waits 1 s for).
 
 import { AkaPlatform } from "../eap/aka-crypto"
 import { EapTlsPeer, PEER_DONE, PEER_FAILED } from "../eap/eap-tls-peer"
@@ -26,6 +28,8 @@ export class TlsCardSession extends CardSession {
     constructor(
         private readonly profile: TlsCardProfile,
         private readonly tickets: TicketStore,
+        /** The server certificate last verified in this power cycle: the next full handshake checks its CA signature only if it changed. */
+        private readonly verified: { certificate: Buffer | null },
         pin: PinRecord,
         platform: AkaPlatform,
         private readonly tlsStorage: TlsCardStorage,
@@ -53,6 +57,7 @@ export class TlsCardSession extends CardSession {
                 sign: async (m: Buffer) => await ed25519Sign(p.seed, m, platform.yieldSlice),
                 now: this.now(),
                 ticket: ticket,
+                knownServerCertificate: this.verified.certificate,
             })
             peer = new EapTlsPeer(() => client, "@" + p.realm, this.payment !== null ? encodePayment(this.payment) : null)
             this.peer = peer
@@ -61,6 +66,7 @@ export class TlsCardSession extends CardSession {
         if (peer.state === PEER_DONE || peer.state === PEER_FAILED) {
             this.finish(peer.state === PEER_DONE, peer.result)
             const tls = peer.tls
+            if (peer.state === PEER_DONE && tls !== null && tls.verifiedServerCertificate !== null) this.verified.certificate = tls.verifiedServerCertificate
             if (peer.state === PEER_DONE && tls !== null && tls.newTickets.length > 0) {
                 this.tickets.keep(tls.newTickets)
                 await this.tlsStorage.saveTickets(this.tickets)

@@ -43,7 +43,8 @@ export function tlsCard(settings: SettingsPort, platform: AkaPlatform, now: () =
             } catch (e) {
                 tickets.tickets = []
             }
-            return { pin: pin, newSession: (ui: CardUi) => new TlsCardSession(profile, tickets, pin, platform, storage, ui, now) }
+            const verified = { certificate: null as Buffer | null }
+            return { pin: pin, newSession: (ui: CardUi) => new TlsCardSession(profile, tickets, verified, pin, platform, storage, ui, now) }
         },
         personalize: async (record: Buffer): Promise<void> => {
             const p = decodeTlsProfile(record)

@@ -79,6 +79,8 @@ export interface TlsClientConfig {
     now: number
     /** A ticket from an earlier connection to offer, or none: a full handshake. */
     ticket?: TlsTicket | null
+    /** A server certificate (DER) whose CA signature the card verified before: the same bytes again skip that verification (validity and name are still checked). */
+    knownServerCertificate?: Buffer | null
 }
 
 /** A ticket the server sent (RFC 8446 4.6.1) and the PSK it stands for: what the card keeps to resume. */
@@ -103,6 +105,8 @@ export class TlsClient {
     newTickets: TlsTicket[] = []
     /** The server took the offered ticket: no certificates were exchanged. */
     resumed = false
+    /** The server's certificate (DER) once its CA signature is verified. */
+    verifiedServerCertificate: Buffer | null = null
     /** The offered ticket's PSK until the ServerHello says whether it was taken. */
     private psk: Buffer | null = null
     private resumptionMaster: Buffer = Buffer.alloc(0)
@@ -272,7 +276,10 @@ export class TlsClient {
         const list = parseCertificate(body).certificates
         if (list.length === 0) throw new TlsAlert(ALERT_BAD_CERTIFICATE, "the server sent no certificate")
         const cert = parseCardCertificate(list[0])
-        if (!(await ed25519Verify(c.caPublicKey, cert.tbs, cert.signature, c.yieldSlice))) throw new TlsAlert(ALERT_UNKNOWN_CA, "the server's certificate is not signed by the card's CA")
+        // The CA's signature is the handshake's costliest check: verified once per certificate.
+        const known = c.knownServerCertificate !== undefined && c.knownServerCertificate !== null && constantTimeEqual(c.knownServerCertificate, list[0])
+        if (!known && !(await ed25519Verify(c.caPublicKey, cert.tbs, cert.signature, c.yieldSlice))) throw new TlsAlert(ALERT_UNKNOWN_CA, "the server's certificate is not signed by the card's CA")
+        this.verifiedServerCertificate = list[0]
         if (c.now >= 0 && (c.now < cert.notBefore || c.now > cert.notAfter)) throw new TlsAlert(ALERT_CERTIFICATE_EXPIRED, "the server's certificate is not valid now")
         if (cert.holder !== c.serverName) throw new TlsAlert(ALERT_BAD_CERTIFICATE, "the server's certificate names " + cert.holder + ", not " + c.serverName)
         return cert.publicKey

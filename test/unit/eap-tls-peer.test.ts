@@ -14,7 +14,9 @@ import type { CaIdentity } from "../../sim/ca/issue-certificate"
 import { nodeTlsHash } from "../../sim/node-platform"
 import { EapTlsServerSession } from "../../sim/server/eap-tls-server"
 import { decodeEap, EAP_FAILURE, EAP_SUCCESS } from "../../src/eap/eap-packet"
-import { PEER_DONE, PEER_FAILED, type EapTlsPeer } from "../../src/eap/eap-tls-peer"
+import { EapTlsPeer, PEER_DONE, PEER_FAILED } from "../../src/eap/eap-tls-peer"
+import { TlsClient } from "../../src/tls/tls-client"
+import { randomBytes, sign } from "node:crypto"
 import { makeEapTlsVectors, RECORDED_PAYMENT } from "../support/eap-tls-vectors"
 import { caPem, caPublicKey, issuedIdentity as identity, nodeCardPeer, type TestIdentity } from "../support/tls-identities"
 import { eapTlsPaymentReplayCases, eapTlsReplayCases, eapTlsResumedReplayCases } from "../shared/eap-tls-replay-cases"
@@ -58,6 +60,35 @@ describe("the card's EAP-TLS 1.3 peer against the server's EAP-TLS session", () 
         expect(peer.msk!.equals(server.outcome.msk!)).toBe(true)
         expect(peer.emsk!.equals(server.outcome.emsk!)).toBe(true)
         expect(server.outcome.peerCertificate!.equals(card.der)).toBe(true)
+    })
+
+    test("a server certificate the card verified before skips its CA signature, those bytes only; name and CertificateVerify still checked", async () => {
+        // Signed by a CA the card does not trust: accepted only as the very certificate the card knows.
+        const s = identity(otherCa, SERVER_NAME)
+        const card = identity(ca, "HONG GILDONG")
+        const peerKnowing = (known: Buffer) =>
+            new EapTlsPeer(
+                () =>
+                    new TlsClient({
+                        hash: nodeTlsHash,
+                        randomBytes: (n: number) => randomBytes(n),
+                        yieldSlice: async () => {},
+                        serverName: SERVER_NAME,
+                        caPublicKey: caPublicKey(ca),
+                        certificate: card.der,
+                        sign: async (m: Buffer) => sign(null, m, card.privateKey),
+                        now: Math.floor(Date.now() / 1000),
+                        knownServerCertificate: known,
+                    }),
+                "@pay.activecard.example",
+            )
+        const known = peerKnowing(s.der)
+        expect((await run(new EapTlsServerSession({ key: s.key, cert: s.cert, ca: caPem(ca) }, 3), known))?.code, known.failure).toBe(EAP_SUCCESS)
+        expect(known.tls?.verifiedServerCertificate?.equals(s.der)).toBe(true)
+        const other = identity(otherCa, SERVER_NAME)
+        const stranger = peerKnowing(other.der.subarray(0, other.der.length - 1))
+        expect((await run(new EapTlsServerSession({ key: other.key, cert: other.cert, ca: caPem(ca) }, 3), stranger))?.code).toBe(EAP_FAILURE)
+        expect(stranger.failure).toMatch(/not signed by the card's CA/)
     })
 
     test("a server certificate from another CA: the card says unknown_ca, the server ends with EAP-Failure", async () => {
