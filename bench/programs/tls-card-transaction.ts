@@ -11,19 +11,8 @@ import { deviceSettings } from "../../devices/common/settings-port"
 import { constantTimeEqual, fromHex } from "../../src/bytes"
 import { devicePlatform } from "../../devices/common/platform"
 import { ANSWERS, COMMANDS, NOW, PERSO, RANDOM_START, RESUMED_FROM, ROUNDS } from "./generated/tls-card-transcript"
+import { countingRandom } from "./counting-random"
 
-/** The recording's randomness: bytes counting up from `start` (test/shared/pki-cases.ts, countingRandom). */
-function countingRandom(start: number): (n: number) => Buffer {
-    let next = start
-    return (n: number) => {
-        const out = Buffer.alloc(n)
-        for (let i = 0; i < n; i++) {
-            out[i] = next & 0xff
-            next++
-        }
-        return out
-    }
-}
 
 let full = 0
 let resumed = 0

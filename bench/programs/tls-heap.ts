@@ -19,6 +19,7 @@ import { TlsClient, TlsTicket } from "../../src/tls/tls-client"
 import { deviceHmacSha256, deviceSha256, yieldSlice } from "../../devices/common/platform"
 import { HeapRecording, TLS_HEAP_FULL, TLS_HEAP_RESUMED } from "./generated/tls-heap-vectors"
 import { BALLAST, EXCHANGE } from "./generated/tls-heap-ballast"
+import { countingRandom } from "./counting-random"
 
 const held: Buffer[] = []
 for (let i = 0; i < BALLAST; i++) {
@@ -26,18 +27,6 @@ for (let i = 0; i < BALLAST; i++) {
     if (i % 50 === 0) await ds.sleep(0)
 }
 
-/** The recording's randomness: bytes counting up from `start` (pki-cases.ts, countingRandom). */
-function countingRandom(start: number): (n: number) => Buffer {
-    let next = start
-    return (n: number) => {
-        const out = Buffer.alloc(n)
-        for (let i = 0; i < n; i++) {
-            out[i] = next & 0xff
-            next++
-        }
-        return out
-    }
-}
 
 /** The card's peer as in the recording (eap-tls-replay-cases.ts, recordedPeer). */
 function recordedPeer(v: HeapRecording): EapTlsPeer {
