@@ -5,7 +5,7 @@
 
 import * as ds from "@devicescript/core"
 import { ActiveCard } from "../../src/card/active-card"
-import { KEY_TICKETS, KEY_TLS_PROFILE, tlsCard } from "../../src/card/tls-card"
+import { KEY_TICKETS, KEY_TICKETS_TAKEN, KEY_TLS_PROFILE, tlsCard } from "../../src/card/tls-card"
 import { KEY_PIN_TRIES } from "../../src/card/card-store"
 import { deviceSettings } from "../../devices/common/settings-port"
 import { constantTimeEqual, fromHex } from "../../src/bytes"
@@ -21,6 +21,7 @@ for (let round = 0; round < ROUNDS; round++) {
     // A blank card again: the record's and the tickets' headers emptied read as torn, the card as blank.
     await deviceSettings.write(KEY_TLS_PROFILE, Buffer.alloc(0), true)
     await deviceSettings.write(KEY_TICKETS, Buffer.alloc(0), true)
+    await deviceSettings.write(KEY_TICKETS_TAKEN, Buffer.alloc(0), true)
     await deviceSettings.write(KEY_PIN_TRIES, Buffer.alloc(0), true)
     const platform = { hmacSha256: devicePlatform.hmacSha256, sha256: devicePlatform.sha256, randomBytes: countingRandom(RANDOM_START), yieldSlice: devicePlatform.yieldSlice, log: devicePlatform.log }
     const card = new ActiveCard(tlsCard(deviceSettings, platform, () => NOW), { show: (t: string) => {}, led: (c: number) => {} }, 200)

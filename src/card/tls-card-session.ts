@@ -1,8 +1,8 @@
 // A transaction on a card that pays over EAP-TLS (card-session.ts): the card's EAP-TLS peer
 // (src/eap/eap-tls-peer.ts) confirms the payment on display inside the tunnel and verifies the
-// server's sealed result. It resumes with a stored ticket when it has one: the ticket leaves
-// flash before it is offered (each is offered once), and the tickets of a full handshake are
-// stored when it ends. The server certificate of the last successful exchange is kept in memory:
+// server's sealed result. It resumes with a stored ticket when it has one: the ticket counts as
+// taken in flash before it is offered (each is offered once), and the tickets of a full handshake
+// are stored when it ends. The server certificate of the last successful exchange is kept in memory:
 // a full handshake with the same certificate skips its CA signature (a third of the card's
 // heaviest step, which the terminal's reader waits 1 s for).
 
@@ -17,8 +17,10 @@ import { PinRecord } from "./pin"
 import { TlsCardProfile } from "./tls-card-profile"
 
 export interface TlsCardStorage extends CardStorage {
-    /** Durably stores the tickets left to resume with. */
+    /** Durably stores the tickets to resume with, none of them taken. */
     saveTickets(tickets: TicketStore): Promise<void>
+    /** Durably stores how many tickets are taken: before a ticket is offered. */
+    saveTicketsTaken(tickets: TicketStore): Promise<void>
 }
 
 export class TlsCardSession extends CardSession {
@@ -46,7 +48,7 @@ export class TlsCardSession extends CardSession {
             const p = this.profile
             const platform = this.platform
             const ticket = this.tickets.take(this.now())
-            if (ticket !== null) await this.tlsStorage.saveTickets(this.tickets)
+            if (ticket !== null) await this.tlsStorage.saveTicketsTaken(this.tickets)
             const client = new TlsClient({
                 hash: { hmac: platform.hmacSha256, sha256: platform.sha256 },
                 randomBytes: platform.randomBytes,

@@ -25,11 +25,15 @@ export const PART_BYTES = 200
 /** Ten parts at most (one-digit suffixes). */
 export const MAX_SPLIT_BYTES = 10 * PART_BYTES
 
-/** Stores `value` under `key` split into parts, verified, the header last. */
-export async function writeSplit(s: SettingsPort, key: string, value: Buffer, sha256: Sha256): Promise<void> {
+/**
+ * Stores `value` under `key` split into parts, the header last, verified. Parts go unverified
+ * when `verifyParts` is false: for a value the card can lose (a part that did not land fails the
+ * header's hash on reading), where each read-back costs a round trip to the settings service.
+ */
+export async function writeSplit(s: SettingsPort, key: string, value: Buffer, sha256: Sha256, verifyParts = true): Promise<void> {
     if (value.length > MAX_SPLIT_BYTES) throw new RangeError(key + " is too large to store")
     for (let i = 0; i * PART_BYTES < value.length; i++) {
-        await s.write(key + i, copyOf(value, i * PART_BYTES, Math.min(value.length, (i + 1) * PART_BYTES)), true)
+        await s.write(key + i, copyOf(value, i * PART_BYTES, Math.min(value.length, (i + 1) * PART_BYTES)), verifyParts)
     }
     await s.write(key, concat([uintToBytes(value.length, 2), sha256([value])]), true)
 }

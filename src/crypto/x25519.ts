@@ -10,14 +10,17 @@
 // feCswap (an arithmetic mask), so neither the branches nor the memory accesses depend on the
 // scalar's bits; the final inversion uses a fixed addition chain.
 //
-// Slices: one ladder step is ten field multiplications and eight additions (about 29K VM steps);
-// the ladder yields before every STEPS_PER_SLICE steps and the inversion every 30 squarings, so
-// no slice goes past about 90K of the 128K steps. `yieldSlice` is the platform's
-// yield (the device passes ds.sleep(0)); Node needs none.
+// Slices: one ladder step is five multiplications, four squarings and one multiplication by a24
+// (field25519-unrolled.ts), two swaps and eight additions: about 16K VM steps (eight steps in one
+// slice stay under the VM's 128K-step limit, nine do not); the ladder yields before every
+// STEPS_PER_SLICE steps and the inversion every 30 squarings, so no slice goes past about 90K of
+// the 128K steps. `yieldSlice` is the platform's yield (the device passes ds.sleep(0)); Node
+// needs none.
 
 import { clampScalar } from "./scalar25519"
 import { edScalarMultBase, edToMontgomeryU } from "./edwards25519"
-import { feAdd, feCopy, feCswap, feInvert, feMul, fePack, feSmall, feSquare, feSub, feUnpack, feZero, noYield } from "./field25519"
+import { feAdd, feCopy, feCswap, feInvert, feMul, fePack, feSmall, feSub, feUnpack, feZero, noYield } from "./field25519"
+import { feMulSmall, feMulUnrolled, feSquareUnrolled } from "./field25519-unrolled"
 
 /** Thrown when the shared secret is all zeros (RFC 7748 section 6.1): the peer's u is of low order. */
 export class X25519ZeroSharedSecretError extends Error {
@@ -27,8 +30,11 @@ export class X25519ZeroSharedSecretError extends Error {
     }
 }
 
-/** Ladder steps between two yields. */
-const STEPS_PER_SLICE = 3
+/** Ladder steps between two yields: about 81K VM steps. */
+const STEPS_PER_SLICE = 5
+
+/** (A - 2) / 4 for Curve25519's A = 486662 (RFC 7748 section 5). */
+const A24 = 121665
 
 function checkLength(b: Buffer, what: string): void {
     if (b.length !== 32) throw new RangeError("x25519: " + what + " must be 32 bytes")
@@ -36,7 +42,8 @@ function checkLength(b: Buffer, what: string): void {
 
 /**
  * The ladder of RFC 7748 section 5 on (x2:z2), (x3:z3); returns the u-coordinate x2/z2, packed.
- * a24 = 121665 as in the RFC's formula z2 = E * (AA + a24 * E).
+ * a24 = 121665 as in the RFC's formula z2 = E * (AA + a24 * E). The step's multiplications and
+ * squarings are field25519-unrolled's straight-line forms; the final inversion is field25519's.
  */
 async function ladder(k: Buffer, uBytes: Buffer, yieldSlice: () => Promise<void>): Promise<Buffer> {
     const x1 = feZero()
@@ -53,8 +60,6 @@ async function ladder(k: Buffer, uBytes: Buffer, yieldSlice: () => Promise<void>
     const e = feZero()
     const c = feZero()
     const d = feZero()
-    const a24 = feSmall(0xdb41) // 121665 = 0x1db41, two limbs
-    a24[1] = 1
     let swap = 0
     for (let t = 254; t >= 0; t--) {
         if ((254 - t) % STEPS_PER_SLICE === 0) await yieldSlice()
@@ -64,23 +69,23 @@ async function ladder(k: Buffer, uBytes: Buffer, yieldSlice: () => Promise<void>
         feCswap(z2, z3, swap)
         swap = bit
         feAdd(a, x2, z2)
-        feSquare(aa, a)
+        feSquareUnrolled(aa, a)
         feSub(b, x2, z2)
-        feSquare(bb, b)
+        feSquareUnrolled(bb, b)
         feSub(e, aa, bb)
         feAdd(c, x3, z3)
         feSub(d, x3, z3)
-        feMul(d, d, a) // DA
-        feMul(c, c, b) // CB
+        feMulUnrolled(d, d, a) // DA
+        feMulUnrolled(c, c, b) // CB
         feAdd(x3, d, c)
-        feSquare(x3, x3)
+        feSquareUnrolled(x3, x3)
         feSub(z3, d, c)
-        feSquare(z3, z3)
-        feMul(z3, z3, x1)
-        feMul(x2, aa, bb)
-        feMul(z2, e, a24)
+        feSquareUnrolled(z3, z3)
+        feMulUnrolled(z3, z3, x1)
+        feMulUnrolled(x2, aa, bb)
+        feMulSmall(z2, e, A24)
         feAdd(z2, z2, aa)
-        feMul(z2, z2, e)
+        feMulUnrolled(z2, z2, e)
     }
     feCswap(x2, x3, swap)
     feCswap(z2, z3, swap)

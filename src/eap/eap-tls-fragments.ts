@@ -75,7 +75,11 @@ export function splitTlsMessage(message: Buffer, maxData: number): TlsFragment[]
 export const REASSEMBLY_IDLE = "IDLE"
 export const REASSEMBLY_COLLECTING = "COLLECTING"
 
-/** The receiving side: fragments in, the whole TLS message out once the last has come. */
+/**
+ * The receiving side: fragments in, checked against the message under way; the whole TLS message
+ * out once the last has come (push), or only whether it has (accept: for a receiver that takes
+ * each fragment's data as it comes).
+ */
 export class TlsReassembly {
     state = REASSEMBLY_IDLE
     private parts: Buffer[] = []
@@ -89,19 +93,32 @@ export class TlsReassembly {
 
     /**
      * The whole message when `f` completes one, or null when `f` is a fragment to acknowledge.
-     * Throws FormatError for a fragment out of order, a length announced or exceeded wrongly, or
-     * a message longer than maxMessage; the reassembly then starts over.
+     * Throws FormatError as accept.
      */
     push(f: TlsFragment): Buffer | null {
+        const complete = this.accept(f)
+        this.parts.push(f.data)
+        if (!complete) return null
+        const whole = concat(this.parts)
+        this.parts = []
+        return whole
+    }
+
+    /**
+     * Whether `f` completes the message under way (false: a fragment to acknowledge). Throws
+     * FormatError for a fragment out of order, a length announced or exceeded wrongly, or a
+     * message longer than maxMessage; the reassembly then starts over.
+     */
+    accept(f: TlsFragment): boolean {
         try {
-            return this.take(f)
+            return this.check(f)
         } catch (e) {
             this.reset()
             throw e
         }
     }
 
-    private take(f: TlsFragment): Buffer | null {
+    private check(f: TlsFragment): boolean {
         const more = (f.flags & TLS_FLAG_MORE) !== 0
         if ((f.flags & TLS_FLAG_START) !== 0) throw new FormatError("EAP-TLS Start in the middle of an exchange")
         if (this.state === REASSEMBLY_IDLE) {
@@ -110,7 +127,7 @@ export class TlsReassembly {
             if (!more) {
                 if (announced >= 0 && announced !== f.data.length) throw new FormatError("TLS Message Length " + announced + " for a message of " + f.data.length + " bytes")
                 if (f.data.length > this.maxMessage) throw new FormatError("TLS message of " + f.data.length + " bytes, over " + this.maxMessage)
-                return f.data
+                return true
             }
             if (announced < 0) throw new FormatError("first EAP-TLS fragment without its TLS Message Length")
             if (f.data.length === 0) throw new FormatError("EAP-TLS fragment without data")
@@ -121,12 +138,12 @@ export class TlsReassembly {
         } else if (f.data.length === 0) throw new FormatError("EAP-TLS fragment without data")
         this.received += f.data.length
         if (this.received > this.expected) throw new FormatError("EAP-TLS fragments exceed the announced " + this.expected + " bytes")
-        this.parts.push(f.data)
-        if (more) return null
+        if (more) return false
         if (this.received !== this.expected) throw new FormatError("TLS message ended at " + this.received + " of the announced " + this.expected + " bytes")
-        const whole = concat(this.parts)
-        this.reset()
-        return whole
+        this.state = REASSEMBLY_IDLE
+        this.received = 0
+        this.expected = 0
+        return true
     }
 
     /** Drops a message half received (the exchange ended). */

@@ -42,6 +42,10 @@ export class EapTlsPeer {
     /** The TLS connection of this exchange once the Start came: whether it resumed, the ticket for the next one. */
     tls: TlsClient | null = null
     private pendingOut: TlsFragment[] = []
+    /** The TLS client's answers to the fragments of the server's message under way. */
+    private flight: Buffer[] = []
+    /** The alert the TLS client raised during the server's message under way. */
+    private alert: TlsAlert | null = null
     private readonly reassembly = new TlsReassembly(MAX_SERVER_MESSAGE)
 
     constructor(
@@ -86,25 +90,36 @@ export class EapTlsPeer {
             if (!isTlsAck(f)) return this.fail("data where the acknowledgement of a fragment was due")
             return answer(this.pendingOut.shift() as TlsFragment)
         }
-        let message: Buffer | null
+        let complete: boolean
         try {
-            message = this.reassembly.push(f)
+            complete = this.reassembly.accept(f)
         } catch (e) {
             if (e instanceof FormatError) return this.fail(e.message)
             throw e
         }
-        const ack: TlsFragment = { flags: 0, messageLength: -1, data: Buffer.alloc(0) }
-        if (message === null) return answer(ack)
+        // Each fragment's data goes to the TLS client as it comes, so the work on a flight (the
+        // shared secret, each signature) spreads over the acknowledgements instead of one answer,
+        // which the terminal's reader waits 1 s for. An alert waits for the message's end, where
+        // the server expects the card's answer.
         const client = this.tls as TlsClient
-        let out: Buffer
-        try {
-            out = await client.receive(message)
-        } catch (e) {
-            if (!(e instanceof TlsAlert)) throw e
-            this.fail("TLS: " + e.message)
-            // The alert goes to the server, which ends the exchange with EAP-Failure.
-            return answer(this.first(await client.alert(e.alert)))
+        if (this.alert === null) {
+            try {
+                this.flight.push(await client.receive(f.data))
+            } catch (e) {
+                if (!(e instanceof TlsAlert)) throw e
+                this.alert = e
+            }
         }
+        const ack: TlsFragment = { flags: 0, messageLength: -1, data: Buffer.alloc(0) }
+        if (!complete) return answer(ack)
+        const alert = this.alert
+        if (alert !== null) {
+            this.fail("TLS: " + alert.message)
+            // The alert goes to the server, which ends the exchange with EAP-Failure.
+            return answer(this.first(await client.alert(alert.alert)))
+        }
+        let out = concat(this.flight)
+        this.flight = []
         if (client.state === TLS_CONNECTED && this.state === PEER_HANDSHAKE && this.payment !== null) {
             // With the Finished: the payment the holder saw, which the server decides on.
             out = concat([out, await client.send(encodeTunnelMessage(TUNNEL_CONFIRM, this.payment))])

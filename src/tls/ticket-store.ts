@@ -2,6 +2,8 @@
 // (OpenSSL) sends two after a full handshake and none after a resumption, and takes each once: so
 // the card keeps at most two, offers each once (the oldest first), and drops those past their
 // lifetime. A ticket crosses the terminal in the clear; offered twice it would link two payments.
+// The tickets are stored once, when they arrive; taking one advances `taken`, a one-byte count the
+// card writes before it offers the ticket, so spending a ticket is one small flash write.
 
 import { TlsTicket } from "./tls-client"
 import { concat, copyOf, readU16BE, readU32BE, uintToBytes } from "../bytes"
@@ -10,21 +12,28 @@ import { FormatError } from "../format-error"
 export const MAX_TICKETS = 2
 
 export class TicketStore {
+    /** The tickets as stored, oldest first. */
     tickets: TlsTicket[] = []
+    /** How many of them, from the oldest, are spent (offered or expired). */
+    taken = 0
 
-    /** The ticket to offer now, taken out of the store, or null (a full handshake). `now`: seconds, -1 without a clock. */
+    /** The ticket to offer now, counted as taken, or null (a full handshake). `now`: seconds, -1 without a clock. */
     take(now: number): TlsTicket | null {
-        while (this.tickets.length > 0) {
-            const t = this.tickets.shift() as TlsTicket
+        while (this.taken < this.tickets.length) {
+            const t = this.tickets[this.taken]
+            this.taken++
             if (now < 0 || t.receivedAt < 0 || now - t.receivedAt < t.lifetimeSeconds) return t
         }
         return null
     }
 
-    /** The tickets a connection brought, kept for the next ones (the newest MAX_TICKETS). */
+    /** The tickets a connection brought, kept with those not yet taken (the newest MAX_TICKETS): none counts as taken. */
     keep(received: TlsTicket[]): void {
-        for (let i = 0; i < received.length; i++) this.tickets.push(received[i])
-        while (this.tickets.length > MAX_TICKETS) this.tickets.shift()
+        const kept = this.tickets.slice(this.taken)
+        for (let i = 0; i < received.length; i++) kept.push(received[i])
+        while (kept.length > MAX_TICKETS) kept.shift()
+        this.tickets = kept
+        this.taken = 0
     }
 }
 

@@ -15,7 +15,7 @@ import { nodeTlsHash } from "../../sim/node-platform"
 import { EapTlsServerSession } from "../../sim/server/eap-tls-server"
 import { decodeEap, EAP_FAILURE, EAP_SUCCESS } from "../../src/eap/eap-packet"
 import { EapTlsPeer, PEER_DONE, PEER_FAILED } from "../../src/eap/eap-tls-peer"
-import { TlsClient } from "../../src/tls/tls-client"
+import { TLS_CONNECTED, TLS_WAIT_FLIGHT, TLS_WAIT_SERVER_HELLO, TlsClient } from "../../src/tls/tls-client"
 import { randomBytes, sign } from "node:crypto"
 import { makeEapTlsVectors, RECORDED_PAYMENT } from "../support/eap-tls-vectors"
 import { caPem, caPublicKey, issuedIdentity as identity, nodeCardPeer, type TestIdentity } from "../support/tls-identities"
@@ -60,6 +60,28 @@ describe("the card's EAP-TLS 1.3 peer against the server's EAP-TLS session", () 
         expect(peer.msk!.equals(server.outcome.msk!)).toBe(true)
         expect(peer.emsk!.equals(server.outcome.emsk!)).toBe(true)
         expect(server.outcome.peerCertificate!.equals(card.der)).toBe(true)
+    })
+
+    test("the server's flight is worked on fragment by fragment: the ServerHello's shared secret before the last fragment, the answer after it", async () => {
+        const s = identity(ca, SERVER_NAME)
+        const card = identity(ca, "HONG GILDONG")
+        const server = new EapTlsServerSession({ key: s.key, cert: s.cert, ca: caPem(ca) }, 3, { fragmentData: 300 })
+        const peer = cardPeer(card, ca)
+        let packet = server.start()
+        const states: string[] = []
+        for (let round = 0; round < 80 && decodeEap(packet).code === 1; round++) {
+            const answer = await peer.handle(packet)
+            states.push(peer.tls?.state ?? "none")
+            if (answer === null) break
+            packet = await server.handle(answer)
+        }
+        expect(decodeEap(packet).code, server.outcome.reason + " / " + peer.failure).toBe(EAP_SUCCESS)
+        // The first answers: the Identity, then the ClientHello; the server's flight then spans fragments.
+        const flight = states.slice(states.indexOf(TLS_WAIT_SERVER_HELLO) + 1)
+        const wait = flight.filter((x) => x === TLS_WAIT_FLIGHT).length
+        expect(wait, states.join(" ")).toBeGreaterThanOrEqual(2)
+        expect(flight[0], states.join(" ")).toBe(TLS_WAIT_FLIGHT)
+        expect(flight.at(-1)).toBe(TLS_CONNECTED)
     })
 
     test("a server certificate the card verified before skips its CA signature, those bytes only; name and CertificateVerify still checked", async () => {

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { ActiveCard, CardPanel } from "../../src/card/active-card"
 import { akaCard } from "../../src/card/aka-card"
-import { tlsCard, KEY_TICKETS, KEY_TLS_PROFILE } from "../../src/card/tls-card"
+import { tlsCard, KEY_TICKETS, KEY_TICKETS_TAKEN, KEY_TLS_PROFILE } from "../../src/card/tls-card"
 import { decodeTlsProfile, encodeTlsProfile, TlsCardProfile } from "../../src/card/tls-card-profile"
 import { decodeTickets, encodeTickets, MAX_TICKETS, TicketStore } from "../../src/tls/ticket-store"
 import type { TlsTicket } from "../../src/tls/tls-client"
@@ -77,9 +77,17 @@ describe("records and tickets", () => {
         expect(store.tickets).toEqual([b, c])
         expect(MAX_TICKETS).toBe(2)
         expect(store.take(2000 + 86400)).toBe(c) // b has expired by then
+        expect(store.taken).toBe(2)
         expect(store.take(3000)).toBeNull()
         store.keep([a])
+        expect(store.tickets).toEqual([a])
+        expect(store.taken).toBe(0)
         expect(store.take(-1)).toBe(a) // without a clock the server judges the age
+        // The ones not yet taken stay beside new ones.
+        store.keep([b, c])
+        expect(store.take(-1)).toBe(b)
+        store.keep([a])
+        expect(store.tickets).toEqual([c, a])
     })
 })
 
@@ -133,8 +141,11 @@ describe("an EAP-TLS card paying through the terminal relay against the payment 
         const { uplink, client } = await uplinkFor(world, "udp")
         let current = card
         const messages: number[] = []
+        const ticketWrites: string[][] = []
         for (let i = 0; i < 4; i++) {
+            const before = settings.writes.length
             const { outcome, relay } = await pay(link(current), uplink, newPayment(1000 + i), world.pin)
+            ticketWrites.push(settings.writes.slice(before).filter((k) => k.startsWith(KEY_TICKETS) || k === KEY_TICKETS_TAKEN))
             expect(outcome.approved, outcome.message).toBe(true)
             expect(panel.shown.at(-1)).toBe("APPROVED " + outcome.approvalNumber)
             messages.push(relay.observed.length)
@@ -148,7 +159,32 @@ describe("an EAP-TLS card paying through the terminal relay against the payment 
         expect(messages[3]).toBe(messages[0])
         expect(settings.writes).toContain(KEY_TICKETS)
         expect(settings.writes).toContain(KEY_TLS_PROFILE)
+        // A resumption spends its ticket with one small write, the count, before the ticket is offered.
+        expect(ticketWrites[1]).toEqual([KEY_TICKETS_TAKEN])
+        expect(ticketWrites[2]).toEqual([KEY_TICKETS_TAKEN])
         // Only the key and certificate's record and the tickets hold secrets: neither is shown.
         expect(panel.shown.join(" ")).not.toMatch(/[0-9a-f]{32}/)
+    })
+
+    test.each([
+        ["without a readable count of taken tickets every stored ticket counts as taken", KEY_TICKETS_TAKEN],
+        ["a ticket part that did not land (parts go unverified) fails the header's hash: the tickets are dropped", KEY_TICKETS + "1"],
+    ])("%s: the next payment runs the full handshake", async (_what, damaged) => {
+        const { settings, card, panel } = await personalized()
+        const { uplink, client } = await uplinkFor(world, "udp")
+        const first = await pay(link(card), uplink, newPayment(1200), world.pin)
+        expect(first.outcome.approved, first.outcome.message).toBe(true)
+        expect(decodeTickets(Buffer.concat([0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((i) => settings.values.get(KEY_TICKETS + i) ?? Buffer.alloc(0))))).toHaveLength(MAX_TICKETS)
+        // The header and the count are read back before the card goes on; the parts are not.
+        expect(settings.verified).toContain(KEY_TICKETS)
+        expect(settings.verified).toContain(KEY_TICKETS_TAKEN)
+        expect(settings.verified).not.toContain(KEY_TICKETS + "0")
+        settings.values.delete(damaged)
+        const second = await pay(link(await bootCard(settings, panel)), uplink, newPayment(1300), world.pin)
+        await client.close()
+        expect(second.outcome.approved, second.outcome.message).toBe(true)
+        expect(second.relay.observed.length).toBe(first.relay.observed.length)
+        // The full handshake brought new tickets, stored with a count of none taken.
+        expect(settings.values.get(KEY_TICKETS_TAKEN)).toEqual(Buffer.from([0]))
     })
 })
