@@ -53,6 +53,7 @@ export function tlsCard(settings: SettingsPort, platform: AkaPlatform, now: () =
             }
             const taken = await settings.read(KEY_TICKETS_TAKEN)
             tickets.taken = taken !== null && taken.length === 1 ? Math.min(taken[0], tickets.tickets.length) : tickets.tickets.length
+            tickets.tickets = tickets.tickets.slice(tickets.taken)
             const verified = { certificate: null as Buffer | null }
             return { pin: pin, newSession: (ui: CardUi) => new TlsCardSession(profile, tickets, verified, pin, platform, storage, ui, now) }
         },

@@ -12,27 +12,25 @@ import { FormatError } from "../format-error"
 export const MAX_TICKETS = 2
 
 export class TicketStore {
-    /** The tickets as stored, oldest first. */
+    /** The tickets not yet taken, oldest first (taken ones leave memory: a full handshake needs the room). */
     tickets: TlsTicket[] = []
-    /** How many of them, from the oldest, are spent (offered or expired). */
+    /** How many of the tickets as last stored, from the oldest, are spent (offered or expired). */
     taken = 0
 
     /** The ticket to offer now, counted as taken, or null (a full handshake). `now`: seconds, -1 without a clock. */
     take(now: number): TlsTicket | null {
-        while (this.taken < this.tickets.length) {
-            const t = this.tickets[this.taken]
+        while (this.tickets.length > 0) {
+            const t = this.tickets.shift() as TlsTicket
             this.taken++
             if (now < 0 || t.receivedAt < 0 || now - t.receivedAt < t.lifetimeSeconds) return t
         }
         return null
     }
 
-    /** The tickets a connection brought, kept with those not yet taken (the newest MAX_TICKETS): none counts as taken. */
+    /** The tickets a connection brought, kept with those not yet taken (the newest MAX_TICKETS), to be stored with none taken. */
     keep(received: TlsTicket[]): void {
-        const kept = this.tickets.slice(this.taken)
-        for (let i = 0; i < received.length; i++) kept.push(received[i])
-        while (kept.length > MAX_TICKETS) kept.shift()
-        this.tickets = kept
+        for (let i = 0; i < received.length; i++) this.tickets.push(received[i])
+        while (this.tickets.length > MAX_TICKETS) this.tickets.shift()
         this.taken = 0
     }
 }

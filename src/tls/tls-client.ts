@@ -310,6 +310,8 @@ export class TlsClient {
         this.exporterMaster = deriveSecret(h, this.master, "exp master", toServerFinished)
         // Tickets hang on the transcript up to the card's own Finished.
         this.resumptionMaster = deriveSecret(h, this.master, "res master", this.transcriptHash())
+        // The handshake's messages leave memory before the tickets and the payment's result come.
+        this.transcript = []
         this.master = Buffer.alloc(0)
         this.clientHandshakeSecret = Buffer.alloc(0)
         this.serverHandshakeSecret = Buffer.alloc(0)
