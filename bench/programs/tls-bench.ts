@@ -48,9 +48,10 @@ async function replay(v: EapTlsVectors, name: string, stepName: string, resumed:
 }
 
 async function main(): Promise<void> {
+    const full = EAP_TLS_VECTORS
     const resumed = EAP_TLS_RESUMED_VECTORS
-    if (resumed === null) console.log("BENCH FAIL no resumed recording")
-    else if (await replay(EAP_TLS_VECTORS, "full", "step", false)) await replay(resumed, "resumed", "rstep", true)
+    if (full === null || resumed === null) console.log("BENCH FAIL no full or no resumed recording")
+    else if (await replay(full, "full", "step", false)) await replay(resumed, "resumed", "rstep", true)
 }
 
 await main()

@@ -74,8 +74,18 @@ export async function buyAtMachine(sim: Simulator, req: PurchaseRequest): Promis
     let signing: CardSigning = { pages: [], result: "" }
     let walkedAway = false
     try {
-        await sim.vendingKeys(String(req.slot))
-        await d.waitFor(/# BUY/, timeout, since, `the machine did not offer slot ${req.slot}`, () => d.describe(since))
+        // A key pressed while the machine does not scan its keypad (busy just after a boot) goes
+        // unread, as on a real keypad: the holder presses again.
+        for (let press = 1; ; press++) {
+            await sim.vendingKeys(String(req.slot))
+            const last = press === 3
+            try {
+                await d.waitFor(/# BUY/, last ? timeout : 20_000, since, `the machine did not offer slot ${req.slot}`, () => d.describe(since))
+                break
+            } catch (e) {
+                if (last) throw e
+            }
+        }
         await sim.vendingKeys("#")
         const asked = await waitShown(d, (t) => /^POINT CARD AT IR/.test(t) || MACHINE_OVER.test(t), timeout, since, "the machine never asked for the card")
         if (/^POINT CARD AT IR/.test(d.shown[asked])) {
