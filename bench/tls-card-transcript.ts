@@ -16,7 +16,7 @@ import { nodeAkaPlatform } from "../sim/node-platform"
 import { personalizationApdus } from "../sim/card/personalization"
 import { tlsIssuer } from "../sim/simulator/tls-issuer"
 import { ROOT } from "../sim/vm/devs-cli"
-import { countingRandom } from "../test/shared/pki-cases"
+import { countingRandom } from "../test/shared/counting-random"
 import { MemorySettings } from "../test/shared/memory-settings"
 import { newPayment, startWorld, uplinkFor } from "../test/support/payment-world"
 

@@ -11,7 +11,7 @@ import { deviceSettings } from "../../devices/common/settings-port"
 import { constantTimeEqual, fromHex } from "../../src/bytes"
 import { devicePlatform } from "../../devices/common/platform"
 import { ANSWERS, COMMANDS, NOW, PERSO, RANDOM_START, RESUMED_FROM, ROUNDS } from "./generated/tls-card-transcript"
-import { countingRandom } from "./counting-random"
+import { countingRandom } from "../../test/shared/counting-random"
 
 
 let full = 0

@@ -19,7 +19,7 @@ import { TlsClient, TlsTicket } from "../../src/tls/tls-client"
 import { deviceHmacSha256, deviceSha256, yieldSlice } from "../../devices/common/platform"
 import { HeapRecording, TLS_HEAP_FULL, TLS_HEAP_RESUMED } from "./generated/tls-heap-vectors"
 import { BALLAST, EXCHANGE } from "./generated/tls-heap-ballast"
-import { countingRandom } from "./counting-random"
+import { countingRandom } from "../../test/shared/counting-random"
 
 const held: Buffer[] = []
 for (let i = 0; i < BALLAST; i++) {

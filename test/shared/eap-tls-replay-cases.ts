@@ -11,7 +11,7 @@ import { ed25519Sign } from "../../src/crypto/ed25519"
 import { EapTlsPeer, PEER_DONE, PEER_FAILED } from "../../src/eap/eap-tls-peer"
 import { TlsHash } from "../../src/tls/key-schedule"
 import { TlsClient, TlsTicket } from "../../src/tls/tls-client"
-import { countingRandom } from "./pki-cases"
+import { countingRandom } from "./counting-random"
 import { CryptoCase } from "./crypto-cases"
 
 /** A TlsTicket as the vectors carry it. */

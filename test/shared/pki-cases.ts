@@ -18,6 +18,7 @@ import { checkOcspResponse, ocspRequest } from "../../src/certificate/ocsp-reque
 import { ed25519PublicKey, ed25519Sign } from "../../src/crypto/ed25519"
 import { copyOf, fromHex, fromUtf8, toHex } from "../../src/bytes"
 import { FormatError } from "../../src/format-error"
+import { countingRandom } from "./counting-random"
 
 /** What Node made with the portable code and the real CA, replayed in the VM. */
 export interface PkiVectors {
@@ -48,18 +49,6 @@ export interface PkiEnv {
     platform: CmpPlatform
 }
 
-/** A "random" source that counts from `start`: fixed inputs for byte-exact comparisons. */
-export function countingRandom(start: number): (n: number) => Buffer {
-    let next = start
-    return (n: number) => {
-        const out = Buffer.alloc(n)
-        for (let i = 0; i < n; i++) {
-            out[i] = next & 0xff
-            next++
-        }
-        return out
-    }
-}
 
 /** The platform `p` with the counting random source. */
 export function fixedPlatform(p: CmpPlatform, start: number): CmpPlatform {

@@ -26,6 +26,7 @@ import {
     unsealStored,
     writeSplit,
 } from "../../src/certificate/certificate-store"
+import { countingRandom } from "./counting-random"
 
 export interface SigningKeyCase {
     name: string
@@ -53,18 +54,6 @@ function ok(cond: boolean, what: string): void {
     if (!cond) throw new Error(what)
 }
 
-/** Bytes start, start+1, ... across calls: a fixed stand-in for the card's random source. */
-export function countingRandom(start: number): (n: number) => Buffer {
-    let next = start
-    return (n: number) => {
-        const out = Buffer.alloc(n)
-        for (let i = 0; i < n; i++) {
-            out[i] = next & 0xff
-            next++
-        }
-        return out
-    }
-}
 
 export function fixedSecret(): Buffer {
     const s = Buffer.alloc(32)

@@ -7,7 +7,8 @@ import { describe, expect, test } from "vitest"
 import { createDecipheriv, createHmac } from "node:crypto"
 import { ed25519 } from "@noble/curves/ed25519.js"
 import { nodeKeyPlatform } from "../../sim/node-platform"
-import { EXPECTED_RECORD, EXPECTED_SEED, PASSWORD, countingRandom, fixedSecret, signingKeyCases, withRandom } from "../shared/signing-key-cases"
+import { countingRandom } from "../shared/counting-random"
+import { EXPECTED_RECORD, EXPECTED_SEED, PASSWORD, fixedSecret, signingKeyCases, withRandom } from "../shared/signing-key-cases"
 import { generateSigningKey, KEY_WRONG, SEALED_RECORD_BYTES, unsealCounted } from "../../src/certificate/signing-key"
 
 describe("sealed signing key in Node", () => {

@@ -4,7 +4,8 @@
 // test mode runs with GC stress, so the figures are upper bounds).
 
 import * as ds from "@devicescript/core"
-import { countingRandom, fixedSecret, PASSWORD, signingKeyCases, withRandom } from "../../shared/signing-key-cases"
+import { fixedSecret, PASSWORD, signingKeyCases, withRandom } from "../../shared/signing-key-cases"
+import { countingRandom } from "../../shared/counting-random"
 import { generateSigningKey, KEY_OK, KeyPlatform, unsealCounted } from "../../../src/certificate/signing-key"
 import { deviceKeyPlatform } from "../../../devices/common/platform"
 import { runVmCases, vmCase } from "./harness"
