@@ -7,16 +7,33 @@ import { settings } from "@devicescript/settings"
 import { SettingsPort } from "../../src/card/card-store"
 import { constantTimeEqual } from "../../src/bytes"
 
+/** How long a read waits for the settings service's answer before asking again, and how many times it asks. */
+const READ_WAIT_MS = 1000
+const READ_TRIES = 3
+
 async function read(key: string): Promise<Buffer | null> {
-    const pkt = await ds.actionReport(
-        settings,
-        "get",
-        async () => {
+    // The answer is caught by a handler subscribed before the question leaves and awaited with a
+    // deadline: ds.actionReport loses an answer that arrives before its fiber suspends, and then
+    // waits for ever (seen on a loaded machine).
+    const code = settings.spec.lookup("get").code
+    let answered = false
+    let value = null as Buffer | null
+    const unsubscribe = settings.report().subscribe(async (p: ds.Packet) => {
+        if (p.serviceCommand === code && p.decode()[0] === key) {
+            value = p.decode()[1]
+            answered = true
+        }
+    })
+    try {
+        for (let tries = 0; !answered && tries < READ_TRIES; tries++) {
             await settings.get(key)
-        },
-        (p: ds.Packet) => p.decode()[0] === key,
-    )
-    const value: Buffer = pkt.decode()[1]
+            const start = ds.millis()
+            while (!answered && ds.millis() - start < READ_WAIT_MS) await ds.sleep(1)
+        }
+    } finally {
+        unsubscribe()
+    }
+    if (!answered) throw new Error("flash read of " + key + " got no answer")
     return value && value.length > 0 ? value : null
 }
 

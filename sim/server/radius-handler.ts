@@ -100,7 +100,14 @@ export function radiusHandler(gateway: EapGateway, log: (line: string) => void) 
         }
         const eap = joined !== null && joined.length > 0 ? joined : null
         const nas = getAttribute(request.attributes, ATTR_NAS_IDENTIFIER)
-        const reply = await gateway.handle({ eap, state: getAttribute(request.attributes, ATTR_STATE), payment, terminalId: nas ? readText(nas) : client.address, client: client.address })
+        let reply: GatewayReply
+        try {
+            reply = await gateway.handle({ eap, state: getAttribute(request.attributes, ATTR_STATE), payment, terminalId: nas ? readText(nas) : client.address, client: client.address })
+        } catch (e) {
+            // Unanswered (the terminal retransmits): the step was superseded, or the storage failed.
+            log(`no answer to ${client.address} request ${request.identifier}: ${(e as Error).message}`)
+            throw e
+        }
         if (reply.kind !== "challenge") {
             const r = reply.result
             // The method's own reason too when the result the terminal shows is shorter (an EAP-TLS refusal).

@@ -65,7 +65,7 @@ export function cardDisplayFinished(sim: Simulator): boolean {
  * asked for; the position of the last text `ok` accepts. A text of several lines is written a
  * line at a time, so the first match can still show a line of the text before.
  */
-export async function waitShown(d: DisplayHistory, ok: (t: string) => boolean, timeoutMs: number, since: number, what: string, finished?: () => boolean): Promise<number> {
+export async function waitShown(d: DisplayHistory, ok: (t: string) => boolean, timeoutMs: number, since: number, what: string, finished?: () => boolean, more: () => string = () => ""): Promise<number> {
     let at: number | null = null
     await waitUntil(
         () => {
@@ -74,7 +74,7 @@ export async function waitShown(d: DisplayHistory, ok: (t: string) => boolean, t
         },
         timeoutMs,
         what,
-        () => "shown: " + d.describe(since),
+        () => "shown: " + d.describe(since) + more(),
     )
     const first = at as unknown as number
     for (let n = d.shown.length, tries = 0; tries < 20; tries++) {

@@ -63,11 +63,17 @@ export async function buyAtMachine(sim: Simulator, req: PurchaseRequest): Promis
     const before = v.relay.activations
     const since = d.shown.length
     let cut: Promise<void> | null = null
+    let cutFailed = ""
     if (req.powerCutWhenDispensing) {
         v.relay.onChange = (on) => {
-            if (on && cut === null) cut = sim.rebootVending()
+            if (on && cut === null) {
+                cut = sim.rebootVending()
+                cut.catch((e: Error) => (cutFailed = e.message))
+            }
         }
     }
+    // A failure's message: the machine's last lines, and a restart after the power cut that failed.
+    const machineDetail = () => (cutFailed !== "" ? "\nthe restart after the power cut failed: " + cutFailed : "") + "\nmachine VM, last lines:\n" + (v.device?.output().trimEnd().split("\n").slice(-20).join("\n") ?? "(off)")
     const card = sim.cardDisplay
     const cardSince = card.shown.length
     const fieldSince = sim.fieldLines().length
@@ -91,7 +97,7 @@ export async function buyAtMachine(sim: Simulator, req: PurchaseRequest): Promis
         if (/^POINT CARD AT IR/.test(d.shown[asked])) {
             sim.pullWhen(req.pullWhen ?? null)
             sim.moveCardTo("vending")
-            const done = waitShown(d, (t) => MACHINE_OVER.test(t), timeout, asked, "the machine never decided")
+            const done = waitShown(d, (t) => MACHINE_OVER.test(t), timeout, asked, "the machine never decided", undefined, machineDetail)
             // The holder signs unless the machine ends first (a card taken out of sight).
             const holder = holderSigns(sim, req.password, cardSince, timeout, () => walkedAway).catch((e: Error) => ({ pages: [], result: "(" + e.message.split("\n")[0] + ")" }))
             const first = await Promise.race([done.then(() => "machine" as const), holder.then(() => "card" as const)])
@@ -101,7 +107,7 @@ export async function buyAtMachine(sim: Simulator, req: PurchaseRequest): Promis
         }
         if (cut !== null) await cut
         // After a power cut the machine's display starts over: its notice comes once it booted.
-        const over = await waitShown(d, (t) => MACHINE_OVER.test(t), timeout, since, "the machine showed no outcome")
+        const over = await waitShown(d, (t) => MACHINE_OVER.test(t), timeout, since, "the machine showed no outcome", undefined, machineDetail)
         const shown = d.shown.slice(since)
         return { ...signing, machine: d.shown[over], machineShown: [...shown], dispensed: v.relay.activations - before, confirmToDispenseMs: confirmToDispense(sim, cardSince, v, before), field: sim.fieldLines().slice(fieldSince).map((l) => l.from + ": " + l.what) }
     } finally {

@@ -32,16 +32,18 @@ describe.skipIf(PG_URL === undefined)("two payment servers on one PostgreSQL dat
         const dir = mkdtempSync(join(tmpdir(), "activecard-two-"))
         const servers: PaymentServer[] = []
         const clients: RadiusClient[] = []
+        const lines: string[] = []
         try {
-            for (let i = 0; i < 2; i++) servers.push(await PaymentServer.start({ dataDir: dir, db: db.url, udpPort: 0, tcpPort: 0, log: () => {} }))
+            for (let i = 0; i < 2; i++) servers.push(await PaymentServer.start({ dataDir: dir, db: db.url, udpPort: 0, tcpPort: 0, log: (l) => lines.push(`server ${i}: ${l}`) }))
             const { profile } = await provisionCard(servers[0].store, { cardId: "CARD0001", pan: "9400123456789012", holder: "TWO", currency: 410, balance: 100_000, limit: 100_000, pin: "2580", realm: "pay.activecard.example", networkName: "", noPinLimit: 100_000 })
             const terminal = await provisionTerminal(servers[0].store, "127.0.0.1", "TERM0001", "MERCHANT0001", "127.0.0.1", 0)
             await new Promise((r) => setTimeout(r, 1500)) // the other process reads the new terminal within a second
             const uplinks: RadiusUplink[] = []
-            // No retransmission: each request reaches each process once. A loaded machine can take
-            // seconds over a step's commits, so the wait is long; the losing process never answers.
+            // Each request reaches each process at once; the losing process never answers. A loaded
+            // machine can take seconds over a step's commits, so the wait is long, and a request
+            // neither answers in time is sent again, as a terminal does.
             for (const s of servers) {
-                const client = await RadiusClient.connect({ transport: "udp", host: "127.0.0.1", port: s.udp.port, secret: Buffer.from(terminal.secret, "utf8"), timeoutMs: 15_000, retries: 0 })
+                const client = await RadiusClient.connect({ transport: "udp", host: "127.0.0.1", port: s.udp.port, secret: Buffer.from(terminal.secret, "utf8"), timeoutMs: 15_000, retries: 1 })
                 clients.push(client)
                 uplinks.push(new RadiusUplink(client, "TERM0001"))
             }
@@ -52,8 +54,12 @@ describe.skipIf(PG_URL === undefined)("two payment servers on one PostgreSQL dat
             }
             const card = InProcessCard.fromProfile(profile, { preferPrime: true, allowAka: true, networkName: "", usePseudonyms: true })
             for (let i = 0; i < 3; i++) {
-                const outcome = await new TerminalRelay(card, both, (n) => randomBytes(n)).pay(newPayment(1000), "2580")
-                expect(outcome.approved, outcome.message).toBe(true)
+                const outcome = await new TerminalRelay(card, both, (n) => randomBytes(n))
+                    .pay(newPayment(1000), "2580")
+                    .catch((e: Error) => {
+                        throw new Error(`payment ${i + 1}: ${e.message}\nthe servers' lines:\n${lines.join("\n")}`)
+                    })
+                expect(outcome.approved, outcome.message + "\n" + lines.join("\n")).toBe(true)
             }
             const superseded = servers.reduce((n, s) => n + s.udp.stats.handlerErrors, 0)
             expect(superseded).toBeGreaterThan(0)
@@ -68,5 +74,5 @@ describe.skipIf(PG_URL === undefined)("two payment servers on one PostgreSQL dat
             rmSync(dir, { recursive: true, force: true })
             await db.drop()
         }
-    }, 60_000)
+    }, 120_000)
 })
