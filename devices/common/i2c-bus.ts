@@ -21,9 +21,7 @@ type NativeI2c = typeof ds & {
 /**
  * The bus: the runtime's native I2C when `role` is null, else transactions through a Jacdac I2C
  * service, one at a time and in turn (its reports carry no identifier). A round trip through the
- * simulator's bus takes about 20 ms (the VM's packet loop); on a busy machine it can take ten
- * times that. An answer that comes after its transaction timed out would pass for the next
- * one's: the bus stays held a while longer, and the next transaction drops what came meanwhile.
+ * simulator's bus takes about 20 ms (the VM's packet loop).
  */
 class I2cBus implements I2cPort {
     private nextTicket = 0
@@ -73,10 +71,7 @@ class I2cBus implements I2cPort {
             while (this.answer === null && ds.millis() - start < this.timeoutMs) await ds.sleep(1)
             const a = this.answer
             this.answer = null
-            if (a === null) {
-                await ds.sleep(this.timeoutMs)
-                throw new I2cBusError("I2C transaction with 0x" + hexOfByte(address) + " timed out")
-            }
+            if (a === null) throw new I2cBusError("I2C transaction with 0x" + hexOfByte(address) + " timed out")
             if (a.length < 1 || a[0] !== ds.I2CStatus.OK) throw new I2cBusError("I2C transaction with 0x" + hexOfByte(address) + " failed (status " + (a.length > 0 ? a[0] : -1) + ")")
             return a.slice(1, 1 + readLength)
         } finally {
@@ -91,5 +86,5 @@ const simulatedBus = new ds.I2C()
 export async function openI2cBus(): Promise<I2cPort | null> {
     if (!ds.isSimulator()) return new I2cBus(null, 0)
     for (let i = 0; i < 60 && !simulatedBus.isBound; i++) await ds.sleep(25)
-    return simulatedBus.isBound ? new I2cBus(simulatedBus, 1000) : null
+    return simulatedBus.isBound ? new I2cBus(simulatedBus, 200) : null
 }
