@@ -14,7 +14,7 @@ const READ_TRIES = 3
 async function read(key: string): Promise<Buffer | null> {
     // The answer is caught by a handler subscribed before the question leaves and awaited with a
     // deadline: ds.actionReport loses an answer that arrives before its fiber suspends, and then
-    // waits for ever (seen on a loaded machine).
+    // waits for ever.
     const code = settings.spec.lookup("get").code
     let answered = false
     let value = null as Buffer | null
