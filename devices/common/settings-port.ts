@@ -12,23 +12,24 @@ const READ_WAIT_MS = 1000
 const READ_TRIES = 3
 
 async function read(key: string): Promise<Buffer | null> {
-    // The answer is caught by a handler subscribed before the question leaves and awaited with a
-    // deadline: ds.actionReport loses an answer that arrives before its fiber suspends, and then
-    // waits for ever.
+    // The answer is caught by a handler subscribed before the question leaves, which wakes the
+    // reader only once it waits: ds.actionReport resumes its fiber even before then, which loses
+    // the answer and leaves the fiber waiting for ever.
     const code = settings.spec.lookup("get").code
+    const reader = ds.Fiber.self()
     let answered = false
     let value = null as Buffer | null
     const unsubscribe = settings.report().subscribe(async (p: ds.Packet) => {
         if (p.serviceCommand === code && p.decode()[0] === key) {
             value = p.decode()[1]
             answered = true
+            if (reader.suspended) reader.resume(null)
         }
     })
     try {
         for (let tries = 0; !answered && tries < READ_TRIES; tries++) {
             await settings.get(key)
-            const start = ds.millis()
-            while (!answered && ds.millis() - start < READ_WAIT_MS) await ds.sleep(1)
+            if (!answered) await ds.suspend(READ_WAIT_MS)
         }
     } finally {
         unsubscribe()
