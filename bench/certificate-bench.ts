@@ -17,7 +17,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { buildProgram, ROOT, runOnBus, runTestMode, type BuiltProgram } from "../sim/vm/devs-cli"
+import { buildProgram, CODE_SECTION_LIMIT, IMAGE_LIMIT_BOARD, IMAGE_LIMIT_SIMULATOR, ROOT, runOnBus, runTestMode, type BuiltProgram } from "../sim/vm/devs-cli"
 import { emptyProgramBuffers } from "./empty-heap"
 import { HUB_PORT, JacdacHub } from "../sim/vm/jacdac-hub"
 import { CaServer } from "../sim/ca/ca-server"
@@ -26,10 +26,6 @@ import { makePkiVectors, writePkiVectorsModule } from "../test/support/pki-vecto
 import { functionBytesBySource } from "./bytecode-size"
 
 const BUFFER = 256
-/** docs/devicescript.md, "Limits". */
-const CODE_SECTION_LIMIT = 65_536
-const IMAGE_LIMIT_SIMULATOR = 110_464
-const IMAGE_LIMIT_BOARD = 225_152
 /** How long one heap-search run may take before it counts as not completing. */
 const HEAP_RUN_MS = 180_000
 

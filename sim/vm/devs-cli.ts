@@ -13,6 +13,12 @@ const CLI = join(ROOT, "node_modules/@devicescript/cli/devicescript")
 /** `devs build` always writes here (its --out-dir flag takes no value), so builds are serialised by a lock. */
 const DEVS_BIN = join(ROOT, ".devicescript/bin")
 export const BUILD_DIR = join(ROOT, "build/devs")
+/** An image's limits (docs/devicescript.md, "Limits"): its code section ends before this byte... */
+export const CODE_SECTION_LIMIT = 65_536
+/** ...the simulator deploys at most this many bytes (over it the VM runs nothing)... */
+export const IMAGE_LIMIT_SIMULATOR = 110_464
+/** ...and a board's flash holds this many. */
+export const IMAGE_LIMIT_BOARD = 225_152
 
 export interface ProcessResult {
     code: number

@@ -6,7 +6,7 @@
 
 import { describe, expect, test } from "vitest"
 import { join } from "node:path"
-import { buildProgram, ROOT, runTestMode } from "../../sim/vm/devs-cli"
+import { buildProgram, IMAGE_LIMIT_SIMULATOR, ROOT, runTestMode } from "../../sim/vm/devs-cli"
 import { eapTlsPaymentReplayCases, eapTlsReplayCases, eapTlsResumedReplayCases } from "../shared/eap-tls-replay-cases"
 import { makeEapTlsVectors, makeResumedEapTlsVectors, RECORDED_PAYMENT, writeEapTlsVectorsModule } from "../support/eap-tls-vectors"
 import { nodeTlsHash } from "../../sim/node-platform"
@@ -26,14 +26,14 @@ const resumedRun = await runTestMode(resumedProgram, 240_000)
 
 describe(`the card's EAP-TLS 1.3 peer inside the DeviceScript VM (image ${program.imageBytes} bytes)`, () => {
     test("the image fits the simulator's deploy limit (110,464 bytes; over it the VM runs nothing)", () => {
-        expect(program.imageBytes).toBeLessThanOrEqual(110_464)
+        expect(program.imageBytes).toBeLessThanOrEqual(IMAGE_LIMIT_SIMULATOR)
     })
     declareVmCases(run, eapTlsReplayCases(vectors, nodeTlsHash).length + eapTlsPaymentReplayCases(paymentVectors, nodeTlsHash).length)
 })
 
 describe(`the card's EAP-TLS 1.3 peer resuming inside the DeviceScript VM (image ${resumedProgram.imageBytes} bytes)`, () => {
     test("the image fits the simulator's deploy limit", () => {
-        expect(resumedProgram.imageBytes).toBeLessThanOrEqual(110_464)
+        expect(resumedProgram.imageBytes).toBeLessThanOrEqual(IMAGE_LIMIT_SIMULATOR)
     })
     declareVmCases(resumedRun, eapTlsResumedReplayCases(resumedVectors, nodeTlsHash).length)
 })
